@@ -1,0 +1,49 @@
+import type { RunSummary, TargetState } from '../../domain/targetState';
+import { ConcurrencyConflictError } from '../../errors';
+import type { StoredTargetState, TargetStateStore } from '../../ports/targetStateStore';
+
+/**
+ * Target state in memory with the same ETag semantics as the Table store. States are deep-copied through JSON
+ * on the way in and out, as a real store would, so no caller can mutate what is stored.
+ */
+export class MemoryTargetStateStore implements TargetStateStore {
+    private readonly states = new Map<string, { json: string; etag: string }>();
+    private readonly runs = new Map<string, string>();
+    private version = 0;
+
+    load(targetId: string): Promise<StoredTargetState | null> {
+        const entry = this.states.get(targetId);
+        if (entry === undefined) return Promise.resolve(null);
+        return Promise.resolve({ state: JSON.parse(entry.json) as TargetState, etag: entry.etag });
+    }
+
+    save(state: TargetState, etag: string | null): Promise<string> {
+        const current = this.states.get(state.targetId);
+        if ((current?.etag ?? null) !== etag) {
+            return Promise.reject(
+                new ConcurrencyConflictError(`State of ${state.targetId} changed since it was loaded`),
+            );
+        }
+        const next = `W/"${++this.version}"`;
+        this.states.set(state.targetId, { json: JSON.stringify(state), etag: next });
+        return Promise.resolve(next);
+    }
+
+    putRun(run: RunSummary): Promise<void> {
+        this.runs.set(`${run.targetId}/${run.seq}`, JSON.stringify(run));
+        return Promise.resolve();
+    }
+
+    getRun(targetId: string, seq: number): Promise<RunSummary | null> {
+        const json = this.runs.get(`${targetId}/${seq}`);
+        return Promise.resolve(json === undefined ? null : (JSON.parse(json) as RunSummary));
+    }
+
+    /** All finished runs of a target, oldest first (tests and the sandbox). */
+    listRuns(targetId: string): RunSummary[] {
+        return [...this.runs.entries()]
+            .filter(([key]) => key.startsWith(`${targetId}/`))
+            .map(([, json]) => JSON.parse(json) as RunSummary)
+            .sort((a, b) => a.seq - b.seq);
+    }
+}

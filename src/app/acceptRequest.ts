@@ -1,0 +1,101 @@
+import type { KindCounts } from '../domain/change';
+import type { SyncPolicy } from '../domain/policy';
+import type { RequestRecord } from '../domain/requestStatus';
+import type { RequestStore } from '../ports/requestStore';
+import type { Telemetry } from '../ports/telemetry';
+import type { Coordinator } from './coordinator';
+
+/** One request's changes for one target, normalised by the intake. */
+export interface TargetRequest {
+    readonly requestId: string;
+    readonly targetId: string;
+    readonly changeCount: number;
+    readonly urgentCount: number;
+    readonly policy: SyncPolicy;
+    readonly kinds: KindCounts;
+    readonly idempotencyKey: string | null;
+    readonly bodyHash: string;
+    readonly correlationId: string;
+    readonly acceptedAt: number;
+    readonly source: 'http' | 'serviceBus';
+}
+
+export type AcceptOutcome =
+    | { readonly kind: 'accepted'; readonly record: RequestRecord; readonly duplicate: boolean }
+    /** The idempotency key was used before for a different body. Nothing was changed. */
+    | { readonly kind: 'idempotencyConflict'; readonly existing: RequestRecord };
+
+export interface AcceptDeps {
+    readonly coordinator: Coordinator;
+    readonly requests: RequestStore;
+    readonly telemetry: Telemetry;
+}
+
+/**
+ * The one use case behind every intake: store the request (idempotently), merge its changes into the target's
+ * window, remember the window. A crash between the first two steps is repaired by {@link mergeUnmerged};
+ * a retry of the whole call returns the original request and never counts its changes twice.
+ * @param deps - ports
+ * @param request - the normalised request
+ */
+export async function acceptRequest(deps: AcceptDeps, request: TargetRequest): Promise<AcceptOutcome> {
+    const registered = await deps.requests.register({
+        requestId: request.requestId,
+        targetId: request.targetId,
+        windowSeq: null,
+        acceptedAt: request.acceptedAt,
+        changeCount: request.changeCount,
+        urgentCount: request.urgentCount,
+        policy: request.policy,
+        correlationId: request.correlationId,
+        bodyHash: request.bodyHash,
+        idempotencyKey: request.idempotencyKey,
+    });
+    const existing = registered.kind === 'existing';
+    if (existing && registered.record.bodyHash !== request.bodyHash) {
+        return { kind: 'idempotencyConflict', existing: registered.record };
+    }
+    const record =
+        registered.record.windowSeq === null ? await merge(deps, registered.record, request.kinds) : registered.record;
+    deps.telemetry.track({
+        type: 'RequestAccepted',
+        targetId: record.targetId,
+        requestId: record.requestId,
+        correlationId: record.correlationId,
+        windowSeq: record.windowSeq ?? 0,
+        changeCount: record.changeCount,
+        urgentCount: record.urgentCount,
+        policy: record.policy,
+        source: request.source,
+        duplicate: existing,
+    });
+    return { kind: 'accepted', record, duplicate: existing };
+}
+
+async function merge(deps: AcceptDeps, record: RequestRecord, kinds: KindCounts): Promise<RequestRecord> {
+    const seq = await deps.coordinator.acceptChanges(record.targetId, {
+        type: 'changesAccepted',
+        requestId: record.requestId,
+        correlationId: record.correlationId,
+        changeCount: record.changeCount,
+        urgentCount: record.urgentCount,
+        policy: record.policy,
+        kinds,
+    });
+    await deps.requests.markMerged(record.requestId, seq);
+    return { ...record, windowSeq: seq };
+}
+
+/**
+ * Merges requests that were stored but never merged (the process died in between and the caller did not
+ * retry). Kinds are not stored with the request, so these count as `manual`.
+ * @param deps - ports
+ * @param olderThan - only requests accepted before this time (leave in-flight ones alone)
+ * @param limit - at most this many per call
+ * @returns how many were merged
+ */
+export async function mergeUnmerged(deps: AcceptDeps, olderThan: number, limit = 100): Promise<number> {
+    const stranded = await deps.requests.listUnmerged(olderThan, limit);
+    for (const record of stranded) await merge(deps, record, { manual: record.changeCount });
+    return stranded.length;
+}

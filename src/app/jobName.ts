@@ -1,0 +1,38 @@
+import { createHash } from 'node:crypto';
+
+/** Fixed namespace for job names (a random v4 GUID chosen once for this project). */
+const JOB_NAMESPACE = 'b3f4c1de-5a8e-4c4e-9a57-2f0f3c7e9d21';
+
+/**
+ * The deterministic job name (a UUIDv5) of one attempt of one run. A retried create with the same name is
+ * answered "already exists", which the Automation adapter turns into "already started".
+ * @param targetId - the target
+ * @param seq - the run's seq
+ * @param attempt - the attempt number
+ */
+export function jobNameFor(targetId: string, seq: number, attempt: number): string {
+    return uuidV5(`${targetId}/${seq}/${attempt}`, JOB_NAMESPACE);
+}
+
+function uuidV5(name: string, namespace: string): string {
+    const ns = Buffer.from(namespace.replace(/-/g, ''), 'hex');
+    const hash = createHash('sha1').update(ns).update(name, 'utf8').digest();
+    const bytes = hash.subarray(0, 16);
+    bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x50;
+    bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
+    const hex = bytes.toString('hex');
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/**
+ * A correlation id safe to pass to the runbook: a GUID or 32 hex digits pass as they are, anything else is
+ * replaced by a hash, so no caller-controlled text reaches the Connect server.
+ * @param correlationId - the window's correlation id
+ */
+export function runbookCorrelationId(correlationId: string): string {
+    if (/^[0-9a-f]{32}$/i.test(correlationId)) return correlationId.toLowerCase();
+    if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(correlationId)) {
+        return correlationId.toLowerCase();
+    }
+    return createHash('sha256').update(correlationId).digest('hex').slice(0, 32);
+}

@@ -1,0 +1,192 @@
+/**
+ * Every setting the code reads, with its default and meaning. README's settings table, the sample
+ * `local.settings.sample.json` and the infra consistency tests are checked against this list, so a new setting
+ * is added here first.
+ */
+export interface SettingSpec {
+    readonly name: string;
+    /** The value used when the setting is absent; `undefined` means required (or optional with no default). */
+    readonly default?: string;
+    readonly required: boolean;
+    /** Infra sets it in Azure (else the default is what Azure runs with). */
+    readonly setByInfra: boolean;
+    readonly description: string;
+}
+
+const spec = (
+    name: string,
+    description: string,
+    options: { default?: string; required?: boolean; setByInfra?: boolean } = {},
+): SettingSpec => ({
+    name,
+    description,
+    required: options.required ?? false,
+    setByInfra: options.setByInfra ?? false,
+    ...(options.default === undefined ? {} : { default: options.default }),
+});
+
+export const SETTINGS = [
+    // Targets, routing and timing
+    spec(
+        'SYNC_TARGETS',
+        'JSON array of targets: `{ "id", "subscriptionId", "resourceGroup", "automationAccount", "runbook", "hybridWorkerGroup", "timing"? }`. `timing` overrides the SYNC_* timing settings for that target (same names in camelCase seconds: `quietSeconds`, `maxWaitSeconds`, …).',
+        { required: true, setByInfra: true },
+    ),
+    spec(
+        'SYNC_ROUTING',
+        'JSON routing: `{ "defaultTarget": "id", "rules": [ { "upnSuffix": "contoso.com", "target": "id" }, { "domain": "CONTOSO", "target": "id" }, { "dnSuffix": "DC=contoso,DC=com", "target": "id" } ] }`. With one target and no routing, everything goes to it.',
+        { default: '{"rules":[]}', setByInfra: true },
+    ),
+    spec('SYNC_QUIET_SECONDS', 'Close a window after this long without new changes (trailing debounce).', {
+        default: '20',
+    }),
+    spec('SYNC_MAX_WAIT_SECONDS', 'Never hold a window open longer than this after its first change.', {
+        default: '300',
+    }),
+    spec(
+        'SYNC_URGENT_MAX_WAIT_SECONDS',
+        'Cap for urgent changes (joiners, password resets, or `urgent: true`); at most SYNC_MAX_WAIT_SECONDS.',
+        { default: '60' },
+    ),
+    spec(
+        'SYNC_MIN_SPACING_SECONDS',
+        'Minimum time between two cycle starts on a target (Microsoft treats very frequent cycles as unsupported).',
+        { default: '120' },
+    ),
+    spec('SYNC_RUN_TIMEOUT_SECONDS', 'Stop a job that has not finished this long after it was created.', {
+        default: '3600',
+    }),
+    spec('SYNC_POLL_INTERVAL_SECONDS', 'First poll of a job after creation, and base of the poll back-off.', {
+        default: '15',
+    }),
+    spec('SYNC_POLL_MAX_INTERVAL_SECONDS', 'Upper bound of the poll back-off.', { default: '60' }),
+    spec(
+        'SYNC_WORKER_OFFLINE_SECONDS',
+        'A job still queued this long after creation means the Hybrid Worker is offline (reported, alerted).',
+        { default: '180' },
+    ),
+    spec('SYNC_START_RETRY_BUDGET', 'Retries of a transiently failed job creation before the run fails.', {
+        default: '5',
+    }),
+    spec('SYNC_MAX_RUN_ATTEMPTS', 'Jobs per run when the cycle reports Connect busy for too long (BusyTimeout).', {
+        default: '3',
+    }),
+    spec('SYNC_STOP_GRACE_SECONDS', 'After a stop request, give up waiting for the job to confirm after this long.', {
+        default: '300',
+    }),
+    // Storage
+    spec(
+        'AzureWebJobsStorage',
+        'Storage connection string (local: `UseDevelopmentStorage=true` for Azurite). In Azure use the identity-based `AzureWebJobsStorage__*` settings instead.',
+    ),
+    spec(
+        'AzureWebJobsStorage__accountName',
+        'Storage account name for identity-based connections (state tables use `https://<name>.table.core.windows.net`).',
+        { setByInfra: true },
+    ),
+    spec(
+        'AzureWebJobsStorage__tableServiceUri',
+        'Table endpoint for identity-based connections; overrides the account name.',
+        {
+            setByInfra: true,
+        },
+    ),
+    spec('AzureWebJobsStorage__credential', 'Set to `managedidentity` in Azure.', { setByInfra: true }),
+    spec('AzureWebJobsStorage__clientId', 'Client id of the user-assigned identity for storage.', { setByInfra: true }),
+    spec('STATE_TABLE_NAME', 'Table holding target state and finished runs.', {
+        default: 'syncstate',
+        setByInfra: true,
+    }),
+    spec('REQUEST_TABLE_NAME', 'Table holding accepted requests and idempotency keys.', {
+        default: 'syncrequests',
+        setByInfra: true,
+    }),
+    // Service Bus
+    spec(
+        'ServiceBusConnection__fullyQualifiedNamespace',
+        'Service Bus namespace host (`<ns>.servicebus.windows.net`) for identity-based trigger and sender.',
+        { setByInfra: true },
+    ),
+    spec('ServiceBusConnection__credential', 'Set to `managedidentity` in Azure.', { setByInfra: true }),
+    spec('ServiceBusConnection__clientId', 'Client id of the user-assigned identity for Service Bus.', {
+        setByInfra: true,
+    }),
+    spec('CHANGE_QUEUE_NAME', 'Queue of AD change events (Service Bus trigger, batched).', {
+        default: 'ad-changes',
+        setByInfra: true,
+    }),
+    spec('CONTROL_QUEUE_NAME', 'Queue of the engine’s scheduled wake-ups.', {
+        default: 'sync-control',
+        setByInfra: true,
+    }),
+    // Automation and identity
+    spec('AZURE_CLIENT_ID', 'Client id of the user-assigned managed identity; unset locally (developer credentials).', {
+        setByInfra: true,
+    }),
+    spec(
+        'AUTOMATION_MODE',
+        '`azure`: start jobs through the Automation REST API. `simulated`: a simulated Entra Connect server (local runs only).',
+        { default: 'azure', setByInfra: true },
+    ),
+    spec('AUTOMATION_ENDPOINT', 'Azure Resource Manager endpoint (sovereign clouds, tests).', {
+        default: 'https://management.azure.com',
+    }),
+    spec('AUTOMATION_RETRY_BUDGET_SECONDS', 'Total time one Automation call may spend retrying 429/5xx.', {
+        default: '30',
+    }),
+    // Telemetry
+    spec(
+        'APPLICATIONINSIGHTS_CONNECTION_STRING',
+        'Application Insights connection string; telemetry is off without it.',
+        {
+            setByInfra: true,
+        },
+    ),
+    spec(
+        'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+        '`Authorization=AAD;ClientId=<client id>` for Entra-authenticated ingestion (local auth off).',
+        { setByInfra: true },
+    ),
+    spec(
+        'TELEMETRY_USER_IDENTIFIERS',
+        '`none`: no object references in telemetry. `hashed`: salted SHA-256. `plain`: as sent (opt-in).',
+        { default: 'none' },
+    ),
+    spec('TELEMETRY_HASH_SALT', 'Salt for `hashed` user identifiers.', { default: 'entra-sync-trigger' }),
+    spec('WORKBOOK_URL', 'Link to the Azure Monitor workbook, shown on the status page.', { setByInfra: true }),
+    // HTTP
+    spec(
+        'PUBLIC_BASE_URL',
+        'Base URL for absolute `Location` headers (e.g. behind a gateway); defaults to the request’s own origin.',
+    ),
+    spec(
+        'AUTH_MODE',
+        '`functionKeys`: the host checks function keys. `appRoles`: App Service Authentication is on and app roles are read from the client principal header.',
+        { default: 'functionKeys', setByInfra: true },
+    ),
+    spec('AUTH_ROLE_DELTA', 'App role needed to request Delta cycles and post change events.', {
+        default: 'Sync.Request',
+    }),
+    spec('AUTH_ROLE_INITIAL', 'App role needed to request an Initial (full) cycle.', { default: 'Sync.FullSync' }),
+    spec('AUTH_ROLE_READ', 'App role needed to read request status and the status page.', { default: 'Sync.Read' }),
+    spec('INITIAL_MIN_INTERVAL_SECONDS', 'At most one accepted Initial request per target in this period.', {
+        default: '3600',
+    }),
+    spec('HTTP_MAX_BODY_BYTES', 'Largest accepted request body.', { default: '1048576' }),
+    spec('MAX_CHANGES_PER_REQUEST', 'Largest batch of changes in one request or message.', { default: '5000' }),
+    spec('STATUS_RETRY_AFTER_SECONDS', '`Retry-After` on 202 answers.', { default: '10' }),
+] as const satisfies readonly SettingSpec[];
+
+export type SettingName = (typeof SETTINGS)[number]['name'];
+
+const BY_NAME: ReadonlyMap<string, SettingSpec> = new Map(SETTINGS.map((s) => [s.name, s]));
+
+/**
+ * The spec of a setting.
+ * @param name - the setting
+ */
+export function settingSpec(name: SettingName): SettingSpec {
+    const found = BY_NAME.get(name);
+    if (found === undefined) throw new Error(`Setting ${name} is not registered`);
+    return found;
+}

@@ -1,0 +1,87 @@
+import { classifyOutcome, type OutcomeClass } from './cycleOutcome';
+import { windowStartDueAt } from './decide';
+import type { RunPhase, RunSummary, TargetState } from './targetState';
+import type { TargetTiming } from './timing';
+
+/** What the request store remembers about an accepted request. */
+export interface RequestRecord {
+    readonly requestId: string;
+    readonly targetId: string;
+    /** The window that took the request's changes; null until merged (a crash in between is repaired). */
+    readonly windowSeq: number | null;
+    readonly acceptedAt: number;
+    readonly changeCount: number;
+    readonly urgentCount: number;
+    readonly policy: 'Delta' | 'Initial';
+    readonly correlationId: string;
+    /** Hash of the normalised body, to tell a retry from a reused idempotency key. */
+    readonly bodyHash: string;
+    readonly idempotencyKey: string | null;
+}
+
+/**
+ * The answer to "is my change synced yet?".
+ * - `accepted`: stored, not yet in a window (only seen across a crash; reconcile merges it).
+ * - `waiting`: in the open window; `expectedStartAt` is the earliest the run can start.
+ * - `running`: its run's job is being created or is running.
+ * - a final status: the run ended; `run` says how.
+ * - `expired`: the run is older than the history kept.
+ */
+export type RequestStatus =
+    | { readonly state: 'accepted'; readonly request: RequestRecord }
+    | { readonly state: 'waiting'; readonly request: RequestRecord; readonly expectedStartAt: number }
+    | {
+          readonly state: 'running';
+          readonly request: RequestRecord;
+          readonly phase: RunPhase;
+          readonly attempt: number;
+          readonly jobName: string | null;
+          readonly jobCreatedAt: number | null;
+          readonly jobStartedAt: number | null;
+      }
+    | { readonly state: OutcomeClass; readonly request: RequestRecord; readonly run: RunSummary }
+    | { readonly state: 'expired'; readonly request: RequestRecord };
+
+/** States in which the caller should poll again. */
+export function isFinalRequestState(state: RequestStatus['state']): boolean {
+    return state !== 'accepted' && state !== 'waiting' && state !== 'running';
+}
+
+/**
+ * Derives a request's status from the target's state and, for older runs, the run store.
+ * @param request - the stored request
+ * @param state - the target's current state
+ * @param timing - the target's timing, for the expected start
+ * @param storedRun - the run with the request's `seq` from the run store, if the state no longer holds it
+ */
+export function deriveRequestStatus(
+    request: RequestRecord,
+    state: TargetState,
+    timing: TargetTiming,
+    storedRun?: RunSummary | null,
+): RequestStatus {
+    const seq = request.windowSeq;
+    if (seq === null) return { state: 'accepted', request };
+    if (state.window?.seq === seq) {
+        const expected = windowStartDueAt(state.window, state.lastRunStartedAt, timing);
+        const afterRun = state.run === null ? expected : Math.max(expected, state.run.nextPollAt);
+        return { state: 'waiting', request, expectedStartAt: afterRun };
+    }
+    const run = state.run;
+    if (run !== null && run.seq === seq) {
+        return {
+            state: 'running',
+            request,
+            phase: run.phase,
+            attempt: run.attempt,
+            jobName: run.jobName,
+            jobCreatedAt: run.jobCreatedAt,
+            jobStartedAt: run.jobStartedAt,
+        };
+    }
+    const finished = state.history.find((r) => r.seq === seq) ?? storedRun ?? null;
+    if (finished !== null) return { state: classifyOutcome(finished.outcome), request, run: finished };
+    // A seq the state has not reached yet cannot happen; treat it like an unmerged request.
+    if (seq >= state.nextSeq) return { state: 'accepted', request };
+    return { state: 'expired', request };
+}

@@ -1,0 +1,136 @@
+import type { KindCounts } from './change';
+import type { CycleOutcome, CycleReport } from './cycleOutcome';
+import type { AutomationJobStatus } from './jobObservation';
+import type { SyncPolicy } from './policy';
+
+/**
+ * The changes waiting for the next cycle on a target. Times are epoch milliseconds.
+ * `seq` numbers windows per target; the run that covers a window has the same `seq`.
+ */
+export interface OpenWindow {
+    readonly seq: number;
+    readonly policy: SyncPolicy;
+    readonly firstChangeAt: number;
+    readonly lastChangeAt: number;
+    /** First urgent change, if any: the window closes no later than this plus `urgentMaxWait`. */
+    readonly firstUrgentAt: number | null;
+    readonly changeCount: number;
+    readonly urgentCount: number;
+    readonly requestCount: number;
+    readonly kinds: KindCounts;
+    /** Correlation id of the request that opened the window; the run and its result carry it. */
+    readonly correlationId: string;
+}
+
+/** Where a run is in its life. */
+export type RunPhase = 'starting' | 'active' | 'stopping';
+
+/** One Automation job that runs one sync cycle for one closed window. */
+export interface ActiveRun {
+    readonly seq: number;
+    /** 1 for the first job of the run; more when a retryable outcome (busy) is retried. */
+    readonly attempt: number;
+    readonly phase: RunPhase;
+    readonly policy: SyncPolicy;
+    readonly changeCount: number;
+    readonly urgentCount: number;
+    readonly requestCount: number;
+    readonly kinds: KindCounts;
+    readonly correlationId: string;
+    readonly firstChangeAt: number;
+    readonly firstUrgentAt: number | null;
+    readonly windowClosedAt: number;
+    /** Known once the job create call has answered. */
+    readonly jobName: string | null;
+    readonly jobCreatedAt: number | null;
+    readonly jobStartedAt: number | null;
+    readonly lastStatus: AutomationJobStatus | null;
+    /** Phase `starting`: when to (re)issue the idempotent create. */
+    readonly startDueAt: number;
+    readonly startFailures: number;
+    /** Phase `active`/`stopping`: when to read the job next. */
+    readonly nextPollAt: number;
+    readonly polls: number;
+    readonly workerOfflineReported: boolean;
+    readonly attentionSince: number | null;
+    readonly stopRequestedAt: number | null;
+    readonly stopReason: CycleOutcome | null;
+    readonly lastError: string | null;
+}
+
+/** A finished run, kept in the target's recent history and in the run store. */
+export interface RunSummary {
+    readonly targetId: string;
+    readonly seq: number;
+    readonly attempts: number;
+    readonly policy: SyncPolicy;
+    readonly jobName: string | null;
+    readonly changeCount: number;
+    readonly urgentCount: number;
+    readonly requestCount: number;
+    readonly kinds: KindCounts;
+    readonly correlationId: string;
+    readonly firstChangeAt: number;
+    readonly firstUrgentAt: number | null;
+    readonly windowClosedAt: number;
+    readonly jobCreatedAt: number | null;
+    readonly jobStartedAt: number | null;
+    readonly endedAt: number;
+    readonly outcome: CycleOutcome;
+    readonly reason: string | null;
+    readonly exportErrors: number;
+    readonly lastStatus: AutomationJobStatus | null;
+    readonly report: CycleReport | null;
+}
+
+/** The one pending wake-up of a target. Wake messages with another token are stale. */
+export interface PendingWake {
+    readonly token: string;
+    readonly at: number;
+}
+
+/** Request ids merged recently, so a retried merge is not counted twice. */
+export interface MergedRequest {
+    readonly requestId: string;
+    readonly seq: number;
+}
+
+/** Everything the engine knows about one target, stored as one entity and guarded by its ETag. */
+export interface TargetState {
+    readonly targetId: string;
+    /** The `seq` the next window will get. */
+    readonly nextSeq: number;
+    readonly window: OpenWindow | null;
+    readonly run: ActiveRun | null;
+    readonly lastRunStartedAt: number | null;
+    readonly wake: PendingWake | null;
+    /** Source of unique wake tokens. */
+    readonly wakeCounter: number;
+    /** Newest first, bounded by `HISTORY_LIMIT`. */
+    readonly history: readonly RunSummary[];
+    /** Newest last, bounded by `MERGED_REQUEST_LIMIT`. */
+    readonly recentRequests: readonly MergedRequest[];
+    readonly lastInitialAcceptedAt: number | null;
+}
+
+export const HISTORY_LIMIT = 20;
+export const MERGED_REQUEST_LIMIT = 200;
+
+/**
+ * The state of a target nobody has sent anything to yet.
+ * @param targetId - the target
+ */
+export function emptyTargetState(targetId: string): TargetState {
+    return {
+        targetId,
+        nextSeq: 1,
+        window: null,
+        run: null,
+        lastRunStartedAt: null,
+        wake: null,
+        wakeCounter: 0,
+        history: [],
+        recentRequests: [],
+        lastInitialAcceptedAt: null,
+    };
+}

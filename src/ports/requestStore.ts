@@ -1,0 +1,20 @@
+import type { RequestRecord } from '../domain/requestStatus';
+
+/** The outcome of registering a request: new, or the one already stored under the same key. */
+export type RegisterRequestResult =
+    | { readonly kind: 'created'; readonly record: RequestRecord }
+    | { readonly kind: 'existing'; readonly record: RequestRecord };
+
+/** Accepted requests, their idempotency keys and the window each was merged into. */
+export interface RequestStore {
+    /**
+     * Stores a request unless one with the same idempotency key (or, without a key, the same id) exists;
+     * then returns that one instead. Callers compare `bodyHash` to detect a key reused for another body.
+     */
+    register(record: RequestRecord): Promise<RegisterRequestResult>;
+    /** Records the window a request was merged into. Idempotent. */
+    markMerged(requestId: string, windowSeq: number): Promise<void>;
+    get(requestId: string): Promise<RequestRecord | null>;
+    /** Requests accepted before `acceptedBefore` that were never merged (a crash in between). */
+    listUnmerged(acceptedBefore: number, limit: number): Promise<RequestRecord[]>;
+}

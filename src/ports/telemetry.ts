@@ -1,0 +1,49 @@
+import type { EngineEvent } from '../domain/engineEvent';
+
+/** The intake's own step, reported next to the engine's events. */
+export interface RequestAcceptedEvent {
+    readonly type: 'RequestAccepted';
+    readonly targetId: string;
+    readonly requestId: string;
+    readonly correlationId: string;
+    readonly windowSeq: number;
+    readonly changeCount: number;
+    readonly urgentCount: number;
+    readonly policy: 'Delta' | 'Initial';
+    readonly source: 'http' | 'serviceBus';
+    readonly duplicate: boolean;
+}
+
+/** A request that was refused, with its stable problem code; no payload. */
+export interface RequestRejectedEvent {
+    readonly type: 'RequestRejected';
+    readonly code: string;
+    readonly status: number;
+    readonly source: 'http' | 'serviceBus';
+    readonly targetId?: string;
+}
+
+export type TelemetryEvent = EngineEvent | RequestAcceptedEvent | RequestRejectedEvent;
+
+/** One call to a dependency (Automation), for dependency records. */
+export interface DependencyCall {
+    readonly name: string;
+    readonly target: string;
+    readonly targetId: string;
+    readonly correlationId?: string;
+    readonly durationMs: number;
+    readonly success: boolean;
+    readonly resultCode: string;
+}
+
+/**
+ * Reports what happened. Implementations must never throw into the sync path: a telemetry outage is
+ * logged and swallowed.
+ */
+export interface Telemetry {
+    track(event: TelemetryEvent): void;
+    trackDependency(call: DependencyCall): void;
+    /** Heartbeat from the reconcile timer: one per target per period. */
+    trackHeartbeat(targetId: string, healthy: boolean, detail: string): void;
+    flush(): Promise<void>;
+}

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+
+import {
+    ManualClock,
+    MemoryAutomationJobs,
+    MemoryTargetStateStore,
+    MemoryTelemetry,
+    MemoryWakeScheduler,
+} from '../../src/adapters/memory';
+import { createCoordinator } from '../../src/app/coordinator';
+import type { TargetConfig } from '../../src/config/loadConfig';
+import { DEFAULT_TIMING } from '../../src/domain/timing';
+
+const target: TargetConfig = {
+    targetId: 'contoso',
+    subscriptionId: '00000000-0000-0000-0000-000000000001',
+    resourceGroup: 'rg',
+    automationAccount: 'aa-sync',
+    runbook: 'Start-EntraSyncCycle',
+    hybridWorkerGroup: 'entra-connect',
+    timing: DEFAULT_TIMING,
+};
+
+describe('coordinator (in memory)', () => {
+    it('turns a joiner into one run that ends Succeeded', async () => {
+        const clock = new ManualClock();
+        const wakes = new MemoryWakeScheduler();
+        const jobs = new MemoryAutomationJobs(clock);
+        const store = new MemoryTargetStateStore();
+        const telemetry = new MemoryTelemetry();
+        const coordinator = createCoordinator({
+            store,
+            wakes,
+            jobs,
+            telemetry,
+            clock,
+            targets: new Map([[target.targetId, target]]),
+        });
+        const seq = await coordinator.acceptChanges('contoso', {
+            type: 'changesAccepted',
+            requestId: 'r1',
+            correlationId: 'c1',
+            changeCount: 1,
+            urgentCount: 1,
+            policy: 'Delta',
+            kinds: { joiner: 1 },
+        });
+        expect(seq).toBe(1);
+        for (let i = 0; i < 100; i++) {
+            const next = wakes.nextAt();
+            if (next === null) break;
+            clock.set(next);
+            for (const w of wakes.takeDue(clock.now())) await coordinator.onWake(w.targetId, w.token);
+        }
+        const state = await coordinator.readState('contoso');
+        expect(state.run).toBeNull();
+        expect(state.history[0]?.outcome).toBe('Succeeded');
+        expect(jobs.jobs.size).toBe(1);
+        expect(telemetry.ofType('RunCompleted')).toHaveLength(1);
+    });
+});
