@@ -114,8 +114,16 @@ describe('malformed output gives a clear Failed outcome, never a throw', () => {
 
     it.each([
         ['schema missing', '{"schema":null,"outcome":"Succeeded"}', /names no schema/],
-        ['negative counter', `{"schema":"${CYCLE_RESULT_SCHEMA}","outcome":"Succeeded","exportErrors":-1}`, /exportErrors/],
-        ['bad timestamp', `{"schema":"${CYCLE_RESULT_SCHEMA}","outcome":"Succeeded","cycleStartedAt":"yesterday"}`, /cycleStartedAt/],
+        [
+            'negative counter',
+            `{"schema":"${CYCLE_RESULT_SCHEMA}","outcome":"Succeeded","exportErrors":-1}`,
+            /exportErrors/,
+        ],
+        [
+            'bad timestamp',
+            `{"schema":"${CYCLE_RESULT_SCHEMA}","outcome":"Succeeded","cycleStartedAt":"yesterday"}`,
+            /cycleStartedAt/,
+        ],
         ['array instead of object', `{"schema"}`, /not valid JSON/],
     ])('%s', (_name, line, reason) => {
         const report = cycleReportFromOutput(line);

@@ -1,0 +1,198 @@
+import { describe, expect, it } from 'vitest';
+
+import { type Env, loadConfig } from '../../src/config/loadConfig';
+import { SETTINGS } from '../../src/config/settings';
+import { DEFAULT_TIMING } from '../../src/domain/timing';
+import { ConfigError, isConfigError } from '../../src/errors';
+
+const SUB = '00000000-0000-0000-0000-000000000001';
+
+function target(id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+    return {
+        id,
+        subscriptionId: SUB,
+        resourceGroup: 'rg-sync',
+        automationAccount: 'aa-sync-01',
+        runbook: 'Start-EntraSyncCycle',
+        hybridWorkerGroup: 'entra-connect',
+        ...extra,
+    };
+}
+
+function env(overrides: Record<string, string | undefined> = {}): Env {
+    return { SYNC_TARGETS: JSON.stringify([target('contoso')]), ...overrides };
+}
+
+/** Loads and returns the ConfigError thrown, failing the test if none is. */
+function configError(e: Env): ConfigError {
+    try {
+        loadConfig(e);
+    } catch (error) {
+        if (error instanceof ConfigError) return error;
+        throw error;
+    }
+    throw new Error('loadConfig accepted an invalid configuration');
+}
+
+describe('loadConfig', () => {
+    it('applies the documented defaults', () => {
+        const config = loadConfig(env());
+        const contoso = config.targets.get('contoso');
+        expect(contoso?.timing).toEqual(DEFAULT_TIMING);
+        expect(contoso).toMatchObject({ targetId: 'contoso', runbook: 'Start-EntraSyncCycle' });
+        expect(config.stateTableName).toBe('syncstate');
+        expect(config.requestTableName).toBe('syncrequests');
+        expect(config.controlQueueName).toBe('sync-control');
+        expect(config.automation).toMatchObject({ mode: 'azure', endpoint: 'https://management.azure.com' });
+        expect(config.telemetry.userIdentifiers).toBe('none');
+        expect(config.storage).toBeNull();
+    });
+
+    it('agrees with the settings registry on every timing default', () => {
+        const byName = new Map(SETTINGS.map((s) => [s.name, s.default]));
+        expect(Number(byName.get('SYNC_QUIET_SECONDS')) * 1000).toBe(DEFAULT_TIMING.quietMs);
+        expect(Number(byName.get('SYNC_MAX_WAIT_SECONDS')) * 1000).toBe(DEFAULT_TIMING.maxWaitMs);
+        expect(Number(byName.get('SYNC_MIN_SPACING_SECONDS')) * 1000).toBe(DEFAULT_TIMING.minSpacingMs);
+    });
+
+    it('reads global timing settings and per-target overrides on top of them', () => {
+        const config = loadConfig(
+            env({
+                SYNC_QUIET_SECONDS: '5',
+                SYNC_TARGETS: JSON.stringify([
+                    target('emea', { timing: { quietSeconds: 30, minSpacingSeconds: 600, maxRunAttempts: 1 } }),
+                    target('amer'),
+                ]),
+            }),
+        );
+        expect(config.targets.get('emea')?.timing).toMatchObject({
+            quietMs: 30_000,
+            minSpacingMs: 600_000,
+            maxRunAttempts: 1,
+            maxWaitMs: DEFAULT_TIMING.maxWaitMs,
+        });
+        expect(config.targets.get('amer')?.timing.quietMs).toBe(5_000);
+    });
+
+    it('routes everything to a lone target, and reads rules with a default target', () => {
+        expect(loadConfig(env()).routing).toEqual({ rules: [], defaultTarget: 'contoso' });
+        const routing = {
+            defaultTarget: 'amer',
+            rules: [
+                { upnSuffix: 'emea.contoso.com', target: 'emea' },
+                { domain: 'AMER', target: 'amer' },
+            ],
+        };
+        const config = loadConfig(
+            env({
+                SYNC_TARGETS: JSON.stringify([target('emea'), target('amer')]),
+                SYNC_ROUTING: JSON.stringify(routing),
+            }),
+        );
+        expect(config.routing).toEqual(routing);
+    });
+
+    it('leaves several targets without a default target when routing names none', () => {
+        const config = loadConfig(env({ SYNC_TARGETS: JSON.stringify([target('emea'), target('amer')]) }));
+        expect(config.routing.defaultTarget).toBeNull();
+    });
+
+    it('returns a deeply frozen config', () => {
+        const config = loadConfig(env());
+        expect(Object.isFrozen(config)).toBe(true);
+        expect(Object.isFrozen(config.http)).toBe(true);
+        expect(Object.isFrozen(config.routing.rules)).toBe(true);
+        expect(Object.isFrozen(config.targets.get('contoso'))).toBe(true);
+        expect(Object.isFrozen(config.targets.get('contoso')?.timing)).toBe(true);
+        expect(() => {
+            Object.assign(config.http, { maxBodyBytes: 1 });
+        }).toThrow(TypeError);
+    });
+
+    it('reads the storage connection in its three forms', () => {
+        expect(loadConfig(env({ AzureWebJobsStorage: 'UseDevelopmentStorage=true' })).storage).toEqual({
+            kind: 'connectionString',
+            connectionString: 'UseDevelopmentStorage=true',
+        });
+        expect(loadConfig(env({ AzureWebJobsStorage__accountName: 'stsync01' })).storage).toEqual({
+            kind: 'identity',
+            tableServiceUri: 'https://stsync01.table.core.windows.net',
+            clientId: null,
+        });
+        expect(
+            loadConfig(
+                env({ AzureWebJobsStorage__tableServiceUri: 'https://t.example/', AzureWebJobsStorage__clientId: 'c' }),
+            ).storage,
+        ).toEqual({ kind: 'identity', tableServiceUri: 'https://t.example', clientId: 'c' });
+    });
+
+    const bad: [string, Env, string][] = [
+        ['missing targets', { SYNC_TARGETS: undefined }, 'SYNC_TARGETS'],
+        ['targets that are not JSON', { SYNC_TARGETS: '[{' }, 'SYNC_TARGETS'],
+        ['an empty target list', { SYNC_TARGETS: '[]' }, 'SYNC_TARGETS'],
+        [
+            'a bad subscription id',
+            { SYNC_TARGETS: JSON.stringify([target('a', { subscriptionId: 'nope' })]) },
+            'SYNC_TARGETS[0].subscriptionId',
+        ],
+        [
+            'a bad target id in the second target',
+            { SYNC_TARGETS: JSON.stringify([target('a'), target('Bad Id')]) },
+            'SYNC_TARGETS[1].id',
+        ],
+        [
+            'an unknown key on a target',
+            { SYNC_TARGETS: JSON.stringify([target('a', { colour: 'red' })]) },
+            'SYNC_TARGETS[0]',
+        ],
+        [
+            'a negative timing override',
+            { SYNC_TARGETS: JSON.stringify([target('a', { timing: { quietSeconds: -1 } })]) },
+            'SYNC_TARGETS[0].timing.quietSeconds',
+        ],
+        [
+            'an override that breaks a relation',
+            { SYNC_TARGETS: JSON.stringify([target('a', { timing: { urgentMaxWaitSeconds: 900 } })]) },
+            'SYNC_TARGETS[0].timing',
+        ],
+        ['a duplicate target id', { SYNC_TARGETS: JSON.stringify([target('a'), target('a')]) }, 'SYNC_TARGETS[1].id'],
+        ['a non-numeric quiet time', { SYNC_QUIET_SECONDS: 'soon' }, 'SYNC_QUIET_SECONDS'],
+        ['a quiet time out of range', { SYNC_QUIET_SECONDS: '99999' }, 'SYNC_QUIET_SECONDS'],
+        ['zero run attempts', { SYNC_MAX_RUN_ATTEMPTS: '0' }, 'SYNC_MAX_RUN_ATTEMPTS'],
+        ['urgent cap above maxWait', { SYNC_URGENT_MAX_WAIT_SECONDS: '600' }, 'SYNC_*_SECONDS'],
+        ['routing that is not JSON', { SYNC_ROUTING: 'x' }, 'SYNC_ROUTING'],
+        [
+            'a rule to an unknown target',
+            { SYNC_ROUTING: JSON.stringify({ rules: [{ domain: 'X', target: 'nowhere' }] }) },
+            'SYNC_ROUTING.rules[0].target',
+        ],
+        [
+            'an unknown default target',
+            { SYNC_ROUTING: JSON.stringify({ defaultTarget: 'nowhere' }) },
+            'SYNC_ROUTING.defaultTarget',
+        ],
+        ['an unknown automation mode', { AUTOMATION_MODE: 'magic' }, 'AUTOMATION_MODE'],
+        ['a relative automation endpoint', { AUTOMATION_ENDPOINT: 'management.azure.com' }, 'AUTOMATION_ENDPOINT'],
+        [
+            'a bad storage account name',
+            { AzureWebJobsStorage__accountName: 'Bad_Name' },
+            'AzureWebJobsStorage__accountName',
+        ],
+        ['a bad table name', { STATE_TABLE_NAME: '1state' }, 'STATE_TABLE_NAME'],
+        ['a bad queue name', { CONTROL_QUEUE_NAME: '-x' }, 'CONTROL_QUEUE_NAME'],
+        ['a body limit below 1 KiB', { HTTP_MAX_BODY_BYTES: '10' }, 'HTTP_MAX_BODY_BYTES'],
+        ['an unknown identifier mode', { TELEMETRY_USER_IDENTIFIERS: 'all' }, 'TELEMETRY_USER_IDENTIFIERS'],
+    ];
+
+    it.each(bad)('refuses %s with a ConfigError naming the setting', (_what, overrides, setting) => {
+        const error = configError(env(overrides));
+        expect(error.setting).toBe(setting);
+        expect(error.code).toBe('CONFIG_INVALID');
+        expect(isConfigError(error)).toBe(true);
+        expect(error.message).toContain(setting);
+    });
+
+    it('treats blank values as absent, falling back to the default', () => {
+        expect(loadConfig(env({ SYNC_QUIET_SECONDS: '   ' })).targets.get('contoso')?.timing.quietMs).toBe(20_000);
+    });
+});

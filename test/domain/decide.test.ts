@@ -1,0 +1,326 @@
+import { describe, expect, it } from 'vitest';
+
+import { decide, type Effect, type EngineInput, LOST_WAKE_GRACE_MS, windowCloseAt } from '../../src/domain/decide';
+import type { JobObservation } from '../../src/domain/jobObservation';
+import { emptyTargetState, type TargetState } from '../../src/domain/targetState';
+import { DEFAULT_TIMING, type TargetTiming } from '../../src/domain/timing';
+
+const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);
+const timing: TargetTiming = DEFAULT_TIMING;
+
+function changes(
+    requestId: string,
+    options: { policy?: 'Delta' | 'Initial'; urgent?: boolean; count?: number } = {},
+): EngineInput {
+    const count = options.count ?? 1;
+    return {
+        type: 'changesAccepted',
+        requestId,
+        correlationId: `corr-${requestId}`,
+        changeCount: count,
+        urgentCount: options.urgent === true ? count : 0,
+        policy: options.policy ?? 'Delta',
+        kinds: { [options.urgent === true ? 'joiner' : 'attribute']: count },
+    };
+}
+
+/** Applies inputs in order at the given times, keeping every effect; time never goes back. */
+class Driver {
+    state: TargetState = emptyTargetState('t1');
+    readonly effects: Effect[] = [];
+    now = T0;
+
+    feed(input: EngineInput, at: number = this.now): ReturnType<typeof decide> {
+        this.now = Math.max(this.now, at);
+        const decision = decide(this.state, input, this.now, timing);
+        this.state = decision.state;
+        this.effects.push(...decision.effects);
+        return decision;
+    }
+
+    /** Delivers the pending wake with its own token, on time or now if it is overdue. */
+    wakeOnTime(): ReturnType<typeof decide> {
+        const wake = this.state.wake;
+        if (wake === null) throw new Error('no wake pending');
+        return this.feed({ type: 'wake', token: wake.token }, wake.at);
+    }
+
+    /**
+     * Delivers wakes and answers the effects they ask for (creates succeed; reads are answered by `respond`)
+     * until `done` holds.
+     */
+    pump(respond: (now: number) => JobObservation, done: () => boolean, limit = 500): void {
+        for (let i = 0; i < limit && !done(); i++) {
+            const seen = this.effects.length;
+            this.wakeOnTime();
+            for (const effect of this.effects.slice(seen)) {
+                if (effect.type === 'startJob') {
+                    const jobName = `job-${effect.seq}-${effect.attempt}`;
+                    this.feed({ type: 'jobCreated', seq: effect.seq, attempt: effect.attempt, jobName });
+                } else if (effect.type === 'observeJob') {
+                    this.feed({
+                        type: 'jobObserved',
+                        seq: effect.seq,
+                        attempt: effect.attempt,
+                        observation: respond(this.now),
+                    });
+                }
+            }
+        }
+        if (!done()) throw new Error('pump did not reach its goal');
+    }
+
+    ofType<K extends Effect['type']>(type: K): Extract<Effect, { type: K }>[] {
+        return this.effects.filter((e): e is Extract<Effect, { type: K }> => e.type === type);
+    }
+
+    events(): string[] {
+        return this.ofType('emit').map((e) => e.event.type);
+    }
+
+    /** Brings the current window to a created job. */
+    startRun(): void {
+        this.pump(
+            () => ({ kind: 'queued', status: 'New' }),
+            () => this.state.run?.phase === 'active',
+        );
+    }
+
+    observe(observation: JobObservation, at: number = this.now): ReturnType<typeof decide> {
+        const run = this.state.run;
+        if (run === null) throw new Error('no run');
+        return this.feed({ type: 'jobObserved', seq: run.seq, attempt: run.attempt, observation }, at);
+    }
+}
+
+const succeeded: JobObservation = {
+    kind: 'finished',
+    status: 'Completed',
+    report: { outcome: 'Succeeded', exportErrors: 0 },
+};
+
+describe('decide: windows', () => {
+    it('opens a window with the first change and schedules one wake for its close', () => {
+        const d = new Driver();
+        const decision = d.feed(changes('r1'), T0);
+        expect(decision.assignedSeq).toBe(1);
+        expect(d.state.window).toMatchObject({ seq: 1, policy: 'Delta', changeCount: 1, firstChangeAt: T0 });
+        expect(d.ofType('scheduleWake')).toEqual([
+            { type: 'scheduleWake', targetId: 't1', token: 't1:1', at: T0 + timing.quietMs },
+        ]);
+        expect(d.events()).toEqual(['WindowOpened']);
+    });
+
+    it('makes the window Initial when an Initial change arrives into an open Delta window', () => {
+        const d = new Driver();
+        d.feed(changes('r1'), T0);
+        d.feed(changes('r2', { policy: 'Initial' }), T0 + 1000);
+        d.feed(changes('r3'), T0 + 2000);
+        expect(d.state.window?.policy).toBe('Initial');
+        expect(d.state.window?.requestCount).toBe(3);
+        expect(d.state.lastInitialAcceptedAt).toBe(T0 + 1000);
+    });
+
+    it('keeps extending the debounce but closes by maxWait under a steady stream', () => {
+        const d = new Driver();
+        for (let t = 0; t < timing.maxWaitMs; t += 10_000) d.feed(changes(`r${t}`), T0 + t);
+        const window = d.state.window;
+        if (window === null) throw new Error('window expected');
+        expect(windowCloseAt(window, timing)).toBe(T0 + timing.maxWaitMs);
+        // One wake per window, however many changes arrived.
+        expect(d.ofType('scheduleWake')).toHaveLength(1);
+        // A change at the deadline finds the window due and closes it itself; it goes into the next window.
+        const atDeadline = d.feed(changes('at-deadline'), T0 + timing.maxWaitMs);
+        expect(atDeadline.assignedSeq).toBe(1);
+        expect(d.state.run?.changeCount).toBe(timing.maxWaitMs / 10_000 + 1);
+        expect(d.ofType('startJob')).toHaveLength(1);
+    });
+
+    it('shortens the close when an urgent change arrives', () => {
+        const d = new Driver();
+        d.feed(changes('r1'), T0);
+        d.feed(changes('joiner', { urgent: true }), T0 + 15_000);
+        for (let t = 20_000; t < 70_000; t += 10_000) d.feed(changes(`r${t}`), T0 + t);
+        const window = d.state.window;
+        if (window === null) throw new Error('window expected');
+        expect(window.firstUrgentAt).toBe(T0 + 15_000);
+        expect(windowCloseAt(window, timing)).toBe(T0 + 15_000 + timing.urgentMaxWaitMs);
+    });
+
+    it('counts a re-merged request id once and returns its original window', () => {
+        const d = new Driver();
+        d.feed(changes('r1', { count: 5 }), T0);
+        const again = d.feed(changes('r1', { count: 5 }), T0 + 1000);
+        expect(again.assignedSeq).toBe(1);
+        expect(d.state.window?.changeCount).toBe(5);
+        expect(d.state.window?.requestCount).toBe(1);
+    });
+});
+
+describe('decide: runs', () => {
+    it('closes the window into a starting run and asks for the job on the due wake', () => {
+        const d = new Driver();
+        d.feed(changes('r1'), T0);
+        d.wakeOnTime();
+        expect(d.state.window).toBeNull();
+        expect(d.state.run).toMatchObject({ seq: 1, attempt: 1, phase: 'starting' });
+        expect(d.ofType('startJob')).toEqual([
+            { type: 'startJob', targetId: 't1', seq: 1, attempt: 1, policy: 'Delta', correlationId: 'corr-r1' },
+        ]);
+        expect(d.state.lastRunStartedAt).toBe(T0 + timing.quietMs);
+    });
+
+    it('delays the next start by minSpacing', () => {
+        const d = new Driver();
+        d.feed(changes('r1'), T0);
+        const started = T0 + timing.quietMs;
+        d.startRun();
+        d.observe(succeeded, started + 30_000);
+        expect(d.state.run).toBeNull();
+        d.feed(changes('r2'), started + 31_000);
+        // Debounce alone would start it at +51 s; spacing holds it until 120 s after the previous start.
+        const early = d.feed({ type: 'wake', token: null }, started + 60_000);
+        expect(early.effects.filter((e) => e.type === 'startJob')).toHaveLength(0);
+        d.pump(
+            () => succeeded,
+            () => d.state.run?.seq === 2,
+        );
+        expect(d.state.lastRunStartedAt).toBe(started + timing.minSpacingMs);
+        expect(d.ofType('startJob').map((e) => e.seq)).toEqual([1, 2]);
+    });
+
+    it('opens a trailing window for a change that arrives while a run is in progress, and runs it after', () => {
+        const d = new Driver();
+        d.feed(changes('r1'), T0);
+        d.startRun();
+        const during = d.feed(changes('late'), T0 + 40_000);
+        expect(during.assignedSeq).toBe(2);
+        expect(d.state.run?.seq).toBe(1);
+        expect(d.state.window?.seq).toBe(2);
+        const cycleEnd = T0 + 400_000;
+        const starts: number[] = [];
+        d.pump(
+            (now) => (now < cycleEnd ? { kind: 'running', status: 'Running' } : succeeded),
+            () => {
+                if (d.state.run !== null && !starts.includes(d.state.run.seq)) starts.push(d.state.run.seq);
+                return d.state.run?.seq === 2;
+            },
+        );
+        // Run 2 started only after run 1 ended, with no new change to prompt it.
+        expect(d.state.history[0]).toMatchObject({ seq: 1, outcome: 'Succeeded' });
+        expect(d.state.history[0]?.endedAt).toBeGreaterThanOrEqual(cycleEnd);
+        expect(d.state.run?.windowClosedAt).toBeGreaterThanOrEqual(cycleEnd);
+        expect(d.state.run?.changeCount).toBe(1);
+    });
+
+    it('ignores stale wake tokens when nothing is due', () => {
+        const d = new Driver();
+        d.feed(changes('r1'), T0);
+        const stale = d.feed({ type: 'wake', token: 't1:0' }, T0 + 1000);
+        expect(stale.changed).toBe(false);
+        expect(stale.effects).toEqual([]);
+        expect(stale.state).toBe(d.state);
+    });
+
+    it('lets a reconcile (token null) repair a lost wake', () => {
+        const d = new Driver();
+        d.feed(changes('r1'), T0);
+        const pendingAt = d.state.wake?.at ?? 0;
+        // The wake message was lost; reconcile comes along after the grace period.
+        const repaired = d.feed({ type: 'wake', token: null }, pendingAt + LOST_WAKE_GRACE_MS + 1);
+        expect(repaired.changed).toBe(true);
+        expect(d.state.run?.phase).toBe('starting');
+        expect(d.ofType('startJob')).toHaveLength(1);
+    });
+
+    it('makes a new attempt when the cycle reports the retryable BusyTimeout', () => {
+        const d = new Driver();
+        d.feed(changes('r1'), T0);
+        d.startRun();
+        d.observe(
+            { kind: 'finished', status: 'Completed', report: { outcome: 'BusyTimeout', exportErrors: 0 } },
+            T0 + 100_000,
+        );
+        expect(d.state.run).toMatchObject({ seq: 1, attempt: 2, phase: 'starting', jobName: null });
+        expect(d.events()).toContain('RunRetried');
+        d.pump(
+            () => succeeded,
+            () => d.state.run === null,
+        );
+        expect(d.ofType('startJob').map((e) => e.attempt)).toEqual([1, 2]);
+        expect(d.state.history[0]).toMatchObject({ seq: 1, attempts: 2, outcome: 'Succeeded' });
+    });
+
+    it('finishes the run BusyTimeout when attempts are used up', () => {
+        const d = new Driver();
+        d.feed(changes('r1'), T0);
+        d.pump(
+            () => ({ kind: 'finished', status: 'Completed', report: { outcome: 'BusyTimeout', exportErrors: 0 } }),
+            () => d.state.history.length > 0,
+        );
+        expect(d.state.run).toBeNull();
+        expect(d.state.history[0]).toMatchObject({ outcome: 'BusyTimeout', attempts: timing.maxRunAttempts });
+        expect(d.ofType('startJob')).toHaveLength(timing.maxRunAttempts);
+    });
+
+    it('reports a job stuck queued as WorkerOffline once and stops it at runTimeout', () => {
+        const d = new Driver();
+        d.feed(changes('r1'), T0);
+        d.startRun();
+        const createdAt = d.state.run?.jobCreatedAt ?? 0;
+        d.pump(
+            () => ({ kind: 'queued', status: 'New' }),
+            () => d.ofType('stopJob').length > 0,
+        );
+        expect(d.events().filter((e) => e === 'WorkerOffline')).toHaveLength(1);
+        expect(d.state.run).toMatchObject({ phase: 'stopping', stopReason: 'WorkerOffline' });
+        expect(d.state.run?.stopRequestedAt).toBe(createdAt + timing.runTimeoutMs);
+        // The job confirms the stop: the run ends WorkerOffline, not Stopped.
+        d.observe({ kind: 'finished', status: 'Stopped', report: { outcome: 'Stopped', exportErrors: 0 } });
+        expect(d.state.history[0]?.outcome).toBe('WorkerOffline');
+        expect(d.ofType('stopJob')).toHaveLength(1);
+    });
+
+    it('frees the target after stopGrace when the stop is never confirmed', () => {
+        const d = new Driver();
+        d.feed(changes('r1'), T0);
+        d.startRun();
+        d.observe({ kind: 'running', status: 'Running', startedAt: T0 + 25_000 }, T0 + 40_000);
+        const createdAt = d.state.run?.jobCreatedAt ?? 0;
+        d.feed({ type: 'wake', token: null }, createdAt + timing.runTimeoutMs);
+        expect(d.state.run).toMatchObject({ phase: 'stopping', stopReason: 'TimedOut' });
+        const stopAt = createdAt + timing.runTimeoutMs;
+        d.feed(changes('waiting'), stopAt + 1000);
+        d.feed({ type: 'wake', token: null }, stopAt + timing.stopGraceMs - 1);
+        expect(d.state.run).not.toBeNull();
+        d.feed({ type: 'wake', token: null }, stopAt + timing.stopGraceMs);
+        expect(d.state.history[0]).toMatchObject({ seq: 1, outcome: 'TimedOut' });
+        expect(d.state.history[0]?.reason).toContain('stop not confirmed');
+        // The freed target goes on with the waiting window.
+        expect(d.state.run?.seq).toBe(2);
+    });
+
+    it('retries a transient create failure with back-off and fails the run on a permanent one', () => {
+        const d = new Driver();
+        d.feed(changes('r1'), T0);
+        d.wakeOnTime();
+        const closedAt = T0 + timing.quietMs;
+        d.feed({ type: 'jobStartFailed', seq: 1, attempt: 1, transient: true, reason: '503' }, closedAt);
+        expect(d.state.run).toMatchObject({ phase: 'starting', startFailures: 1 });
+        expect(d.state.run?.startDueAt).toBe(closedAt + timing.pollIntervalMs);
+        d.feed({ type: 'jobStartFailed', seq: 1, attempt: 1, transient: false, reason: '403' }, closedAt + 20_000);
+        expect(d.state.run).toBeNull();
+        expect(d.state.history[0]).toMatchObject({ outcome: 'StartFailed', reason: '403' });
+        expect(d.ofType('recordRun')).toHaveLength(1);
+    });
+
+    it('ignores results of another seq or attempt', () => {
+        const d = new Driver();
+        d.feed(changes('r1'), T0);
+        d.startRun();
+        const before = d.state;
+        const other = d.feed({ type: 'jobObserved', seq: 1, attempt: 2, observation: succeeded }, T0 + 60_000);
+        expect(other.changed).toBe(false);
+        expect(d.state).toBe(before);
+    });
+});
