@@ -1,0 +1,83 @@
+import type { TokenCredential } from '@azure/identity';
+import { ManagedIdentityCredential } from '@azure/identity';
+import { TelemetryClient } from 'applicationinsights';
+
+import { consoleLogger, type Logger } from '../../app/logger';
+import type { Config } from '../../config/loadConfig';
+import { ConfigError } from '../../errors';
+import { noTelemetry } from '../memory/memoryTelemetry';
+import { appInsightsTelemetry, type ClosableTelemetry } from './appInsightsTelemetry';
+import { ensureContextManager } from './operationContext';
+
+export interface CreateAppInsightsTelemetryOptions {
+    readonly log?: Logger;
+    /** Overrides the credential derived from `APPLICATIONINSIGHTS_AUTHENTICATION_STRING` (tests, other clouds). */
+    readonly credential?: TokenCredential;
+    /** Keep unsent items on disk and retry (the SDK's offline storage). Default true; tests turn it off. */
+    readonly diskRetry?: boolean;
+    /** `runLocation` of availability records. */
+    readonly runLocation?: string;
+}
+
+/**
+ * Parses `Authorization=AAD;ClientId=<id>` (the format the Functions host and the SDKs use).
+ * @returns the client id of the user-assigned identity, or null for the system-assigned one
+ * @throws ConfigError when the string does not ask for Entra authentication
+ */
+export function parseAuthenticationString(text: string): { readonly clientId: string | null } {
+    const fields = new Map<string, string>();
+    for (const part of text.split(';')) {
+        const at = part.indexOf('=');
+        if (at > 0) fields.set(part.slice(0, at).trim().toLowerCase(), part.slice(at + 1).trim());
+    }
+    const authorization = fields.get('authorization');
+    if (authorization === undefined || authorization.toUpperCase() !== 'AAD') {
+        throw new ConfigError('APPLICATIONINSIGHTS_AUTHENTICATION_STRING', 'must be "Authorization=AAD;ClientId=<id>"');
+    }
+    const clientId = fields.get('clientid');
+    return { clientId: clientId === undefined || clientId === '' ? null : clientId };
+}
+
+function credentialFor(config: Config, options: CreateAppInsightsTelemetryOptions): TokenCredential | undefined {
+    if (options.credential !== undefined) return options.credential;
+    const text = config.telemetry.authenticationString;
+    if (text === null) return undefined;
+    const parsed = parseAuthenticationString(text);
+    return parsed.clientId === null
+        ? new ManagedIdentityCredential()
+        : new ManagedIdentityCredential({ clientId: parsed.clientId });
+}
+
+/**
+ * The composition root's telemetry: Application Insights when `APPLICATIONINSIGHTS_CONNECTION_STRING` is set,
+ * otherwise telemetry that goes nowhere. The client is isolated (`useGlobalProviders: false`): no
+ * auto-instrumentation, no live metrics, no performance counters, no duplicate request telemetry next to the
+ * Functions host's own. With `APPLICATIONINSIGHTS_AUTHENTICATION_STRING` ingestion uses Entra ID (managed identity).
+ * @param config - the validated configuration
+ * @param options - logger, credential override, disk retry
+ */
+export function createAppInsightsTelemetry(
+    config: Config,
+    options: CreateAppInsightsTelemetryOptions = {},
+): ClosableTelemetry {
+    const log = options.log ?? consoleLogger;
+    const connectionString = config.telemetry.connectionString;
+    if (connectionString === null) return { ...noTelemetry, shutdown: () => Promise.resolve() };
+    if (!ensureContextManager()) log.warn('Telemetry: no OpenTelemetry context manager; items carry no operation id');
+    const client = new TelemetryClient(connectionString, { useGlobalProviders: false });
+    client.config.enableSendLiveMetrics = false;
+    client.config.enableAutoCollectPerformance = false;
+    client.config.enableAutoCollectExtendedMetrics = false;
+    client.config.enableAutoCollectPreAggregatedMetrics = false;
+    client.config.enableAutoCollectRequests = false;
+    client.config.enableAutoCollectDependencies = false;
+    client.config.enableAutoCollectExceptions = false;
+    client.config.enableAutoCollectConsole = false;
+    client.config.enableUseDiskRetryCaching = options.diskRetry ?? true;
+    const credential = credentialFor(config, options);
+    if (credential !== undefined) client.config.aadTokenCredential = credential;
+    return appInsightsTelemetry(client, {
+        log,
+        ...(options.runLocation === undefined ? {} : { runLocation: options.runLocation }),
+    });
+}

@@ -1,0 +1,5 @@
+export * from './appInsightsTelemetry';
+export * from './createAppInsightsTelemetry';
+export * from './operationId';
+export * from './telemetryItems';
+export * from './userIdentifiers';

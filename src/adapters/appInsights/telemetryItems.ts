@@ -1,0 +1,295 @@
+import { classifyOutcome } from '../../domain/cycleOutcome';
+import type { RunSummary } from '../../domain/targetState';
+import type { DependencyCall, TelemetryEvent } from '../../ports/telemetry';
+
+/** String dimensions of an item (`customDimensions`). Only ids, counts as text, enums and plain reasons. */
+export type ItemProperties = Readonly<Record<string, string>>;
+/** Numeric values of an item (`customMeasurements`). */
+export type ItemMeasurements = Readonly<Record<string, number>>;
+
+/** A custom event (`customEvents`). */
+export interface EventItem {
+    readonly name: string;
+    readonly properties: ItemProperties;
+    readonly measurements: ItemMeasurements;
+}
+
+/** One value of a custom metric (`customMetrics`). */
+export interface MetricItem {
+    readonly name: string;
+    readonly value: number;
+    readonly properties: ItemProperties;
+}
+
+/** One availability result (`availabilityResults`): one per finished sync cycle. */
+export interface AvailabilityItem {
+    readonly name: string;
+    readonly success: boolean;
+    readonly durationMs: number;
+    readonly message: string;
+    readonly properties: ItemProperties;
+    readonly measurements: ItemMeasurements;
+}
+
+/** Everything one port call turns into; all items share the correlation id (the operation id), if any. */
+export interface TelemetryItems {
+    readonly correlationId: string | null;
+    readonly event: EventItem;
+    readonly metrics: readonly MetricItem[];
+    readonly availability: AvailabilityItem | null;
+}
+
+/** Metric names, shared with the workbook, the alerts and docs/MONITORING.md. */
+export const METRIC = {
+    changesPerWindow: 'ChangesPerWindow',
+    changeToJobStartMs: 'ChangeToJobStartMs',
+    urgentChangeToJobStartMs: 'UrgentChangeToJobStartMs',
+    changeToCycleEndMs: 'ChangeToCycleEndMs',
+    urgentChangeToCycleEndMs: 'UrgentChangeToCycleEndMs',
+    cycleDurationMs: 'CycleDurationMs',
+    exportErrors: 'ExportErrors',
+    /** 1 per finished run; summed per hour it is "runs per hour" (a count, never a rate guessed in process). */
+    runsCompleted: 'RunsCompleted',
+} as const;
+
+/** Availability test name of a target's sync cycles. */
+export const availabilityName = (targetId: string): string => `SyncCycle ${targetId}`;
+
+/** Event name of the reconcile timer's heartbeat. */
+export const HEARTBEAT_EVENT = 'Heartbeat';
+
+/** Reasons are plain language from the engine or the runbook; capped so a runaway message cannot bloat items. */
+const MAX_REASON_LENGTH = 512;
+
+function reasonText(reason: string | null | undefined): string {
+    if (reason === null || reason === undefined) return '';
+    return reason.length > MAX_REASON_LENGTH ? `${reason.slice(0, MAX_REASON_LENGTH - 1)}…` : reason;
+}
+
+function flowItems(
+    correlationId: string,
+    name: string,
+    properties: Record<string, string>,
+    measurements: Record<string, number> = {},
+    metrics: readonly MetricItem[] = [],
+    availability: AvailabilityItem | null = null,
+): TelemetryItems {
+    return {
+        correlationId,
+        event: { name, properties: { ...properties, correlationId }, measurements },
+        metrics,
+        availability,
+    };
+}
+
+function metric(name: string, value: number, targetId: string, correlationId: string, extra = {}): MetricItem {
+    return { name, value, properties: { targetId, correlationId, ...extra } };
+}
+
+/**
+ * Availability counts a cycle as available when it ran and synced: `Succeeded`, and also
+ * `CompletedWithExportErrors` (the cycle ran; export errors are object-level data problems, reported and alerted
+ * on separately). A skip (staging mode, scheduler suspended) synced nothing, so it is unavailable.
+ * @param run - the finished run
+ */
+export function cycleAvailable(run: RunSummary): boolean {
+    const outcomeClass = classifyOutcome(run.outcome);
+    return outcomeClass === 'succeeded' || outcomeClass === 'partiallySucceeded';
+}
+
+function runCompleted(event: Extract<TelemetryEvent, { type: 'RunCompleted' }>): TelemetryItems {
+    const { run, targetId, correlationId } = event;
+    const common = {
+        targetId,
+        seq: String(run.seq),
+        policy: run.policy,
+        outcome: run.outcome,
+        outcomeClass: classifyOutcome(run.outcome),
+        jobName: run.jobName ?? '',
+        lastStatus: run.lastStatus ?? '',
+        reason: reasonText(run.reason),
+    };
+    const measurements: Record<string, number> = {
+        attempts: run.attempts,
+        changeCount: run.changeCount,
+        urgentCount: run.urgentCount,
+        requestCount: run.requestCount,
+        exportErrors: run.exportErrors,
+        changeToCycleEndMs: event.changeToCycleEndMs,
+    };
+    if (event.urgentToCycleEndMs !== null) measurements.urgentToCycleEndMs = event.urgentToCycleEndMs;
+    if (event.cycleDurationMs !== null) measurements.cycleDurationMs = event.cycleDurationMs;
+    const metrics: MetricItem[] = [
+        metric(METRIC.runsCompleted, 1, targetId, correlationId, { outcome: run.outcome }),
+        metric(METRIC.exportErrors, run.exportErrors, targetId, correlationId),
+        metric(METRIC.changeToCycleEndMs, event.changeToCycleEndMs, targetId, correlationId),
+    ];
+    if (event.urgentToCycleEndMs !== null) {
+        metrics.push(metric(METRIC.urgentChangeToCycleEndMs, event.urgentToCycleEndMs, targetId, correlationId));
+    }
+    if (event.cycleDurationMs !== null) {
+        metrics.push(
+            metric(METRIC.cycleDurationMs, event.cycleDurationMs, targetId, correlationId, { outcome: run.outcome }),
+        );
+    }
+    const availability: AvailabilityItem = {
+        name: availabilityName(targetId),
+        success: cycleAvailable(run),
+        // A run that never got a job (StartFailed) has no cycle duration: its window-close-to-end time stands in.
+        durationMs: Math.max(0, event.cycleDurationMs ?? run.endedAt - run.windowClosedAt),
+        message: run.reason === null ? run.outcome : `${run.outcome}: ${reasonText(run.reason)}`,
+        properties: { ...common, correlationId },
+        measurements: { exportErrors: run.exportErrors, changeCount: run.changeCount },
+    };
+    return flowItems(correlationId, 'RunCompleted', common, measurements, metrics, availability);
+}
+
+/**
+ * Turns one port event into the items Application Insights receives. Pure: no SDK, no clock.
+ * Only ids, counts, enums and plain-language reasons are copied; never payloads or object references.
+ * @param event - what happened
+ */
+export function itemsFor(event: TelemetryEvent): TelemetryItems {
+    switch (event.type) {
+        case 'RequestAccepted':
+            return flowItems(
+                event.correlationId,
+                event.type,
+                {
+                    targetId: event.targetId,
+                    requestId: event.requestId,
+                    seq: String(event.windowSeq),
+                    policy: event.policy,
+                    source: event.source,
+                    duplicate: String(event.duplicate),
+                },
+                { changeCount: event.changeCount, urgentCount: event.urgentCount },
+            );
+        case 'RequestRejected': {
+            // A refused request never reached a window: no correlation id, no operation.
+            const properties: Record<string, string> = {
+                code: event.code,
+                status: String(event.status),
+                source: event.source,
+            };
+            if (event.targetId !== undefined) properties.targetId = event.targetId;
+            return {
+                correlationId: null,
+                event: { name: event.type, properties, measurements: {} },
+                metrics: [],
+                availability: null,
+            };
+        }
+        case 'WindowOpened':
+            return flowItems(event.correlationId, event.type, {
+                targetId: event.targetId,
+                seq: String(event.seq),
+                policy: event.policy,
+                urgent: String(event.urgent),
+            });
+        case 'WindowClosed':
+            return flowItems(
+                event.correlationId,
+                event.type,
+                { targetId: event.targetId, seq: String(event.seq), policy: event.policy },
+                {
+                    changeCount: event.changeCount,
+                    urgentCount: event.urgentCount,
+                    requestCount: event.requestCount,
+                    openMs: event.openMs,
+                },
+                [metric(METRIC.changesPerWindow, event.changeCount, event.targetId, event.correlationId)],
+            );
+        case 'JobStarted': {
+            const measurements: Record<string, number> = {
+                attempt: event.attempt,
+                changeToJobStartMs: event.changeToJobStartMs,
+            };
+            const metrics = [
+                metric(METRIC.changeToJobStartMs, event.changeToJobStartMs, event.targetId, event.correlationId),
+            ];
+            if (event.urgentToJobStartMs !== null) {
+                measurements.urgentToJobStartMs = event.urgentToJobStartMs;
+                metrics.push(
+                    metric(
+                        METRIC.urgentChangeToJobStartMs,
+                        event.urgentToJobStartMs,
+                        event.targetId,
+                        event.correlationId,
+                    ),
+                );
+            }
+            return flowItems(
+                event.correlationId,
+                event.type,
+                { targetId: event.targetId, seq: String(event.seq), jobName: event.jobName, policy: event.policy },
+                measurements,
+                metrics,
+            );
+        }
+        case 'JobStartFailed':
+            return flowItems(
+                event.correlationId,
+                event.type,
+                {
+                    targetId: event.targetId,
+                    seq: String(event.seq),
+                    transient: String(event.transient),
+                    willRetry: String(event.willRetry),
+                    reason: reasonText(event.reason),
+                },
+                { attempt: event.attempt },
+            );
+        case 'WorkerOffline':
+            return flowItems(
+                event.correlationId,
+                event.type,
+                { targetId: event.targetId, seq: String(event.seq), jobName: event.jobName, status: event.status },
+                { queuedMs: event.queuedMs },
+            );
+        case 'JobNeedsAttention':
+            return flowItems(event.correlationId, event.type, {
+                targetId: event.targetId,
+                seq: String(event.seq),
+                jobName: event.jobName,
+                status: event.status,
+            });
+        case 'JobStopRequested':
+            return flowItems(event.correlationId, event.type, {
+                targetId: event.targetId,
+                seq: String(event.seq),
+                jobName: event.jobName,
+                reason: event.reason,
+            });
+        case 'RunRetried':
+            return flowItems(
+                event.correlationId,
+                event.type,
+                { targetId: event.targetId, seq: String(event.seq), previousOutcome: event.previousOutcome },
+                { attempt: event.attempt },
+            );
+        case 'RunCompleted':
+            return runCompleted(event);
+    }
+}
+
+/** Properties of a dependency record: the target and, when the caller knows it, the correlation id. */
+export function dependencyProperties(call: DependencyCall): ItemProperties {
+    return call.correlationId === undefined
+        ? { targetId: call.targetId }
+        : { targetId: call.targetId, correlationId: call.correlationId };
+}
+
+/**
+ * The heartbeat event of one target.
+ * @param targetId - the target
+ * @param healthy - what reconcile concluded
+ * @param detail - plain-language detail (no payloads)
+ */
+export function heartbeatItem(targetId: string, healthy: boolean, detail: string): EventItem {
+    return {
+        name: HEARTBEAT_EVENT,
+        properties: { targetId, healthy: String(healthy), detail: reasonText(detail) },
+        measurements: { healthy: healthy ? 1 : 0 },
+    };
+}
