@@ -1,0 +1,145 @@
+import { z } from 'zod';
+
+import type { KindCounts } from '../../domain/change';
+import type { CycleReport } from '../../domain/cycleOutcome';
+import type { AutomationJobStatus } from '../../domain/jobObservation';
+import type { RunSummary, TargetState } from '../../domain/targetState';
+
+// Stored JSON is input like any other: it is parsed back into domain types, never cast. The annotations make
+// the compiler check that each schema still produces the domain type when the domain changes.
+
+const policy = z.enum(['Delta', 'Initial']);
+const outcome = z.enum([
+    'Succeeded',
+    'CompletedWithExportErrors',
+    'SkippedStagingMode',
+    'SkippedSchedulerSuspended',
+    'BusyTimeout',
+    'Failed',
+    'TimedOut',
+    'WorkerOffline',
+    'StartFailed',
+    'Stopped',
+    'NeedsAttention',
+]);
+const jobStatus: z.ZodType<AutomationJobStatus> = z.enum([
+    'New',
+    'Activating',
+    'Running',
+    'Completed',
+    'Failed',
+    'Stopped',
+    'Blocked',
+    'Suspended',
+    'Disconnected',
+    'Suspending',
+    'Stopping',
+    'Resuming',
+    'Removing',
+]);
+const kindCounts: z.ZodType<KindCounts> = z.partialRecord(
+    z.enum(['joiner', 'mover', 'leaver', 'attribute', 'group', 'password', 'manual']),
+    z.number(),
+);
+const epochMs = z.number();
+
+const cycleReport: z.ZodType<CycleReport> = z.object({
+    outcome,
+    reason: z.string().optional(),
+    exportErrors: z.number(),
+    cycleStartedAt: epochMs.optional(),
+    cycleEndedAt: epochMs.optional(),
+    connectors: z
+        .array(
+            z.object({
+                connector: z.string(),
+                runProfile: z.string(),
+                result: z.string(),
+                adds: z.number().optional(),
+                updates: z.number().optional(),
+                deletes: z.number().optional(),
+                errors: z.number().optional(),
+            }),
+        )
+        .optional(),
+});
+
+/** A finished run as stored in the target's history and in the run rows. */
+export const runSummarySchema: z.ZodType<RunSummary> = z.object({
+    targetId: z.string(),
+    seq: z.number().int(),
+    attempts: z.number().int(),
+    policy,
+    jobName: z.string().nullable(),
+    changeCount: z.number(),
+    urgentCount: z.number(),
+    requestCount: z.number(),
+    kinds: kindCounts,
+    correlationId: z.string(),
+    firstChangeAt: epochMs,
+    firstUrgentAt: epochMs.nullable(),
+    windowClosedAt: epochMs,
+    jobCreatedAt: epochMs.nullable(),
+    jobStartedAt: epochMs.nullable(),
+    endedAt: epochMs,
+    outcome,
+    reason: z.string().nullable(),
+    exportErrors: z.number(),
+    lastStatus: jobStatus.nullable(),
+    report: cycleReport.nullable(),
+});
+
+const openWindow = z.object({
+    seq: z.number().int(),
+    policy,
+    firstChangeAt: epochMs,
+    lastChangeAt: epochMs,
+    firstUrgentAt: epochMs.nullable(),
+    changeCount: z.number(),
+    urgentCount: z.number(),
+    requestCount: z.number(),
+    kinds: kindCounts,
+    correlationId: z.string(),
+});
+
+const activeRun = z.object({
+    seq: z.number().int(),
+    attempt: z.number().int(),
+    phase: z.enum(['starting', 'active', 'stopping']),
+    policy,
+    changeCount: z.number(),
+    urgentCount: z.number(),
+    requestCount: z.number(),
+    kinds: kindCounts,
+    correlationId: z.string(),
+    firstChangeAt: epochMs,
+    firstUrgentAt: epochMs.nullable(),
+    windowClosedAt: epochMs,
+    jobName: z.string().nullable(),
+    jobCreatedAt: epochMs.nullable(),
+    jobStartedAt: epochMs.nullable(),
+    lastStatus: jobStatus.nullable(),
+    startDueAt: epochMs,
+    startFailures: z.number().int(),
+    nextPollAt: epochMs,
+    polls: z.number().int(),
+    workerOfflineReported: z.boolean(),
+    attentionSince: epochMs.nullable(),
+    stopRequestedAt: epochMs.nullable(),
+    stopReason: outcome.nullable(),
+    lastError: z.string().nullable(),
+});
+
+/** A target's whole state as stored in its entity. */
+export const targetStateSchema: z.ZodType<TargetState> = z.object({
+    targetId: z.string(),
+    nextSeq: z.number().int(),
+    window: openWindow.nullable(),
+    run: activeRun.nullable(),
+    lastRunStartedAt: epochMs.nullable(),
+    wake: z.object({ token: z.string(), at: epochMs }).nullable(),
+    wakeCounter: z.number().int(),
+    history: z.array(runSummarySchema),
+    recentRequests: z.array(z.object({ requestId: z.string(), seq: z.number().int() })),
+    lastInitialAcceptedAt: epochMs.nullable(),
+});
