@@ -175,6 +175,41 @@ export const SETTINGS = [
     spec('HTTP_MAX_BODY_BYTES', 'Largest accepted request body.', { default: '1048576' }),
     spec('MAX_CHANGES_PER_REQUEST', 'Largest batch of changes in one request or message.', { default: '5000' }),
     spec('STATUS_RETRY_AFTER_SECONDS', '`Retry-After` on 202 answers.', { default: '10' }),
+    // Simulated Entra Connect server (AUTOMATION_MODE=simulated, local runs and benchmarks only; see docs/LOCAL.md)
+    spec('SIMULATED_CONNECT_SEED', 'Seed of the simulation’s random choices (same seed, same history).', {
+        default: '1',
+    }),
+    spec('SIMULATED_CONNECT_WORKER_POLL_SECONDS', 'The simulated Hybrid Worker picks up new jobs this often.', {
+        default: '30',
+    }),
+    spec('SIMULATED_CONNECT_CYCLE_SECONDS', 'Duration of a simulated Delta cycle with nothing to import.', {
+        default: '40',
+    }),
+    spec('SIMULATED_CONNECT_INITIAL_CYCLE_SECONDS', 'Minimum duration of a simulated Initial (full) cycle.', {
+        default: '1200',
+    }),
+    spec('SIMULATED_CONNECT_PER_CHANGE_MS', 'Each change imported adds this many milliseconds to a simulated cycle.', {
+        default: '10',
+    }),
+    spec(
+        'SIMULATED_CONNECT_SCHEDULER_MINUTES',
+        'Interval of the simulated built-in scheduler’s own Delta cycles; 0 turns it off.',
+        { default: '30' },
+    ),
+    spec('SIMULATED_CONNECT_STAGING_MODE', '`true`: the simulated server is in staging mode (never exports).', {
+        default: 'false',
+    }),
+    spec('SIMULATED_CONNECT_EXPORT_ERROR_RATE', 'Probability (0–1) that a simulated cycle ends with export errors.', {
+        default: '0',
+    }),
+    spec('SIMULATED_CONNECT_FAILURE_RATE', 'Probability (0–1) that a simulated runbook fails outright.', {
+        default: '0',
+    }),
+    spec(
+        'SIMULATED_CONNECT_WORKER',
+        'Simulated Hybrid Worker: `online`, `offline` (jobs stay queued) or `hung` (jobs never finish).',
+        { default: 'online' },
+    ),
 ] as const satisfies readonly SettingSpec[];
 
 export type SettingName = (typeof SETTINGS)[number]['name'];
