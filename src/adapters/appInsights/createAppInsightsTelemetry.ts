@@ -1,5 +1,6 @@
 import type { TokenCredential } from '@azure/identity';
 import { ManagedIdentityCredential } from '@azure/identity';
+import { resourceFromAttributes } from '@opentelemetry/resources';
 import { TelemetryClient } from 'applicationinsights';
 
 import { consoleLogger, type Logger } from '../../app/logger';
@@ -17,6 +18,8 @@ export interface CreateAppInsightsTelemetryOptions {
     readonly diskRetry?: boolean;
     /** `runLocation` of availability records. */
     readonly runLocation?: string;
+    /** `cloud_RoleName` of every item. Default `entra-sync-trigger`. */
+    readonly roleName?: string;
 }
 
 /**
@@ -74,6 +77,10 @@ export function createAppInsightsTelemetry(
     client.config.enableAutoCollectExceptions = false;
     client.config.enableAutoCollectConsole = false;
     client.config.enableUseDiskRetryCaching = options.diskRetry ?? true;
+    // Without it the role shows as `unknown_service:node`; the workbook filters on cloud_RoleName.
+    client.config.azureMonitorOpenTelemetryOptions = {
+        resource: resourceFromAttributes({ 'service.name': options.roleName ?? 'entra-sync-trigger' }),
+    };
     const credential = credentialFor(config, options);
     if (credential !== undefined) client.config.aadTokenCredential = credential;
     return appInsightsTelemetry(client, {

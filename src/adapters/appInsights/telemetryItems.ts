@@ -273,11 +273,19 @@ export function itemsFor(event: TelemetryEvent): TelemetryItems {
     }
 }
 
-/** Properties of a dependency record: the target and, when the caller knows it, the correlation id. */
+/**
+ * Properties of a dependency record: the target, the correlation id when the caller knows it, and the Automation
+ * account/runbook and result code (the exporter keeps `resultCode` and `target` only for HTTP/DB/RPC dependencies,
+ * so they are repeated here).
+ */
 export function dependencyProperties(call: DependencyCall): ItemProperties {
-    return call.correlationId === undefined
-        ? { targetId: call.targetId }
-        : { targetId: call.targetId, correlationId: call.correlationId };
+    const properties: Record<string, string> = {
+        targetId: call.targetId,
+        dependencyTarget: call.target,
+        resultCode: call.resultCode,
+    };
+    if (call.correlationId !== undefined) properties.correlationId = call.correlationId;
+    return properties;
 }
 
 /**
