@@ -38,8 +38,10 @@ export function isUpdateConditionNotSatisfied(e: unknown): boolean {
     return describeStorageFailure(e).statusCode === 412;
 }
 
+/** The entity is missing. A missing *table* is not "no entity": it is a deployment fault and must surface. */
 export function isNotFound(e: unknown): boolean {
-    return describeStorageFailure(e).statusCode === 404;
+    const f = describeStorageFailure(e);
+    return f.statusCode === 404 && f.code !== 'TableNotFound';
 }
 
 /**
