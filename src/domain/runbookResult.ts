@@ -52,7 +52,7 @@ const connectorSchema = z.object({
 
 // PowerShell 5.1 collapses a one-element array to its element unless forced with @(); accept both shapes.
 const connectorList = z.preprocess(
-    (value) => (value === null || value === undefined ? [] : Array.isArray(value) ? value : [value]),
+    (value: unknown): unknown => (value === null || value === undefined ? [] : Array.isArray(value) ? value : [value]),
     z.array(connectorSchema).max(MAX_CONNECTORS),
 );
 
