@@ -1,0 +1,186 @@
+import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+
+import { acceptRequest, type TargetRequest } from '../app/acceptRequest';
+import type { Services } from '../composition';
+import { authenticate, authorizeWrite } from './auth';
+import { traceIdOf } from './correlation';
+import { type HttpHandler, guarded, type ServicesResolver } from './httpGuard';
+import { idempotencyKeyOf, requestIdFor, targetRequestId } from './idempotency';
+import { statusUrl } from './location';
+import { splitByTarget, type TargetShare } from './normalise';
+import { parseIntake } from './parseIntake';
+import { isRefusal, problemResponse, type Refusal, refuse } from './problem';
+import { idempotencyKeySchema } from './schemas';
+
+/**
+ * The POST handler of `sync/requests`: every accepted shape becomes one request per target through
+ * `acceptRequest`; OPTIONS answers the CloudEvents webhook handshake.
+ * @param resolve - gives the services
+ */
+export function createPostSyncRequestsHandler(resolve: ServicesResolver): HttpHandler {
+    return guarded(resolve, async (request, context, services) => {
+        if (request.method === 'OPTIONS') return webhookHandshake(request);
+        const outcome = await handlePost(request, services);
+        if (isRefusal(outcome)) {
+            services.telemetry.track({
+                type: 'RequestRejected',
+                code: outcome.refused.code,
+                status: outcome.refused.status,
+                source: 'http',
+            });
+            context.info(`Refused ${outcome.refused.status} ${outcome.refused.code}`);
+            return problemResponse(outcome.refused, outcome.headers);
+        }
+        return outcome;
+    });
+}
+
+/** CloudEvents webhook validation (abuse protection): allow the origin that asks, at any rate. */
+function webhookHandshake(request: HttpRequest): HttpResponseInit {
+    const origin = request.headers.get('webhook-request-origin');
+    const headers: Record<string, string> = { allow: 'POST, OPTIONS' };
+    if (origin !== null) headers['webhook-allowed-origin'] = /^[A-Za-z0-9.-]{1,255}$/.test(origin) ? origin : '*';
+    if (request.headers.get('webhook-request-rate') !== null) headers['webhook-allowed-rate'] = '*';
+    return { status: 200, headers };
+}
+
+async function readBodyText(request: HttpRequest, maxBytes: number): Promise<string | Refusal> {
+    const tooLarge = () =>
+        refuse('BODY_TOO_LARGE', `Bodies larger than ${maxBytes} bytes are not accepted.`, { limit: maxBytes });
+    const declared = Number(request.headers.get('content-length') ?? '0');
+    if (Number.isFinite(declared) && declared > maxBytes) return tooLarge();
+    const bytes = new Uint8Array(await request.arrayBuffer());
+    if (bytes.byteLength > maxBytes) return tooLarge();
+    try {
+        return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+    } catch {
+        return refuse('MALFORMED_JSON', 'The body is not valid UTF-8.', { errors: [{ pointer: '', detail: 'not UTF-8' }] });
+    }
+}
+
+async function handlePost(request: HttpRequest, services: Services): Promise<HttpResponseInit | Refusal> {
+    const { config } = services;
+    const unauthenticated = authenticate(request, config);
+    if (unauthenticated !== null) return unauthenticated;
+
+    const keyHeader = request.headers.get('idempotency-key');
+    if (keyHeader !== null && !idempotencyKeySchema.safeParse(keyHeader).success) {
+        return refuse('INVALID_IDEMPOTENCY_KEY', 'The Idempotency-Key header has an unsupported shape.', {
+            errors: [{ pointer: '/headers/idempotency-key', detail: 'must be 1-255 characters of A-Z a-z 0-9 . _ : ~ + / = -' }],
+        });
+    }
+    const bodyText = await readBodyText(request, config.http.maxBodyBytes);
+    if (isRefusal(bodyText)) return bodyText;
+    const parsed = parseIntake(
+        { header: (name) => request.headers.get(name), bodyText },
+        { maxChanges: config.http.maxChangesPerRequest },
+    );
+    if (isRefusal(parsed)) return parsed;
+    if (parsed.kind === 'subscriptionValidation') {
+        const forbidden = authorizeWrite(request, config, new Set(['Delta']));
+        if (forbidden !== null) return forbidden;
+        return { status: 200, jsonBody: { validationResponse: parsed.validationCode } };
+    }
+    const shares = splitByTarget(parsed, config);
+    if (isRefusal(shares)) return shares;
+    const forbidden = authorizeWrite(request, config, new Set(shares.map((s) => s.policy)));
+    if (forbidden !== null) return forbidden;
+
+    const idempotencyKey = idempotencyKeyOf(keyHeader, parsed.eventKeys);
+    const requestId = requestIdFor(idempotencyKey);
+    const split = shares.length > 1;
+    const now = services.clock.now();
+    const correlationId =
+        traceIdOf(request.headers.get('traceparent')) ?? traceIdOf(parsed.traceparent) ?? requestId.replace(/-/g, '');
+
+    const blocked = await preCheck(services, shares, requestId, split, now);
+    if (blocked !== null) return blocked;
+
+    const accepted = [];
+    for (const share of shares) {
+        const targetRequest: TargetRequest = {
+            requestId: targetRequestId(requestId, share.targetId, split),
+            targetId: share.targetId,
+            changeCount: share.changeCount,
+            urgentCount: share.urgentCount,
+            policy: share.policy,
+            kinds: share.kinds,
+            idempotencyKey,
+            bodyHash: share.bodyHash,
+            correlationId,
+            acceptedAt: now,
+            source: 'http',
+        };
+        const outcome = await acceptRequest(services, targetRequest);
+        if (outcome.kind === 'idempotencyConflict') return keyReused();
+        accepted.push({ share, record: outcome.record, duplicate: outcome.duplicate });
+    }
+    const targets = split ? shares.map((s) => s.targetId) : null;
+    const location = statusUrl(request, config, requestId, targets);
+    const duplicate = accepted.every((a) => a.duplicate);
+    return {
+        status: 202,
+        headers: {
+            location,
+            'retry-after': String(config.http.retryAfterSeconds),
+            'cache-control': 'no-store',
+            ...(duplicate ? { 'idempotent-replayed': 'true' } : {}),
+        },
+        jsonBody: {
+            requestId,
+            state: 'accepted',
+            statusUrl: location,
+            correlationId: accepted[0]?.record.correlationId ?? correlationId,
+            duplicate,
+            format: parsed.format,
+            targets: accepted.map(({ record }) => ({
+                targetId: record.targetId,
+                requestId: record.requestId,
+                windowSeq: record.windowSeq,
+                policy: record.policy,
+                changeCount: record.changeCount,
+                urgentCount: record.urgentCount,
+            })),
+        },
+    };
+}
+
+function keyReused(): Refusal {
+    return refuse('IDEMPOTENCY_KEY_REUSED', 'This idempotency key was already used for a different body.', {
+        errors: [{ pointer: '/headers/idempotency-key', detail: 'already used for a different body' }],
+    });
+}
+
+/**
+ * Refuses before anything is written: a key reused for another body, or an Initial too soon after the last
+ * one on a target. A retry of an accepted request passes, so it gets its original answer.
+ */
+async function preCheck(
+    services: Services,
+    shares: readonly TargetShare[],
+    requestId: string,
+    split: boolean,
+    now: number,
+): Promise<Refusal | null> {
+    for (const share of shares) {
+        const existing = await services.requests.get(targetRequestId(requestId, share.targetId, split));
+        if (existing !== null) {
+            if (existing.bodyHash !== share.bodyHash) return keyReused();
+            continue;
+        }
+        if (share.policy !== 'Initial') continue;
+        const state = await services.coordinator.readState(share.targetId);
+        const last = state.lastInitialAcceptedAt;
+        const interval = services.config.http.initialMinIntervalMs;
+        if (last !== null && now - last < interval) {
+            const retryAfter = Math.max(1, Math.ceil((last + interval - now) / 1000));
+            return refuse(
+                'INITIAL_RATE_LIMITED',
+                `An Initial sync was accepted for target ${share.targetId} less than ${interval / 1000} s ago.`,
+                { errors: [{ pointer: '/policy', detail: 'Initial is rate-limited per target' }], targetId: share.targetId },
+                { 'retry-after': String(retryAfter) },
+            );
+        }
+    }
+    return null;
+}

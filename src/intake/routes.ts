@@ -1,0 +1,40 @@
+/**
+ * The contract other helpers and infra rely on: function names, HTTP routes (below host.json's `api` prefix),
+ * queue and connection setting expressions, the timer schedule. Registration tests check these against the
+ * captured binding metadata and against src/config/settings.ts.
+ */
+export const FUNCTION_NAMES = {
+    postSyncRequests: 'postSyncRequests',
+    getSyncRequestStatus: 'getSyncRequestStatus',
+    openApi: 'openApi',
+    changeQueue: 'changeQueue',
+    controlQueue: 'controlQueue',
+    reconcileTimer: 'reconcileTimer',
+} as const;
+
+export const ROUTES = {
+    /** POST native requests, CloudEvents and Event Grid events; OPTIONS answers the CloudEvents webhook handshake. */
+    syncRequests: 'sync/requests',
+    /** GET the status of an accepted request (Logic Apps async polling). */
+    syncRequestStatus: 'sync/requests/{requestId}',
+    openApi: 'openapi.json',
+} as const;
+
+/** host.json `extensions.http.routePrefix`. */
+export const ROUTE_PREFIX = 'api';
+
+/** App setting prefix of the identity-based Service Bus connection (`ServiceBusConnection__fullyQualifiedNamespace`). */
+export const SERVICE_BUS_CONNECTION = 'ServiceBusConnection';
+export const CHANGE_QUEUE_SETTING = 'CHANGE_QUEUE_NAME';
+export const CONTROL_QUEUE_SETTING = 'CONTROL_QUEUE_NAME';
+
+/** Every two minutes: well inside the engine's poll back-off, cheap enough to run always. */
+export const RECONCILE_SCHEDULE = '0 */2 * * * *';
+
+/**
+ * The status URL path of a request, without origin.
+ * @param requestId - the request
+ */
+export function statusPath(requestId: string): string {
+    return `/${ROUTE_PREFIX}/${ROUTES.syncRequests}/${encodeURIComponent(requestId)}`;
+}
