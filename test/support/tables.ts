@@ -16,7 +16,16 @@ export function uniqueTableName(prefix = 't'): string {
  * @param name - the table name; unique by default
  */
 export async function createTestTable(azurite: AzuriteTables, name = uniqueTableName()): Promise<TableClient> {
-    const table = TableClient.fromConnectionString(azurite.connectionString, name, { allowInsecureConnection: true });
+    const table = tableClient(azurite, name);
     await table.createTable();
     return table;
+}
+
+/**
+ * A new client (its own connection pool, like another process) for a table on the given Azurite.
+ * @param azurite - the running Azurite
+ * @param name - the table name
+ */
+export function tableClient(azurite: AzuriteTables, name: string): TableClient {
+    return TableClient.fromConnectionString(azurite.connectionString, name, { allowInsecureConnection: true });
 }
