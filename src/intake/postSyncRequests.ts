@@ -1,13 +1,13 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 
-import { acceptRequest, type TargetRequest } from '../app/acceptRequest';
+import { acceptShares } from './acceptShares';
 import type { Services } from '../composition';
 import { authenticate, authorizeWrite } from './auth';
 import { traceIdOf } from './correlation';
 import { type HttpHandler, guarded, type ServicesResolver } from './httpGuard';
-import { idempotencyKeyOf, requestIdFor, targetRequestId } from './idempotency';
+import { idempotencyKeyOf, requestIdFor } from './idempotency';
 import { statusUrl } from './location';
-import { splitByTarget, type TargetShare } from './normalise';
+import { splitByTarget } from './normalise';
 import { parseIntake } from './parseIntake';
 import { isRefusal, problemResponse, type Refusal, refuse } from './problem';
 import { idempotencyKeySchema } from './schemas';
@@ -89,32 +89,17 @@ async function handlePost(request: HttpRequest, services: Services): Promise<Htt
     const idempotencyKey = idempotencyKeyOf(keyHeader, parsed.eventKeys);
     const requestId = requestIdFor(idempotencyKey);
     const split = shares.length > 1;
-    const now = services.clock.now();
     const correlationId =
         traceIdOf(request.headers.get('traceparent')) ?? traceIdOf(parsed.traceparent) ?? requestId.replace(/-/g, '');
 
-    const blocked = await preCheck(services, shares, requestId, split, now);
-    if (blocked !== null) return blocked;
-
-    const accepted = [];
-    for (const share of shares) {
-        const targetRequest: TargetRequest = {
-            requestId: targetRequestId(requestId, share.targetId, split),
-            targetId: share.targetId,
-            changeCount: share.changeCount,
-            urgentCount: share.urgentCount,
-            policy: share.policy,
-            kinds: share.kinds,
-            idempotencyKey,
-            bodyHash: share.bodyHash,
-            correlationId,
-            acceptedAt: now,
-            source: 'http',
-        };
-        const outcome = await acceptRequest(services, targetRequest);
-        if (outcome.kind === 'idempotencyConflict') return keyReused();
-        accepted.push({ share, record: outcome.record, duplicate: outcome.duplicate });
-    }
+    const accepted = await acceptShares(services, shares, {
+        requestId,
+        idempotencyKey,
+        correlationId,
+        source: 'http',
+        policyPointer: '/policy',
+    });
+    if (isRefusal(accepted)) return accepted;
     const targets = split ? shares.map((s) => s.targetId) : null;
     const location = statusUrl(request, config, requestId, targets);
     const duplicate = accepted.every((a) => a.duplicate);
@@ -145,42 +130,3 @@ async function handlePost(request: HttpRequest, services: Services): Promise<Htt
     };
 }
 
-function keyReused(): Refusal {
-    return refuse('IDEMPOTENCY_KEY_REUSED', 'This idempotency key was already used for a different body.', {
-        errors: [{ pointer: '/headers/idempotency-key', detail: 'already used for a different body' }],
-    });
-}
-
-/**
- * Refuses before anything is written: a key reused for another body, or an Initial too soon after the last
- * one on a target. A retry of an accepted request passes, so it gets its original answer.
- */
-async function preCheck(
-    services: Services,
-    shares: readonly TargetShare[],
-    requestId: string,
-    split: boolean,
-    now: number,
-): Promise<Refusal | null> {
-    for (const share of shares) {
-        const existing = await services.requests.get(targetRequestId(requestId, share.targetId, split));
-        if (existing !== null) {
-            if (existing.bodyHash !== share.bodyHash) return keyReused();
-            continue;
-        }
-        if (share.policy !== 'Initial') continue;
-        const state = await services.coordinator.readState(share.targetId);
-        const last = state.lastInitialAcceptedAt;
-        const interval = services.config.http.initialMinIntervalMs;
-        if (last !== null && now - last < interval) {
-            const retryAfter = Math.max(1, Math.ceil((last + interval - now) / 1000));
-            return refuse(
-                'INITIAL_RATE_LIMITED',
-                `An Initial sync was accepted for target ${share.targetId} less than ${interval / 1000} s ago.`,
-                { errors: [{ pointer: '/policy', detail: 'Initial is rate-limited per target' }], targetId: share.targetId },
-                { 'retry-after': String(retryAfter) },
-            );
-        }
-    }
-    return null;
-}
