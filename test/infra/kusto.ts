@@ -35,15 +35,27 @@ export interface KqlProblem {
 
 let language: KustoLanguage | undefined;
 
+/** The bundle's shape is trusted once `Kusto.Language.KustoCode` exists; the members used are typed above. */
+function isKusto(value: unknown): value is { Language: KustoLanguage } {
+    return (
+        typeof value === 'object' &&
+        value !== null &&
+        'Language' in value &&
+        typeof value.Language === 'object' &&
+        value.Language !== null &&
+        'KustoCode' in value.Language
+    );
+}
+
 function loadLanguage(): KustoLanguage {
     if (language === undefined) {
         // The package is a Bridge.NET browser bundle: it defines the global `Bridge`, then `Kusto`.
         const require = createRequire(__filename);
         require('@kusto/language-service-next/bridge.min.js');
         require('@kusto/language-service-next/Kusto.Language.Bridge.min.js');
-        const global: { Kusto?: { Language: KustoLanguage } } = globalThis;
-        if (global.Kusto === undefined) throw new Error('Kusto.Language did not load');
-        language = global.Kusto.Language;
+        const kusto: unknown = Reflect.get(globalThis, 'Kusto');
+        if (!isKusto(kusto)) throw new Error('Kusto.Language did not load');
+        language = kusto.Language;
     }
     return language;
 }
