@@ -1,11 +1,15 @@
+import { createAppInsightsTelemetry } from './adapters/appInsights/createAppInsightsTelemetry';
+import { createAutomationJobs } from './adapters/automation';
 import {
-
     MemoryAutomationJobs,
     MemoryRequestStore,
     MemoryTargetStateStore,
     MemoryWakeScheduler,
     noTelemetry,
 } from './adapters/memory';
+import { createServiceBusInvalidMessageSink } from './adapters/serviceBus/serviceBusInvalidMessageSink';
+import { createServiceBusWakeScheduler } from './adapters/serviceBus/serviceBusWakeScheduler';
+import { createTableStores } from './adapters/tables/tableClients';
 import { type Coordinator, createCoordinator } from './app/coordinator';
 import { consoleLogger, type Logger } from './app/logger';
 import type { Config } from './config/loadConfig';
@@ -29,27 +33,60 @@ export interface Services {
     readonly invalidMessages: InvalidMessageSink;
     readonly log: Logger;
     readonly coordinator: Coordinator;
+    /** One-time start-up work (creating tables); idempotent. */
+    start(): Promise<void>;
 }
 
 /** Ports a test or the local sandbox injects instead of the ones picked from config. */
-export type ServiceOverrides = Partial<Omit<Services, 'config' | 'coordinator'>>;
+export type ServiceOverrides = Partial<Omit<Services, 'config' | 'coordinator' | 'start'>>;
 
 /**
- * The composition root: picks an adapter per port from the config (Azure when its setting is present, else in
- * memory) and wires the coordinator with closures. No container; overrides win.
+ * The composition root: picks an adapter per port from the config and wires the coordinator with closures.
+ * Storage connection → Table stores, else memory; Service Bus namespace → scheduled wake-ups and dead-lettering
+ * on Service Bus, else memory; AUTOMATION_MODE `azure` → Azure Automation, `simulated` → in-memory jobs; an
+ * Application Insights connection string → App Insights, else none. Overrides win, and an overridden port's
+ * Azure adapter is never built.
  * @param config - the validated config
  * @param overrides - ports to use instead
  */
 export function createServices(config: Config, overrides: ServiceOverrides = {}): Services {
     const clock = overrides.clock ?? systemClock;
     const log = overrides.log ?? consoleLogger;
-    const store = overrides.store ?? new MemoryTargetStateStore();
-    const requests = overrides.requests ?? new MemoryRequestStore();
-    const wakes = overrides.wakes ?? new MemoryWakeScheduler();
-    const jobs = overrides.jobs ?? new MemoryAutomationJobs(clock);
-    const telemetry = overrides.telemetry ?? noTelemetry;
-    const invalidMessages = overrides.invalidMessages ?? new MemoryInvalidMessageSink();
+    const telemetry =
+        overrides.telemetry ??
+        (config.telemetry.connectionString === null ? noTelemetry : createAppInsightsTelemetry(config, { log }));
+    const startSteps: (() => Promise<void>)[] = [];
+    let store = overrides.store;
+    let requests = overrides.requests;
+    if ((store === undefined || requests === undefined) && config.storage !== null) {
+        const tables = createTableStores(config);
+        store ??= tables.stateStore;
+        requests ??= tables.requestStore;
+        startSteps.push(() => tables.ensureTables());
+    }
+    store ??= new MemoryTargetStateStore();
+    requests ??= new MemoryRequestStore();
+    const onServiceBus = config.serviceBus.fullyQualifiedNamespace !== null;
+    const wakes =
+        overrides.wakes ?? (onServiceBus ? createServiceBusWakeScheduler(config).scheduler : new MemoryWakeScheduler());
+    const invalidMessages =
+        overrides.invalidMessages ??
+        (onServiceBus ? createServiceBusInvalidMessageSink(config, { log }) : new MemoryInvalidMessageSink());
+    const jobs =
+        overrides.jobs ??
+        (config.automation.mode === 'azure'
+            ? createAutomationJobs(config, telemetry, { clock })
+            : new MemoryAutomationJobs(clock));
     const coordinator = createCoordinator({ store, wakes, jobs, telemetry, clock, targets: config.targets, log });
-    return { config, clock, store, requests, wakes, jobs, telemetry, invalidMessages, log, coordinator };
+    let started: Promise<void> | undefined;
+    const start = (): Promise<void> => {
+        started ??= (async () => {
+            for (const step of startSteps) await step();
+        })().catch((e: unknown) => {
+            started = undefined;
+            throw e;
+        });
+        return started;
+    };
+    return { config, clock, store, requests, wakes, jobs, telemetry, invalidMessages, log, coordinator, start };
 }
-

@@ -32,6 +32,8 @@ export interface Config {
     readonly serviceBus: { readonly fullyQualifiedNamespace: string | null; readonly clientId: string | null };
     readonly changeQueueName: string;
     readonly controlQueueName: string;
+    /** Quarantine queue whose dead-letter queue holds invalid change messages with their reason. */
+    readonly invalidChangeQueueName: string;
     readonly automation: {
         readonly mode: AutomationMode;
         readonly endpoint: string;
@@ -294,6 +296,7 @@ export function loadConfig(env: Env = process.env): Config {
         },
         changeQueueName: queueName(env, 'CHANGE_QUEUE_NAME'),
         controlQueueName: queueName(env, 'CONTROL_QUEUE_NAME'),
+        invalidChangeQueueName: queueName(env, 'INVALID_CHANGE_QUEUE_NAME'),
         automation: {
             mode: oneOf(env, 'AUTOMATION_MODE', ['azure', 'simulated'] as const),
             endpoint: url(env, 'AUTOMATION_ENDPOINT') ?? 'https://management.azure.com',

@@ -115,6 +115,11 @@ export const SETTINGS = [
         default: 'ad-changes',
         setByInfra: true,
     }),
+    spec(
+        'INVALID_CHANGE_QUEUE_NAME',
+        'Quarantine queue for permanently invalid change messages: each is sent here with its reason and then dead-lettered with `DeadLetterReason` (problem code) and `DeadLetterErrorDescription` (field errors). Read its dead-letter queue.',
+        { default: 'ad-changes-invalid', setByInfra: true },
+    ),
     spec('CONTROL_QUEUE_NAME', 'Queue of the engine’s scheduled wake-ups.', {
         default: 'sync-control',
         setByInfra: true,

@@ -3,6 +3,7 @@ import type { InvocationContext } from '@azure/functions';
 import type { Services } from '../composition';
 import { ensureError } from '../errors';
 import { acceptShares } from './acceptShares';
+import type { ServicesResolver } from './httpGuard';
 import { traceIdOf } from './correlation';
 import { idempotencyKeyOf, requestIdFor } from './idempotency';
 import type { InvalidMessage } from './invalidMessages';
@@ -33,9 +34,9 @@ type MessageOutcome = 'accepted' | 'deadLettered' | { readonly failed: Error };
  *   are recognised as duplicates on redelivery; after `maxDeliveryCount` the host dead-letters what remains.
  * @param resolve - gives the services
  */
-export function createChangeQueueHandler(resolve: () => Services): ChangeQueueHandler {
+export function createChangeQueueHandler(resolve: ServicesResolver): ChangeQueueHandler {
     return async (messages, context) => {
-        const services = resolve();
+        const services = await resolve();
         const batch = toQueueMessages(messages, context);
         const outcomes: MessageOutcome[] = [];
         for (const message of batch) outcomes.push(await handleOne(services, message, context));

@@ -1,36 +1,29 @@
 import type { InvocationContext } from '@azure/functions';
 
-import type { Services } from '../composition';
-
-/** A wake-up read from the control queue, or why it could not be read. */
-export type ParsedWake =
-    | { readonly ok: true; readonly targetId: string; readonly token: string }
-    | { readonly ok: false; readonly reason: string };
+import { parseWakeMessage } from '../adapters/serviceBus/wakeMessage';
+import type { ServicesResolver } from './httpGuard';
 
 export type ControlQueueHandler = (message: unknown, context: InvocationContext) => Promise<void>;
 
 /**
  * The control-queue trigger (one message): hands a wake-up to the coordinator. A message that is not a wake-up
- * is logged and completed: wakes carry no user data, and reconcile repairs whatever a lost wake would have
- * done. A failing step throws, so Service Bus redelivers the wake.
+ * is logged with its reason and completed: wakes carry no user data, and the reconcile timer repairs whatever a
+ * lost wake would have done. A failing step throws, so Service Bus redelivers the wake.
  * @param resolve - gives the services
- * @param parseWake - reads the message (the Service Bus adapter's `parseWakeMessage`)
  */
-export function createControlQueueHandler(
-    resolve: () => Services,
-    parseWake: (message: unknown) => ParsedWake,
-): ControlQueueHandler {
+export function createControlQueueHandler(resolve: ServicesResolver): ControlQueueHandler {
     return async (message, context) => {
-        const services = resolve();
-        const wake = parseWake(message);
-        if (!wake.ok) {
-            context.error(`Ignored a control message that is not a wake-up: ${wake.reason}`);
+        const services = await resolve();
+        const parsed = parseWakeMessage(message);
+        if (parsed.kind === 'invalid') {
+            context.error(`Ignored control message: ${parsed.deadLetterReason}: ${parsed.deadLetterErrorDescription}`);
             return;
         }
-        if (!services.config.targets.has(wake.targetId)) {
-            context.warn(`Ignored a wake-up for unknown target ${wake.targetId}`);
+        const { targetId, token } = parsed.wake;
+        if (!services.config.targets.has(targetId)) {
+            context.warn(`Ignored a wake-up for unknown target ${targetId}`);
             return;
         }
-        await services.coordinator.onWake(wake.targetId, wake.token);
+        await services.coordinator.onWake(targetId, token);
     };
 }

@@ -5,7 +5,7 @@ import { ensureError, isConfigError, isTransientDependencyError } from '../error
 import { problem, problemResponse } from './problem';
 
 export type HttpHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
-export type ServicesResolver = () => Services;
+export type ServicesResolver = () => Services | Promise<Services>;
 
 /**
  * Runs an HTTP handler with its services and turns anything thrown into a problem response: never a stack
@@ -20,7 +20,7 @@ export function guarded(
     return async (request, context) => {
         let services: Services;
         try {
-            services = resolve();
+            services = await resolve();
         } catch (e) {
             const error = ensureError(e);
             context.error(error.message);

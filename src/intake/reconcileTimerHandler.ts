@@ -1,7 +1,7 @@
 import type { InvocationContext, Timer } from '@azure/functions';
 
 import { reconcileAll } from '../app/reconcile';
-import type { Services } from '../composition';
+import type { ServicesResolver } from './httpGuard';
 
 export type ReconcileTimerHandler = (timer: Timer, context: InvocationContext) => Promise<void>;
 
@@ -10,9 +10,9 @@ export type ReconcileTimerHandler = (timer: Timer, context: InvocationContext) =
  * are logged by `reconcileAll`; the next tick tries again, so nothing is thrown for them.
  * @param resolve - gives the services
  */
-export function createReconcileTimerHandler(resolve: () => Services): ReconcileTimerHandler {
+export function createReconcileTimerHandler(resolve: ServicesResolver): ReconcileTimerHandler {
     return async (timer, context) => {
-        const services = resolve();
+        const services = await resolve();
         const report = await reconcileAll({
             coordinator: services.coordinator,
             requests: services.requests,

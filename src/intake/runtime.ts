@@ -1,28 +1,35 @@
-import { type Services, createServices } from '../composition';
+import { createServices, type Services } from '../composition';
 import { loadConfig } from '../config/loadConfig';
 import { ensureError, isConfigError } from '../errors';
 
-type Loaded = { readonly services: Services } | { readonly error: Error };
-
-let loaded: Loaded | undefined;
+let loading: Promise<Services> | undefined;
+let configFailure: Error | undefined;
 
 /**
- * The process's services, built on first use from the app settings. A bad setting is remembered and thrown
- * on every call (a `ConfigError` naming it), so each invocation reports it instead of half-working.
+ * The process's services, built on first use from the app settings and started once (tables created). A bad
+ * setting is remembered and thrown on every call (a `ConfigError` naming it), so each invocation reports it
+ * instead of half-working; a failed start (storage unreachable) is retried by the next invocation.
  */
-export function getServices(): Services {
-    loaded ??= load();
-    if ('error' in loaded) throw loaded.error;
-    return loaded.services;
+export function getServices(): Promise<Services> {
+    if (configFailure !== undefined) return Promise.reject(configFailure);
+    loading ??= start().catch((e: unknown) => {
+        loading = undefined;
+        throw e;
+    });
+    return loading;
 }
 
-function load(): Loaded {
+async function start(): Promise<Services> {
+    let services: Services;
     try {
-        return { services: createServices(loadConfig(process.env)) };
+        services = createServices(loadConfig(process.env));
     } catch (e) {
         const error = ensureError(e);
-        // Logged once here with the setting's name; invocations log it again through their context.
+        if (isConfigError(error)) configFailure = error;
+        // Logged once here with the setting's name; each invocation logs it again through its context.
         console.error(isConfigError(error) ? error.message : `Start-up failed: ${error.message}`);
-        return { error };
+        throw error;
     }
+    await services.start();
+    return services;
 }
