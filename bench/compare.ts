@@ -1,0 +1,544 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+
+import {
+    ManualClock,
+    MemoryRequestStore,
+    MemoryTargetStateStore,
+    MemoryWakeScheduler,
+    noTelemetry,
+} from '../src/adapters/memory';
+import { acceptRequest } from '../src/app/acceptRequest';
+import { createCoordinator } from '../src/app/coordinator';
+import { silentLogger } from '../src/app/logger';
+import { reconcileAll } from '../src/app/reconcile';
+import type { TargetConfig } from '../src/config/loadConfig';
+import { DEFAULT_TIMING, type TargetTiming } from '../src/domain/timing';
+import type { AutomationTarget } from '../src/ports/automationJobs';
+import {
+    type CycleRecord,
+    DEFAULT_SIMULATED_CONNECT,
+    type SimulatedConnectOptions,
+    SimulatedConnectServer,
+} from '../src/simulation/connectServer';
+import { allTraces, type Trace, type TraceChange, type TraceScale } from './traces';
+
+/** The strategies compared, in table order. */
+export const STRATEGIES = [
+    { id: 'scheduler', label: '(a) built-in 30-min scheduler' },
+    { id: 'polling', label: '(b) 2-min interval (Cloud Sync-like)' },
+    { id: 'perEvent', label: '(c) one trigger per event, 10×30 s retries' },
+    { id: 'guard', label: '(d) skip if a cycle started < 10 min ago' },
+    { id: 'project', label: '(e) entra-sync-trigger' },
+] as const;
+
+export type StrategyId = (typeof STRATEGIES)[number]['id'];
+
+/** Percentiles of joiner latency (change → end of the covering cycle), in milliseconds. */
+export interface LatencySummary {
+    readonly p50: number;
+    readonly p95: number;
+    readonly max: number;
+}
+
+/** One trace × strategy. */
+export interface StrategyResult {
+    readonly trace: string;
+    readonly strategy: StrategyId;
+    readonly label: string;
+    readonly changes: number;
+    readonly joiners: number;
+    /** Null when no joiner was covered at all. */
+    readonly joinerLatency: LatencySummary | null;
+    /** Joiners that arrived while no cycle was running: what one joiner on a quiet server waits. */
+    readonly idleJoinerLatency: LatencySummary | null;
+    readonly cycles: number;
+    readonly jobsCreated: number;
+    readonly busyErrors: number;
+    /** Runbooks that found a cycle running and waited for it (this project's runbook), not errors. */
+    readonly busyWaits: number;
+    readonly neverCovered: number;
+    readonly apiCalls: number;
+    /** Longest cycle the strategy itself started, for the latency bound. */
+    readonly longestOwnCycleMs: number;
+}
+
+/** A goal from issue 7 and whether this run meets it. */
+export interface GoalCheck {
+    readonly goal: string;
+    readonly value: string;
+    readonly met: boolean;
+}
+
+export interface ComparisonResult {
+    readonly scale: TraceScale;
+    readonly seed: number;
+    readonly traces: readonly { readonly name: string; readonly description: string; readonly changes: number }[];
+    readonly results: readonly StrategyResult[];
+    /** This project on the joiner trickle with other timing, to show what the defaults trade. */
+    readonly sensitivity: readonly { readonly timing: string; readonly result: StrategyResult }[];
+    readonly goals: readonly GoalCheck[];
+    readonly server: SimulatedConnectOptions;
+}
+
+const PROJECT_TARGET: TargetConfig = {
+    targetId: 'contoso',
+    subscriptionId: '00000000-0000-0000-0000-000000000001',
+    resourceGroup: 'rg-sync',
+    automationAccount: 'aa-entra-sync',
+    runbook: 'Start-EntraSyncCycle',
+    hybridWorkerGroup: 'entra-connect',
+    timing: DEFAULT_TIMING,
+};
+const SCRIPT_TARGET: AutomationTarget = { ...PROJECT_TARGET, runbook: 'Invoke-ADConnect' };
+const GUARD_TARGET: AutomationTarget = { ...PROJECT_TARGET, runbook: 'Invoke-GuardedSync' };
+
+/** The reconcile timer's period in the simulation (functions/reconcile runs every few minutes). */
+export const RECONCILE_PERIOD_MS = 5 * 60_000;
+/** After a trace ends the simulation runs on this long, so in-flight work can finish. */
+const DRAIN_MS = 4 * 3_600_000;
+
+function serverOptions(strategy: StrategyId, seed: number): SimulatedConnectOptions {
+    return {
+        ...DEFAULT_SIMULATED_CONNECT,
+        seed,
+        // Cloud Sync's agent runs every 2 minutes; modelled as the same server with a 2-minute scheduler.
+        schedulerIntervalMs: strategy === 'polling' ? 2 * 60_000 : DEFAULT_SIMULATED_CONNECT.schedulerIntervalMs,
+        runbooks: {
+            [SCRIPT_TARGET.runbook]: { kind: 'retryOnBusy', attempts: 10, intervalMs: 30_000 },
+            [GUARD_TARGET.runbook]: { kind: 'skipIfRecent', withinMs: 10 * 60_000 },
+        },
+    };
+}
+
+/** What a strategy does on each change and on its own timers, in a discrete-event loop. */
+interface Driver {
+    onChange(change: TraceChange, index: number): Promise<void>;
+    nextTimerAt(): number | null;
+    onTimer(now: number): Promise<void>;
+}
+
+const passive: Driver = {
+    onChange: () => Promise.resolve(),
+    nextTimerAt: () => null,
+    onTimer: () => Promise.resolve(),
+};
+
+function perEventDriver(server: SimulatedConnectServer, target: AutomationTarget): Driver {
+    return {
+        ...passive,
+        async onChange(change, index) {
+            try {
+                await server.createJob(target, `event-${index}`, {
+                    PolicyType: change.policy,
+                    TimeoutSeconds: 3600,
+                    CorrelationId: index.toString(16).padStart(32, '0'),
+                });
+            } catch {
+                // A fire-and-forget script drops the event when Automation refuses; coverage shows the cost.
+            }
+        },
+    };
+}
+
+function projectDriver(
+    server: SimulatedConnectServer,
+    clock: ManualClock,
+    start: number,
+    timing: TargetTiming,
+): Driver {
+    const target: TargetConfig = { ...PROJECT_TARGET, timing };
+    const wakes = new MemoryWakeScheduler();
+    const requests = new MemoryRequestStore();
+    const coordinator = createCoordinator({
+        store: new MemoryTargetStateStore(),
+        wakes,
+        jobs: server,
+        telemetry: noTelemetry,
+        clock,
+        targets: new Map([[target.targetId, target]]),
+        backoff: () => Promise.resolve(),
+    });
+    const deps = { coordinator, requests, telemetry: noTelemetry };
+    let nextReconcileAt = start + RECONCILE_PERIOD_MS;
+    return {
+        async onChange(change, index) {
+            await acceptRequest(deps, {
+                requestId: `request-${index}`,
+                targetId: PROJECT_TARGET.targetId,
+                changeCount: 1,
+                urgentCount: change.urgent ? 1 : 0,
+                policy: change.policy,
+                kinds: { [change.kind]: 1 },
+                idempotencyKey: null,
+                bodyHash: `body-${index}`,
+                correlationId: index.toString(16).padStart(32, '0'),
+                acceptedAt: clock.now(),
+                source: 'serviceBus',
+            });
+        },
+        nextTimerAt() {
+            const wake = wakes.nextAt();
+            return wake === null ? nextReconcileAt : Math.min(wake, nextReconcileAt);
+        },
+        async onTimer(now) {
+            for (const wake of wakes.takeDue(now)) await coordinator.onWake(wake.targetId, wake.token);
+            if (now >= nextReconcileAt) {
+                nextReconcileAt += RECONCILE_PERIOD_MS;
+                await reconcileAll({
+                    ...deps,
+                    clock,
+                    targetIds: [PROJECT_TARGET.targetId],
+                    log: silentLogger,
+                });
+            }
+        },
+    };
+}
+
+function driverFor(
+    strategy: StrategyId,
+    server: SimulatedConnectServer,
+    clock: ManualClock,
+    start: number,
+    timing: TargetTiming,
+): Driver {
+    switch (strategy) {
+        case 'scheduler':
+        case 'polling':
+            return passive;
+        case 'perEvent':
+            return perEventDriver(server, SCRIPT_TARGET);
+        case 'guard':
+            return perEventDriver(server, GUARD_TARGET);
+        case 'project':
+            return projectDriver(server, clock, start, timing);
+    }
+}
+
+/**
+ * Runs one strategy over one trace on a fresh simulated Connect server and measures it.
+ * @param trace - the trace
+ * @param strategy - the strategy
+ * @param seed - the server's seed (the same for every strategy)
+ * @param timing - this project's timing (sensitivity runs); the defaults otherwise
+ */
+export async function runStrategy(
+    trace: Trace,
+    strategy: StrategyId,
+    seed: number,
+    timing: TargetTiming = DEFAULT_TIMING,
+): Promise<StrategyResult> {
+    const clock = new ManualClock(trace.start);
+    const server = new SimulatedConnectServer(clock, serverOptions(strategy, seed));
+    const driver = driverFor(strategy, server, clock, trace.start, timing);
+    const horizon = trace.end + DRAIN_MS;
+    const changes = trace.changes;
+    let index = 0;
+    for (;;) {
+        const nextChangeAt = changes[index]?.at ?? Number.POSITIVE_INFINITY;
+        const nextTimerAt = driver.nextTimerAt() ?? Number.POSITIVE_INFINITY;
+        const at = Math.min(nextChangeAt, nextTimerAt);
+        if (at > horizon) break;
+        clock.set(at);
+        const change = changes[index];
+        if (change !== undefined && nextChangeAt <= nextTimerAt) {
+            // The change is in AD before anyone is told about it: the next import reads it.
+            server.recordChanges(1);
+            await driver.onChange(change, index);
+            index++;
+        } else {
+            await driver.onTimer(at);
+        }
+    }
+    clock.set(horizon);
+    server.advanceTo(horizon);
+    return measure(trace, strategy, server);
+}
+
+function measure(trace: Trace, strategy: StrategyId, server: SimulatedConnectServer): StrategyResult {
+    const cycles = server.cycles();
+    const covering = cycles.filter((c) => c.exported && c.endedAt !== null);
+    const anyPolicy = covering;
+    const initialOnly = covering.filter((c) => c.policy === 'Initial');
+    const latencies: number[] = [];
+    const idleLatencies: number[] = [];
+    let neverCovered = 0;
+    let joiners = 0;
+    for (const change of trace.changes) {
+        const cycle = firstStartingAfter(change.policy === 'Initial' ? initialOnly : anyPolicy, change.at);
+        if (change.kind === 'joiner') joiners++;
+        if (cycle === null || cycle.endedAt === null) {
+            neverCovered++;
+            continue;
+        }
+        if (change.kind !== 'joiner') continue;
+        latencies.push(cycle.endedAt - change.at);
+        if (!cycles.some((c) => c.importStartedAt <= change.at && (c.endedAt ?? Infinity) > change.at)) {
+            idleLatencies.push(cycle.endedAt - change.at);
+        }
+    }
+    const stats = server.stats();
+    const own = cycles.filter((c) => c.trigger === 'job' && c.endedAt !== null && c.policy === 'Delta');
+    return {
+        trace: trace.name,
+        strategy,
+        label: STRATEGIES.find((s) => s.id === strategy)?.label ?? strategy,
+        changes: trace.changes.length,
+        joiners,
+        joinerLatency: summarise(latencies),
+        idleJoinerLatency: summarise(idleLatencies),
+        cycles: cycles.length,
+        jobsCreated: stats.jobsCreated,
+        busyErrors: stats.busyErrors,
+        busyWaits: stats.busyWaits,
+        neverCovered,
+        apiCalls: stats.createCalls + stats.getCalls + stats.stopCalls,
+        longestOwnCycleMs: own.reduce((max, c) => Math.max(max, (c.endedAt ?? 0) - c.importStartedAt), 0),
+    };
+}
+
+/** The first cycle whose import started after `at` (cycles are in start order). */
+function firstStartingAfter(cycles: readonly CycleRecord[], at: number): CycleRecord | null {
+    let low = 0;
+    let high = cycles.length;
+    while (low < high) {
+        const mid = (low + high) >> 1;
+        if ((cycles[mid]?.importStartedAt ?? Number.POSITIVE_INFINITY) > at) high = mid;
+        else low = mid + 1;
+    }
+    return cycles[low] ?? null;
+}
+
+function summarise(values: number[]): LatencySummary | null {
+    if (values.length === 0) return null;
+    const sorted = [...values].sort((a, b) => a - b);
+    const rank = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? 0;
+    return { p50: rank(0.5), p95: rank(0.95), max: sorted[sorted.length - 1] ?? 0 };
+}
+
+function find(results: readonly StrategyResult[], trace: string, strategy: StrategyId): StrategyResult | undefined {
+    return results.find((r) => r.trace === trace && r.strategy === strategy);
+}
+
+function checkGoals(results: readonly StrategyResult[], server: SimulatedConnectOptions): GoalCheck[] {
+    const goals: GoalCheck[] = [];
+    const project = results.filter((r) => r.strategy === 'project');
+    const uncovered = project.reduce((sum, r) => sum + r.neverCovered, 0);
+    goals.push({
+        goal: '(e) covers every change on every trace',
+        value: `${uncovered} never covered`,
+        met: uncovered === 0,
+    });
+    const trickle = find(results, 'joiner-trickle', 'project');
+    const trickleScheduler = find(results, 'joiner-trickle', 'scheduler');
+    if (trickle?.joinerLatency && trickle.idleJoinerLatency && trickleScheduler?.joinerLatency) {
+        const pickup = server.workerPollIntervalMs + server.pickupJitterMs;
+        const bound = DEFAULT_TIMING.quietMs + pickup + trickle.longestOwnCycleMs;
+        goals.push({
+            goal: 'p95 joiner latency ≤ quiet + pickup + one cycle (joiner trickle, joiners arriving on an idle server)',
+            value: `${formatDuration(trickle.idleJoinerLatency.p95)} ≤ ${formatDuration(bound)}`,
+            met: trickle.idleJoinerLatency.p95 <= bound,
+        });
+        goals.push({
+            goal: 'p95 joiner latency ≤ quiet + pickup + one cycle (joiner trickle, all joiners)',
+            value: `${formatDuration(trickle.joinerLatency.p95)} ≤ ${formatDuration(bound)}`,
+            met: trickle.joinerLatency.p95 <= bound,
+        });
+        const ratio = trickleScheduler.joinerLatency.p50 / trickle.joinerLatency.p50;
+        goals.push({
+            goal: 'p50 joiner latency ≥ 10× lower than (a) (joiner trickle)',
+            value: `${ratio.toFixed(1)}×`,
+            met: ratio >= 10,
+        });
+    }
+    const burst = find(results, 'bulk-burst', 'project');
+    const burstPerEvent = find(results, 'bulk-burst', 'perEvent');
+    if (burst !== undefined && burstPerEvent !== undefined) {
+        const ratio = burstPerEvent.jobsCreated / Math.max(1, burst.jobsCreated);
+        goals.push({
+            goal: '≥ 100× fewer Automation jobs than (c) (bulk burst)',
+            value: `${burstPerEvent.jobsCreated} / ${burst.jobsCreated} = ${ratio.toFixed(0)}×`,
+            met: ratio >= 100,
+        });
+    }
+    return goals;
+}
+
+/**
+ * Runs every strategy on every trace.
+ * @param scale - `full` for the bench, `reduced` for the test
+ * @param seed - base seed of traces and server
+ */
+export async function runComparison(scale: TraceScale, seed = 20260105): Promise<ComparisonResult> {
+    const traces = allTraces(seed, scale);
+    const results: StrategyResult[] = [];
+    for (const trace of traces) {
+        for (const { id } of STRATEGIES) results.push(await runStrategy(trace, id, seed));
+    }
+    const server = serverOptions('project', seed);
+    const sensitivity = [];
+    const trickle = traces[0];
+    if (trickle !== undefined) {
+        for (const [label, patch] of SENSITIVITY) {
+            const result = await runStrategy(trickle, 'project', seed, { ...DEFAULT_TIMING, ...patch });
+            sensitivity.push({ timing: label, result });
+        }
+    }
+    return {
+        sensitivity,
+        scale,
+        seed,
+        traces: traces.map((t) => ({ name: t.name, description: t.description, changes: t.changes.length })),
+        results,
+        goals: checkGoals(results, server),
+        server,
+    };
+}
+
+const SENSITIVITY: readonly (readonly [string, Partial<TargetTiming>])[] = [
+    ['minSpacing 60 s', { minSpacingMs: 60_000 }],
+    ['minSpacing 60 s, poll 5 s', { minSpacingMs: 60_000, pollIntervalMs: 5_000 }],
+    ['quiet 10 s', { quietMs: 10_000 }],
+];
+
+/** Milliseconds as a short human duration. */
+export function formatDuration(ms: number): string {
+    if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
+    if (ms < 2 * 3_600_000) return `${(ms / 60_000).toFixed(1)} min`;
+    return `${(ms / 3_600_000).toFixed(1)} h`;
+}
+
+/** The results as a markdown table, one row per trace × strategy. */
+export function markdownTable(comparison: ComparisonResult): string {
+    const header =
+        '| Trace | Strategy | Joiner p50 | p95 | max | Cycles | Jobs | Busy errors | Never covered | API calls |\n' +
+        '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|';
+    const rows = comparison.results.map((r) => {
+        const l = r.joinerLatency;
+        const cell = (v: number | undefined) => (v === undefined ? '—' : formatDuration(v));
+        return `| ${r.trace} | ${r.label} | ${cell(l?.p50)} | ${cell(l?.p95)} | ${cell(l?.max)} | ${r.cycles} | ${r.jobsCreated} | ${r.busyErrors} | ${r.neverCovered} | ${r.apiCalls} |`;
+    });
+    return [header, ...rows].join('\n');
+}
+
+function sensitivityMarkdown(comparison: ComparisonResult): string {
+    const rows = comparison.sensitivity.map(({ timing, result }) => {
+        const l = result.joinerLatency;
+        const i = result.idleJoinerLatency;
+        const cell = (v: number | undefined) => (v === undefined ? '—' : formatDuration(v));
+        return `| ${timing} | ${cell(l?.p50)} | ${cell(l?.p95)} | ${cell(i?.p95)} | ${result.jobsCreated} |`;
+    });
+    const base = comparison.results.find((r) => r.trace === 'joiner-trickle' && r.strategy === 'project');
+    const cell = (v: number | undefined) => (v === undefined ? '—' : formatDuration(v));
+    const baseRow = `| defaults | ${cell(base?.joinerLatency?.p50)} | ${cell(base?.joinerLatency?.p95)} | ${cell(base?.idleJoinerLatency?.p95)} | ${base?.jobsCreated ?? '—'} |`;
+    return [
+        '| (e) timing on joiner-trickle | Joiner p50 | p95 | p95 idle arrivals | Jobs |',
+        '|---|---:|---:|---:|---:|',
+        baseRow,
+        ...rows,
+    ].join('\n');
+}
+
+function goalsMarkdown(goals: readonly GoalCheck[]): string {
+    return goals.map((g) => `- ${g.met ? '✅' : '❌'} ${g.goal}: ${g.value}`).join('\n');
+}
+
+const SECTION_START = '<!-- compare:start -->';
+const SECTION_END = '<!-- compare:end -->';
+
+function docsSection(comparison: ComparisonResult, machine: string, command: string): string {
+    const s = comparison.server;
+    return [
+        SECTION_START,
+        '## Strategies compared',
+        '',
+        'Every strategy runs against the same simulated Entra Connect server (src/simulation/connectServer.ts) and the',
+        'same seeded event traces (bench/traces.ts). A change counts as covered by the first exporting cycle whose',
+        'import started after the change; joiner latency runs from the change to the end of that cycle. The built-in',
+        '30-minute scheduler runs in every strategy, as it does on a real server.',
+        '',
+        `Server model: worker poll ${s.workerPollIntervalMs / 1000} s + up to ${s.pickupJitterMs / 1000} s start-up, Delta cycle ${s.deltaBaseMs / 1000} s + ${s.perChangeMs} ms per change (±${s.durationJitter * 100} %), Initial ≥ ${s.initialBaseMs / 60_000} min, scheduler every ${s.schedulerIntervalMs / 60_000} min. This project runs with the default timing (quiet ${DEFAULT_TIMING.quietMs / 1000} s, urgent max wait ${DEFAULT_TIMING.urgentMaxWaitMs / 1000} s, max wait ${DEFAULT_TIMING.maxWaitMs / 1000} s, min spacing ${DEFAULT_TIMING.minSpacingMs / 1000} s, poll ${DEFAULT_TIMING.pollIntervalMs / 1000} s) and the reconcile timer every ${RECONCILE_PERIOD_MS / 60_000} min.`,
+        '',
+        'Strategies: (a) nothing but the scheduler; (b) the same server with a 2-minute scheduler, as Cloud Sync',
+        'promises; (c) one Automation job per event running `Start-ADSyncSyncCycle` with 10 attempts 30 s apart on',
+        '"busy" (DLConversionV2); (d) one job per event that skips when a cycle started in the last 10 minutes',
+        '(Laparoscope); (e) this project: the real coordinator and reconcile with in-memory ports, driven by a',
+        'manual clock.',
+        '',
+        'Traces:',
+        ...comparison.traces.map(
+            (t) => `- **${t.name}**: ${t.description} (${t.changes.toLocaleString('en-US')} events).`,
+        ),
+        '',
+        markdownTable(comparison),
+        '',
+        '"Idle arrivals" are joiners that arrived while no cycle was running; a joiner that arrives during a cycle',
+        'must also wait for that cycle to end, since its import may have read AD before the change. Timing',
+        'sensitivity of this project on the joiner trickle:',
+        '',
+        sensitivityMarkdown(comparison),
+        '',
+        'Goals (issue 7):',
+        '',
+        goalsMarkdown(comparison.goals),
+        '',
+        `Machine: ${machine}. Command: \`${command}\` (seed ${comparison.seed}; figures are simulated time, so they do not depend on the machine). Raw results: \`bench/results/compare.json\`.`,
+        SECTION_END,
+    ].join('\n');
+}
+
+/**
+ * Replaces this bench's section of docs/BENCHMARKS.md, or appends it; other sections are left alone.
+ * @param path - the docs file
+ * @param section - the new section, with its markers
+ */
+export function writeDocsSection(path: string, section: string): void {
+    let text = '';
+    try {
+        text = readFileSync(path, 'utf8');
+    } catch {
+        text = '# Benchmarks\n';
+    }
+    const start = text.indexOf(SECTION_START);
+    const end = text.indexOf(SECTION_END);
+    const next =
+        start >= 0 && end > start
+            ? text.slice(0, start) + section + text.slice(end + SECTION_END.length)
+            : `${text.trimEnd()}\n\n${section}\n`;
+    writeFileSync(path, next);
+}
+
+export function machineDescription(): string {
+    return `${cpus().length} CPU(s) (${cpus()[0]?.model.trim() ?? 'unknown'}), Node ${process.version}, ${process.platform}`;
+}
+
+/**
+ * `npm run bench -- compare [--reduced] [--seed N] [--no-write]`
+ * @param args - command-line arguments after `compare`
+ */
+export async function main(args: readonly string[]): Promise<void> {
+    const scale: TraceScale = args.includes('--reduced') ? 'reduced' : 'full';
+    const seedIndex = args.indexOf('--seed');
+    const seed = seedIndex >= 0 ? Number(args[seedIndex + 1]) : 20260105;
+    const started = performance.now();
+    const comparison = await runComparison(scale, Number.isFinite(seed) ? seed : 20260105);
+    const elapsed = performance.now() - started;
+    console.log(markdownTable(comparison));
+    console.log();
+    console.log(sensitivityMarkdown(comparison));
+    console.log();
+    console.log(goalsMarkdown(comparison.goals));
+    console.log(`\n(simulated in ${(elapsed / 1000).toFixed(1)} s of wall time)`);
+    if (args.includes('--no-write')) return;
+    const root = join(__dirname, '..');
+    const jsonPath = join(root, 'bench', 'results', scale === 'full' ? 'compare.json' : 'compare.reduced.json');
+    mkdirSync(dirname(jsonPath), { recursive: true });
+    writeFileSync(jsonPath, `${JSON.stringify({ machine: machineDescription(), ...comparison }, null, 2)}\n`);
+    if (scale === 'full') {
+        const command = `npm run bench -- compare${seedIndex >= 0 ? ` --seed ${seed}` : ''}`;
+        writeDocsSection(join(root, 'docs', 'BENCHMARKS.md'), docsSection(comparison, machineDescription(), command));
+    }
+    console.log(`Wrote ${jsonPath}${scale === 'full' ? ' and docs/BENCHMARKS.md' : ''}`);
+}

@@ -1,0 +1,50 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import { type ComparisonResult, markdownTable, runComparison, type StrategyId } from '../../bench/compare';
+
+/** The bench in reduced mode: proves it still runs and that its counts hold. Never asserts timings. */
+describe('comparison bench (reduced)', () => {
+    let comparison: ComparisonResult;
+    const row = (trace: string, strategy: StrategyId) => {
+        const found = comparison.results.find((r) => r.trace === trace && r.strategy === strategy);
+        if (found === undefined) throw new Error(`no result for ${trace} × ${strategy}`);
+        return found;
+    };
+
+    beforeAll(async () => {
+        comparison = await runComparison('reduced', 7);
+    });
+
+    it('runs every strategy on every trace', () => {
+        expect(comparison.results).toHaveLength(4 * 5);
+        expect(markdownTable(comparison).split('\n')).toHaveLength(2 + 20);
+    });
+
+    it('covers every change with this project, and only it covers the full-sync request without per-event jobs', () => {
+        for (const trace of comparison.traces) expect(row(trace.name, 'project').neverCovered).toBe(0);
+        // Neither the scheduler nor an interval ever runs an Initial cycle.
+        expect(row('full-sync-middle', 'scheduler').neverCovered).toBe(1);
+        expect(row('full-sync-middle', 'polling').neverCovered).toBe(1);
+    });
+
+    it('creates at least 100× fewer jobs than one trigger per event on the burst, and no busy errors', () => {
+        const perEvent = row('bulk-burst', 'perEvent');
+        const project = row('bulk-burst', 'project');
+        expect(perEvent.jobsCreated).toBe(perEvent.changes);
+        expect(perEvent.jobsCreated / project.jobsCreated).toBeGreaterThanOrEqual(100);
+        expect(perEvent.busyErrors).toBeGreaterThan(perEvent.changes);
+        expect(project.busyErrors).toBe(0);
+    });
+
+    it('counts scheduler-only strategies as zero jobs and zero API calls', () => {
+        for (const strategy of ['scheduler', 'polling'] as const) {
+            expect(row('joiner-trickle', strategy)).toMatchObject({ jobsCreated: 0, apiCalls: 0 });
+        }
+        expect(row('joiner-trickle', 'project').joinerLatency).not.toBeNull();
+    });
+
+    it('replays identically from the same seed', async () => {
+        const again = await runComparison('reduced', 7);
+        expect(again.results).toEqual(comparison.results);
+    });
+});
