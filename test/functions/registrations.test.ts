@@ -1,0 +1,112 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import { type CapturedFunction, captureRegistrations, triggerOf } from '../support/functionsRegistry';
+
+let functions: CapturedFunction[] = [];
+
+beforeAll(async () => {
+    functions = await captureRegistrations(async () => {
+        await import('../../functions/postSyncRequests');
+        await import('../../functions/getSyncRequestStatus');
+        await import('../../functions/openApi');
+        await import('../../functions/changeQueue');
+        await import('../../functions/controlQueue');
+        await import('../../functions/reconcileTimer');
+    });
+});
+
+async function contract() {
+    const routes = await import('../../src/intake/routes');
+    const settings = await import('../../src/config/settings');
+    return { ...routes, settingNames: new Set<string>(settings.SETTINGS.map((s) => s.name)) };
+}
+
+function byName(name: string): CapturedFunction {
+    const found = functions.find((f) => f.name === name);
+    if (found === undefined) throw new Error(`${name} was not registered`);
+    return found;
+}
+
+/** `%NAME%` binding expressions must name a registered setting, or the host cannot resolve them. */
+function settingOf(expression: unknown): string {
+    const match = typeof expression === 'string' ? /^%([A-Za-z0-9_]+)%$/.exec(expression) : null;
+    if (match?.[1] === undefined) throw new Error(`not a %SETTING% expression: ${String(expression)}`);
+    return match[1];
+}
+
+describe('function registrations (captured binding metadata)', () => {
+    it('registers exactly the six functions of the contract', async () => {
+        const { FUNCTION_NAMES } = await contract();
+        expect(functions.map((f) => f.name).sort()).toEqual(Object.values(FUNCTION_NAMES).sort());
+    });
+
+    it('POST sync/requests: function key, POST + OPTIONS (CloudEvents webhook handshake), http output', async () => {
+        const { FUNCTION_NAMES, ROUTES } = await contract();
+        const fn = byName(FUNCTION_NAMES.postSyncRequests);
+        expect(triggerOf(fn)).toMatchObject({
+            type: 'httpTrigger',
+            direction: 'in',
+            route: 'sync/requests',
+            authLevel: 'function',
+            methods: ['POST', 'OPTIONS'],
+        });
+        expect(ROUTES.syncRequests).toBe('sync/requests');
+        expect(fn.bindings.$return).toMatchObject({ type: 'http', direction: 'out' });
+    });
+
+    it('GET sync/requests/{requestId} and GET openapi.json use function keys', async () => {
+        const { FUNCTION_NAMES } = await contract();
+        expect(triggerOf(byName(FUNCTION_NAMES.getSyncRequestStatus))).toMatchObject({
+            type: 'httpTrigger',
+            route: 'sync/requests/{requestId}',
+            authLevel: 'function',
+            methods: ['GET'],
+        });
+        expect(triggerOf(byName(FUNCTION_NAMES.openApi))).toMatchObject({
+            type: 'httpTrigger',
+            route: 'openapi.json',
+            authLevel: 'function',
+            methods: ['GET'],
+        });
+    });
+
+    it('change queue: batched Service Bus trigger on %CHANGE_QUEUE_NAME% over ServiceBusConnection', async () => {
+        const { FUNCTION_NAMES, settingNames } = await contract();
+        const trigger = triggerOf(byName(FUNCTION_NAMES.changeQueue));
+        expect(trigger).toMatchObject({
+            type: 'serviceBusTrigger',
+            direction: 'in',
+            connection: 'ServiceBusConnection',
+            queueName: '%CHANGE_QUEUE_NAME%',
+            cardinality: 'many',
+            isSessionsEnabled: false,
+        });
+        expect(settingNames.has(settingOf(trigger.queueName))).toBe(true);
+        expect(settingNames.has(`${String(trigger.connection)}__fullyQualifiedNamespace`)).toBe(true);
+    });
+
+    it('control queue: one message at a time on %CONTROL_QUEUE_NAME%', async () => {
+        const { FUNCTION_NAMES, settingNames } = await contract();
+        const trigger = triggerOf(byName(FUNCTION_NAMES.controlQueue));
+        expect(trigger).toMatchObject({
+            type: 'serviceBusTrigger',
+            connection: 'ServiceBusConnection',
+            queueName: '%CONTROL_QUEUE_NAME%',
+            cardinality: 'one',
+        });
+        expect(settingNames.has(settingOf(trigger.queueName))).toBe(true);
+    });
+
+    it('reconcile timer: every two minutes, not on start-up', async () => {
+        const { FUNCTION_NAMES } = await contract();
+        expect(triggerOf(byName(FUNCTION_NAMES.reconcileTimer))).toMatchObject({
+            type: 'timerTrigger',
+            schedule: '0 */2 * * * *',
+            runOnStartup: false,
+        });
+    });
+
+    it('every registration points at a handler function', () => {
+        for (const fn of functions) expect(typeof fn.handler).toBe('function');
+    });
+});
