@@ -87,6 +87,7 @@ var allTags = union(tags, { 'azd-env-name': environmentName })
 // Names the code defaults to (src/config/settings.ts); infra sets them explicitly anyway.
 var changeQueueName = 'ad-changes'
 var controlQueueName = 'sync-control'
+var invalidChangeQueueName = 'ad-changes-invalid'
 var stateTableName = 'syncstate'
 var requestTableName = 'syncrequests'
 var runbookName = 'Start-EntraSyncCycle'
@@ -134,6 +135,7 @@ module serviceBus 'app/serviceBus.bicep' = {
     tags: allTags
     changeQueueName: changeQueueName
     controlQueueName: controlQueueName
+    invalidChangeQueueName: invalidChangeQueueName
     changeQueueMaxDeliveryCount: changeQueueMaxDeliveryCount
   }
 }
@@ -173,6 +175,7 @@ module monitoring 'app/monitoring.bicep' = {
     location: location
     tags: allTags
     alertEmail: alertEmail
+    serviceBusNamespaceResourceId: serviceBus.outputs.resourceId
   }
 }
 
@@ -203,6 +206,7 @@ module functionApp 'app/function.bicep' = {
     serviceBusFullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
     changeQueueName: serviceBus.outputs.changeQueueName
     controlQueueName: serviceBus.outputs.controlQueueName
+    invalidChangeQueueName: serviceBus.outputs.invalidChangeQueueName
     stateTableName: stateTableName
     requestTableName: requestTableName
     applicationInsightsName: monitoring.outputs.applicationInsightsName
@@ -226,6 +230,7 @@ module rbac 'app/rbac.bicep' = {
     serviceBusNamespaceName: serviceBus.outputs.name
     changeQueueName: serviceBus.outputs.changeQueueName
     controlQueueName: serviceBus.outputs.controlQueueName
+    invalidChangeQueueName: serviceBus.outputs.invalidChangeQueueName
     automationAccountName: automation.outputs.name
     runbookName: automation.outputs.runbookName
     applicationInsightsName: monitoring.outputs.applicationInsightsName

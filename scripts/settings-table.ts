@@ -112,7 +112,9 @@ function main(argv: readonly string[]): void {
         }
         return;
     }
-    process.stdout.write(`${argv.includes('--local-settings') ? renderLocalSettingsSample() : renderSettingsBlock()}\n`);
+    process.stdout.write(
+        `${argv.includes('--local-settings') ? renderLocalSettingsSample() : renderSettingsBlock()}\n`,
+    );
 }
 
 if (process.argv[1] !== undefined && /settings-table\.[cm]?[jt]s$/.test(process.argv[1])) main(process.argv.slice(2));

@@ -40,6 +40,9 @@ param changeQueueName string
 @description('Required. Queue of scheduled wake-ups.')
 param controlQueueName string
 
+@description('Required. Quarantine queue for invalid change messages.')
+param invalidChangeQueueName string
+
 @description('Required. Table holding target state and finished runs.')
 param stateTableName string
 
@@ -151,6 +154,7 @@ var appSettings = {
   ServiceBusConnection__clientId: identityClientId
   CHANGE_QUEUE_NAME: changeQueueName
   CONTROL_QUEUE_NAME: controlQueueName
+  INVALID_CHANGE_QUEUE_NAME: invalidChangeQueueName
   AZURE_CLIENT_ID: identityClientId
   AUTOMATION_MODE: 'azure'
   SYNC_TARGETS: string(syncTargets)

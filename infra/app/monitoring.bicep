@@ -27,11 +27,18 @@ param alertEmail string = ''
 @maxValue(730)
 param retentionInDays int = 30
 
+@description('Required. Resource id of the Service Bus namespace the dead-letter metric alerts watch.')
+param serviceBusNamespaceResourceId string
+
 @description('Optional. Deploy the alert rules enabled.')
 param alertsEnabled bool = true
 
 // Each rule: { name, description, severity, evaluationFrequency, windowSize, query, threshold, operator, timeAggregation }.
 var alertRules = loadJsonContent('../monitoring/alerts.json')
+
+// Each rule: { name, description, severity, evaluationFrequency, windowSize, metricNamespace, metricName, dimensions,
+// threshold, operator, timeAggregation }: platform metrics of the Service Bus namespace (dead-lettered messages).
+var metricAlertRules = loadJsonContent('../monitoring/metricAlerts.json')
 
 resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
   name: logAnalyticsName
@@ -128,6 +135,43 @@ resource alerts 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = [
   }
 ]
 
+resource metricAlerts 'Microsoft.Insights/metricAlerts@2018-03-01' = [
+  for rule in metricAlertRules: {
+    name: '${alertNamePrefix}-${rule.name}'
+    location: 'global'
+    tags: tags
+    properties: {
+      description: rule.description
+      severity: rule.severity
+      enabled: alertsEnabled
+      evaluationFrequency: rule.evaluationFrequency
+      windowSize: rule.windowSize
+      scopes: [serviceBusNamespaceResourceId]
+      autoMitigate: true
+      criteria: {
+        'odata.type': 'Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria'
+        allOf: [
+          {
+            criterionType: 'StaticThresholdCriterion'
+            name: rule.name
+            metricNamespace: rule.metricNamespace
+            metricName: rule.metricName
+            dimensions: rule.dimensions
+            operator: rule.operator
+            threshold: rule.threshold
+            timeAggregation: rule.timeAggregation
+          }
+        ]
+      }
+      actions: [
+        {
+          actionGroupId: actionGroup.id
+        }
+      ]
+    }
+  }
+]
+
 @description('The resource id of Application Insights.')
 output applicationInsightsResourceId string = appInsights.id
 
@@ -143,5 +187,8 @@ output workbookResourceId string = workbook.id
 @description('Link to the workbook in the Azure portal (WORKBOOK_URL).')
 output workbookUrl string = '${environment().portal}/#@${tenant().tenantId}/resource${workbook.id}/workbook'
 
-@description('The names of the alert rules.')
+@description('The names of the log alert rules.')
 output alertRuleNames string[] = [for i in range(0, length(alertRules)): alerts[i].name]
+
+@description('The names of the metric alert rules.')
+output metricAlertRuleNames string[] = [for i in range(0, length(metricAlertRules)): metricAlerts[i].name]

@@ -19,6 +19,9 @@ param changeQueueName string
 @description('Required. Name of the control queue.')
 param controlQueueName string
 
+@description('Required. Name of the quarantine queue for invalid change messages.')
+param invalidChangeQueueName string
+
 @description('Required. Name of the Automation account.')
 param automationAccountName string
 
@@ -76,6 +79,11 @@ resource changeQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' existin
 resource controlQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' existing = {
   parent: serviceBus
   name: controlQueueName
+}
+
+resource invalidChangeQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' existing = {
+  parent: serviceBus
+  name: invalidChangeQueueName
 }
 
 resource automationAccount 'Microsoft.Automation/automationAccounts@2024-10-23' existing = {
@@ -141,6 +149,28 @@ resource appControlQueueSender 'Microsoft.Authorization/roleAssignments@2022-04-
   scope: controlQueue
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.serviceBusDataSender)
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Invalid change messages: the app sends a copy with its reason to the quarantine queue, then receives it back and
+// dead-letters it (the v4 trigger cannot dead-letter with a reason itself). Both rights on that queue only.
+resource appInvalidQueueSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(invalidChangeQueue.id, appPrincipalId, roleIds.serviceBusDataSender)
+  scope: invalidChangeQueue
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.serviceBusDataSender)
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource appInvalidQueueReceiver 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(invalidChangeQueue.id, appPrincipalId, roleIds.serviceBusDataReceiver)
+  scope: invalidChangeQueue
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.serviceBusDataReceiver)
     principalId: appPrincipalId
     principalType: 'ServicePrincipal'
   }

@@ -20,6 +20,9 @@ param changeQueueName string
 @description('Required. Queue of scheduled wake-ups (CONTROL_QUEUE_NAME).')
 param controlQueueName string
 
+@description('Required. Quarantine queue for permanently invalid change messages (INVALID_CHANGE_QUEUE_NAME): the app sends each there with its reason and dead-letters it at once, so its dead-letter queue is where invalid messages are read.')
+param invalidChangeQueueName string
+
 @description('Optional. Deliveries of a change message before it is dead-lettered. The trigger throws only on transient failures, so a handful of tries covers an outage of a dependency without hiding a poison message for long.')
 @minValue(1)
 @maxValue(2000)
@@ -76,6 +79,21 @@ resource controlQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = {
   }
 }
 
+// Only the app reads this queue, and only to dead-letter what it finds there with the reason each carries.
+resource invalidChangeQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = {
+  parent: namespace
+  name: invalidChangeQueueName
+  properties: {
+    requiresSession: false
+    requiresDuplicateDetection: false
+    maxDeliveryCount: 10
+    lockDuration: 'PT1M'
+    defaultMessageTimeToLive: 'P14D'
+    deadLetteringOnMessageExpiration: true
+    enableBatchedOperations: true
+  }
+}
+
 var endpointHost = split(replace(namespace.properties.serviceBusEndpoint, 'https://', ''), ':')[0]
 
 @description('The resource id of the namespace.')
@@ -89,6 +107,9 @@ output fullyQualifiedNamespace string = replace(endpointHost, '/', '')
 
 @description('The name of the change queue.')
 output changeQueueName string = changeQueue.name
+
+@description('The name of the quarantine queue for invalid change messages.')
+output invalidChangeQueueName string = invalidChangeQueue.name
 
 @description('The name of the control queue.')
 output controlQueueName string = controlQueue.name

@@ -75,7 +75,7 @@ output resourceId string = storage.id
 @description('The name of the storage account.')
 output name string = storage.name
 
-@description('The blob endpoint, e.g. https://<name>.blob.core.windows.net/.')
+@description('The blob endpoint, ending in a slash.')
 output blobEndpoint string = storage.properties.primaryEndpoints.blob
 
 @description('The table endpoint without a trailing slash (AzureWebJobsStorage__tableServiceUri).')

@@ -137,7 +137,10 @@ export function bracketProblems(text: string): string[] {
         const open = pairs[ch];
         if (open !== undefined) {
             const top = stack.pop();
-            if (top?.ch !== open) problems.push(`line ${line}: '${ch}' closes ${top === undefined ? 'nothing' : `'${top.ch}' from line ${top.line}`}`);
+            if (top?.ch !== open)
+                problems.push(
+                    `line ${line}: '${ch}' closes ${top === undefined ? 'nothing' : `'${top.ch}' from line ${top.line}`}`,
+                );
         }
     }
     for (const open of stack) problems.push(`line ${open.line}: '${open.ch}' is never closed`);
@@ -219,7 +222,8 @@ export interface ResourceDecl {
 export function resources(text: string): ResourceDecl[] {
     const code = codeOnly(text);
     const found: ResourceDecl[] = [];
-    const re = /(^|\n)\s*resource\s+([A-Za-z_][A-Za-z0-9_]*)\s+'([^'@]+)(?:@([^']+))?'\s+(existing\s+)?=\s*(?:if\s*\()?/g;
+    const re =
+        /(^|\n)\s*resource\s+([A-Za-z_][A-Za-z0-9_]*)\s+'([^'@]+)(?:@([^']+))?'\s+(existing\s+)?=\s*(?:if\s*\()?/g;
     for (let m = re.exec(text); m !== null; m = re.exec(text)) {
         const afterEquals = m.index + m[0].length;
         let start = afterEquals;

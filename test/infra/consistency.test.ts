@@ -1,0 +1,671 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { loadConfig } from '../../src/config/loadConfig';
+import { SETTINGS } from '../../src/config/settings';
+import {
+    allowedValues,
+    bracketProblems,
+    codeOnly,
+    infraFiles,
+    INFRA_DIR,
+    literal,
+    modules,
+    objectEntries,
+    outputs,
+    params,
+    readInfra,
+    REPO_ROOT,
+    resources,
+    varObject,
+    varString,
+} from './bicepText';
+import { readFunctionBindings } from './functionBindings';
+import { BUILT_IN_ROLES } from './roleTable';
+
+const main = readInfra('main.bicep');
+const functionBicep = readInfra('app/function.bicep');
+const serviceBusBicep = readInfra('app/serviceBus.bicep');
+const storageBicep = readInfra('app/storage.bicep');
+const rbacBicep = readInfra('app/rbac.bicep');
+const appSettings = varObject(functionBicep, 'appSettings');
+const bicepFiles = infraFiles((name) => name.endsWith('.bicep'));
+
+const INFRA_SETTINGS = SETTINGS.filter((s) => s.setByInfra).map((s) => s.name);
+/** main.bicep variables holding the resource names the code also defaults to. */
+const NAME_VARS: Readonly<Record<string, string>> = {
+    CHANGE_QUEUE_NAME: 'changeQueueName',
+    CONTROL_QUEUE_NAME: 'controlQueueName',
+    INVALID_CHANGE_QUEUE_NAME: 'invalidChangeQueueName',
+    STATE_TABLE_NAME: 'stateTableName',
+    REQUEST_TABLE_NAME: 'requestTableName',
+};
+
+function resource(text: string, symbol: string) {
+    const found = resources(text).find((r) => r.symbol === symbol);
+    if (found === undefined) throw new Error(`resource ${symbol} not found`);
+    return found;
+}
+
+function moduleOf(symbol: string) {
+    const found = modules(main).find((m) => m.symbol === symbol);
+    if (found === undefined) throw new Error(`module ${symbol} not found in main.bicep`);
+    return found;
+}
+
+/** The value main.bicep passes to a module parameter. */
+function moduleArg(moduleSymbol: string, param: string): string {
+    const m = moduleOf(moduleSymbol);
+    const paramsAt = codeOnly(m.body).search(/\bparams\s*:\s*\{/);
+    const value = objectEntries(m.body.slice(m.body.indexOf('{', paramsAt))).get(param);
+    if (value === undefined) throw new Error(`main.bicep does not pass ${param} to module ${moduleSymbol}`);
+    return value;
+}
+
+/** An environment with what infra sets, expressions replaced by values of the shape Azure gives them. */
+function infraEnvironment(authMode: string): Record<string, string> {
+    const createdTarget = varObject(main, 'createdTarget');
+    const targetSamples: Record<string, string> = {
+        id: 'connect-01',
+        subscriptionId: '11111111-2222-3333-4444-555555555555',
+        resourceGroup: 'rg-prod',
+        automationAccount: 'aa-abcdefghijklm',
+        runbook: varString(main, 'runbookName'),
+        hybridWorkerGroup: 'entra-connect',
+    };
+    const target = Object.fromEntries([...createdTarget.keys()].map((k) => [k, targetSamples[k] ?? `unknown-${k}`]));
+    const byExpression: Record<string, string> = {
+        storageAccountName: 'stabcdefghijklm',
+        tableServiceUri: 'https://stabcdefghijklm.table.core.windows.net',
+        identityClientId: '99999999-8888-7777-6666-555555555555',
+        serviceBusFullyQualifiedNamespace: 'sb-abcdefghijklm.servicebus.windows.net',
+        changeQueueName: varString(main, 'changeQueueName'),
+        controlQueueName: varString(main, 'controlQueueName'),
+        invalidChangeQueueName: varString(main, 'invalidChangeQueueName'),
+        stateTableName: varString(main, 'stateTableName'),
+        requestTableName: varString(main, 'requestTableName'),
+        'string(syncTargets)': JSON.stringify([target]),
+        'string(syncRouting)': JSON.stringify({ rules: [] }),
+        'appInsights.properties.ConnectionString':
+            'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/',
+        workbookUrl: 'https://portal.azure.com/#@tenant/resource/subscriptions/x/workbook',
+        authMode,
+    };
+    const env: Record<string, string> = {};
+    for (const [name, value] of appSettings) {
+        const lit = literal(value);
+        env[name] = lit ?? byExpression[value] ?? (value.startsWith("'") ? value.slice(1, -1) : `<${value}>`);
+    }
+    return env;
+}
+
+describe('app settings: infra and src/config/settings.ts agree', () => {
+    it.each(INFRA_SETTINGS)('infra sets %s (setByInfra)', (name) => {
+        expect([...appSettings.keys()]).toContain(name);
+    });
+
+    it('sets only registered settings, and none the Flex platform owns', () => {
+        const registered = new Set<string>(SETTINGS.map((s) => s.name));
+        const unknown = [...appSettings.keys()].filter((k) => !registered.has(k));
+        expect(unknown).toEqual([]);
+        for (const platformOwned of [
+            'FUNCTIONS_WORKER_RUNTIME',
+            'FUNCTIONS_EXTENSION_VERSION',
+            'AzureWebJobsStorage',
+        ]) {
+            expect(appSettings.has(platformOwned)).toBe(false);
+        }
+    });
+
+    it('marks every setting it sets as setByInfra, so the docs say so', () => {
+        const notMarked = [...appSettings.keys()].filter((k) => !INFRA_SETTINGS.includes(k));
+        expect(notMarked).toEqual([]);
+    });
+
+    it('leaves only settings with a documented default, or optional ones, to the code', () => {
+        const undocumented = SETTINGS.filter((s) => !s.setByInfra && s.default === undefined && s.required);
+        expect(undocumented.map((s) => s.name)).toEqual([]);
+        for (const s of SETTINGS) expect(s.description.length, s.name).toBeGreaterThan(10);
+    });
+
+    const authModes = allowedValues(params(functionBicep).find((p) => p.name === 'authMode') ?? params(main)[0]!) ?? [];
+    it.each(authModes)('what infra sets loads with loadConfig (authMode %s)', (authMode) => {
+        const config = loadConfig(infraEnvironment(authMode));
+        expect(config.automation.mode).toBe('azure');
+        expect(config.storage).toEqual({
+            kind: 'identity',
+            tableServiceUri: 'https://stabcdefghijklm.table.core.windows.net',
+            clientId: '99999999-8888-7777-6666-555555555555',
+        });
+        expect(config.targets.size).toBe(1);
+        expect(config.http.authMode).toBe(authMode);
+    });
+
+    it('offers the same AUTH_MODE choices in main.bicep and function.bicep', () => {
+        const inMain = allowedValues(params(main).find((p) => p.name === 'authMode') ?? params(main)[0]!);
+        expect(inMain).toEqual(authModes);
+        expect(authModes.length).toBeGreaterThan(0);
+    });
+
+    it('uses identity-based connections with the user-assigned identity', () => {
+        expect(literal(appSettings.get('AzureWebJobsStorage__credential') ?? '')).toBe('managedidentity');
+        expect(literal(appSettings.get('ServiceBusConnection__credential') ?? '')).toBe('managedidentity');
+        expect(appSettings.get('AzureWebJobsStorage__clientId')).toBe('identityClientId');
+        expect(appSettings.get('ServiceBusConnection__clientId')).toBe('identityClientId');
+        expect(appSettings.get('AZURE_CLIENT_ID')).toBe('identityClientId');
+        expect(appSettings.get('APPLICATIONINSIGHTS_AUTHENTICATION_STRING')).toBe(
+            "'Authorization=AAD;ClientId=${identityClientId}'",
+        );
+        expect(literal(appSettings.get('AUTOMATION_MODE') ?? '')).toBe('azure');
+    });
+
+    it.each(Object.entries(NAME_VARS))('%s: main.bicep creates the name the code defaults to', (setting, varName) => {
+        const spec = SETTINGS.find((s) => s.name === setting);
+        expect(varString(main, varName)).toBe(spec?.default);
+    });
+
+    it('passes the queue names through to the queues and the settings', () => {
+        expect(moduleArg('serviceBus', 'changeQueueName')).toBe('changeQueueName');
+        expect(moduleArg('serviceBus', 'controlQueueName')).toBe('controlQueueName');
+        expect(moduleArg('serviceBus', 'invalidChangeQueueName')).toBe('invalidChangeQueueName');
+        expect(moduleArg('functionApp', 'invalidChangeQueueName')).toBe('serviceBus.outputs.invalidChangeQueueName');
+        expect(moduleArg('rbac', 'invalidChangeQueueName')).toBe('serviceBus.outputs.invalidChangeQueueName');
+        expect(resource(serviceBusBicep, 'invalidChangeQueue').body).toMatch(/name: invalidChangeQueueName\n/);
+        expect(appSettings.get('INVALID_CHANGE_QUEUE_NAME')).toBe('invalidChangeQueueName');
+        expect(moduleArg('functionApp', 'changeQueueName')).toBe('serviceBus.outputs.changeQueueName');
+        expect(moduleArg('functionApp', 'controlQueueName')).toBe('serviceBus.outputs.controlQueueName');
+        expect(resource(serviceBusBicep, 'changeQueue').body).toMatch(/name: changeQueueName\n/);
+        expect(resource(serviceBusBicep, 'controlQueue').body).toMatch(/name: controlQueueName\n/);
+        expect(appSettings.get('CHANGE_QUEUE_NAME')).toBe('changeQueueName');
+        expect(appSettings.get('CONTROL_QUEUE_NAME')).toBe('controlQueueName');
+    });
+
+    it('passes the table names through to the tables and the settings', () => {
+        expect(moduleArg('storage', 'tableNames')).toBe('[stateTableName, requestTableName]');
+        expect(resource(storageBicep, 'stateTables').body).toMatch(/for tableName in tableNames/);
+        expect(moduleArg('functionApp', 'stateTableName')).toBe('stateTableName');
+        expect(moduleArg('functionApp', 'requestTableName')).toBe('requestTableName');
+        expect(appSettings.get('STATE_TABLE_NAME')).toBe('stateTableName');
+        expect(appSettings.get('REQUEST_TABLE_NAME')).toBe('requestTableName');
+    });
+});
+
+describe('function bindings exist in infra', () => {
+    const bindings = readFunctionBindings();
+    const queuesCreated = new Map([
+        [varString(main, 'changeQueueName'), 'CHANGE_QUEUE_NAME'],
+        [varString(main, 'controlQueueName'), 'CONTROL_QUEUE_NAME'],
+        [varString(main, 'invalidChangeQueueName'), 'INVALID_CHANGE_QUEUE_NAME'],
+    ]);
+
+    it('every connection prefix a binding uses is an identity-based connection set by infra', () => {
+        // The host itself always needs AzureWebJobsStorage (keys, timer schedules, locks).
+        for (const prefix of new Set([...bindings.connections, 'AzureWebJobsStorage'])) {
+            expect(literal(appSettings.get(`${prefix}__credential`) ?? ''), prefix).toBe('managedidentity');
+            expect(appSettings.has(`${prefix}__clientId`), prefix).toBe(true);
+            const target = ['__fullyQualifiedNamespace', '__accountName', '__serviceUri', '__tableServiceUri'];
+            expect(
+                target.some((suffix) => appSettings.has(`${prefix}${suffix}`)),
+                prefix,
+            ).toBe(true);
+        }
+    });
+
+    it('every queue a binding reads is created by infra (directly or through its %SETTING%)', () => {
+        for (const queueName of bindings.queueNames) {
+            const setting = /^%([A-Za-z0-9_]+)%$/.exec(queueName)?.[1];
+            if (setting === undefined) {
+                expect([...queuesCreated.keys()], queueName).toContain(queueName);
+                continue;
+            }
+            expect([...queuesCreated.values()], queueName).toContain(setting);
+            expect(appSettings.has(setting), setting).toBe(true);
+        }
+    });
+
+    it('every table a binding names is created by infra', () => {
+        const tables = [varString(main, 'stateTableName'), varString(main, 'requestTableName')];
+        for (const table of bindings.tableNames) {
+            const setting = /^%([A-Za-z0-9_]+)%$/.exec(table)?.[1];
+            if (setting === undefined) expect(tables).toContain(table);
+            else expect(['STATE_TABLE_NAME', 'REQUEST_TABLE_NAME']).toContain(setting);
+        }
+    });
+});
+
+describe('role assignments: least privilege, commented GUIDs', () => {
+    const guidPattern = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+
+    it('every GUID in the Bicep is a built-in role commented with its name', () => {
+        let seen = 0;
+        for (const file of bicepFiles) {
+            file.text.split('\n').forEach((line, i) => {
+                for (const m of line.matchAll(guidPattern)) {
+                    seen++;
+                    const comment = /\/\/\s*(.+?)\s*$/.exec(line)?.[1];
+                    const where = `${file.relativePath}:${i + 1}`;
+                    expect(comment, `${where} has no role-name comment`).toBeDefined();
+                    expect(BUILT_IN_ROLES[comment ?? ''], `${where}: "${comment}" is not a known role`).toBe(
+                        m[0].toLowerCase(),
+                    );
+                }
+            });
+        }
+        expect(seen).toBeGreaterThanOrEqual(6);
+    });
+
+    const assignments = resources(rbacBicep).filter((r) => r.type === 'Microsoft.Authorization/roleAssignments');
+    const roleIds = varObject(rbacBicep, 'roleIds');
+    const symbols = new Map(resources(rbacBicep).map((r) => [r.symbol, r.type]));
+
+    function describeAssignment(body: string) {
+        const scope = /\n\s*scope:\s*([A-Za-z_][A-Za-z0-9_]*)(\[i\])?\s*\n/.exec(body);
+        const name = /name:\s*guid\(([A-Za-z_][A-Za-z0-9_]*)(\[i\])?\.id,\s*([A-Za-z]+),\s*roleIds\.([A-Za-z]+)\)/.exec(
+            body,
+        );
+        const definition =
+            /roleDefinitionId:\s*subscriptionResourceId\('Microsoft\.Authorization\/roleDefinitions',\s*roleIds\.([A-Za-z]+)\)/.exec(
+                body,
+            );
+        const principal = /principalId:\s*([A-Za-z]+)\s*\n/.exec(body);
+        return {
+            scope: scope?.[1] ?? '?',
+            scopeType: symbols.get(scope?.[1] ?? '') ?? '?',
+            nameScope: name?.[1] ?? '?',
+            namePrincipal: name?.[3] ?? '?',
+            nameRole: name?.[4] ?? '?',
+            role: definition?.[1] ?? '?',
+            principal: principal?.[1] ?? '?',
+        };
+    }
+
+    it('names each assignment guid(scope.id, principalId, roleId) with the scope, principal and role it grants', () => {
+        expect(assignments.length).toBeGreaterThan(0);
+        for (const a of assignments) {
+            const d = describeAssignment(a.body);
+            expect(d.nameScope, a.symbol).toBe(d.scope);
+            expect(d.namePrincipal, a.symbol).toBe(d.principal);
+            expect(d.nameRole, a.symbol).toBe(d.role);
+            expect(roleIds.has(d.role), a.symbol).toBe(true);
+            expect(d.scopeType, `${a.symbol} must be scoped to a resource`).not.toBe('?');
+        }
+    });
+
+    it('grants the Function App identity exactly the roles it needs, each on its one resource', () => {
+        const granted = assignments
+            .map((a) => describeAssignment(a.body))
+            .filter((d) => d.principal === 'appPrincipalId')
+            .map((d) => `${d.role} on ${d.scopeType}`)
+            .sort();
+        expect(granted).toEqual(
+            [
+                'automationJobOperator on Microsoft.Automation/automationAccounts',
+                'automationRunbookOperator on Microsoft.Automation/automationAccounts/runbooks',
+                'serviceBusDataReceiver on Microsoft.ServiceBus/namespaces/queues',
+                'serviceBusDataReceiver on Microsoft.ServiceBus/namespaces/queues',
+                'serviceBusDataReceiver on Microsoft.ServiceBus/namespaces/queues',
+                'serviceBusDataSender on Microsoft.ServiceBus/namespaces/queues',
+                'serviceBusDataSender on Microsoft.ServiceBus/namespaces/queues',
+                'storageBlobDataOwner on Microsoft.Storage/storageAccounts',
+                'storageTableDataContributor on Microsoft.Storage/storageAccounts/tableServices/tables',
+                'monitoringMetricsPublisher on Microsoft.Insights/components',
+            ].sort(),
+        );
+        const senders = assignments
+            .map((a) => describeAssignment(a.body))
+            .filter((d) => d.principal === 'appPrincipalId' && d.role === 'serviceBusDataSender');
+        expect(senders.map((d) => d.scope).sort()).toEqual(['controlQueue', 'invalidChangeQueue']);
+        const receivers = assignments
+            .map((a) => describeAssignment(a.body))
+            .filter((d) => d.principal === 'appPrincipalId' && d.role === 'serviceBusDataReceiver');
+        expect(receivers.map((d) => d.scope).sort()).toEqual(['changeQueue', 'controlQueue', 'invalidChangeQueue']);
+    });
+
+    it('gives producers Data Sender on the change queue only', () => {
+        const producer = describeAssignment(resource(rbacBicep, 'producerChangeQueueSender').body);
+        expect(producer).toMatchObject({ scope: 'changeQueue', role: 'serviceBusDataSender' });
+    });
+
+    it('assigns no role at resource group or subscription scope', () => {
+        for (const file of bicepFiles) {
+            for (const a of resources(file.text).filter((r) => r.type === 'Microsoft.Authorization/roleAssignments')) {
+                expect(a.body, `${file.relativePath} ${a.symbol}`).toMatch(/\n\s*scope:\s*[A-Za-z_]/);
+                expect(a.body).not.toMatch(/scope:\s*(resourceGroup|subscription)\(/);
+            }
+        }
+    });
+});
+
+describe('no secrets in infra', () => {
+    const scanned = [
+        ...infraFiles((name) => /\.(bicep|json|sh|ps1)$/.test(name) && !name.endsWith('.test.ps1')),
+        ...['azure.yaml', '.github/workflows/ci.yml', '.github/workflows/deploy.yml']
+            .filter((p) => existsSync(join(REPO_ROOT, p)))
+            .map((p) => ({
+                path: join(REPO_ROOT, p),
+                relativePath: p,
+                text: readFileSync(join(REPO_ROOT, p), 'utf8'),
+            })),
+    ];
+    const forbidden: [string, RegExp][] = [
+        ['listKeys(', /listKeys\s*\(/i],
+        ['list*ConnectionStrings(', /list\w*ConnectionStrings?\s*\(/i],
+        ['connectionString', /connectionString/],
+        ['AccountKey=', /AccountKey=/i],
+        ['SharedAccessKey', /SharedAccessKey/i],
+        ['client secret', /client[-_]?secret/i],
+    ];
+
+    it.each(forbidden)('no %s anywhere in infra, azure.yaml or the workflows', (_label, pattern) => {
+        const hits = scanned.filter((f) => pattern.test(f.text)).map((f) => f.relativePath);
+        expect(hits).toEqual([]);
+    });
+
+    it('reads a ConnectionString property only from Application Insights (not a secret: local auth is off)', () => {
+        for (const file of bicepFiles) {
+            const components = new Set(
+                resources(file.text)
+                    .filter((r) => r.type === 'Microsoft.Insights/components')
+                    .map((r) => r.symbol),
+            );
+            for (const m of file.text.matchAll(/([A-Za-z_][A-Za-z0-9_]*)\.properties\.ConnectionString/g)) {
+                expect(components.has(m[1] ?? ''), `${file.relativePath}: ${m[0]}`).toBe(true);
+            }
+            expect(file.text.replace(/[A-Za-z_]+\.properties\.ConnectionString/g, '')).not.toMatch(/ConnectionString/);
+        }
+    });
+
+    it('scanned the infra it claims to', () => {
+        expect(scanned.map((f) => f.relativePath)).toEqual(
+            expect.arrayContaining(['infra/main.bicep', 'infra/app/function.bicep', 'infra/hooks/postprovision.sh']),
+        );
+    });
+});
+
+describe('local auth off, TLS and public access', () => {
+    it('storage: shared key off, no public blobs, TLS 1.2, HTTPS only', () => {
+        const body = resource(storageBicep, 'storage').body;
+        expect(body).toMatch(/allowSharedKeyAccess: false/);
+        expect(body).toMatch(/allowBlobPublicAccess: false/);
+        expect(body).toMatch(/minimumTlsVersion: 'TLS1_2'/);
+        expect(body).toMatch(/supportsHttpsTrafficOnly: true/);
+        expect(resource(storageBicep, 'deploymentContainer').body).toMatch(/publicAccess: 'None'/);
+    });
+
+    it('Service Bus, Automation, Application Insights and Log Analytics: local auth off', () => {
+        expect(resource(serviceBusBicep, 'namespace').body).toMatch(/disableLocalAuth: true/);
+        expect(resource(serviceBusBicep, 'namespace').body).toMatch(/minimumTlsVersion: '1.2'/);
+        expect(resource(readInfra('app/automation.bicep'), 'account').body).toMatch(/disableLocalAuth: true/);
+        const monitoring = readInfra('app/monitoring.bicep');
+        expect(resource(monitoring, 'appInsights').body).toMatch(/DisableLocalAuth: true/);
+        expect(resource(monitoring, 'workspace').body).toMatch(/disableLocalAuth: true/);
+    });
+
+    it('Automation account has no identity (the runbook only acts on the Connect server)', () => {
+        expect(codeOnly(resource(readInfra('app/automation.bicep'), 'account').body)).not.toMatch(/\bidentity\s*:/);
+    });
+
+    it('Function App: HTTPS only, no FTP, no basic publishing credentials', () => {
+        expect(resource(functionBicep, 'site').body).toMatch(/httpsOnly: true/);
+        expect(resource(functionBicep, 'site').body).toMatch(/ftpsState: 'Disabled'/);
+        for (const symbol of ['ftpCredentials', 'scmCredentials']) {
+            expect(resource(functionBicep, symbol).body).toMatch(/allow: false/);
+        }
+    });
+
+    it('change queue dead-letters after maxDeliveryCount and on expiry; control queue too', () => {
+        const change = resource(serviceBusBicep, 'changeQueue').body;
+        expect(change).toMatch(/maxDeliveryCount: changeQueueMaxDeliveryCount/);
+        expect(change).toMatch(/deadLetteringOnMessageExpiration: true/);
+        expect(change).toMatch(/lockDuration: changeQueueLockDuration/);
+        expect(change).toMatch(/requiresSession: false/);
+        const control = resource(serviceBusBicep, 'controlQueue').body;
+        expect(control).toMatch(/deadLetteringOnMessageExpiration: true/);
+        expect(control).toMatch(/maxDeliveryCount: \d+/);
+    });
+});
+
+describe('Flex Consumption app', () => {
+    it('runs on an FC1 plan, Node 22, deployed from the blob container with the user-assigned identity', () => {
+        expect(resource(functionBicep, 'plan').body).toMatch(/tier: 'FlexConsumption'\s+name: 'FC1'/);
+        const site = resource(functionBicep, 'site').body;
+        expect(site).toMatch(/kind: 'functionapp,linux'/);
+        expect(site).toMatch(/runtime: \{\s+name: 'node'\s+version: '22'/);
+        expect(site).toMatch(/type: 'blobContainer'/);
+        expect(site).toMatch(/type: 'UserAssignedIdentity'\s+userAssignedIdentityResourceId: identityResourceId/);
+        expect(site).toMatch(/maximumInstanceCount: maximumInstanceCount/);
+        expect(site).toMatch(/type: 'UserAssigned'/);
+        expect(site).toMatch(/'azd-service-name': serviceName/);
+        expect(moduleArg('functionApp', 'serviceName')).toBe("'api'");
+    });
+});
+
+describe('Bicep structure (what the CLI would check, offline)', () => {
+    it.each(bicepFiles.map((f) => [f.relativePath, f.text] as const))(
+        '%s: brackets and strings balance',
+        (_p, text) => {
+            expect(bracketProblems(text)).toEqual([]);
+        },
+    );
+
+    it.each(bicepFiles.map((f) => [f.relativePath, f.text] as const))(
+        '%s: every param has a Required./Optional./Conditional. description that matches its default',
+        (_p, text) => {
+            for (const p of params(text)) {
+                expect(p.description, p.name).toMatch(/^(Required|Optional|Conditional)\. \S/);
+                if (p.description?.startsWith('Required.')) expect(p.hasDefault, `${p.name} is Required`).toBe(false);
+                if (p.description?.startsWith('Optional.')) {
+                    expect(p.hasDefault || p.nullable, `${p.name} is Optional`).toBe(true);
+                }
+            }
+            for (const o of outputs(text)) expect(o.description, o.name).not.toBeNull();
+        },
+    );
+
+    it('main.bicep outputs are UPPER_SNAKE (azd lifts them into the environment)', () => {
+        const names = outputs(main).map((o) => o.name);
+        expect(names.length).toBeGreaterThan(5);
+        for (const name of names) expect(name).toMatch(/^[A-Z][A-Z0-9_]*$/);
+        expect(names).toEqual(expect.arrayContaining(['AZURE_RESOURCE_GROUP', 'AUTOMATION_ACCOUNT_NAME']));
+    });
+
+    it('every module exists, gets only parameters it declares and every required one', () => {
+        for (const file of bicepFiles) {
+            for (const m of modules(file.text)) {
+                const path = join(dirname(file.path), m.path);
+                expect(existsSync(path), `${file.relativePath}: ${m.path}`).toBe(true);
+                const declared = params(readFileSync(path, 'utf8'));
+                const names = declared.map((p) => p.name);
+                for (const key of m.paramKeys) expect(names, `${m.symbol}.${key}`).toContain(key);
+                for (const p of declared.filter((d) => !d.hasDefault && !d.nullable)) {
+                    expect(m.paramKeys, `${m.symbol} must get ${p.name}`).toContain(p.name);
+                }
+            }
+        }
+    });
+
+    it('every module output used exists', () => {
+        for (const file of bicepFiles) {
+            const bySymbol = new Map(modules(file.text).map((m) => [m.symbol, m.path]));
+            for (const ref of file.text.matchAll(/\b([A-Za-z_][A-Za-z0-9_]*)\.outputs\.([A-Za-z_][A-Za-z0-9_]*)/g)) {
+                const path = bySymbol.get(ref[1] ?? '');
+                expect(path, `${file.relativePath}: ${ref[0]} is not a module`).toBeDefined();
+                const declared = outputs(readFileSync(join(dirname(file.path), path ?? ''), 'utf8')).map((o) => o.name);
+                expect(declared, `${file.relativePath}: ${ref[0]}`).toContain(ref[2]);
+            }
+        }
+    });
+
+    it('every param declared is used (no-unused-params)', () => {
+        for (const file of bicepFiles) {
+            const code = codeOnly(file.text);
+            for (const p of params(file.text)) {
+                const uses = code.match(new RegExp(`\\b${p.name}\\b`, 'g')) ?? [];
+                expect(uses.length, `${file.relativePath}: param ${p.name} is unused`).toBeGreaterThan(1);
+            }
+        }
+    });
+
+    const API_VERSIONS: Readonly<Record<string, string>> = {
+        'Microsoft.Web/serverfarms': '2024-04-01',
+        'Microsoft.Web/sites': '2024-04-01',
+        'Microsoft.ServiceBus/namespaces': '2024-01-01',
+        'Microsoft.ServiceBus/namespaces/queues': '2024-01-01',
+        'Microsoft.Automation/automationAccounts': '2024-10-23',
+        'Microsoft.Automation/automationAccounts/runbooks': '2024-10-23',
+        'Microsoft.Automation/automationAccounts/hybridRunbookWorkerGroups': '2024-10-23',
+        'Microsoft.Automation/automationAccounts/hybridRunbookWorkerGroups/hybridRunbookWorkers': '2024-10-23',
+        'Microsoft.Insights/components': '2020-02-02',
+        'Microsoft.Insights/workbooks': '2023-06-01',
+        'Microsoft.Insights/scheduledQueryRules': '2023-12-01',
+        'Microsoft.Authorization/roleAssignments': '2022-04-01',
+    };
+
+    it('uses the API versions of azure-notes §7.1, and one version per type', () => {
+        const versions = new Map<string, Set<string>>();
+        for (const file of bicepFiles) {
+            for (const r of resources(file.text).filter((x) => x.apiVersion !== '')) {
+                const expected = API_VERSIONS[r.type];
+                if (expected !== undefined) expect(r.apiVersion, `${file.relativePath} ${r.symbol}`).toBe(expected);
+                versions.set(r.type, (versions.get(r.type) ?? new Set()).add(r.apiVersion));
+            }
+        }
+        for (const [type, set] of versions) expect([...set], type).toHaveLength(1);
+        for (const type of Object.keys(API_VERSIONS)) expect(versions.has(type), type).toBe(true);
+    });
+
+    it('files loaded with loadJsonContent/loadTextContent exist', () => {
+        let loads = 0;
+        for (const file of bicepFiles) {
+            for (const m of file.text.matchAll(/load(?:Json|Text)Content\('([^']+)'\)/g)) {
+                loads++;
+                expect(existsSync(join(dirname(file.path), m[1] ?? '')), `${file.relativePath}: ${m[1]}`).toBe(true);
+            }
+        }
+        expect(loads).toBeGreaterThanOrEqual(4);
+    });
+
+    it('main.parameters.json feeds azd variables into declared parameters, and every required one', () => {
+        const parameterFile = JSON.parse(readInfra('main.parameters.json')) as { parameters: Record<string, unknown> };
+        const text = readInfra('main.parameters.json');
+        for (const variable of ['${AZURE_ENV_NAME}', '${AZURE_LOCATION}', '${AZURE_PRINCIPAL_ID}']) {
+            expect(text).toContain(variable);
+        }
+        const declared = params(main);
+        for (const key of Object.keys(parameterFile.parameters)) expect(declared.map((p) => p.name)).toContain(key);
+        for (const p of declared.filter((d) => !d.hasDefault))
+            expect(Object.keys(parameterFile.parameters)).toContain(p.name);
+    });
+
+    it('bicepconfig.json turns on the linter with the AVM rules', () => {
+        const config = JSON.parse(readInfra('bicepconfig.json')) as {
+            analyzers: { core: { enabled: boolean; rules: Record<string, { level: string }> } };
+        };
+        expect(config.analyzers.core.enabled).toBe(true);
+        for (const rule of ['use-recent-api-versions', 'no-unused-params', 'no-unused-vars', 'no-hardcoded-env-urls']) {
+            expect(config.analyzers.core.rules[rule]?.level, rule).toMatch(/warning|error/);
+        }
+    });
+
+    it('hard-codes no cloud host names (no-hardcoded-env-urls)', () => {
+        for (const file of bicepFiles) {
+            expect(codeOnly(file.text), file.relativePath).not.toMatch(/core\.windows\.net|management\.azure\.com/);
+            expect(file.text, file.relativePath).not.toMatch(/'[^'\n]*(core\.windows\.net|management\.azure\.com)/);
+        }
+    });
+});
+
+describe('runbook, workbook and alerts the Bicep loads', () => {
+    it('the runbook the Automation account runs is in infra/runbooks', () => {
+        const runbookName = varString(main, 'runbookName');
+        expect(runbookName).toBe('Start-EntraSyncCycle');
+        expect(existsSync(join(INFRA_DIR, 'runbooks', `${runbookName}.ps1`))).toBe(true);
+    });
+
+    it('the runbook is Windows PowerShell 5.1 (runbookType PowerShell)', () => {
+        expect(resource(readInfra('app/automation.bicep'), 'runbook').body).toMatch(/runbookType: 'PowerShell'\n/);
+    });
+
+    const iso = /^P(T(\d+H)?(\d+M)?|\d+D)$/;
+    it('every log alert has the fields scheduledQueryRules needs', () => {
+        const alerts = JSON.parse(readInfra('monitoring/alerts.json')) as Record<string, unknown>[];
+        expect(alerts.length).toBeGreaterThan(0);
+        for (const a of alerts) {
+            const name = String(a.name);
+            expect(name, name).toMatch(/^[a-z0-9-]{3,60}$/);
+            expect(typeof a.description, name).toBe('string');
+            expect(a.severity, name).toSatisfy((v: unknown) => Number.isInteger(v) && Number(v) >= 0 && Number(v) <= 4);
+            expect(String(a.evaluationFrequency), name).toMatch(iso);
+            expect(String(a.windowSize), name).toMatch(iso);
+            expect(typeof a.query, name).toBe('string');
+            expect(typeof a.threshold, name).toBe('number');
+            expect(['Equals', 'GreaterThan', 'GreaterThanOrEqual', 'LessThan', 'LessThanOrEqual']).toContain(
+                a.operator,
+            );
+            expect(['Count', 'Average', 'Minimum', 'Maximum', 'Total']).toContain(a.timeAggregation);
+            if (a.timeAggregation !== 'Count') expect(typeof a.metricMeasureColumn, name).toBe('string');
+        }
+        expect(new Set(alerts.map((a) => a.name)).size).toBe(alerts.length);
+    });
+
+    it('every metric alert has the fields metricAlerts needs', () => {
+        const alerts = JSON.parse(readInfra('monitoring/metricAlerts.json')) as Record<string, unknown>[];
+        for (const a of alerts) {
+            expect(a.metricNamespace).toBe('Microsoft.ServiceBus/namespaces');
+            expect(typeof a.metricName).toBe('string');
+            expect(Array.isArray(a.dimensions)).toBe(true);
+            expect(String(a.windowSize)).toMatch(iso);
+        }
+    });
+
+    it('the workbook is a Notebook/1.0 document', () => {
+        const workbook = JSON.parse(readInfra('monitoring/workbook.json')) as { version?: string; items?: unknown[] };
+        expect(workbook.version).toBe('Notebook/1.0');
+        expect(workbook.items?.length).toBeGreaterThan(0);
+    });
+});
+
+describe('azd and GitHub Actions', () => {
+    const azureYaml = readFileSync(join(REPO_ROOT, 'azure.yaml'), 'utf8');
+
+    it('azure.yaml deploys service api as a js Function App from the repo root', () => {
+        expect(azureYaml).toMatch(/services:\s+api:\s+project: \.\s+language: js\s+host: function/);
+    });
+
+    it('every hook azure.yaml runs exists, for POSIX and Windows', () => {
+        const runs = [...azureYaml.matchAll(/run: \.\/(infra\/hooks\/[\w.-]+)/g)].map((m) => m[1] ?? '');
+        expect(runs).toEqual(expect.arrayContaining(['infra/hooks/postprovision.sh', 'infra/hooks/postprovision.ps1']));
+        for (const run of runs) expect(existsSync(join(REPO_ROOT, run)), run).toBe(true);
+    });
+
+    it('the postprovision hook publishes the runbook the Bicep declares', () => {
+        for (const hook of ['postprovision.sh', 'postprovision.ps1']) {
+            const text = readInfra(`hooks/${hook}`);
+            expect(text).toContain('AUTOMATION_ACCOUNT_NAME');
+            expect(text).toContain('AUTOMATION_RUNBOOK_NAME');
+            expect(text).toMatch(/draft\/content/);
+            expect(text).toMatch(/\/publish\?/);
+        }
+        const outputNames = outputs(main).map((o) => o.name);
+        expect(outputNames).toEqual(
+            expect.arrayContaining(['AUTOMATION_ACCOUNT_NAME', 'AUTOMATION_RUNBOOK_NAME', 'RUNBOOK_PUBLISHED_BY_ARM']),
+        );
+    });
+
+    it('CI runs bash .ci/run on Node 20 and 22; deploy signs in with OIDC; actions are pinned', () => {
+        const ci = readFileSync(join(REPO_ROOT, '.github/workflows/ci.yml'), 'utf8');
+        const deploy = readFileSync(join(REPO_ROOT, '.github/workflows/deploy.yml'), 'utf8');
+        expect(ci).toContain('run: bash .ci/run');
+        expect(ci).toMatch(/node: \['20', '22'\]/);
+        expect(deploy).toMatch(/id-token: write/);
+        expect(deploy).toMatch(/uses: azure\/login@/);
+        for (const key of ['client-id', 'tenant-id', 'subscription-id']) expect(deploy).toContain(`${key}: \${{ vars.`);
+        expect(deploy).toContain('--federated-credential-provider github');
+        expect(deploy).toContain('azd provision');
+        expect(deploy).toContain('azd deploy');
+        for (const m of `${ci}\n${deploy}`.matchAll(/uses: ([^\s]+)/g))
+            expect(m[1]).toMatch(/@v\d+\.\d+\.\d+$|@[0-9a-f]{40}$/);
+    });
+});
