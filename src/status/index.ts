@@ -1,0 +1,3 @@
+export * from './renderStatusPage';
+export * from './statusHandler';
+export * from './statusModel';
