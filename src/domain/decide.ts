@@ -406,6 +406,15 @@ class Step {
             if (this.now >= run.stopRequestedAt + t.stopGraceMs) {
                 // The job never confirmed the stop; free the target rather than block it forever.
                 const outcome = run.stopReason ?? 'TimedOut';
+                // Ask once more as we let go: when lost wakes kept the engine from polling during the grace, the
+                // repeated stops above never went out, and the next run would start beside a job still running.
+                this.effects.push({
+                    type: 'stopJob',
+                    targetId: this.state.targetId,
+                    seq: run.seq,
+                    attempt: run.attempt,
+                    jobName,
+                });
                 this.finishRun(
                     run,
                     { outcome, reason: `${stopReasonText(outcome)}; stop not confirmed`, exportErrors: 0 },
@@ -450,6 +459,18 @@ class Step {
                 ...this.state,
                 run: { ...current, nextPollAt: this.now + pollDelay(current.polls + 1, t) },
             };
+            if (current.phase === 'stopping') {
+                // The stop request is an effect a crash can lose after the state was saved. Repeat it with every
+                // poll until the job confirms, so that freeing the target after stopGrace means the job ignored
+                // the stop, not that it never heard it (else a hung job runs on beside the next run).
+                this.effects.push({
+                    type: 'stopJob',
+                    targetId: this.state.targetId,
+                    seq: current.seq,
+                    attempt: current.attempt,
+                    jobName,
+                });
+            }
             this.effects.push({
                 type: 'observeJob',
                 targetId: this.state.targetId,

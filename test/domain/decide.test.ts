@@ -300,6 +300,42 @@ describe('decide: runs', () => {
         expect(d.state.run?.seq).toBe(2);
     });
 
+    it('repeats the stop with every poll until the job confirms it (regression: a lost stop was never re-sent)', () => {
+        const d = new Driver();
+        d.feed(changes('r1'), T0);
+        d.startRun();
+        const createdAt = d.state.run?.jobCreatedAt ?? 0;
+        d.pump(
+            () => ({ kind: 'running', status: 'Running' }),
+            () => d.state.run?.phase === 'stopping',
+        );
+        expect(d.ofType('stopJob')).toHaveLength(1);
+        d.pump(
+            () => ({ kind: 'running', status: 'Stopping' }),
+            () =>
+                d.ofType('observeJob').filter((e) => d.now > createdAt + timing.runTimeoutMs && e.seq === 1).length >
+                    0 && d.ofType('stopJob').length >= 3,
+        );
+        // Every poll while stopping carries the stop again.
+        const stops = d.ofType('stopJob');
+        expect(stops.every((e) => e.seq === 1 && e.attempt === 1)).toBe(true);
+        expect(d.state.run?.phase).toBe('stopping');
+    });
+
+    it('sends the stop once more when it frees a target whose job never confirmed (regression)', () => {
+        const d = new Driver();
+        d.feed(changes('r1'), T0);
+        d.startRun();
+        const createdAt = d.state.run?.jobCreatedAt ?? 0;
+        d.feed({ type: 'wake', token: null }, createdAt + timing.runTimeoutMs);
+        expect(d.ofType('stopJob')).toHaveLength(1);
+        // Lost wakes: nothing happens until long after the grace; the engine then lets go but asks again.
+        const late = d.feed({ type: 'wake', token: null }, createdAt + timing.runTimeoutMs + 10 * timing.stopGraceMs);
+        expect(late.effects.filter((e) => e.type === 'stopJob')).toHaveLength(1);
+        expect(d.state.run).toBeNull();
+        expect(d.state.history[0]?.reason).toContain('stop not confirmed');
+    });
+
     it('retries a transient create failure with back-off and fails the run on a permanent one', () => {
         const d = new Driver();
         d.feed(changes('r1'), T0);
