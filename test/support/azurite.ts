@@ -101,7 +101,10 @@ function freeLoopbackPort(): Promise<number> {
 function waitUntilListening(child: ChildProcess): Promise<void> {
     return new Promise((resolve, reject) => {
         let output = '';
-        const timer = setTimeout(() => fail(new Error(`Azurite did not listen within 30 s: ${output}`)), READY_TIMEOUT_MS);
+        const timer = setTimeout(
+            () => fail(new Error(`Azurite did not listen within 30 s: ${output}`)),
+            READY_TIMEOUT_MS,
+        );
         const onData = (chunk: Buffer): void => {
             output += chunk.toString();
             if (/successfully (started|listening)/.test(output)) finish();

@@ -17,7 +17,10 @@ export interface QuarantineSender {
     sendMessages(message: ServiceBusMessage): Promise<void>;
 }
 export interface QuarantineReceiver {
-    receiveMessages(maxMessageCount: number, options: { maxWaitTimeInMs: number }): Promise<ServiceBusReceivedMessage[]>;
+    receiveMessages(
+        maxMessageCount: number,
+        options: { maxWaitTimeInMs: number },
+    ): Promise<ServiceBusReceivedMessage[]>;
     deadLetterMessage(
         message: ServiceBusReceivedMessage,
         options: { deadLetterReason: string; deadLetterErrorDescription: string },

@@ -4,8 +4,8 @@ import { z } from 'zod';
 import type { RequestRecord } from '../../domain/requestStatus';
 import { TransientDependencyError } from '../../errors';
 import type { RegisterRequestResult, RequestStore } from '../../ports/requestStore';
-import { isEntityAlreadyExists, isNotFound, isUpdateConditionNotSatisfied, toDependencyError } from './tableErrors';
 import { documentProperties, parseDocument } from './tableDocuments';
+import { isEntityAlreadyExists, isNotFound, isUpdateConditionNotSatisfied, toDependencyError } from './tableErrors';
 import { hashedKey, safeKey } from './tableKeys';
 
 /** Partition of request rows; row key = {@link safeKey} of the request id, so `get` is a point read. */
@@ -113,7 +113,8 @@ export class TableRequestStore implements RequestStore {
             if (!isEntityAlreadyExists(e)) throw toDependencyError(e, 'Registering a request');
         }
         const stored = await this.readRequestRow(record.requestId);
-        if (stored === null) throw new TransientDependencyError(`Request ${record.requestId} vanished after a 409`, 409);
+        if (stored === null)
+            throw new TransientDependencyError(`Request ${record.requestId} vanished after a 409`, 409);
         return stored.record;
     }
 

@@ -1,11 +1,12 @@
 import type { TableClient } from '@azure/data-tables';
+
 import type { RunSummary, TargetState } from '../../domain/targetState';
 import { ConcurrencyConflictError, PermanentDependencyError } from '../../errors';
 import type { StoredTargetState, TargetStateStore } from '../../ports/targetStateStore';
-import { runSummarySchema, targetStateSchema } from './targetStateSchema';
-import { isEntityAlreadyExists, isNotFound, isUpdateConditionNotSatisfied, toDependencyError } from './tableErrors';
 import { documentProperties, parseDocument } from './tableDocuments';
+import { isEntityAlreadyExists, isNotFound, isUpdateConditionNotSatisfied, toDependencyError } from './tableErrors';
 import { safeKey, seqRowKey } from './tableKeys';
+import { runSummarySchema, targetStateSchema } from './targetStateSchema';
 
 /** Partition of the target state entities; one row per target. */
 export const TARGET_PARTITION = 'target';

@@ -52,7 +52,9 @@ export function describeTargetStateStoreContract(name: string, makeStore: Target
             const store = await makeStore();
             const etag = await store.save(emptyTargetState('contoso'), null);
             const results = await Promise.allSettled(
-                Array.from({ length: 8 }, (_, i) => store.save({ ...emptyTargetState('contoso'), nextSeq: 10 + i }, etag)),
+                Array.from({ length: 8 }, (_, i) =>
+                    store.save({ ...emptyTargetState('contoso'), nextSeq: 10 + i }, etag),
+                ),
             );
             const won = results.filter((r) => r.status === 'fulfilled');
             const lost = results.filter((r) => r.status === 'rejected');

@@ -95,7 +95,8 @@ async function deliverDueWakes(c: Cluster, random: () => number): Promise<void> 
     const deliveries: Promise<void>[] = [];
     for (const wake of due) {
         const copies = random() < 0.3 ? 2 : 1;
-        for (let i = 0; i < copies; i++) deliveries.push(pick(c.coordinators, random).onWake(wake.targetId, wake.token));
+        for (let i = 0; i < copies; i++)
+            deliveries.push(pick(c.coordinators, random).onWake(wake.targetId, wake.token));
     }
     await Promise.all(deliveries);
 }
@@ -131,15 +132,20 @@ function expectSingleFlight(c: Cluster, runs: ReadonlyMap<number, RunSummary>): 
         const current = jobs[i];
         if (previous === undefined || current === undefined) continue;
         const previousEnd = previous.createdAt + previous.plan.pickupDelayMs + previous.plan.durationMs;
-        expect(current.createdAt, `job ${current.jobName} created while ${previous.jobName} ran`).toBeGreaterThanOrEqual(
-            previousEnd,
-        );
+        expect(
+            current.createdAt,
+            `job ${current.jobName} created while ${previous.jobName} ran`,
+        ).toBeGreaterThanOrEqual(previousEnd);
     }
     const names = [...runs.values()].map((r) => r.jobName);
     expect(new Set(names).size).toBe(names.length);
-    expect(names.every((n) => n !== null && c.jobs.jobs.has(`${TARGET.subscriptionId}/${TARGET.resourceGroup}/${TARGET.automationAccount}/${n}`))).toBe(
-        true,
-    );
+    expect(
+        names.every(
+            (n) =>
+                n !== null &&
+                c.jobs.jobs.has(`${TARGET.subscriptionId}/${TARGET.resourceGroup}/${TARGET.automationAccount}/${n}`),
+        ),
+    ).toBe(true);
 }
 
 /** Every accepted change is covered by a finished run whose job was created after it was accepted. */

@@ -2,8 +2,8 @@ import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { MemoryTargetStateStore } from '../../../src/adapters/memory';
-import { TARGET_PARTITION, TableTargetStateStore } from '../../../src/adapters/tables/tableTargetStateStore';
 import { safeKey } from '../../../src/adapters/tables/tableKeys';
+import { TableTargetStateStore, TARGET_PARTITION } from '../../../src/adapters/tables/tableTargetStateStore';
 import { HISTORY_LIMIT, MERGED_REQUEST_LIMIT, type TargetState } from '../../../src/domain/targetState';
 import { isPermanentDependencyError, isTransientDependencyError } from '../../../src/errors';
 import { type AzuriteTables, startAzuriteTables } from '../../support/azurite';
