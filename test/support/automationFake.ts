@@ -191,6 +191,11 @@ export class AutomationFake {
         });
     }
 
+    /** Drops queued faults that were not served (call between tests). */
+    clearFaults(): void {
+        this.faults.length = 0;
+    }
+
     /** The job with this name (any account), if created. */
     job(jobName: string): FakeJob | undefined {
         return [...this.jobs.values()].find((j) => j.name.toLowerCase() === jobName.toLowerCase());
