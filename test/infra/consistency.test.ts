@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 import { loadConfig } from '../../src/config/loadConfig';
 import { SETTINGS } from '../../src/config/settings';
@@ -22,7 +22,7 @@ import {
     varObject,
     varString,
 } from './bicepText';
-import { readFunctionBindings } from './functionBindings';
+import { type BindingFacts, captureFunctionBindings } from './functionBindings';
 import { BUILT_IN_ROLES } from './roleTable';
 
 const main = readInfra('main.bicep');
@@ -192,13 +192,22 @@ describe('app settings: infra and src/config/settings.ts agree', () => {
     });
 });
 
-describe('function bindings exist in infra', () => {
-    const bindings = readFunctionBindings();
+describe('function bindings exist in infra (captured registration metadata)', () => {
+    let bindings: BindingFacts;
+    beforeAll(async () => {
+        bindings = await captureFunctionBindings();
+    });
     const queuesCreated = new Map([
         [varString(main, 'changeQueueName'), 'CHANGE_QUEUE_NAME'],
         [varString(main, 'controlQueueName'), 'CONTROL_QUEUE_NAME'],
         [varString(main, 'invalidChangeQueueName'), 'INVALID_CHANGE_QUEUE_NAME'],
     ]);
+
+    it('captured every function file, including the Service Bus triggers', () => {
+        expect(bindings.functions.length).toBeGreaterThanOrEqual(bindings.files.length);
+        expect(bindings.bindingTypes.has('serviceBusTrigger')).toBe(true);
+        expect(bindings.queueNames.size).toBeGreaterThanOrEqual(2);
+    });
 
     it('every connection prefix a binding uses is an identity-based connection set by infra', () => {
         // The host itself always needs AzureWebJobsStorage (keys, timer schedules, locks).
@@ -231,6 +240,18 @@ describe('function bindings exist in infra', () => {
             const setting = /^%([A-Za-z0-9_]+)%$/.exec(table)?.[1];
             if (setting === undefined) expect(tables).toContain(table);
             else expect(['STATE_TABLE_NAME', 'REQUEST_TABLE_NAME']).toContain(setting);
+        }
+    });
+
+    it('uses no trigger that would need a Storage Queue role (blob, queue, Durable)', () => {
+        for (const type of bindings.bindingTypes) {
+            expect([
+                'blobTrigger',
+                'queueTrigger',
+                'orchestrationTrigger',
+                'activityTrigger',
+                'entityTrigger',
+            ]).not.toContain(type);
         }
     });
 });

@@ -1,40 +1,43 @@
 /**
- * The bindings the function registrations declare (connection-setting prefixes, queue names), read from the
- * source of functions/*.ts. Literal values only: `connection: 'ServiceBusConnection'`, `queueName: '%X%'`.
+ * The bindings the function registrations really declare (connection-setting prefixes, queue and table names,
+ * trigger types), captured from the metadata `@azure/functions` hands the host (test/support/functionsRegistry).
+ * Call before anything else in the test process touches `app.*`.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { captureRegistrations, type CapturedFunction } from '../support/functionsRegistry';
 import { REPO_ROOT } from './bicepText';
 
 export interface BindingFacts {
-    /** Files read. */
-    readonly files: string[];
-    readonly connections: Set<string>;
-    readonly queueNames: Set<string>;
-    readonly tableNames: Set<string>;
-    readonly triggerKinds: Set<string>;
+    readonly functions: readonly CapturedFunction[];
+    /** Function files loaded. */
+    readonly files: readonly string[];
+    readonly connections: ReadonlySet<string>;
+    readonly queueNames: ReadonlySet<string>;
+    readonly tableNames: ReadonlySet<string>;
+    readonly bindingTypes: ReadonlySet<string>;
 }
 
-export function readFunctionBindings(dir = join(REPO_ROOT, 'functions')): BindingFacts {
-    const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.ts')) : [];
-    const facts: BindingFacts = {
-        files,
-        connections: new Set(),
-        queueNames: new Set(),
-        tableNames: new Set(),
-        triggerKinds: new Set(),
-    };
-    for (const file of files) {
-        const text = readFileSync(join(dir, file), 'utf8');
-        for (const m of text.matchAll(/\bconnection\s*:\s*['"]([^'"]+)['"]/g)) facts.connections.add(m[1] ?? '');
-        for (const m of text.matchAll(/\bqueueName\s*:\s*['"]([^'"]+)['"]/g)) facts.queueNames.add(m[1] ?? '');
-        for (const m of text.matchAll(/\btableName\s*:\s*['"]([^'"]+)['"]/g)) facts.tableNames.add(m[1] ?? '');
-        for (const m of text.matchAll(
-            /\bapp\.(http|serviceBusQueue|timer|storageQueue|storageBlob|eventGrid|generic)\s*\(/g,
-        )) {
-            facts.triggerKinds.add(m[1] ?? '');
+export async function captureFunctionBindings(dir = join(REPO_ROOT, 'functions')): Promise<BindingFacts> {
+    const files = readdirSync(dir)
+        .filter((f) => f.endsWith('.ts'))
+        .sort();
+    const functions = await captureRegistrations(async () => {
+        for (const file of files) await import(join(dir, file));
+    });
+    const connections = new Set<string>();
+    const queueNames = new Set<string>();
+    const tableNames = new Set<string>();
+    const bindingTypes = new Set<string>();
+    for (const fn of functions) {
+        for (const binding of Object.values(fn.bindings)) {
+            bindingTypes.add(binding.type);
+            const { connection, queueName, tableName } = binding;
+            if (typeof connection === 'string') connections.add(connection);
+            if (typeof queueName === 'string') queueNames.add(queueName);
+            if (typeof tableName === 'string') tableNames.add(tableName);
         }
     }
-    return facts;
+    return { functions, files, connections, queueNames, tableNames, bindingTypes };
 }
