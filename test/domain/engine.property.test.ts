@@ -1,0 +1,366 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+
+import { CYCLE_OUTCOMES } from '../../src/domain/cycleOutcome';
+import { decide, type Decision, type EngineInput, windowStartDueAt } from '../../src/domain/decide';
+import type { JobObservation } from '../../src/domain/jobObservation';
+import type { SyncPolicy } from '../../src/domain/policy';
+import { emptyTargetState, MERGED_REQUEST_LIMIT, type TargetState } from '../../src/domain/targetState';
+import type { TargetTiming } from '../../src/domain/timing';
+
+/** Fixed so a failure reproduces; fast-check prints it with the shrunk counterexample. */
+const SEED = 4_242_2026;
+const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);
+
+/** What the generator asks for; ids and seqs are resolved against the state when the step is applied. */
+type Step =
+    | {
+          readonly kind: 'changes';
+          readonly request: number;
+          readonly count: number;
+          readonly urgent: boolean;
+          readonly policy: SyncPolicy;
+      }
+    | { readonly kind: 'wake'; readonly token: 'pending' | 'stale' | 'reconcile' }
+    | {
+          readonly kind: 'created' | 'startFailed' | 'readFailed';
+          readonly target: 'current' | 'other';
+          readonly transient: boolean;
+      }
+    | { readonly kind: 'observed'; readonly target: 'current' | 'other'; readonly observation: JobObservation };
+
+const observationArb: fc.Arbitrary<JobObservation> = fc.oneof(
+    fc.constant<JobObservation>({ kind: 'queued', status: 'New' }),
+    fc.constant<JobObservation>({ kind: 'running', status: 'Running' }),
+    fc.constant<JobObservation>({ kind: 'attention', status: 'Suspended' }),
+    fc.constantFrom(...CYCLE_OUTCOMES).map((outcome): JobObservation => ({
+        kind: 'finished',
+        status: outcome === 'Stopped' ? 'Stopped' : outcome === 'Failed' ? 'Failed' : 'Completed',
+        report: { outcome, exportErrors: 0, reason: `runbook said ${outcome}` },
+    })),
+);
+
+const target = fc.constantFrom('current' as const, 'current' as const, 'current' as const, 'other' as const);
+const stepArb: fc.Arbitrary<Step> = fc.oneof(
+    {
+        weight: 4,
+        arbitrary: fc.record({
+            kind: fc.constant('changes' as const),
+            request: fc.integer({ min: 0, max: 30 }),
+            count: fc.integer({ min: 1, max: 10_000 }),
+            urgent: fc.boolean(),
+            policy: fc.constantFrom<SyncPolicy>('Delta', 'Delta', 'Delta', 'Initial'),
+        }),
+    },
+    {
+        weight: 4,
+        arbitrary: fc.record({
+            kind: fc.constant('wake' as const),
+            token: fc.constantFrom('pending' as const, 'pending' as const, 'stale' as const, 'reconcile' as const),
+        }),
+    },
+    {
+        weight: 2,
+        arbitrary: fc.record({
+            kind: fc.constantFrom('created' as const, 'startFailed' as const, 'readFailed' as const),
+            target,
+            transient: fc.boolean(),
+        }),
+    },
+    {
+        weight: 3,
+        arbitrary: fc.record({ kind: fc.constant('observed' as const), target, observation: observationArb }),
+    },
+);
+
+const timingArb: fc.Arbitrary<TargetTiming> = fc
+    .record({
+        quietMs: fc.integer({ min: 1_000, max: 60_000 }),
+        extraWait: fc.integer({ min: 0, max: 600_000 }),
+        urgentShare: fc.double({ min: 0, max: 1, noNaN: true }),
+        minSpacingMs: fc.integer({ min: 0, max: 300_000 }),
+        runTimeoutMs: fc.integer({ min: 60_000, max: 1_800_000 }),
+        pollIntervalMs: fc.integer({ min: 1_000, max: 30_000 }),
+        startRetryBudget: fc.integer({ min: 0, max: 5 }),
+        maxRunAttempts: fc.integer({ min: 1, max: 4 }),
+        stopGraceMs: fc.integer({ min: 0, max: 600_000 }),
+    })
+    .map(({ extraWait, urgentShare, ...t }) => {
+        const maxWaitMs = t.quietMs + extraWait;
+        return {
+            ...t,
+            maxWaitMs,
+            urgentMaxWaitMs: Math.round(maxWaitMs * urgentShare),
+            pollMaxIntervalMs: t.pollIntervalMs * 4,
+            workerOfflineAfterMs: t.pollIntervalMs * 6,
+        };
+    });
+
+const scheduleArb = fc.record({
+    timing: timingArb,
+    steps: fc.array(fc.record({ dt: fc.integer({ min: 0, max: 200_000 }), step: stepArb }), {
+        minLength: 1,
+        maxLength: 60,
+    }),
+});
+
+/** The next moment the engine must act, as DESIGN.md §3 defines it; the pending wake must not be later. */
+function nextDue(state: TargetState, timing: TargetTiming): number | null {
+    const run = state.run;
+    if (run !== null) {
+        if (run.phase === 'starting') return run.startDueAt;
+        const deadline =
+            run.phase === 'stopping' && run.stopRequestedAt !== null
+                ? run.stopRequestedAt + timing.stopGraceMs
+                : (run.jobCreatedAt ?? run.windowClosedAt) + timing.runTimeoutMs;
+        return Math.min(run.nextPollAt, deadline);
+    }
+    return state.window === null ? null : windowStartDueAt(state.window, state.lastRunStartedAt, timing);
+}
+
+function toInput(step: Step, state: TargetState): EngineInput {
+    const run = state.run;
+    const seq =
+        run === null
+            ? state.nextSeq
+            : step.kind !== 'changes' && step.kind !== 'wake' && step.target === 'other'
+              ? run.seq + 1
+              : run.seq;
+    const attempt = run?.attempt ?? 1;
+    switch (step.kind) {
+        case 'changes':
+            return {
+                type: 'changesAccepted',
+                requestId: `r${step.request}`,
+                correlationId: `c${step.request}`,
+                changeCount: step.count,
+                urgentCount: step.urgent ? step.count : 0,
+                policy: step.policy,
+                kinds: { [step.urgent ? 'joiner' : 'group']: step.count },
+            };
+        case 'wake':
+            if (step.token === 'reconcile') return { type: 'wake', token: null };
+            return {
+                type: 'wake',
+                token: step.token === 'pending' && state.wake !== null ? state.wake.token : 'stale:0',
+            };
+        case 'created':
+            return { type: 'jobCreated', seq, attempt, jobName: `job-${seq}-${attempt}` };
+        case 'startFailed':
+            return { type: 'jobStartFailed', seq, attempt, transient: step.transient, reason: 'simulated' };
+        case 'readFailed':
+            return { type: 'jobReadFailed', seq, attempt, reason: 'simulated' };
+        case 'observed':
+            return { type: 'jobObserved', seq, attempt, observation: step.observation };
+    }
+}
+
+/** What the model remembers of each merged request. */
+interface Merged {
+    readonly seq: number;
+    readonly count: number;
+    readonly policy: SyncPolicy;
+}
+
+/** Checks one decision against the invariants; returns the problems found. */
+function checkDecision(
+    before: TargetState,
+    input: EngineInput,
+    decision: Decision,
+    now: number,
+    timing: TargetTiming,
+    merged: Map<string, Merged>,
+): string[] {
+    const problems: string[] = [];
+    const after = decision.state;
+    const effects = decision.effects;
+    if (!decision.changed && (after !== before || effects.length > 0)) problems.push('unchanged decision with effects');
+    // Purity: the same input gives the same decision.
+    const again = decide(before, input, now, timing);
+    if (JSON.stringify(again) !== JSON.stringify(decision)) problems.push('decide is not deterministic');
+    // 1. single flight: one run at a time, and a run is never replaced before it finished.
+    if (before.run !== null && after.run !== null && after.run.seq !== before.run.seq) {
+        if (!after.history.some((h) => h.seq === before.run?.seq)) problems.push('run replaced before it finished');
+    }
+    if (effects.filter((e) => e.type === 'startJob').length > 1) problems.push('two job starts in one decision');
+    for (const e of effects) {
+        if (e.type === 'startJob' && (after.run === null || after.run.seq !== e.seq)) {
+            problems.push(`start of ${e.seq} while the run in state is ${String(after.run?.seq)}`);
+        }
+    }
+    // Windows and runs are numbered in order.
+    if (after.window !== null && after.window.seq !== after.nextSeq - 1) problems.push('window seq out of order');
+    if (after.window !== null && after.run !== null && after.run.seq >= after.window.seq) {
+        problems.push('trailing window not after the run');
+    }
+    if (after.nextSeq < before.nextSeq) problems.push('nextSeq went back');
+    // 6. self-healing: whenever work is pending a wake is pending, never later than the next due moment.
+    const due = nextDue(after, timing);
+    if (due !== null && (after.wake === null || after.wake.at > Math.max(due, now))) {
+        problems.push(`work due at ${due - T0} but wake is ${after.wake === null ? 'none' : after.wake.at - T0}`);
+    }
+    // 4. O(1): at most one wake per decision, carried by the state's own token.
+    const wakes = effects.filter((e) => e.type === 'scheduleWake');
+    if (wakes.length > 1) problems.push('more than one wake scheduled in one decision');
+    for (const w of wakes) if (w.token !== after.wake?.token) problems.push('scheduled wake is not the pending one');
+    // 3. bounded latency: a decision that acted never leaves a due window open while nothing runs. (An input
+    // that matches nothing, such as a result for another seq, is ignored whole; the pending wake acts instead.)
+    if (
+        decision.changed &&
+        after.window !== null &&
+        after.run === null &&
+        now >= windowStartDueAt(after.window, after.lastRunStartedAt, timing)
+    ) {
+        problems.push('window left open past its due moment');
+    }
+    // 5. at-least-once: a repeated request id gets its first window and counts once.
+    if (input.type === 'changesAccepted') {
+        const first = merged.get(input.requestId);
+        if (first !== undefined && decision.assignedSeq !== first.seq) problems.push('duplicate got another window');
+        if (first === undefined && decision.assignedSeq !== undefined) {
+            merged.set(input.requestId, { seq: decision.assignedSeq, count: input.changeCount, policy: input.policy });
+        }
+    }
+    // 2. coverage: the open window and the run carry exactly the changes merged into their seq, and Initial wins.
+    for (const carrier of [after.window, after.run]) {
+        if (carrier === null) continue;
+        const mine = [...merged.values()].filter((m) => m.seq === carrier.seq);
+        const count = mine.reduce((sum, m) => sum + m.count, 0);
+        if (count !== carrier.changeCount)
+            problems.push(`seq ${carrier.seq} carries ${carrier.changeCount}, merged ${count}`);
+        const policy = mine.some((m) => m.policy === 'Initial') ? 'Initial' : 'Delta';
+        if (policy !== carrier.policy)
+            problems.push(`seq ${carrier.seq} has policy ${carrier.policy}, wanted ${policy}`);
+    }
+    for (const h of after.history) {
+        const count = [...merged.values()].filter((m) => m.seq === h.seq).reduce((sum, m) => sum + m.count, 0);
+        if (count !== h.changeCount) problems.push(`finished run ${h.seq} carries ${h.changeCount}, merged ${count}`);
+        const failed = h.outcome !== 'Succeeded' && h.outcome !== 'CompletedWithExportErrors';
+        if (failed && (h.reason === null || h.reason === '')) problems.push(`run ${h.seq} ${h.outcome} without reason`);
+    }
+    const seqs = after.history.map((h) => h.seq);
+    if (seqs.some((s, i) => i > 0 && s >= (seqs[i - 1] ?? 0))) problems.push('history not newest first, or repeated');
+    return problems;
+}
+
+describe('engine property: decide keeps its invariants for any sequence of inputs', () => {
+    it('after every decision: single flight, ordered seqs, a live wake, exact counts, Initial wins', () => {
+        fc.assert(
+            fc.property(scheduleArb, ({ timing, steps }) => {
+                let state = emptyTargetState('t1');
+                let now = T0;
+                const merged = new Map<string, Merged>();
+                for (const { dt, step } of steps) {
+                    now += dt;
+                    const input = toInput(step, state);
+                    const decision = decide(state, input, now, timing);
+                    const problems = checkDecision(state, input, decision, now, timing, merged);
+                    if (problems.length > 0) throw new Error(`${problems.join('; ')} (property seed ${SEED})`);
+                    state = decision.state;
+                }
+            }),
+            { seed: SEED, numRuns: 2_500 },
+        );
+    });
+
+    it('drains to idle when wakes are delivered and jobs finish, whatever came before', () => {
+        fc.assert(
+            fc.property(scheduleArb, ({ timing, steps }) => {
+                let state = emptyTargetState('t1');
+                let now = T0;
+                for (const { dt, step } of steps) {
+                    now += dt;
+                    state = decide(state, toInput(step, state), now, timing).state;
+                }
+                // From here on every wake arrives and every job succeeds; the target must become idle.
+                for (let i = 0; i < 10_000 && (state.window !== null || state.run !== null); i++) {
+                    const wake = state.wake;
+                    if (wake === null) throw new Error('work pending but no wake');
+                    now = Math.max(now, wake.at);
+                    const decision = decide(state, { type: 'wake', token: wake.token }, now, timing);
+                    state = decision.state;
+                    for (const e of decision.effects) {
+                        const answer: EngineInput | null =
+                            e.type === 'startJob'
+                                ? { type: 'jobCreated', seq: e.seq, attempt: e.attempt, jobName: `job-${e.seq}` }
+                                : e.type === 'observeJob'
+                                  ? {
+                                        type: 'jobObserved',
+                                        seq: e.seq,
+                                        attempt: e.attempt,
+                                        observation: {
+                                            kind: 'finished',
+                                            status: 'Completed',
+                                            report: { outcome: 'Succeeded', exportErrors: 0 },
+                                        },
+                                    }
+                                  : null;
+                        if (answer !== null) state = decide(state, answer, now, timing).state;
+                    }
+                }
+                expect(state.window).toBeNull();
+                expect(state.run).toBeNull();
+            }),
+            { seed: SEED + 1, numRuns: 1_000 },
+        );
+    });
+
+    it('never lets a duplicated request id change counts, however late it arrives', () => {
+        fc.assert(
+            fc.property(
+                fc.array(fc.integer({ min: 1, max: 1_000 }), { minLength: 1, maxLength: MERGED_REQUEST_LIMIT }),
+                fc.array(fc.nat(), { minLength: 1, maxLength: 20 }),
+                fc.integer({ min: 0, max: 3_600_000 }),
+                (counts, duplicates, lateBy) => {
+                    const timing: TargetTiming = {
+                        quietMs: 20_000,
+                        maxWaitMs: 300_000,
+                        urgentMaxWaitMs: 60_000,
+                        minSpacingMs: 120_000,
+                        runTimeoutMs: 3_600_000,
+                        pollIntervalMs: 15_000,
+                        pollMaxIntervalMs: 60_000,
+                        workerOfflineAfterMs: 180_000,
+                        startRetryBudget: 5,
+                        maxRunAttempts: 3,
+                        stopGraceMs: 300_000,
+                    };
+                    let state = emptyTargetState('t1');
+                    const seqOf: number[] = [];
+                    counts.forEach((count, i) => {
+                        const d = decide(state, accept(i, count), T0 + i, timing);
+                        state = d.state;
+                        seqOf.push(d.assignedSeq ?? -1);
+                    });
+                    const total = (s: TargetState) =>
+                        (s.window?.changeCount ?? 0) +
+                        (s.run?.changeCount ?? 0) +
+                        s.history.reduce((a, h) => a + h.changeCount, 0);
+                    const before = total(state);
+                    for (const d of duplicates) {
+                        const i = d % counts.length;
+                        const decision = decide(state, accept(i, counts[i] ?? 1), T0 + counts.length + lateBy, timing);
+                        expect(decision.assignedSeq).toBe(seqOf[i]);
+                        state = decision.state;
+                    }
+                    expect(total(state)).toBe(before);
+                    // A late duplicate never opens a window of its own (that would be an extra run).
+                    expect(state.nextSeq).toBe(2);
+                },
+            ),
+            { seed: SEED + 2, numRuns: 500 },
+        );
+    });
+});
+
+function accept(i: number, count: number): EngineInput {
+    return {
+        type: 'changesAccepted',
+        requestId: `r${i}`,
+        correlationId: `c${i}`,
+        changeCount: count,
+        urgentCount: 0,
+        policy: 'Delta',
+        kinds: { attribute: count },
+    };
+}
