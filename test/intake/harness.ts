@@ -1,6 +1,7 @@
 import { HttpRequest, InvocationContext } from '@azure/functions';
 
 import {
+    type JobPlan,
     ManualClock,
     MemoryAutomationJobs,
     MemoryRequestStore,
@@ -61,14 +62,17 @@ export interface Harness {
 /**
  * Builds the intake on in-memory ports.
  * @param env - settings on top of {@link BASE_ENV}
+ * @param options - how in-memory jobs behave
  */
-export function harness(env: Env = {}): Harness {
+export function harness(env: Env = {}, options: { plan?: (jobName: string) => JobPlan } = {}): Harness {
     const config = loadConfig({ ...BASE_ENV, ...env });
     const clock = new ManualClock();
     const store = new MemoryTargetStateStore();
     const requests = new MemoryRequestStore();
     const wakes = new MemoryWakeScheduler();
-    const jobs = new MemoryAutomationJobs(clock);
+    const plan = options.plan;
+    const jobs =
+        plan === undefined ? new MemoryAutomationJobs(clock) : new MemoryAutomationJobs(clock, (job) => plan(job.jobName));
     const telemetry = new MemoryTelemetry();
     const invalidMessages = new MemoryInvalidMessageSink();
     const services = createServices(config, {
