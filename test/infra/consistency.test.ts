@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 import { beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 
 import { loadConfig } from '../../src/config/loadConfig';
 import { SETTINGS } from '../../src/config/settings';
@@ -9,8 +10,8 @@ import {
     allowedValues,
     bracketProblems,
     codeOnly,
-    infraFiles,
     INFRA_DIR,
+    infraFiles,
     literal,
     modules,
     objectEntries,
@@ -47,6 +48,16 @@ function resource(text: string, symbol: string) {
     const found = resources(text).find((r) => r.symbol === symbol);
     if (found === undefined) throw new Error(`resource ${symbol} not found`);
     return found;
+}
+
+function param(text: string, name: string) {
+    const found = params(text).find((p) => p.name === name);
+    if (found === undefined) throw new Error(`param ${name} not found`);
+    return found;
+}
+
+function parseJson<T>(schema: z.ZodType<T>, relativePath: string): T {
+    return schema.parse(JSON.parse(readInfra(relativePath)));
 }
 
 function moduleOf(symbol: string) {
@@ -130,7 +141,7 @@ describe('app settings: infra and src/config/settings.ts agree', () => {
         for (const s of SETTINGS) expect(s.description.length, s.name).toBeGreaterThan(10);
     });
 
-    const authModes = allowedValues(params(functionBicep).find((p) => p.name === 'authMode') ?? params(main)[0]!) ?? [];
+    const authModes = allowedValues(param(functionBicep, 'authMode')) ?? [];
     it.each(authModes)('what infra sets loads with loadConfig (authMode %s)', (authMode) => {
         const config = loadConfig(infraEnvironment(authMode));
         expect(config.automation.mode).toBe('azure');
@@ -144,7 +155,7 @@ describe('app settings: infra and src/config/settings.ts agree', () => {
     });
 
     it('offers the same AUTH_MODE choices in main.bicep and function.bicep', () => {
-        const inMain = allowedValues(params(main).find((p) => p.name === 'authMode') ?? params(main)[0]!);
+        const inMain = allowedValues(param(main, 'authMode'));
         expect(inMain).toEqual(authModes);
         expect(authModes.length).toBeGreaterThan(0);
     });
@@ -569,7 +580,10 @@ describe('Bicep structure (what the CLI would check, offline)', () => {
     });
 
     it('main.parameters.json feeds azd variables into declared parameters, and every required one', () => {
-        const parameterFile = JSON.parse(readInfra('main.parameters.json')) as { parameters: Record<string, unknown> };
+        const parameterFile = parseJson(
+            z.object({ parameters: z.record(z.string(), z.unknown()) }),
+            'main.parameters.json',
+        );
         const text = readInfra('main.parameters.json');
         for (const variable of ['${AZURE_ENV_NAME}', '${AZURE_LOCATION}', '${AZURE_PRINCIPAL_ID}']) {
             expect(text).toContain(variable);
@@ -581,9 +595,17 @@ describe('Bicep structure (what the CLI would check, offline)', () => {
     });
 
     it('bicepconfig.json turns on the linter with the AVM rules', () => {
-        const config = JSON.parse(readInfra('bicepconfig.json')) as {
-            analyzers: { core: { enabled: boolean; rules: Record<string, { level: string }> } };
-        };
+        const config = parseJson(
+            z.object({
+                analyzers: z.object({
+                    core: z.object({
+                        enabled: z.boolean(),
+                        rules: z.record(z.string(), z.object({ level: z.string() })),
+                    }),
+                }),
+            }),
+            'bicepconfig.json',
+        );
         expect(config.analyzers.core.enabled).toBe(true);
         for (const rule of ['use-recent-api-versions', 'no-unused-params', 'no-unused-vars', 'no-hardcoded-env-urls']) {
             expect(config.analyzers.core.rules[rule]?.level, rule).toMatch(/warning|error/);
@@ -611,7 +633,7 @@ describe('runbook, workbook and alerts the Bicep loads', () => {
 
     const iso = /^P(T(\d+H)?(\d+M)?|\d+D)$/;
     it('every log alert has the fields scheduledQueryRules needs', () => {
-        const alerts = JSON.parse(readInfra('monitoring/alerts.json')) as Record<string, unknown>[];
+        const alerts = parseJson(z.array(z.record(z.string(), z.unknown())), 'monitoring/alerts.json');
         expect(alerts.length).toBeGreaterThan(0);
         for (const a of alerts) {
             const name = String(a.name);
@@ -632,7 +654,7 @@ describe('runbook, workbook and alerts the Bicep loads', () => {
     });
 
     it('every metric alert has the fields metricAlerts needs', () => {
-        const alerts = JSON.parse(readInfra('monitoring/metricAlerts.json')) as Record<string, unknown>[];
+        const alerts = parseJson(z.array(z.record(z.string(), z.unknown())), 'monitoring/metricAlerts.json');
         for (const a of alerts) {
             expect(a.metricNamespace).toBe('Microsoft.ServiceBus/namespaces');
             expect(typeof a.metricName).toBe('string');
@@ -642,7 +664,10 @@ describe('runbook, workbook and alerts the Bicep loads', () => {
     });
 
     it('the workbook is a Notebook/1.0 document', () => {
-        const workbook = JSON.parse(readInfra('monitoring/workbook.json')) as { version?: string; items?: unknown[] };
+        const workbook = parseJson(
+            z.object({ version: z.string().optional(), items: z.array(z.unknown()).optional() }),
+            'monitoring/workbook.json',
+        );
         expect(workbook.version).toBe('Notebook/1.0');
         expect(workbook.items?.length).toBeGreaterThan(0);
     });

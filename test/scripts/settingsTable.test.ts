@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 
 import {
     extractSettingsBlock,
@@ -68,10 +69,10 @@ describe('settings table', () => {
 });
 
 describe('local.settings.sample.json', () => {
-    const sample = JSON.parse(read('local.settings.sample.json')) as {
-        IsEncrypted: boolean;
-        Values: Record<string, string>;
-    };
+    const sample = z
+        .object({ IsEncrypted: z.boolean(), Values: z.record(z.string(), z.string()) })
+        .strict()
+        .parse(JSON.parse(read('local.settings.sample.json')));
 
     it('is the generated sample (' + REGENERATE + ')', () => {
         expect(existsSync(join(root, 'local.settings.sample.json'))).toBe(true);
