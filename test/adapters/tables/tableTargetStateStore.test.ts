@@ -8,7 +8,8 @@ import { HISTORY_LIMIT, MERGED_REQUEST_LIMIT, type TargetState } from '../../../
 import { isPermanentDependencyError, isTransientDependencyError } from '../../../src/errors';
 import { type AzuriteTables, startAzuriteTables } from '../../support/azurite';
 import { createTestTable, uniqueTableName } from '../../support/tables';
-import { describeTargetStateStoreContract, richState, runSummary } from '../contracts/targetStateStoreContract';
+import { richState, runSummary } from '../../support/targetStateFixtures';
+import { describeTargetStateStoreContract } from '../contracts/targetStateStoreContract';
 
 let azurite: AzuriteTables;
 beforeAll(async () => {
