@@ -2,7 +2,9 @@ import type { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ManualClock, MemoryAutomationJobs, MemoryTelemetry, MemoryWakeScheduler } from '../../../src/adapters/memory';
+import { TableRequestStore } from '../../../src/adapters/tables/tableRequestStore';
 import { TableTargetStateStore } from '../../../src/adapters/tables/tableTargetStateStore';
+import { acceptRequest } from '../../../src/app/acceptRequest';
 import { type Coordinator, createCoordinator } from '../../../src/app/coordinator';
 import type { TargetConfig } from '../../../src/config/loadConfig';
 import type { RunSummary } from '../../../src/domain/targetState';
@@ -257,5 +259,50 @@ describe('coordinators on Azure Table Storage (Azurite)', () => {
         expect(stateAfter.history[0]?.policy).toBe('Initial');
         expect(stateAfter.history[0]?.jobCreatedAt ?? -1).toBeGreaterThanOrEqual(acceptedAt);
         expect(first.jobs.jobs.size).toBe(2);
+    });
+
+    it('duplicate deliveries of keyed requests to different instances count each change once', async () => {
+        const random = seeded(99);
+        const stateTable = (await createTestTable(azurite)).tableName;
+        const requestTable = (await createTestTable(azurite)).tableName;
+        const c = cluster(stateTable, INSTANCES);
+        const instances = c.coordinators.map((coordinator) => ({
+            coordinator,
+            requests: new TableRequestStore(tableClient(azurite, requestTable)),
+            telemetry: c.telemetry,
+        }));
+        const keys = Array.from({ length: 30 }, (_, i) => `hr-${i}`);
+        let delivery = 0;
+        const deliveries = keys.flatMap((key) =>
+            // Each request arrives two or three times (client retries, redelivery), each time with a new id.
+            Array.from({ length: 2 + Math.floor(random() * 2) }, () =>
+                acceptRequest(pick(instances, random), {
+                    requestId: `delivery-${++delivery}`,
+                    targetId: TARGET.targetId,
+                    changeCount: 2,
+                    urgentCount: 0,
+                    policy: 'Delta',
+                    kinds: { attribute: 2 },
+                    idempotencyKey: key,
+                    bodyHash: `body-of-${key}`,
+                    correlationId: `corr-${key}`,
+                    acceptedAt: c.clock.now(),
+                    source: 'http',
+                }),
+            ),
+        );
+        const outcomes = await Promise.all(deliveries);
+        expect(outcomes.every((o) => o.kind === 'accepted')).toBe(true);
+        const firstIds = new Set(outcomes.map((o) => (o.kind === 'accepted' ? o.record.requestId : '')));
+        expect(firstIds.size).toBe(keys.length);
+        expect(outcomes.filter((o) => o.kind === 'accepted' && !o.duplicate)).toHaveLength(keys.length);
+
+        const window = (await c.coordinators[0]?.readState(TARGET.targetId))?.window;
+        expect(window?.changeCount).toBe(keys.length * 2);
+        expect(window?.requestCount).toBe(keys.length);
+        await runUntilIdle(c, random);
+        const state = await c.coordinators[0]?.readState(TARGET.targetId);
+        expect(state?.history.map((r) => r.changeCount)).toEqual([keys.length * 2]);
+        expect(await instances[0]?.requests.listUnmerged(c.clock.now() + 1, 100)).toEqual([]);
     });
 });
