@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
@@ -684,6 +685,18 @@ describe('azd and GitHub Actions', () => {
         const runs = [...azureYaml.matchAll(/run: \.\/(infra\/hooks\/[\w.-]+)/g)].map((m) => m[1] ?? '');
         expect(runs).toEqual(expect.arrayContaining(['infra/hooks/postprovision.sh', 'infra/hooks/postprovision.ps1']));
         for (const run of runs) expect(existsSync(join(REPO_ROOT, run)), run).toBe(true);
+    });
+
+    it.each([
+        'infra/hooks/prepackage.sh',
+        'infra/hooks/postpackage.sh',
+        'infra/hooks/postprovision.sh',
+        'scripts/install-bicep.sh',
+        'scripts/check-bicep.sh',
+    ])('%s is valid shell', (script) => {
+        const result = spawnSync('sh', ['-n', join(REPO_ROOT, script)], { encoding: 'utf8' });
+        expect(result.stderr).toBe('');
+        expect(result.status).toBe(0);
     });
 
     it('the postprovision hook publishes the runbook the Bicep declares', () => {

@@ -6,7 +6,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { type CapturedFunction,captureRegistrations } from '../support/functionsRegistry';
+import { type CapturedFunction, captureRegistrations } from '../support/functionsRegistry';
 import { REPO_ROOT } from './bicepText';
 
 export interface BindingFacts {
