@@ -1,0 +1,316 @@
+<#
+.SYNOPSIS
+    Starts one Microsoft Entra Connect sync cycle safely, waits for it to end and reports how it ended.
+
+.DESCRIPTION
+    Runs on the extension-based Hybrid Runbook Worker installed on the Entra Connect server (Windows PowerShell 5.1),
+    started by entra-sync-trigger through Azure Automation with runOn = the worker group.
+
+    1. Guards (Get-ADSyncScheduler): a staging server is never synced (SkippedStagingMode); a disabled or suspended
+       scheduler (upgrade, configuration wizard open) is respected (SkippedSchedulerSuspended).
+    2. A cycle already in progress is waited for, then ours is started anyway: the running cycle may have read AD
+       before the change that asked for ours.
+    3. Start-ADSyncSyncCycle is retried a bounded number of times on "Sync is already running" / "AAD is busy".
+    4. Start-ADSyncSyncCycle returns when the cycle has STARTED; the runbook waits for its end (timeout: TimedOut).
+    5. The run-profile results of this cycle are collected per connector (result, counters, errors).
+
+    Output contract: exactly ONE compact JSON line, written last, with schema 'entra-sync-trigger/cycle-result@1'
+    (parsed by src/domain/runbookResult.ts). Everything else goes to the Verbose and Warning streams; nothing else
+    is ever written to the Output stream. Outcomes: Succeeded, CompletedWithExportErrors, SkippedStagingMode,
+    SkippedSchedulerSuspended, BusyTimeout, Failed, TimedOut.
+
+    The ADSync cmdlets are called by name so that tests can mock them (infra/runbooks/tests).
+
+.PARAMETER PolicyType
+    Delta (default) or Initial (full import and full sync on every connector; can take hours).
+
+.PARAMETER TimeoutSeconds
+    How long to wait for our cycle to end before reporting TimedOut (the cycle itself is left running: stopping it
+    is the operator's or the service's decision).
+
+.PARAMETER CorrelationId
+    A GUID or 32 hex digits, echoed in the result line. Validated so that no free text reaches this server.
+#>
+#Requires -Version 5.1
+[CmdletBinding()]
+param(
+    [ValidateSet('Delta', 'Initial')]
+    [string] $PolicyType = 'Delta',
+
+    [ValidateRange(60, 86400)]
+    [int] $TimeoutSeconds = 3600,
+
+    [ValidatePattern('^(?:[0-9a-fA-F]{32}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$')]
+    [string] $CorrelationId = '00000000000000000000000000000000',
+
+    # Seconds between status polls while waiting.
+    [ValidateRange(0, 300)]
+    [int] $PollSeconds = 15,
+
+    # How long to wait for a cycle someone else started before giving up with BusyTimeout.
+    [ValidateRange(0, 86400)]
+    [int] $BusyWaitSeconds = 1800,
+
+    # Start attempts refused with "already running" / "AAD is busy" before BusyTimeout.
+    [ValidateRange(1, 20)]
+    [int] $BusyRetryCount = 5,
+
+    # Pause between two refused start attempts.
+    [ValidateRange(0, 600)]
+    [int] $BusyRetrySeconds = 30
+)
+
+Set-StrictMode -Version 2.0
+$ErrorActionPreference = 'Stop'
+
+$ResultSchema = 'entra-sync-trigger/cycle-result@1'
+$ADSyncModulePath = Join-Path -Path $env:ProgramFiles -ChildPath 'Microsoft Azure AD Sync\Bin\ADSync'
+# Run history and our clock may disagree by a little; a run that started this much before our start is still ours
+# (nothing else can start in that window: we only start once the engine is idle).
+$RunStartSkewSeconds = 5
+$MaxReasonLength = 400
+
+function Get-UtcNow {
+    (Get-Date).ToUniversalTime()
+}
+
+function ConvertTo-UtcDate {
+    param([object] $Value)
+    $time = [datetime] $Value
+    # ADSync run history is kept in UTC; an Unspecified kind is therefore taken as UTC, not converted.
+    if ($time.Kind -eq [DateTimeKind]::Local) { $time = $time.ToUniversalTime() }
+    [datetime]::SpecifyKind($time, [DateTimeKind]::Utc)
+}
+
+function ConvertTo-IsoTime {
+    param([object] $Value)
+    if ($null -eq $Value) { return $null }
+    (ConvertTo-UtcDate $Value).ToString('o')
+}
+
+function Format-Reason {
+    param([string] $Text)
+    $oneLine = ($Text -replace '\s+', ' ').Trim()
+    if ($oneLine.Length -gt $MaxReasonLength) { $oneLine = $oneLine.Substring(0, $MaxReasonLength - 3) + '...' }
+    $oneLine
+}
+
+function Test-BusyError {
+    param([System.Management.Automation.ErrorRecord] $ErrorRecord)
+    $message = '{0} {1}' -f $ErrorRecord.Exception.Message, $ErrorRecord.ToString()
+    $message -match 'Sync is already running|AAD is busy|is busy\.'
+}
+
+function Import-ADSyncModule {
+    # The ADSync module installs outside $PSModulePath: import it by full path when its cmdlets are not there yet.
+    if (Get-Command -Name 'Get-ADSyncScheduler' -ErrorAction SilentlyContinue) { return }
+    Write-Verbose "Importing ADSync from $ADSyncModulePath"
+    Import-Module -Name $ADSyncModulePath -ErrorAction Stop -Verbose:$false
+}
+
+function Test-SyncCycleRunning {
+    # Two signals: the scheduler's flag and any connector still Busy. Either means a cycle is in progress.
+    $scheduler = Get-ADSyncScheduler
+    if ($scheduler.SyncCycleInProgress) { return $true }
+    $busy = @(Get-ADSyncConnectorRunStatus | Where-Object { $_ -and $_.RunState -eq 'Busy' })
+    return ($busy.Count -gt 0)
+}
+
+function Wait-SyncCycleIdle {
+    <#
+        Waits until no cycle runs, up to $Deadline. Returns $true when idle. Connector RunState drops out of Busy
+        for a moment between steps (Texarkana College's observation), so idle must be seen on two polls in a row.
+    #>
+    param([datetime] $Deadline)
+    $idlePolls = 0
+    while ($true) {
+        if (Test-SyncCycleRunning) {
+            $idlePolls = 0
+        } else {
+            $idlePolls++
+            if ($idlePolls -ge 2) { return $true }
+        }
+        if ((Get-UtcNow) -ge $Deadline) { return $false }
+        Start-Sleep -Seconds $PollSeconds
+    }
+}
+
+function Get-Counter {
+    param([object[]] $Steps, [string[]] $Names)
+    $sum = 0
+    foreach ($step in $Steps) {
+        if ($null -eq $step) { continue }
+        foreach ($name in $Names) {
+            $property = $step.PSObject.Properties[$name]
+            if ($null -ne $property -and $null -ne $property.Value) {
+                $number = 0
+                if ([int]::TryParse([string] $property.Value, [ref] $number)) { $sum += $number }
+            }
+        }
+    }
+    [int] $sum
+}
+
+function Get-CycleRunResults {
+    <# The run-profile results of runs that started at or after $Since, oldest first, one entry per run. #>
+    param([datetime] $Since)
+    $from = $Since.AddSeconds(-$RunStartSkewSeconds)
+    $runs = @(Get-ADSyncRunProfileResult -NumberRequested 100 -RunStepDetails | Where-Object {
+            $_ -and $null -ne $_.StartDate -and (ConvertTo-UtcDate $_.StartDate) -ge $from
+        } | Sort-Object -Property StartDate)
+    foreach ($run in $runs) {
+        $steps = @()
+        if ($run.PSObject.Properties['RunStepResults'] -and $null -ne $run.RunStepResults) { $steps = @($run.RunStepResults) }
+        [pscustomobject] [ordered]@{
+            connector  = [string] $run.ConnectorName
+            runProfile = [string] $run.RunProfileName
+            result     = [string] $run.Result
+            startedAt  = ConvertTo-IsoTime $run.StartDate
+            endedAt    = ConvertTo-IsoTime $run.EndDate
+            adds       = Get-Counter -Steps $steps -Names @('StageAdd', 'ExportAdd')
+            updates    = Get-Counter -Steps $steps -Names @('StageUpdate', 'StageRename', 'ExportUpdate', 'ExportRename')
+            deletes    = Get-Counter -Steps $steps -Names @('StageDelete', 'StageDeleteAdd', 'ExportDelete', 'ExportDeleteAdd')
+            errors     = Get-Counter -Steps $steps -Names @('StageFailure', 'ExportFailure')
+            exportErrors = Get-Counter -Steps $steps -Names @('ExportFailure')
+        }
+    }
+}
+
+function New-CycleResult {
+    [ordered]@{
+        schema                       = $ResultSchema
+        outcome                      = 'Failed'
+        reason                       = 'The runbook did not finish its work'
+        correlationId                = $CorrelationId.ToLowerInvariant()
+        policyType                   = $PolicyType
+        cycleStartedAt               = $null
+        cycleEndedAt                 = $null
+        exportErrors                 = 0
+        busyRetries                  = 0
+        waitedForRunningCycleSeconds = 0
+        connectors                   = @()
+    }
+}
+
+function Set-Outcome {
+    param($Result, [string] $Outcome, [string] $Reason)
+    $Result.outcome = $Outcome
+    $Result.reason = Format-Reason $Reason
+}
+
+function Complete-FromRunResults {
+    <# Decides the outcome of a cycle that ended, from its run-profile results. #>
+    param($Result, [object[]] $Runs)
+    $Result.connectors = @($Runs | ForEach-Object {
+            [ordered]@{
+                connector = $_.connector; runProfile = $_.runProfile; result = $_.result
+                startedAt = $_.startedAt; endedAt = $_.endedAt
+                adds = $_.adds; updates = $_.updates; deletes = $_.deletes; errors = $_.errors
+            }
+        })
+    if ($Runs.Count -eq 0) {
+        Set-Outcome $Result 'Failed' 'The cycle ended but no run-profile results were found for it'
+        return
+    }
+    $exportErrorRuns = @($Runs | Where-Object { $_.result -eq 'completed-export-errors' })
+    $exportErrors = [int] (($Runs | Measure-Object -Property exportErrors -Sum).Sum)
+    if ($exportErrors -eq 0 -and $exportErrorRuns.Count -gt 0) { $exportErrors = $exportErrorRuns.Count }
+    $Result.exportErrors = $exportErrors
+    # success and the other completed-* results (completed-no-objects, completed-warnings, ...) let the cycle stand;
+    # anything else (stopped-*, no-start-connection, call-failure, ...) is a failure of that connector's run.
+    $failedRuns = @($Runs | Where-Object { $_.result -ne 'success' -and $_.result -notlike 'completed-*' })
+    if ($failedRuns.Count -gt 0) {
+        $names = ($failedRuns | ForEach-Object { '{0} {1}: {2}' -f $_.connector, $_.runProfile, $_.result }) -join '; '
+        Set-Outcome $Result 'Failed' "Run profiles failed: $names"
+    } elseif ($exportErrorRuns.Count -gt 0) {
+        $names = ($exportErrorRuns | ForEach-Object { $_.connector } | Select-Object -Unique) -join ', '
+        Set-Outcome $Result 'CompletedWithExportErrors' "Cycle completed; $exportErrors export error(s) on $names"
+    } else {
+        Set-Outcome $Result 'Succeeded' "$PolicyType cycle completed on $(@($Runs | ForEach-Object { $_.connector } | Select-Object -Unique).Count) connector(s)"
+    }
+}
+
+function Invoke-EntraSyncCycle {
+    $result = New-CycleResult
+    $step = 'importing the ADSync module'
+    try {
+        Import-ADSyncModule
+
+        $step = 'reading the scheduler'
+        $scheduler = Get-ADSyncScheduler
+        if ($scheduler.StagingModeEnabled) {
+            Set-Outcome $result 'SkippedStagingMode' 'This Entra Connect server is in staging mode; no cycle was started'
+            return $result
+        }
+        if (-not $scheduler.SyncCycleEnabled) {
+            Set-Outcome $result 'SkippedSchedulerSuspended' 'The sync scheduler is disabled (SyncCycleEnabled is false); no cycle was started'
+            return $result
+        }
+        if ($scheduler.SchedulerSuspended) {
+            Set-Outcome $result 'SkippedSchedulerSuspended' 'The sync scheduler is suspended (upgrade or configuration wizard open); no cycle was started'
+            return $result
+        }
+
+        $step = 'waiting for a running cycle'
+        $waitStartedAt = Get-UtcNow
+        $busyDeadline = $waitStartedAt.AddSeconds($BusyWaitSeconds)
+        if (Test-SyncCycleRunning) {
+            Write-Verbose 'A sync cycle is in progress; waiting for it to end before starting ours'
+            $idle = Wait-SyncCycleIdle -Deadline $busyDeadline
+            $result.waitedForRunningCycleSeconds = [int] ((Get-UtcNow) - $waitStartedAt).TotalSeconds
+            if (-not $idle) {
+                Set-Outcome $result 'BusyTimeout' "A sync cycle started by someone else was still running after $BusyWaitSeconds seconds"
+                return $result
+            }
+        }
+
+        $step = 'starting the cycle'
+        $cycleStartedAt = $null
+        for ($attempt = 1; $null -eq $cycleStartedAt; $attempt++) {
+            $attemptAt = Get-UtcNow
+            try {
+                $null = Start-ADSyncSyncCycle -PolicyType $PolicyType -ErrorAction Stop
+                $cycleStartedAt = $attemptAt
+            } catch {
+                if (-not (Test-BusyError $_)) { throw }
+                $result.busyRetries = $attempt
+                Write-Warning ("Start-ADSyncSyncCycle refused (attempt {0} of {1}): {2}" -f $attempt, $BusyRetryCount, (Format-Reason $_.Exception.Message))
+                if ($attempt -ge $BusyRetryCount) {
+                    Set-Outcome $result 'BusyTimeout' ("Connect stayed busy after {0} start attempts: {1}" -f $attempt, $_.Exception.Message)
+                    return $result
+                }
+                # Someone else's cycle won the race: let it finish (within what is left of the busy budget), then retry.
+                $null = Wait-SyncCycleIdle -Deadline $busyDeadline
+                Start-Sleep -Seconds $BusyRetrySeconds
+            }
+        }
+        $result.cycleStartedAt = ConvertTo-IsoTime $cycleStartedAt
+        Write-Verbose "$PolicyType cycle started at $($result.cycleStartedAt)"
+
+        $step = 'waiting for the cycle to end'
+        $deadline = $cycleStartedAt.AddSeconds($TimeoutSeconds)
+        # The scheduler may not show the cycle as in progress at once; give it one poll before looking.
+        Start-Sleep -Seconds $PollSeconds
+        if (-not (Wait-SyncCycleIdle -Deadline $deadline)) {
+            $result.connectors = @(Get-CycleRunResults -Since $cycleStartedAt | ForEach-Object {
+                    [ordered]@{ connector = $_.connector; runProfile = $_.runProfile; result = $_.result; startedAt = $_.startedAt; endedAt = $_.endedAt }
+                })
+            Set-Outcome $result 'TimedOut' "The cycle was still running after $TimeoutSeconds seconds"
+            return $result
+        }
+        $result.cycleEndedAt = ConvertTo-IsoTime (Get-UtcNow)
+
+        $step = 'reading the run-profile results'
+        Complete-FromRunResults $result @(Get-CycleRunResults -Since $cycleStartedAt)
+        return $result
+    } catch {
+        Write-Warning ("Failed while {0}: {1}" -f $step, $_.Exception.Message)
+        Set-Outcome $result 'Failed' ("Failed while {0}: {1}" -f $step, $_.Exception.Message)
+        return $result
+    }
+}
+
+# Only the function's last value counts: stray pipeline output of a cmdlet can never reach the Output stream.
+$cycleResult = @(Invoke-EntraSyncCycle)[-1]
+# The one and only Output record: the engine takes the LAST result line of the job output.
+Write-Output ([pscustomobject] $cycleResult | ConvertTo-Json -Compress -Depth 6)

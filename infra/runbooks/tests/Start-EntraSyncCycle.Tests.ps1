@@ -1,0 +1,274 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0.0' }
+<#
+    Pester 5 tests of Start-EntraSyncCycle.ps1 with the ADSync cmdlets mocked, one context per outcome.
+    Time is simulated: Get-Date returns a test clock and Start-Sleep advances it, so nothing really waits.
+    Run: scripts/run-pester.sh (or: Invoke-Pester -Path infra/runbooks/tests -Output Detailed).
+#>
+
+BeforeAll {
+    $script:Runbook = Join-Path (Split-Path -Parent $PSScriptRoot) 'Start-EntraSyncCycle.ps1'
+    $script:Start = [datetime]::SpecifyKind([datetime] '2026-01-05T08:00:00', [DateTimeKind]::Utc)
+
+    # Stand-ins so that Mock has commands to replace on machines without Entra Connect.
+    function global:Get-ADSyncScheduler { }
+    function global:Start-ADSyncSyncCycle { param([string] $PolicyType) }
+    function global:Get-ADSyncConnectorRunStatus { }
+    function global:Get-ADSyncRunProfileResult { param([int] $NumberRequested, [switch] $RunStepDetails) }
+
+    function New-Scheduler {
+        param([bool] $Staging = $false, [bool] $Enabled = $true, [bool] $Suspended = $false, [bool] $InProgress = $false)
+        [pscustomobject] @{
+            StagingModeEnabled  = $Staging
+            SyncCycleEnabled    = $Enabled
+            SchedulerSuspended  = $Suspended
+            SyncCycleInProgress = $InProgress
+        }
+    }
+
+    function New-Run {
+        param([string] $Connector, [string] $RunProfile, [string] $Result = 'success', [int] $OffsetSeconds = 5,
+            [int] $StageAdd = 0, [int] $StageUpdate = 0, [int] $ExportAdd = 0, [int] $ExportFailure = 0)
+        $startDate = $global:TestClock.Started.AddSeconds($OffsetSeconds)
+        [pscustomobject] @{
+            ConnectorName  = $Connector
+            RunProfileName = $RunProfile
+            Result         = $Result
+            StartDate      = $startDate
+            EndDate        = $startDate.AddSeconds(10)
+            RunStepResults = @([pscustomobject] @{
+                    StageAdd = $StageAdd; StageUpdate = $StageUpdate; StageDelete = 0; StageFailure = 0
+                    ExportAdd = $ExportAdd; ExportUpdate = 0; ExportDelete = 0; ExportFailure = $ExportFailure
+                })
+        }
+    }
+
+    function Invoke-Runbook {
+        param([hashtable] $Parameters = @{})
+        $arguments = @{
+            CorrelationId    = '4bf92f3577b34da6a3ce929d0e0e4736'
+            PollSeconds      = 10
+            BusyWaitSeconds  = 600
+            BusyRetryCount   = 3
+            BusyRetrySeconds = 30
+            TimeoutSeconds   = 600
+        }
+        foreach ($key in $Parameters.Keys) { $arguments[$key] = $Parameters[$key] }
+        # Warnings are expected on busy paths; keep them off the test output. Output (stream 1) is what we test.
+        $output = @(& $script:Runbook @arguments 3>$null)
+        $output | Should -HaveCount 1 -Because 'the runbook writes exactly one Output record'
+        $output[0] | Should -BeOfType [string]
+        $output[0] | Should -Not -Match "`n"
+        $global:LastResultLine = $output[0]
+        $output[0] | ConvertFrom-Json
+    }
+}
+
+BeforeEach {
+    $global:TestClock = @{ Now = $script:Start; Started = $script:Start }
+    $global:CycleRunsUntil = $null   # the clock time at which a cycle in progress ends
+    Mock Get-Date { $global:TestClock.Now }
+    Mock Start-Sleep { $global:TestClock.Now = $global:TestClock.Now.AddSeconds([math]::Max(1, $Seconds)) }
+    Mock Import-Module { }
+    Mock Get-ADSyncConnectorRunStatus { }
+    Mock Get-ADSyncScheduler {
+        $running = $null -ne $global:CycleRunsUntil -and $global:TestClock.Now -lt $global:CycleRunsUntil
+        New-Scheduler -InProgress $running
+    }
+    Mock Start-ADSyncSyncCycle {
+        $global:TestClock.Started = $global:TestClock.Now
+        $global:CycleRunsUntil = $global:TestClock.Now.AddSeconds(45)
+        [pscustomobject] @{ Result = 'Success' }   # the real cmdlet returns an object: it must not reach Output
+    }
+    Mock Get-ADSyncRunProfileResult {
+        New-Run -Connector 'corp.contoso.com' -RunProfile 'Delta Import' -StageAdd 1 -StageUpdate 2 -OffsetSeconds 1
+        New-Run -Connector 'corp.contoso.com' -RunProfile 'Delta Synchronization' -OffsetSeconds 12
+        New-Run -Connector 'contoso.onmicrosoft.com - AAD' -RunProfile 'Export' -ExportAdd 1 -OffsetSeconds 30
+        # From an earlier cycle: must not be counted.
+        New-Run -Connector 'corp.contoso.com' -RunProfile 'Delta Import' -Result 'stopped-server-down' -OffsetSeconds -3600
+    }
+}
+
+AfterAll {
+    Remove-Item -Path 'function:global:Get-ADSyncScheduler', 'function:global:Start-ADSyncSyncCycle',
+    'function:global:Get-ADSyncConnectorRunStatus', 'function:global:Get-ADSyncRunProfileResult' -ErrorAction SilentlyContinue
+    Remove-Variable -Name TestClock, CycleRunsUntil, LastResultLine, BusyPolls, Refusals -Scope Global -ErrorAction SilentlyContinue
+}
+
+Describe 'Start-EntraSyncCycle' {
+    Context 'Succeeded' {
+        It 'starts a delta cycle, waits for its end and reports its run profiles' {
+            $result = Invoke-Runbook
+
+            $result.schema | Should -Be 'entra-sync-trigger/cycle-result@1'
+            $result.outcome | Should -Be 'Succeeded'
+            $result.correlationId | Should -Be '4bf92f3577b34da6a3ce929d0e0e4736'
+            $result.policyType | Should -Be 'Delta'
+            $result.exportErrors | Should -Be 0
+            @($result.connectors) | Should -HaveCount 3
+            $result.connectors[0].adds | Should -Be 1
+            $result.connectors[0].updates | Should -Be 2
+            $result.cycleStartedAt | Should -Be '2026-01-05T08:00:00.0000000Z'
+            [datetime] $result.cycleEndedAt | Should -BeGreaterThan ([datetime] $result.cycleStartedAt)
+            Should -Invoke Start-ADSyncSyncCycle -Times 1 -Exactly -ParameterFilter { $PolicyType -eq 'Delta' }
+        }
+
+        It 'passes Initial through' {
+            (Invoke-Runbook @{ PolicyType = 'Initial' }).policyType | Should -Be 'Initial'
+            Should -Invoke Start-ADSyncSyncCycle -Times 1 -Exactly -ParameterFilter { $PolicyType -eq 'Initial' }
+        }
+
+        It 'waits for a connector still Busy between steps before reading results' {
+            $global:BusyPolls = 0
+            Mock Get-ADSyncConnectorRunStatus {
+                if ($null -ne $global:CycleRunsUntil -and $global:BusyPolls -lt 4) {
+                    $global:BusyPolls++
+                    [pscustomobject] @{ ConnectorName = 'corp.contoso.com'; RunState = 'Busy' }
+                }
+            }
+            (Invoke-Runbook).outcome | Should -Be 'Succeeded'
+            $global:BusyPolls | Should -Be 4
+        }
+    }
+
+    Context 'CompletedWithExportErrors' {
+        It 'counts export errors and names the connector' {
+            Mock Get-ADSyncRunProfileResult {
+                New-Run -Connector 'corp.contoso.com' -RunProfile 'Delta Import'
+                New-Run -Connector 'contoso.onmicrosoft.com - AAD' -RunProfile 'Export' -Result 'completed-export-errors' -ExportFailure 2 -OffsetSeconds 30
+            }
+            $result = Invoke-Runbook
+            $result.outcome | Should -Be 'CompletedWithExportErrors'
+            $result.exportErrors | Should -Be 2
+            $result.reason | Should -Match 'contoso\.onmicrosoft\.com - AAD'
+        }
+    }
+
+    Context 'SkippedStagingMode' {
+        It 'never starts a cycle on a staging server' {
+            Mock Get-ADSyncScheduler { New-Scheduler -Staging $true }
+            $result = Invoke-Runbook
+            $result.outcome | Should -Be 'SkippedStagingMode'
+            Should -Invoke Start-ADSyncSyncCycle -Times 0 -Exactly
+        }
+    }
+
+    Context 'SkippedSchedulerSuspended' {
+        It 'respects a suspended scheduler (upgrade or wizard) and says so' {
+            Mock Get-ADSyncScheduler { New-Scheduler -Suspended $true }
+            $result = Invoke-Runbook
+            $result.outcome | Should -Be 'SkippedSchedulerSuspended'
+            $result.reason | Should -Match 'suspended'
+            Should -Invoke Start-ADSyncSyncCycle -Times 0 -Exactly
+        }
+
+        It 'respects a disabled scheduler and says disabled' {
+            Mock Get-ADSyncScheduler { New-Scheduler -Enabled $false }
+            $result = Invoke-Runbook
+            $result.outcome | Should -Be 'SkippedSchedulerSuspended'
+            $result.reason | Should -Match 'disabled'
+            Should -Invoke Start-ADSyncSyncCycle -Times 0 -Exactly
+        }
+    }
+
+    Context 'a cycle already in progress' {
+        It 'waits for it to end, then starts ours' {
+            $global:CycleRunsUntil = $script:Start.AddSeconds(95)
+            $result = Invoke-Runbook
+            $result.outcome | Should -Be 'Succeeded'
+            $result.waitedForRunningCycleSeconds | Should -BeGreaterOrEqual 95
+            Should -Invoke Start-ADSyncSyncCycle -Times 1 -Exactly
+        }
+    }
+
+    Context 'BusyTimeout' {
+        It 'gives up when someone else''s cycle outlasts BusyWaitSeconds, without starting' {
+            $global:CycleRunsUntil = $script:Start.AddHours(5)
+            $result = Invoke-Runbook @{ BusyWaitSeconds = 120 }
+            $result.outcome | Should -Be 'BusyTimeout'
+            Should -Invoke Start-ADSyncSyncCycle -Times 0 -Exactly
+        }
+
+        It 'retries "Sync is already running" a bounded number of times' {
+            Mock Start-ADSyncSyncCycle {
+                throw [System.InvalidOperationException]::new('Sync is already running. Cannot start a new run till this one completes.')
+            }
+            $result = Invoke-Runbook @{ BusyRetryCount = 3 }
+            $result.outcome | Should -Be 'BusyTimeout'
+            $result.busyRetries | Should -Be 3
+            $result.reason | Should -Match 'already running'
+            Should -Invoke Start-ADSyncSyncCycle -Times 3 -Exactly
+        }
+
+        It 'recovers when "AAD is busy" passes' {
+            $global:Refusals = 1
+            Mock Start-ADSyncSyncCycle {
+                if ($global:Refusals -gt 0) {
+                    $global:Refusals--
+                    throw [System.InvalidOperationException]::new('Connector: contoso.onmicrosoft.com - AAD is busy.')
+                }
+                $global:TestClock.Started = $global:TestClock.Now
+                $global:CycleRunsUntil = $global:TestClock.Now.AddSeconds(45)
+            }
+            $result = Invoke-Runbook
+            $result.outcome | Should -Be 'Succeeded'
+            $result.busyRetries | Should -Be 1
+            Should -Invoke Start-ADSyncSyncCycle -Times 2 -Exactly
+        }
+    }
+
+    Context 'Failed' {
+        It 'reports a start failure that is not "busy" without retrying' {
+            Mock Start-ADSyncSyncCycle { throw [System.InvalidOperationException]::new('The ADSync service is not running') }
+            $result = Invoke-Runbook
+            $result.outcome | Should -Be 'Failed'
+            $result.reason | Should -Be 'Failed while starting the cycle: The ADSync service is not running'
+            Should -Invoke Start-ADSyncSyncCycle -Times 1 -Exactly
+        }
+
+        It 'fails a cycle whose run profile did not complete' {
+            Mock Get-ADSyncRunProfileResult {
+                New-Run -Connector 'corp.contoso.com' -RunProfile 'Delta Import' -Result 'no-start-connection'
+            }
+            $result = Invoke-Runbook
+            $result.outcome | Should -Be 'Failed'
+            $result.reason | Should -Match 'corp\.contoso\.com Delta Import: no-start-connection'
+        }
+
+        It 'fails when the cycle left no run-profile results' {
+            Mock Get-ADSyncRunProfileResult { }
+            (Invoke-Runbook).outcome | Should -Be 'Failed'
+        }
+
+        It 'still writes its one result line when an ADSync cmdlet throws' {
+            Mock Get-ADSyncScheduler { throw 'The term Get-ADSyncScheduler is not recognized' }
+            $result = Invoke-Runbook
+            $result.outcome | Should -Be 'Failed'
+            $result.reason | Should -Match '^Failed while reading the scheduler'
+        }
+    }
+
+    Context 'TimedOut' {
+        It 'reports a cycle that does not end within TimeoutSeconds' {
+            Mock Start-ADSyncSyncCycle {
+                $global:TestClock.Started = $global:TestClock.Now
+                $global:CycleRunsUntil = $global:TestClock.Now.AddHours(10)
+            }
+            $result = Invoke-Runbook @{ TimeoutSeconds = 120 }
+            $result.outcome | Should -Be 'TimedOut'
+            $result.cycleEndedAt | Should -BeNullOrEmpty
+            $result.reason | Should -Match '120 seconds'
+        }
+    }
+
+    Context 'parameter validation' {
+        It 'refuses a PolicyType outside Delta/Initial' {
+            { & $script:Runbook -PolicyType 'Full' -CorrelationId '4bf92f3577b34da6a3ce929d0e0e4736' } | Should -Throw
+        }
+        It 'refuses a free-text correlation id' {
+            { & $script:Runbook -CorrelationId 'x; Remove-Item C:\' } | Should -Throw
+        }
+        It 'refuses an unbounded timeout' {
+            { & $script:Runbook -TimeoutSeconds 999999 -CorrelationId '4bf92f3577b34da6a3ce929d0e0e4736' } | Should -Throw
+        }
+    }
+}
