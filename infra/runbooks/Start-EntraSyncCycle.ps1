@@ -135,7 +135,7 @@ function Wait-SyncCycleIdle {
     }
 }
 
-function Get-Counter {
+function Get-StepCounterSum {
     param([object[]] $Steps, [string[]] $Names)
     $sum = 0
     foreach ($step in $Steps) {
@@ -161,17 +161,17 @@ function Get-CycleRunResults {
     foreach ($run in $runs) {
         $steps = @()
         if ($run.PSObject.Properties['RunStepResults'] -and $null -ne $run.RunStepResults) { $steps = @($run.RunStepResults) }
-        [pscustomobject] [ordered]@{
+        [pscustomobject] @{
             connector  = [string] $run.ConnectorName
             runProfile = [string] $run.RunProfileName
             result     = [string] $run.Result
             startedAt  = ConvertTo-IsoTime $run.StartDate
             endedAt    = ConvertTo-IsoTime $run.EndDate
-            adds       = Get-Counter -Steps $steps -Names @('StageAdd', 'ExportAdd')
-            updates    = Get-Counter -Steps $steps -Names @('StageUpdate', 'StageRename', 'ExportUpdate', 'ExportRename')
-            deletes    = Get-Counter -Steps $steps -Names @('StageDelete', 'StageDeleteAdd', 'ExportDelete', 'ExportDeleteAdd')
-            errors     = Get-Counter -Steps $steps -Names @('StageFailure', 'ExportFailure')
-            exportErrors = Get-Counter -Steps $steps -Names @('ExportFailure')
+            adds       = Get-StepCounterSum -Steps $steps -Names @('StageAdd', 'ExportAdd')
+            updates    = Get-StepCounterSum -Steps $steps -Names @('StageUpdate', 'StageRename', 'ExportUpdate', 'ExportRename')
+            deletes    = Get-StepCounterSum -Steps $steps -Names @('StageDelete', 'StageDeleteAdd', 'ExportDelete', 'ExportDeleteAdd')
+            errors     = Get-StepCounterSum -Steps $steps -Names @('StageFailure', 'ExportFailure')
+            exportErrors = Get-StepCounterSum -Steps $steps -Names @('ExportFailure')
         }
     }
 }
