@@ -93,6 +93,10 @@ var requestTableName = 'syncrequests'
 var runbookName = 'Start-EntraSyncCycle'
 var functionAppName = '${abbrs.webSitesFunctions}api-${resourceToken}'
 var deploymentContainerName = 'app-package-${resourceToken}'
+// A placeholder keeps the extension module's scope computable when no Arc machine is given (ARM evaluates it even
+// for a skipped deployment).
+var arcMachineIdOrPlaceholder = empty(arcMachineResourceId) ? '${subscription().id}/resourceGroups/none/providers/Microsoft.HybridCompute/machines/none' : arcMachineResourceId
+var arcMachineIdParts = split(arcMachineIdOrPlaceholder, '/')
 
 // ========= //
 // Resources //
@@ -157,9 +161,9 @@ module automation 'app/automation.bicep' = {
 // The extension lives with the Arc machine, which may be in another resource group or subscription.
 module hybridWorkerExtension 'app/hybridWorkerExtension.bicep' = if (!empty(arcMachineResourceId)) {
   name: 'hybridWorkerExtension'
-  scope: resourceGroup(split(arcMachineResourceId, '/')[2], split(arcMachineResourceId, '/')[4])
+  scope: resourceGroup(arcMachineIdParts[2], arcMachineIdParts[4])
   params: {
-    machineName: last(split(arcMachineResourceId, '/'))
+    machineName: last(arcMachineIdParts)
     automationHybridServiceUrl: automation.outputs.hybridServiceUrl
   }
 }
@@ -226,7 +230,8 @@ module rbac 'app/rbac.bicep' = {
   params: {
     appPrincipalId: identity.outputs.principalId
     storageAccountName: storage.outputs.name
-    tableNames: storage.outputs.tableNames
+    // Names known at the start of the deployment (a loop count cannot come from a module output).
+    tableNames: [stateTableName, requestTableName]
     serviceBusNamespaceName: serviceBus.outputs.name
     changeQueueName: serviceBus.outputs.changeQueueName
     controlQueueName: serviceBus.outputs.controlQueueName

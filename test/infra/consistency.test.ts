@@ -196,6 +196,8 @@ describe('app settings: infra and src/config/settings.ts agree', () => {
 
     it('passes the table names through to the tables and the settings', () => {
         expect(moduleArg('storage', 'tableNames')).toBe('[stateTableName, requestTableName]');
+        // A loop count must be known when the deployment starts: never a module output.
+        expect(moduleArg('rbac', 'tableNames')).toBe('[stateTableName, requestTableName]');
         expect(resource(storageBicep, 'stateTables').body).toMatch(/for tableName in tableNames/);
         expect(moduleArg('functionApp', 'stateTableName')).toBe('stateTableName');
         expect(moduleArg('functionApp', 'requestTableName')).toBe('requestTableName');
@@ -515,6 +517,14 @@ describe('Bicep structure (what the CLI would check, offline)', () => {
                 for (const p of declared.filter((d) => !d.hasDefault && !d.nullable)) {
                     expect(m.paramKeys, `${m.symbol} must get ${p.name}`).toContain(p.name);
                 }
+            }
+        }
+    });
+
+    it('loops count only what is known when the deployment starts (params, variables, loaded files)', () => {
+        for (const file of bicepFiles) {
+            for (const m of file.text.matchAll(/\[\s*for\s+[^\n]*?\bin\s+([^:]+):/g)) {
+                expect(m[1], `${file.relativePath}: ${m[0]}`).not.toMatch(/\.outputs\.|\.properties\./);
             }
         }
     });
