@@ -210,6 +210,14 @@ export const SETTINGS = [
     spec('SIMULATED_CONNECT_FAILURE_RATE', 'Probability (0–1) that a simulated runbook fails outright.', {
         default: '0',
     }),
+    spec('LOCAL_HTTP_PORT', '`npm start`: HTTP port of the embedded local host.', { default: '7071' }),
+    spec(
+        'LOCAL_STORAGE',
+        '`npm start`: `azurite` (started automatically, data in `.local/azurite`), `memory`, or `external` (use AzureWebJobsStorage as given). Default: `azurite` unless AzureWebJobsStorage names something other than `UseDevelopmentStorage=true`.',
+    ),
+    spec('LOCAL_TIME_SCALE', '`npm start`: run the clock this many times faster than real time (demos).', {
+        default: '1',
+    }),
     spec(
         'SIMULATED_CONNECT_WORKER',
         'Simulated Hybrid Worker: `online`, `offline` (jobs stay queued) or `hung` (jobs never finish).',

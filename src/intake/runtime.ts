@@ -1,8 +1,19 @@
-import { createServices, type Services } from '../composition';
+import { createServices, type ServiceOverrides, type Services } from '../composition';
 import { loadConfig } from '../config/loadConfig';
 import { ensureError, isConfigError } from '../errors';
 
 let loading: Promise<Services> | undefined;
+let processOverrides: ServiceOverrides = {};
+
+/**
+ * Ports the embedded local host (`npm start`, src/local) uses instead of the ones the config picks: the
+ * simulated Connect server, the in-process stand-in queue, an accelerated clock. Call before the first
+ * invocation; in Azure nobody calls it.
+ * @param overrides - the ports to inject
+ */
+export function setServiceOverrides(overrides: ServiceOverrides): void {
+    processOverrides = overrides;
+}
 let configFailure: Error | undefined;
 
 /**
@@ -22,7 +33,7 @@ export function getServices(): Promise<Services> {
 async function start(): Promise<Services> {
     let services: Services;
     try {
-        services = createServices(loadConfig(process.env));
+        services = createServices(loadConfig(process.env), processOverrides);
     } catch (e) {
         const error = ensureError(e);
         if (isConfigError(error)) configFailure = error;
