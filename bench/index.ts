@@ -4,6 +4,7 @@
  */
 const BENCHES: Readonly<Record<string, () => Promise<{ main(args: readonly string[]): Promise<void> }>>> = {
     compare: () => import('./compare.js'),
+    engine: () => import('./engine.js'),
 };
 
 async function run(): Promise<void> {

@@ -407,7 +407,8 @@ class Step {
                 // The job never confirmed the stop; free the target rather than block it forever.
                 const outcome = run.stopReason ?? 'TimedOut';
                 // Ask once more as we let go: when lost wakes kept the engine from polling during the grace, the
-                // repeated stops above never went out, and the next run would start beside a job still running.
+                // stops repeated with each poll (below) never went out, and the next run would start beside a
+                // job still running.
                 this.effects.push({
                     type: 'stopJob',
                     targetId: this.state.targetId,

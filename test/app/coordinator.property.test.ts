@@ -9,10 +9,10 @@ import {
     checkLatency,
     jobOf,
     NO_FAULTS,
+    SIM_TARGET_ID,
     type SimFaults,
     type SimRequest,
     type SimResult,
-    SIM_TARGET_ID,
     type SimSchedule,
     simulate,
 } from '../support/engineSimulation';

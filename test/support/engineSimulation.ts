@@ -1,8 +1,8 @@
 import {
     type JobPlan,
     ManualClock,
-    type MemoryJob,
     MemoryAutomationJobs,
+    type MemoryJob,
     MemoryTargetStateStore,
     MemoryTelemetry,
     MemoryWakeScheduler,
@@ -12,10 +12,10 @@ import { jobNameFor } from '../../src/app/jobName';
 import type { TargetConfig } from '../../src/config/loadConfig';
 import { classifyOutcome } from '../../src/domain/cycleOutcome';
 import { type Effect, LOST_WAKE_GRACE_MS, startRetryDelay } from '../../src/domain/decide';
+import type { JobObservation } from '../../src/domain/jobObservation';
 import type { SyncPolicy } from '../../src/domain/policy';
 import { emptyTargetState, type RunSummary, type TargetState } from '../../src/domain/targetState';
 import type { TargetTiming } from '../../src/domain/timing';
-import type { JobObservation } from '../../src/domain/jobObservation';
 import type { AutomationTarget, SyncJobParameters } from '../../src/ports/automationJobs';
 import type { StoredTargetState, TargetStateStore } from '../../src/ports/targetStateStore';
 import type { WakeMessage, WakeScheduler } from '../../src/ports/wakeScheduler';
