@@ -32,10 +32,16 @@ dt{color:var(--muted)}dd{margin:0;overflow-wrap:anywhere}
 table{border-collapse:collapse;width:100%;font-size:.92rem}
 th,td{text-align:left;padding:4px 8px;border-bottom:1px solid var(--line);vertical-align:top}
 td.reason{overflow-wrap:anywhere;min-width:12em}
+td{white-space:nowrap}td.reason{white-space:normal}
 .outcome-failed{color:var(--bad);font-weight:600}.outcome-skipped,.outcome-partiallySucceeded{color:var(--warn);font-weight:600}
 .outcome-succeeded{color:var(--ok)}
 .none{color:var(--muted);margin:0}
-@media (max-width:600px){body{padding:8px;font-size:15px}dl{grid-template-columns:1fr}dt{margin-top:4px}}
+@media (max-width:600px){body{padding:8px;font-size:15px}
+table.runs,table.runs tbody,table.runs tr,table.runs td{display:block;width:100%}
+table.runs thead{display:none}
+table.runs tr{border-bottom:1px solid var(--line);padding:6px 0}
+table.runs td{border:0;padding:1px 0;display:grid;grid-template-columns:9em 1fr;gap:8px;white-space:normal;overflow-wrap:anywhere}
+table.runs td::before{content:attr(data-label);color:var(--muted);font-weight:normal}}
 `.trim();
 
 /** The inline style's hash, so the Content-Security-Policy can allow exactly it and nothing else. */
@@ -125,17 +131,42 @@ function runSection(r: RunStatus | null): string {
     return `<h3>Current run #${r.seq}</h3>${definitions(rows)}`;
 }
 
+/** Column labels, also repeated per cell (`data-label`) so a phone can show each run as a small card. */
+const RUN_COLUMNS = [
+    '#',
+    'Ended',
+    'Outcome',
+    'Duration',
+    'Change to end',
+    'Changes',
+    'Export errors',
+    'Policy',
+    'Reason',
+] as const;
+
+function cell(column: (typeof RUN_COLUMNS)[number], text: string, className = ''): string {
+    const classAttribute = className === '' ? '' : ` class="${e(className)}"`;
+    return `<td data-label="${e(column)}"${classAttribute}>${e(text)}</td>`;
+}
+
 function runRow(run: FinishedRunStatus): string {
-    return `<tr><td>${run.seq}</td><td>${e(when(run.endedAt))}</td><td class="outcome-${e(run.outcomeClass)}">${e(
-        run.outcome,
-    )}</td><td>${e(humanDuration(run.durationSeconds))}</td><td>${e(humanDuration(run.waitSeconds))}</td><td>${
-        run.changeCount
-    }</td><td>${run.exportErrors}</td><td>${e(run.policy)}</td><td class="reason">${e(run.reason ?? '')}</td></tr>`;
+    return `<tr>${[
+        cell('#', String(run.seq)),
+        cell('Ended', when(run.endedAt)),
+        cell('Outcome', run.outcome, `outcome-${run.outcomeClass}`),
+        cell('Duration', humanDuration(run.durationSeconds)),
+        cell('Change to end', humanDuration(run.waitSeconds)),
+        cell('Changes', String(run.changeCount)),
+        cell('Export errors', String(run.exportErrors)),
+        cell('Policy', run.policy),
+        cell('Reason', run.reason ?? '', 'reason'),
+    ].join('')}</tr>`;
 }
 
 function lastRunsSection(runs: readonly FinishedRunStatus[]): string {
     if (runs.length === 0) return '<h3>Last runs</h3><p class="none">No finished runs yet.</p>';
-    return `<h3>Last runs</h3><div class="scroll"><table><thead><tr><th>#</th><th>Ended</th><th>Outcome</th><th>Duration</th><th>Change to end</th><th>Changes</th><th>Export errors</th><th>Policy</th><th>Reason</th></tr></thead><tbody>${runs
+    const head = RUN_COLUMNS.map((c) => `<th>${e(c)}</th>`).join('');
+    return `<h3>Last runs</h3><div class="scroll"><table class="runs"><thead><tr>${head}</tr></thead><tbody>${runs
         .map(runRow)
         .join('')}</tbody></table></div>`;
 }

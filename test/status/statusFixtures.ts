@@ -1,0 +1,162 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { HttpRequest, type HttpResponseInit } from '@azure/functions';
+
+import { emptyTargetState, type RunSummary, type TargetState } from '../../src/domain/targetState';
+import { DEFAULT_TIMING } from '../../src/domain/timing';
+import type { AuthConfig } from '../../src/intake/auth';
+import { respondWithStatus, type StatusSource } from '../../src/status/statusHandler';
+
+export const SCRIPT_ID = '<script>alert(1)</script>';
+export const IMG_REASON = '"><img src=x onerror=alert(1)>';
+export const NOW = Date.UTC(2026, 0, 5, 8, 30, 0);
+
+const run = (seq: number, outcome: RunSummary['outcome'], reason: string | null, exportErrors = 0): RunSummary => ({
+    targetId: SCRIPT_ID,
+    seq,
+    attempts: 1,
+    policy: 'Delta',
+    jobName: `job-${seq}`,
+    changeCount: 3 * seq,
+    urgentCount: 1,
+    requestCount: 2,
+    kinds: { joiner: 1 },
+    correlationId: `corr-${seq}`,
+    firstChangeAt: NOW - seq * 3_600_000 - 90_000,
+    firstUrgentAt: null,
+    windowClosedAt: NOW - seq * 3_600_000 - 60_000,
+    jobCreatedAt: NOW - seq * 3_600_000 - 59_000,
+    jobStartedAt: NOW - seq * 3_600_000 - 50_000,
+    endedAt: NOW - seq * 3_600_000,
+    outcome,
+    reason,
+    exportErrors,
+    lastStatus: 'Completed',
+    report: null,
+});
+
+/** One target with hostile strings everywhere text is shown, one healthy plain target, one never used. */
+export function hostileStates(): Map<string, TargetState> {
+    const hostile: TargetState = {
+        ...emptyTargetState(SCRIPT_ID),
+        nextSeq: 5,
+        window: {
+            seq: 4,
+            policy: 'Initial',
+            firstChangeAt: NOW - 125_000,
+            lastChangeAt: NOW - 5_000,
+            firstUrgentAt: null,
+            changeCount: 7,
+            urgentCount: 0,
+            requestCount: 3,
+            kinds: { attribute: 7 },
+            correlationId: 'corr-4',
+        },
+        run: {
+            seq: 3,
+            attempt: 1,
+            phase: 'active',
+            policy: 'Delta',
+            changeCount: 2,
+            urgentCount: 0,
+            requestCount: 1,
+            kinds: { attribute: 2 },
+            correlationId: 'corr-3',
+            firstChangeAt: NOW - 400_000,
+            firstUrgentAt: null,
+            windowClosedAt: NOW - 300_000,
+            jobName: IMG_REASON,
+            jobCreatedAt: NOW - 290_000,
+            jobStartedAt: null,
+            lastStatus: 'New',
+            startDueAt: NOW - 300_000,
+            startFailures: 0,
+            nextPollAt: NOW + 15_000,
+            polls: 4,
+            workerOfflineReported: true,
+            attentionSince: null,
+            stopRequestedAt: null,
+            stopReason: null,
+            lastError: `${SCRIPT_ID} & more`,
+        },
+        lastRunStartedAt: NOW - 290_000,
+        history: [run(2, 'Failed', IMG_REASON), run(1, 'CompletedWithExportErrors', "It's 2 objects: <b>bold</b>", 2)],
+    };
+    const healthy: TargetState = {
+        ...emptyTargetState('fabrikam'),
+        nextSeq: 2,
+        history: [{ ...run(1, 'Succeeded', null), targetId: 'fabrikam' }],
+    };
+    return new Map([
+        [SCRIPT_ID, hostile],
+        ['fabrikam', healthy],
+        ['northwind', emptyTargetState('northwind')],
+    ]);
+}
+
+export const functionKeyAuth: AuthConfig = {
+    http: {
+        publicBaseUrl: null,
+        authMode: 'functionKeys',
+        roles: { delta: 'Sync.Request', initial: 'Sync.FullSync', read: 'Sync.Read' },
+        initialMinIntervalMs: 3_600_000,
+        maxBodyBytes: 1_048_576,
+        maxChangesPerRequest: 5000,
+        retryAfterSeconds: 10,
+    },
+};
+
+export function hostileSource(auth: AuthConfig = functionKeyAuth): StatusSource {
+    const states = hostileStates();
+    return {
+        auth,
+        workbookUrl: `https://portal.azure.com/#blade/workbook?x="><script>alert(2)</script>`,
+        targets: new Map([...states.keys()].map((id) => [id, { timing: DEFAULT_TIMING }])),
+        readState: (id) => Promise.resolve(states.get(id) ?? emptyTargetState(id)),
+        now: () => NOW,
+    };
+}
+
+/** Routes like the function: `/api/status` and `/api/status/page`. */
+export function statusRequest(url: string, headers: Record<string, string> = {}): HttpRequest {
+    const parsed = new URL(url);
+    const view = /^\/api\/status\/(page)$/.exec(parsed.pathname)?.[1];
+    return new HttpRequest({
+        method: 'GET',
+        url,
+        headers,
+        query: Object.fromEntries(parsed.searchParams),
+        params: view === undefined ? {} : { view },
+    });
+}
+
+export function responseText(response: HttpResponseInit): string {
+    if (typeof response.body === 'string') return response.body;
+    if (response.jsonBody !== undefined) return JSON.stringify(response.jsonBody);
+    return '';
+}
+
+/** A loopback HTTP server that answers through the real status handler, as the Functions host would. */
+export async function startStatusServer(source: StatusSource): Promise<{ url: string; close(): Promise<void> }> {
+    const server: Server = createServer((req, res) => {
+        const url = `http://127.0.0.1${req.url ?? '/'}`;
+        respondWithStatus(statusRequest(url), source)
+            .then((response) => {
+                const headers: Record<string, string> = {};
+                new Headers(response.headers).forEach((value, key) => (headers[key] = value));
+                res.writeHead(response.status ?? 200, headers).end(responseText(response));
+            })
+            .catch((e: unknown) => res.writeHead(500).end(String(e)));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return {
+        url: `http://127.0.0.1:${port}`,
+        close: () =>
+            new Promise<void>((resolve) => {
+                server.closeAllConnections();
+                server.close(() => resolve());
+            }),
+    };
+}
