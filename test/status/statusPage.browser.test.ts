@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { hostileSource, IMG_REASON, SCRIPT_ID, startStatusServer } from './statusFixtures';
 
-const CHROMIUM = '/usr/bin/chromium';
+/** Debian's Chromium; CHROMIUM_PATH points elsewhere (and lets you see the skip path). */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
 const SCREENSHOT = resolve(__dirname, '../../test-results/status-page.png');
 const why = hasChromium
