@@ -61,6 +61,12 @@ function allResources(template: unknown): ArmResource[] {
 }
 
 describe('Bicep CLI: build and lint', () => {
+    it('installs into .tools/, which git ignores', () => {
+        const ignored = spawnSync('git', ['check-ignore', '-q', '.tools/bicep/bicep'], { cwd: REPO_ROOT });
+        expect(ignored.status).toBe(0);
+        expect(readFileSync(join(REPO_ROOT, 'scripts', 'install-bicep.sh'), 'utf8')).toContain('dest=".tools/bicep"');
+    });
+
     const out = mkdtempSync(join(tmpdir(), 'bicep-'));
     afterAll(() => rmSync(out, { recursive: true, force: true }));
 
