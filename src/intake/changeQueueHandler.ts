@@ -3,8 +3,8 @@ import type { InvocationContext } from '@azure/functions';
 import type { Services } from '../composition';
 import { ensureError } from '../errors';
 import { acceptShares } from './acceptShares';
-import type { ServicesResolver } from './httpGuard';
 import { traceIdOf } from './correlation';
+import type { ServicesResolver } from './httpGuard';
 import { idempotencyKeyOf, requestIdFor } from './idempotency';
 import type { InvalidMessage } from './invalidMessages';
 import { parseJsonText } from './jsonBody';
@@ -58,7 +58,7 @@ function listOf(value: unknown): unknown[] | null {
 }
 
 function toQueueMessages(messages: unknown, context: InvocationContext): QueueMessage[] {
-    const bodies = Array.isArray(messages) ? messages : [messages];
+    const bodies: unknown[] = Array.isArray(messages) ? messages : [messages];
     const metadata = context.triggerMetadata ?? {};
     const ids = listOf(metadata.messageIdArray);
     const counts = listOf(metadata.deliveryCountArray);
@@ -97,7 +97,11 @@ function describe(refusal: Refusal): string {
     return [refusal.refused.detail, ...fields].join(' | ').slice(0, 4000);
 }
 
-async function handleOne(services: Services, message: QueueMessage, context: InvocationContext): Promise<MessageOutcome> {
+async function handleOne(
+    services: Services,
+    message: QueueMessage,
+    context: InvocationContext,
+): Promise<MessageOutcome> {
     const { config } = services;
     const decoded = decode(message.body, config.http.maxBodyBytes);
     const text = 'text' in decoded ? decoded.text : '';
@@ -140,7 +144,7 @@ async function handleOne(services: Services, message: QueueMessage, context: Inv
             source: 'serviceBus',
             policyPointer: '/policy',
         });
-        if (isRefusal(accepted)) return deadLetter(accepted);
+        if (isRefusal(accepted)) return await deadLetter(accepted);
         return 'accepted';
     } catch (e) {
         return { failed: ensureError(e) };

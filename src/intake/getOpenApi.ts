@@ -1,5 +1,5 @@
-import type { HttpHandler } from './httpGuard';
 import openApiDocument from '../../openapi/openapi.json';
+import type { HttpHandler } from './httpGuard';
 
 /** The committed OpenAPI document, served as is (Logic Apps custom connectors import it). */
 const body = JSON.stringify(openApiDocument, null, 2) + '\n';

@@ -3,7 +3,7 @@ import type { HttpResponseInit } from '@azure/functions';
 import { getRequestStatus } from '../app/requestStatusQuery';
 import type { RequestStatus } from '../domain/requestStatus';
 import { authorizeRead } from './auth';
-import { type HttpHandler, guarded, type ServicesResolver } from './httpGuard';
+import { guarded, type HttpHandler, type ServicesResolver } from './httpGuard';
 import { REQUEST_ID_PATTERN, targetRequestId } from './idempotency';
 import { statusUrl } from './location';
 import { problem, type ProblemCode, problemResponse } from './problem';
@@ -46,14 +46,19 @@ export function createGetSyncRequestStatusHandler(resolve: ServicesResolver): Ht
             statuses.push(status);
         }
         const views = statuses.map(requestStatusView);
-        const body = views.length === 1 && views[0] !== undefined ? views[0] : { requestId, state: overall(statuses), targets: views };
+        const body =
+            views.length === 1 && views[0] !== undefined
+                ? views[0]
+                : { requestId, state: overall(statuses), targets: views };
         const state = overall(statuses);
         if (state === 'accepted' || state === 'waiting' || state === 'running') {
             return {
                 status: 202,
                 headers: {
                     location: statusUrl(request, config, requestId, targets),
-                    'retry-after': String(retryAfterSeconds(statuses, services.clock.now(), config.http.retryAfterSeconds)),
+                    'retry-after': String(
+                        retryAfterSeconds(statuses, services.clock.now(), config.http.retryAfterSeconds),
+                    ),
                     'cache-control': 'no-store',
                 },
                 jsonBody: body,

@@ -17,7 +17,8 @@ export function sha256Hex(text: string): string {
  */
 export function idempotencyKeyOf(header: string | null, eventKeys: readonly string[] | null): string | null {
     if (header !== null) return `h-${sha256Hex(`header\n${header}`)}`;
-    if (eventKeys !== null && eventKeys.length > 0) return `e-${sha256Hex(`events\n${[...eventKeys].sort().join('\n')}`)}`;
+    if (eventKeys !== null && eventKeys.length > 0)
+        return `e-${sha256Hex(`events\n${[...eventKeys].sort().join('\n')}`)}`;
     return null;
 }
 
@@ -47,4 +48,5 @@ export function targetRequestId(requestId: string, targetId: string, split: bool
 }
 
 /** Shape of request ids in status URLs: a UUID, optionally with one target. */
-export const REQUEST_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(_[a-z0-9][a-z0-9-]{0,62})?$/;
+export const REQUEST_ID_PATTERN =
+    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(_[a-z0-9][a-z0-9-]{0,62})?$/;

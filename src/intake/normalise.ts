@@ -1,6 +1,6 @@
 import type { Config } from '../config/loadConfig';
 import { countKinds, isUrgentByDefault } from '../domain/change';
-import { type SyncPolicy, strongerPolicy } from '../domain/policy';
+import { strongerPolicy,type SyncPolicy } from '../domain/policy';
 import { routeChange } from '../domain/routing';
 import { sha256Hex } from './idempotency';
 import type { ParsedChanges, RawChange } from './parseIntake';
@@ -41,7 +41,10 @@ export function splitByTarget(parsed: ParsedChanges, config: Config): TargetShar
             if (route.reason === 'unknownTarget') {
                 unknown.push({ pointer: `${change.pointer}/target`, detail: 'is not a configured target' });
             } else {
-                unrouted.push({ pointer: change.pointer, detail: 'no routing rule matches and there is no default target' });
+                unrouted.push({
+                    pointer: change.pointer,
+                    detail: 'no routing rule matches and there is no default target',
+                });
             }
             continue;
         }

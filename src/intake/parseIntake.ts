@@ -19,12 +19,7 @@ import { fieldErrors } from './zodErrors';
 
 /** The shapes a POST can take. */
 export type IntakeFormat =
-    | 'native'
-    | 'cloudEvents.structured'
-    | 'cloudEvents.batch'
-    | 'cloudEvents.binary'
-    | 'eventGrid'
-    | 'serviceBus';
+    'native' | 'cloudEvents.structured' | 'cloudEvents.batch' | 'cloudEvents.binary' | 'eventGrid' | 'serviceBus';
 
 /** One change as sent, before routing. `pointer` locates it in the body for error reports. */
 export interface RawChange {
@@ -50,9 +45,7 @@ export interface ParsedChanges {
 }
 
 export type ParsedIntake =
-    | ParsedChanges
-    | { readonly kind: 'subscriptionValidation'; readonly validationCode: string }
-    | Refusal;
+    ParsedChanges | { readonly kind: 'subscriptionValidation'; readonly validationCode: string } | Refusal;
 
 /** What the parser needs from a transport: headers by lowercase name and the body text. */
 export interface IntakeMessage {
@@ -77,7 +70,10 @@ export function mediaTypeOf(contentType: string | null): string | Refusal {
         });
     }
     const [type = '', ...params] = contentType.split(';').map((p) => p.trim().toLowerCase());
-    const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
+    const charset = params
+        .find((p) => p.startsWith('charset='))
+        ?.slice('charset='.length)
+        .replace(/"/g, '');
     if (!JSON_TYPES.has(type) || (charset !== undefined && charset !== 'utf-8')) {
         return refuse('UNSUPPORTED_MEDIA_TYPE', `Send ${[...JSON_TYPES].join(', ')} in UTF-8.`, {
             errors: [{ pointer: '/headers/content-type', detail: 'not a supported media type' }],
@@ -99,12 +95,16 @@ export function parseIntake(message: IntakeMessage, options: ParseOptions): Pars
     const parsed = parseJsonText(message.bodyText);
     if (isRefusal(parsed)) return parsed;
     const body = parsed.json;
-    if (mediaType === 'application/cloudevents+json') return parseCloudEvents([body], 'cloudEvents.structured', options, '');
+    if (mediaType === 'application/cloudevents+json')
+        return parseCloudEvents([body], 'cloudEvents.structured', options, '');
     if (mediaType === 'application/cloudevents-batch+json') {
         if (!Array.isArray(body)) return notA('a JSON array of CloudEvents', '');
         return parseCloudEvents(body, 'cloudEvents.batch', options, null);
     }
-    if (message.header('aeg-event-type') !== null || (Array.isArray(body) && body.every((e) => hasKey(e, 'eventType')))) {
+    if (
+        message.header('aeg-event-type') !== null ||
+        (Array.isArray(body) && body.every((e) => hasKey(e, 'eventType')))
+    ) {
         return parseEventGrid(body, message.header('aeg-event-type'), options);
     }
     if (Array.isArray(body) && body.length > 0 && body.every((e) => hasKey(e, 'specversion'))) {
@@ -130,7 +130,9 @@ function hasKey(value: unknown, key: string): boolean {
 }
 
 function notA(what: string, pointer: string): Refusal {
-    return refuse('VALIDATION_FAILED', `The body must be ${what}.`, { errors: [{ pointer, detail: `must be ${what}` }] });
+    return refuse('VALIDATION_FAILED', `The body must be ${what}.`, {
+        errors: [{ pointer, detail: `must be ${what}` }],
+    });
 }
 
 function tooMany(count: number, max: number, pointer: string): Refusal {
@@ -295,7 +297,10 @@ function parseBinary(message: IntakeMessage, options: ParseOptions): ParsedIntak
     const parsedEvent = cloudEventSchema.safeParse({ ...attributes, data });
     if (!parsedEvent.success) {
         const errors = fieldErrors(parsedEvent.error, '').map((e) => ({
-            pointer: e.pointer === '/data' || e.pointer.startsWith('/data/') ? e.pointer : `/headers/ce-${e.pointer.slice(1)}`,
+            pointer:
+                e.pointer === '/data' || e.pointer.startsWith('/data/')
+                    ? e.pointer
+                    : `/headers/ce-${e.pointer.slice(1)}`,
             detail: e.detail,
         }));
         return refuse('VALIDATION_FAILED', 'The CloudEvent attributes are invalid; see errors.', { errors });

@@ -1,10 +1,10 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 
-import { acceptShares } from './acceptShares';
 import type { Services } from '../composition';
+import { acceptShares } from './acceptShares';
 import { authenticate, authorizeWrite } from './auth';
 import { traceIdOf } from './correlation';
-import { type HttpHandler, guarded, type ServicesResolver } from './httpGuard';
+import { guarded, type HttpHandler, type ServicesResolver } from './httpGuard';
 import { idempotencyKeyOf, requestIdFor } from './idempotency';
 import { statusUrl } from './location';
 import { splitByTarget } from './normalise';
@@ -54,7 +54,9 @@ async function readBodyText(request: HttpRequest, maxBytes: number): Promise<str
     try {
         return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
     } catch {
-        return refuse('MALFORMED_JSON', 'The body is not valid UTF-8.', { errors: [{ pointer: '', detail: 'not UTF-8' }] });
+        return refuse('MALFORMED_JSON', 'The body is not valid UTF-8.', {
+            errors: [{ pointer: '', detail: 'not UTF-8' }],
+        });
     }
 }
 
@@ -66,7 +68,12 @@ async function handlePost(request: HttpRequest, services: Services): Promise<Htt
     const keyHeader = request.headers.get('idempotency-key');
     if (keyHeader !== null && !idempotencyKeySchema.safeParse(keyHeader).success) {
         return refuse('INVALID_IDEMPOTENCY_KEY', 'The Idempotency-Key header has an unsupported shape.', {
-            errors: [{ pointer: '/headers/idempotency-key', detail: 'must be 1-255 characters of A-Z a-z 0-9 . _ : ~ + / = -' }],
+            errors: [
+                {
+                    pointer: '/headers/idempotency-key',
+                    detail: 'must be 1-255 characters of A-Z a-z 0-9 . _ : ~ + / = -',
+                },
+            ],
         });
     }
     const bodyText = await readBodyText(request, config.http.maxBodyBytes);
@@ -129,4 +136,3 @@ async function handlePost(request: HttpRequest, services: Services): Promise<Htt
         },
     };
 }
-

@@ -29,7 +29,9 @@ const distinguishedName = z
     .refine((v) => !/[`$|;<>&"\u0000-\u001f\u007f]/.test(v), 'contains characters that are not accepted')
     .refine((v) => /=/.test(v), 'must be a distinguished name (CN=…,DC=…)');
 
-const targetId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a target id (lowercase letters, digits, dashes)');
+const targetId = z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a target id (lowercase letters, digits, dashes)');
 const upn = safeText(256).refine((v) => /^[^\s@]+@[^\s@]+$/.test(v), 'must be a user principal name (name@suffix)');
 const domain = safeText(255).refine((v) => /^[A-Za-z0-9][A-Za-z0-9.-]*$/.test(v), 'must be a domain name');
 const objectId = safeText(128);

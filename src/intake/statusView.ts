@@ -2,7 +2,8 @@ import type { CycleReport } from '../domain/cycleOutcome';
 import type { RequestStatus } from '../domain/requestStatus';
 import type { RunSummary } from '../domain/targetState';
 
-const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+const iso = (ms: number | null | undefined): string | null =>
+    ms === null || ms === undefined ? null : new Date(ms).toISOString();
 
 /** The run that covered a request, as callers see it: which job, when it started and ended, the outcome. */
 export interface RunView {
@@ -35,7 +36,13 @@ export interface RequestStatusView {
     readonly correlationId: string;
     readonly acceptedAt: string | null;
     readonly expectedStartAt?: string | null;
-    readonly job?: { readonly name: string | null; readonly phase: string; readonly attempt: number; readonly createdAt: string | null; readonly startedAt: string | null };
+    readonly job?: {
+        readonly name: string | null;
+        readonly phase: string;
+        readonly attempt: number;
+        readonly createdAt: string | null;
+        readonly startedAt: string | null;
+    };
     readonly run?: RunView;
 }
 

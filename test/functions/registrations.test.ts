@@ -6,18 +6,18 @@ let functions: CapturedFunction[] = [];
 
 beforeAll(async () => {
     functions = await captureRegistrations(async () => {
-        await import('../../functions/postSyncRequests');
-        await import('../../functions/getSyncRequestStatus');
-        await import('../../functions/openApi');
-        await import('../../functions/changeQueue');
-        await import('../../functions/controlQueue');
-        await import('../../functions/reconcileTimer');
+        await import('../../functions/postSyncRequests.js');
+        await import('../../functions/getSyncRequestStatus.js');
+        await import('../../functions/openApi.js');
+        await import('../../functions/changeQueue.js');
+        await import('../../functions/controlQueue.js');
+        await import('../../functions/reconcileTimer.js');
     });
 });
 
 async function contract() {
-    const routes = await import('../../src/intake/routes');
-    const settings = await import('../../src/config/settings');
+    const routes = await import('../../src/intake/routes.js');
+    const settings = await import('../../src/config/settings.js');
     return { ...routes, settingNames: new Set<string>(settings.SETTINGS.map((s) => s.name)) };
 }
 

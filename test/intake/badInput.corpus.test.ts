@@ -75,7 +75,9 @@ async function expectRefusedWithoutEffect(
         expect(typeof problem.title).toBe('string');
         expect(typeof problem.detail).toBe('string');
         if (expected.pointer !== undefined) {
-            expect(problem.errors).toEqual(expect.arrayContaining([expect.objectContaining({ pointer: expected.pointer })]));
+            expect(problem.errors).toEqual(
+                expect.arrayContaining([expect.objectContaining({ pointer: expected.pointer })]),
+            );
         }
         expect(JSON.stringify(problem)).not.toMatch(/\n\s+at /);
     }
@@ -111,19 +113,49 @@ const STRING_FIELDS: readonly [string, string, (v: string) => unknown, Record<st
     ['native target', '/target', (v) => ({ kind: 'joiner', target: v }), {}],
     ['native upn', '/upn', (v) => ({ kind: 'joiner', upn: `${v}@contoso.com` }), {}],
     ['native domain', '/domain', (v) => ({ kind: 'joiner', domain: v }), {}],
-    ['native distinguishedName', '/distinguishedName', (v) => ({ kind: 'mover', distinguishedName: `CN=${v},DC=x` }), {}],
+    [
+        'native distinguishedName',
+        '/distinguishedName',
+        (v) => ({ kind: 'mover', distinguishedName: `CN=${v},DC=x` }),
+        {},
+    ],
     ['native objectId', '/objectId', (v) => ({ kind: 'leaver', objectId: v }), {}],
     ['native kind', '/kind', (v) => ({ kind: v }), {}],
     ['batch target', '/target', (v) => ({ target: v, changes: [{ kind: 'group' }] }), {}],
     ['batch policy', '/policy', (v) => ({ policy: v }), {}],
     ['batch change upn', '/changes/0/upn', (v) => ({ changes: [{ kind: 'group', upn: v }] }), {}],
     ['CloudEvent id', '/id', (v) => cloudEvent({ id: v }), { 'content-type': 'application/cloudevents+json' }],
-    ['CloudEvent source', '/source', (v) => cloudEvent({ source: v }), { 'content-type': 'application/cloudevents+json' }],
+    [
+        'CloudEvent source',
+        '/source',
+        (v) => cloudEvent({ source: v }),
+        { 'content-type': 'application/cloudevents+json' },
+    ],
     ['CloudEvent type', '/type', (v) => cloudEvent({ type: v }), { 'content-type': 'application/cloudevents+json' }],
-    ['CloudEvent subject', '/subject', (v) => cloudEvent({ subject: v }), { 'content-type': 'application/cloudevents+json' }],
-    ['CloudEvent extension', '/partitionkey', (v) => cloudEvent({ partitionkey: v }), { 'content-type': 'application/cloudevents+json' }],
-    ['CloudEvent data.upn', '/data/upn', (v) => cloudEvent({ data: { upn: v } }), { 'content-type': 'application/cloudevents+json' }],
-    ['CloudEvent data.distinguishedName', '/data/distinguishedName', (v) => cloudEvent({ data: { distinguishedName: `CN=${v}` } }), { 'content-type': 'application/cloudevents+json' }],
+    [
+        'CloudEvent subject',
+        '/subject',
+        (v) => cloudEvent({ subject: v }),
+        { 'content-type': 'application/cloudevents+json' },
+    ],
+    [
+        'CloudEvent extension',
+        '/partitionkey',
+        (v) => cloudEvent({ partitionkey: v }),
+        { 'content-type': 'application/cloudevents+json' },
+    ],
+    [
+        'CloudEvent data.upn',
+        '/data/upn',
+        (v) => cloudEvent({ data: { upn: v } }),
+        { 'content-type': 'application/cloudevents+json' },
+    ],
+    [
+        'CloudEvent data.distinguishedName',
+        '/data/distinguishedName',
+        (v) => cloudEvent({ data: { distinguishedName: `CN=${v}` } }),
+        { 'content-type': 'application/cloudevents+json' },
+    ],
     ['Event Grid id', '/0/id', (v) => [gridEvent({ id: v })], {}],
     ['Event Grid subject', '/0/subject', (v) => [gridEvent({ subject: v })], {}],
     ['Event Grid topic', '/0/topic', (v) => [gridEvent({ topic: v })], {}],
@@ -166,7 +198,15 @@ describe('PowerShell and HTML metacharacters in every string field', () => {
             const h = harness();
             await expectRefusedWithoutEffect(
                 h,
-                postRequest({}, { 'ce-specversion': '1.0', 'ce-id': payload, 'ce-source': '/s', 'ce-type': 'dev.entra-sync-trigger.change.joiner' }),
+                postRequest(
+                    {},
+                    {
+                        'ce-specversion': '1.0',
+                        'ce-id': payload,
+                        'ce-source': '/s',
+                        'ce-type': 'dev.entra-sync-trigger.change.joiner',
+                    },
+                ),
                 { status: 400, code: 'VALIDATION_FAILED', pointer: '/headers/ce-id' },
             );
             await expectRefusedWithoutEffect(h, postRequest({ kind: 'joiner' }, { 'idempotency-key': payload }), {

@@ -64,15 +64,20 @@ export interface Harness {
  * @param env - settings on top of {@link BASE_ENV}
  * @param options - how in-memory jobs behave
  */
-export function harness(env: Env = {}, options: { plan?: (jobName: string) => JobPlan } = {}): Harness {
+export function harness(
+    env: Env = {},
+    options: { plan?: (jobName: string) => JobPlan; requests?: MemoryRequestStore } = {},
+): Harness {
     const config = loadConfig({ ...BASE_ENV, ...env });
     const clock = new ManualClock();
     const store = new MemoryTargetStateStore();
-    const requests = new MemoryRequestStore();
+    const requests = options.requests ?? new MemoryRequestStore();
     const wakes = new MemoryWakeScheduler();
     const plan = options.plan;
     const jobs =
-        plan === undefined ? new MemoryAutomationJobs(clock) : new MemoryAutomationJobs(clock, (job) => plan(job.jobName));
+        plan === undefined
+            ? new MemoryAutomationJobs(clock)
+            : new MemoryAutomationJobs(clock, (job) => plan(job.jobName));
     const telemetry = new MemoryTelemetry();
     const invalidMessages = new MemoryInvalidMessageSink();
     const services = createServices(config, {
@@ -141,7 +146,8 @@ export function context(): InvocationContext {
 
 /** The parsed JSON body of a response init (body is a string or jsonBody). */
 export function bodyOf(response: { body?: unknown; jsonBody?: unknown }): Record<string, unknown> {
-    const raw: unknown = response.jsonBody ?? (typeof response.body === 'string' ? JSON.parse(response.body) : undefined);
+    const raw: unknown =
+        response.jsonBody ?? (typeof response.body === 'string' ? JSON.parse(response.body) : undefined);
     if (typeof raw !== 'object' || raw === null) throw new Error('response has no JSON body');
     return Object.fromEntries(Object.entries(raw));
 }

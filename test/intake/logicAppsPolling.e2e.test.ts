@@ -15,7 +15,8 @@ async function deliverWakesUntil(h: Harness, until: number): Promise<void> {
         const next = h.wakes.nextAt();
         if (next === null || next > until) break;
         h.clock.set(next);
-        for (const wake of h.wakes.takeDue(h.clock.now())) await h.services.coordinator.onWake(wake.targetId, wake.token);
+        for (const wake of h.wakes.takeDue(h.clock.now()))
+            await h.services.coordinator.onWake(wake.targetId, wake.token);
     }
     h.clock.set(until);
 }
@@ -42,7 +43,9 @@ async function pollLikeLogicApps(h: Harness, body: unknown) {
     throw new Error('the request never reached a final status');
 }
 
-const plan = (report: JobPlan['report']): (() => JobPlan) => () => ({ pickupDelayMs: 5_000, durationMs: 40_000, report });
+const plan =
+    (report: JobPlan['report']): (() => JobPlan) =>
+    () => ({ pickupDelayMs: 5_000, durationMs: 40_000, report });
 
 describe('Logic Apps async polling, end to end on in-memory ports', () => {
     it('polls through window close, job start and completion and ends on 200 with the run', async () => {

@@ -37,10 +37,14 @@ describe('OpenAPI document', () => {
 
     it('lists every problem code, every event type and the async pattern of the API', () => {
         const document = JSON.parse(committedText) as {
-            components: { schemas: Record<string, { properties?: Record<string, { enum?: string[] }>; enum?: string[] }> };
+            components: {
+                schemas: Record<string, { properties?: Record<string, { enum?: string[] }>; enum?: string[] }>;
+            };
             paths: Record<string, Record<string, { responses: Record<string, { headers?: Record<string, unknown> }> }>>;
         };
-        expect(document.components.schemas.Problem?.properties?.code?.enum?.sort()).toEqual(Object.keys(PROBLEMS).sort());
+        expect(document.components.schemas.Problem?.properties?.code?.enum?.sort()).toEqual(
+            Object.keys(PROBLEMS).sort(),
+        );
         expect(document.components.schemas.EventType?.enum).toEqual(EVENT_TYPES);
         const accepted = document.paths['/sync/requests']?.post?.responses['202'];
         expect(Object.keys(accepted?.headers ?? {})).toEqual(expect.arrayContaining(['Location', 'Retry-After']));

@@ -54,8 +54,16 @@ describe('POST sync/requests', () => {
         expect(response.status).toBe(202);
         const body = bodyOf(response);
         expect(body.targets).toEqual([
-            expect.objectContaining({ targetId: 'contoso', changeCount: 1, requestId: `${String(body.requestId)}_contoso` }),
-            expect.objectContaining({ targetId: 'fabrikam', changeCount: 2, requestId: `${String(body.requestId)}_fabrikam` }),
+            expect.objectContaining({
+                targetId: 'contoso',
+                changeCount: 1,
+                requestId: `${String(body.requestId)}_contoso`,
+            }),
+            expect.objectContaining({
+                targetId: 'fabrikam',
+                changeCount: 2,
+                requestId: `${String(body.requestId)}_fabrikam`,
+            }),
         ]);
         expect(new URL(headerOf(response, 'location') ?? '').searchParams.get('targets')).toBe('contoso,fabrikam');
         expect((await h.services.coordinator.readState('fabrikam')).window?.changeCount).toBe(2);
@@ -172,10 +180,7 @@ describe('POST sync/requests', () => {
     it('takes the correlation id from traceparent, else derives it from the requestId', async () => {
         const h = harness();
         const traced = await h.post(
-            postRequest(
-                { kind: 'manual' },
-                { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' },
-            ),
+            postRequest({ kind: 'manual' }, { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' }),
             context(),
         );
         expect(bodyOf(traced).correlationId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
@@ -241,10 +246,16 @@ describe('POST sync/requests', () => {
             const delta = principal(['Sync.Request']);
             const ok = await h.post(postRequest({ kind: 'joiner' }, { 'x-ms-client-principal': delta }), context());
             expect(ok.status).toBe(202);
-            const initial = await h.post(postRequest({ policy: 'Initial' }, { 'x-ms-client-principal': delta }), context());
+            const initial = await h.post(
+                postRequest({ policy: 'Initial' }, { 'x-ms-client-principal': delta }),
+                context(),
+            );
             expect([initial.status, bodyOf(initial).requiredRoles]).toEqual([403, ['Sync.FullSync']]);
             const full = principal(['Sync.FullSync']);
-            const allowed = await h.post(postRequest({ policy: 'Initial' }, { 'x-ms-client-principal': full }), context());
+            const allowed = await h.post(
+                postRequest({ policy: 'Initial' }, { 'x-ms-client-principal': full }),
+                context(),
+            );
             expect(allowed.status).toBe(202);
         });
 

@@ -16,13 +16,14 @@ export const DESCRIPTION_PROPERTY = 'DeadLetterErrorDescription';
 export interface QuarantineSender {
     sendMessages(message: ServiceBusMessage): Promise<void>;
 }
-export interface QuarantineReceiver {
-    receiveMessages(
-        maxMessageCount: number,
-        options: { maxWaitTimeInMs: number },
-    ): Promise<ServiceBusReceivedMessage[]>;
+/** What the sink reads from a quarantined message; `ServiceBusReceivedMessage` fits. */
+export interface QuarantinedMessage {
+    readonly applicationProperties?: Readonly<Record<string, unknown>>;
+}
+export interface QuarantineReceiver<M extends QuarantinedMessage = ServiceBusReceivedMessage> {
+    receiveMessages(maxMessageCount: number, options: { maxWaitTimeInMs: number }): Promise<M[]>;
     deadLetterMessage(
-        message: ServiceBusReceivedMessage,
+        message: M,
         options: { deadLetterReason: string; deadLetterErrorDescription: string },
     ): Promise<void>;
 }
@@ -37,10 +38,12 @@ export interface QuarantineReceiver {
  * move to the dead-letter queue is best effort: a copy left in the quarantine queue keeps its reason and is
  * moved by the next call.
  */
-export class ServiceBusInvalidMessageSink implements InvalidMessageSink {
+export class ServiceBusInvalidMessageSink<
+    M extends QuarantinedMessage = ServiceBusReceivedMessage,
+> implements InvalidMessageSink {
     constructor(
         private readonly sender: QuarantineSender,
-        private readonly receiver: QuarantineReceiver,
+        private readonly receiver: QuarantineReceiver<M>,
         private readonly log: Logger,
     ) {}
 
