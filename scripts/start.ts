@@ -3,7 +3,7 @@
  * Azurite, stand-in Service Bus queues and a simulated Entra Connect server; no Azure, no Core Tools.
  * See docs/LOCAL.md.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 import { consoleLogger } from '../src/app/logger';
 import { isConfigError } from '../src/errors';
@@ -37,14 +37,14 @@ async function main(): Promise<void> {
         hostname: '127.0.0.1',
         settings,
         storage,
-        azuriteLocation: join(root, '.local', 'azurite'),
+        azuriteLocation: join(resolve(root, settings.LOCAL_DATA_DIR ?? '.local'), 'azurite'),
         timeScale,
         log: consoleLogger,
     });
     const url = host.url.replace('127.0.0.1', 'localhost');
     const lines = [
         '',
-        `entra-sync-trigger local host — ${host.simulation === null ? 'Azure Automation' : 'simulated Entra Connect server'}, storage: ${storage === 'azurite' ? 'Azurite (.local/azurite)' : storage}${timeScale > 1 ? `, clock ×${timeScale}` : ''}`,
+        `entra-sync-trigger local host — ${host.simulation === null ? 'Azure Automation' : 'simulated Entra Connect server'}, storage: ${storage === 'azurite' ? `Azurite (${settings.LOCAL_DATA_DIR ?? '.local'}/azurite)` : storage}${timeScale > 1 ? `, clock ×${timeScale}` : ''}`,
         '',
         'Functions:',
         ...host.functions.map((fn) => {

@@ -110,11 +110,13 @@ function waitUntilListening(child: ChildProcess): Promise<void> {
 function kill(child: ChildProcess): Promise<void> {
     if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
     return new Promise((resolve) => {
-        const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
         child.once('exit', () => {
             clearTimeout(force);
             resolve();
         });
-        child.kill('SIGTERM');
+        // SIGINT is Azurite's graceful shutdown: it saves its database first (SIGTERM would lose the last
+        // five seconds of writes).
+        child.kill('SIGINT');
     });
 }

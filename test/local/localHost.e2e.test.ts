@@ -1,0 +1,119 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { freeLoopbackPort } from '../../src/local/azurite';
+
+const root = join(__dirname, '..', '..');
+const TSX = join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+
+/** Short timing and a fast simulated server, so a joiner is final in seconds. */
+const FAST: Record<string, string> = {
+    SYNC_QUIET_SECONDS: '1',
+    SYNC_URGENT_MAX_WAIT_SECONDS: '2',
+    SYNC_MIN_SPACING_SECONDS: '0',
+    SYNC_POLL_INTERVAL_SECONDS: '1',
+    SYNC_POLL_MAX_INTERVAL_SECONDS: '2',
+    SIMULATED_CONNECT_WORKER_POLL_SECONDS: '0.5',
+    SIMULATED_CONNECT_CYCLE_SECONDS: '1',
+    SIMULATED_CONNECT_SCHEDULER_MINUTES: '0',
+};
+
+interface RunningHost {
+    readonly child: ChildProcess;
+    readonly url: string;
+    output(): string;
+}
+
+/** Starts `npm start`'s entry point as a child process and waits for its "Ready" line. */
+async function startHost(port: number, dataDir: string): Promise<RunningHost> {
+    const child = spawn(process.execPath, [TSX, join(root, 'scripts', 'start.ts')], {
+        cwd: root,
+        env: { ...process.env, ...FAST, LOCAL_HTTP_PORT: String(port), LOCAL_DATA_DIR: dataDir },
+        stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`host not ready in 90 s:\n${output}`)), 90_000);
+        const check = (): void => {
+            if (output.includes('Ready.')) {
+                clearTimeout(timer);
+                resolve();
+            }
+        };
+        child.stdout.on('data', check);
+        child.once('exit', (code) => {
+            clearTimeout(timer);
+            reject(new Error(`host exited with ${code}:\n${output}`));
+        });
+    });
+    return { child, url: `http://127.0.0.1:${port}`, output: () => output };
+}
+
+/** Ctrl-C, and the exit code. */
+function interrupt(host: RunningHost): Promise<number | null> {
+    if (host.child.exitCode !== null) return Promise.resolve(host.child.exitCode);
+    return new Promise((resolve) => {
+        host.child.removeAllListeners('exit');
+        host.child.once('exit', (code) => resolve(code));
+        host.child.kill('SIGINT');
+    });
+}
+
+async function pollToFinal(statusUrl: string): Promise<Response> {
+    for (let i = 0; i < 120; i++) {
+        const response = await fetch(statusUrl);
+        if (response.status !== 202) return response;
+        await new Promise((r) => setTimeout(r, 500));
+    }
+    throw new Error(`no final answer from ${statusUrl}`);
+}
+
+describe('npm start (embedded local host, end to end)', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'local-host-'));
+    const hosts: RunningHost[] = [];
+    afterAll(async () => {
+        for (const host of hosts) await interrupt(host);
+        rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    it('takes a joiner over HTTP to a final status, and keeps it across a restart', async () => {
+        const port = await freeLoopbackPort();
+        const first = await startHost(port, dataDir);
+        hosts.push(first);
+        const posted = await fetch(`${first.url}/api/sync/requests`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ changes: [{ kind: 'joiner', upn: 'new.joiner@contoso.com' }] }),
+        });
+        expect(posted.status).toBe(202);
+        const location = posted.headers.get('location');
+        expect(location).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${port}/api/sync/requests/`));
+        if (location === null) throw new Error('no Location');
+
+        const final = await pollToFinal(location);
+        expect(final.status).toBe(200);
+        const body: unknown = await final.json();
+        expect(body).toMatchObject({ state: 'succeeded' });
+
+        const simulation: unknown = await (await fetch(`${first.url}/_local/simulation`)).json();
+        expect(simulation).toMatchObject({ stats: { jobsCreated: 1 } });
+        const status = await fetch(`${first.url}/api/status/page`);
+        expect(status.headers.get('content-type')).toMatch(/text\/html/);
+
+        expect(await interrupt(first)).toBe(0);
+        expect(first.output()).toContain('Stopped.');
+
+        // Azurite kept the tables in the data folder: the new process still knows the request.
+        const second = await startHost(port, dataDir);
+        hosts.push(second);
+        const again = await fetch(location);
+        expect(again.status).toBe(200);
+        expect(await again.json()).toMatchObject({ state: 'succeeded' });
+    });
+});
