@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+
+import { ArmAutomationJobs } from '../src/adapters/automation';
+import {
+    MemoryAutomationJobs,
+    MemoryRequestStore,
+    MemoryTargetStateStore,
+    MemoryWakeScheduler,
+    noTelemetry,
+} from '../src/adapters/memory';
+import { ServiceBusInvalidMessageSink } from '../src/adapters/serviceBus/serviceBusInvalidMessageSink';
+import { ServiceBusWakeScheduler } from '../src/adapters/serviceBus/serviceBusWakeScheduler';
+import { TableRequestStore } from '../src/adapters/tables/tableRequestStore';
+import { TableTargetStateStore } from '../src/adapters/tables/tableTargetStateStore';
+import { createServices } from '../src/composition';
+import { loadConfig } from '../src/config/loadConfig';
+import { MemoryInvalidMessageSink } from '../src/intake/invalidMessages';
+import { BASE_ENV } from './intake/harness';
+
+describe('createServices (composition root)', () => {
+    it('uses memory for every port when no Azure setting is present', () => {
+        const services = createServices(loadConfig(BASE_ENV));
+        expect(services.store).toBeInstanceOf(MemoryTargetStateStore);
+        expect(services.requests).toBeInstanceOf(MemoryRequestStore);
+        expect(services.wakes).toBeInstanceOf(MemoryWakeScheduler);
+        expect(services.invalidMessages).toBeInstanceOf(MemoryInvalidMessageSink);
+        expect(services.jobs).toBeInstanceOf(MemoryAutomationJobs);
+        expect(services.telemetry).toBe(noTelemetry);
+    });
+
+    it('picks Table storage, Service Bus and Azure Automation from their settings (nothing connects until used)', () => {
+        const services = createServices(
+            loadConfig({
+                ...BASE_ENV,
+                AUTOMATION_MODE: 'azure',
+                AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+                ServiceBusConnection__fullyQualifiedNamespace: 'sb-test.servicebus.windows.net',
+                ServiceBusConnection__clientId: '00000000-0000-0000-0000-0000000000aa',
+            }),
+        );
+        expect(services.store).toBeInstanceOf(TableTargetStateStore);
+        expect(services.requests).toBeInstanceOf(TableRequestStore);
+        expect(services.wakes).toBeInstanceOf(ServiceBusWakeScheduler);
+        expect(services.invalidMessages).toBeInstanceOf(ServiceBusInvalidMessageSink);
+        expect(services.jobs).toBeInstanceOf(ArmAutomationJobs);
+    });
+
+    it('lets overrides win, so tests and the sandbox inject in-memory ports', () => {
+        const wakes = new MemoryWakeScheduler();
+        const services = createServices(
+            loadConfig({
+                ...BASE_ENV,
+                ServiceBusConnection__fullyQualifiedNamespace: 'sb-test.servicebus.windows.net',
+            }),
+            { wakes },
+        );
+        expect(services.wakes).toBe(wakes);
+        expect(services.invalidMessages).toBeInstanceOf(ServiceBusInvalidMessageSink);
+    });
+});
