@@ -21,7 +21,7 @@ import { type Clock, systemClock } from '../../src/ports/clock';
  *
  * Behaviour per job comes from a {@link FakeJobScript} (default: a Hybrid Worker picks the job up at once and the
  * runbook reports `Succeeded`). Time is the injected {@link Clock}: advance a ManualClock instead of sleeping.
- * Faults ({@link FakeFault}: 429 + Retry-After, 5xx, connection reset) are queued with {@link AutomationFake.fail}
+ * Faults ({@link FakeFault}: 429 + Retry-After, 5xx, connection reset, no answer) are queued with {@link AutomationFake.fail}
  * and served before normal handling. Every request is recorded in {@link AutomationFake.requests}.
  *
  * @example
@@ -70,7 +70,9 @@ export type FakeFault =
           /** `Retry-After` header value: seconds or an HTTP date. */
           readonly retryAfter?: string;
       }
-    | { readonly reset: true };
+    | { readonly reset: true }
+    /** Never answers (until the fake closes): the client's request timeout must fire. */
+    | { readonly hang: true };
 
 export type FakeOperation = 'create' | 'get' | 'output' | 'streams' | 'stream' | 'stop';
 
@@ -253,6 +255,7 @@ export class AutomationFake {
                 req.socket.destroy();
                 return;
             }
+            if ('hang' in fault) return;
             const code = fault.code ?? (fault.status === 429 ? 'TooManyRequests' : 'InternalServerError');
             const message = fault.message ?? `Fake ${fault.status} from Automation`;
             // ARM's front door throttles with the wrapped shape; the Automation service answers with the flat one.

@@ -63,7 +63,13 @@ export async function withRetry<T>(what: string, attempt: () => Promise<T>, cont
                     { cause: error },
                 );
             }
-            await sleep(delayMs, signal);
+            try {
+                await sleep(delayMs, signal);
+            } catch (sleepError) {
+                throw new TransientDependencyError(`Automation: ${what} was cancelled`, failure.statusCode, {
+                    cause: sleepError,
+                });
+            }
         }
     }
 }

@@ -63,11 +63,11 @@ const sleep: Sleep = (ms) => {
     return Promise.resolve();
 };
 
-function adapter(retryBudgetMs = 30_000): AutomationJobs {
+function adapter(retryBudgetMs = 30_000, requestTimeoutMs = 30_000): AutomationJobs {
     return createAutomationJobs(
         { automation: { mode: 'azure', endpoint: fake.baseUri, clientId: null, retryBudgetMs } },
         telemetry,
-        { credential: fakeCredential, clock, sleep },
+        { credential: fakeCredential, clock, sleep, requestTimeoutMs },
     );
 }
 
@@ -422,6 +422,39 @@ describe('resilience', () => {
         await expect(jobs.getJob(target, jobName)).resolves.toMatchObject({ kind: 'finished' });
         expect(slept).toEqual([1_000]);
         expect(telemetry.dependencies.find((d) => !d.success)?.resultCode).toMatch(/^E[A-Z]+$/);
+    });
+
+    it('a request that gets no answer times out and is retried as transient', async () => {
+        const jobName = nextJobName();
+        fake.script(jobName, {});
+        fake.fail({ op: 'get', times: 1, fault: { hang: true } });
+        const jobs = adapter(30_000, 250);
+        await jobs.createJob(target, jobName, parameters);
+        await expect(jobs.getJob(target, jobName)).resolves.toMatchObject({ kind: 'finished' });
+        expect(slept).toEqual([1_000]);
+        expect(fake.requestsFor('get', jobName)).toHaveLength(2);
+    });
+
+    it('a cancellation during the back-off ends the call as cancelled', async () => {
+        const jobName = nextJobName();
+        const controller = new AbortController();
+        fake.fail({ op: 'create', times: 1, fault: { status: 503 } });
+        const jobs = createAutomationJobs(
+            { automation: { mode: 'azure', endpoint: fake.baseUri, clientId: null, retryBudgetMs: 30_000 } },
+            telemetry,
+            {
+                credential: fakeCredential,
+                clock,
+                sleep: () => {
+                    controller.abort();
+                    return Promise.reject(new Error('aborted while waiting'));
+                },
+            },
+        );
+        await expect(jobs.createJob(target, jobName, parameters, { abortSignal: controller.signal })).rejects.toThrow(
+            /cancelled/,
+        );
+        expect(fake.requestsFor('create', jobName)).toHaveLength(1);
     });
 
     it.each([
