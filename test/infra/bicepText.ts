@@ -325,3 +325,10 @@ export function literal(value: string): string | null {
     const m = /^'((?:[^'\\$]|\\.)*)'$/.exec(value.trim());
     return m?.[1] ?? null;
 }
+
+/** The raw expression assigned to `var name = …` on one line. */
+export function varExpression(text: string, name: string): string {
+    const m = new RegExp(`(^|\\n)var\\s+${name}\\s*=\\s*([^\\n]+)`).exec(text);
+    if (m?.[2] === undefined) throw new Error(`var ${name} not found`);
+    return m[2].trim();
+}

@@ -21,6 +21,7 @@ import {
     readInfra,
     REPO_ROOT,
     resources,
+    varExpression,
     varObject,
     varString,
 } from './bicepText';
@@ -459,6 +460,44 @@ describe('local auth off, TLS and public access', () => {
         const control = resource(serviceBusBicep, 'controlQueue').body;
         expect(control).toMatch(/deadLetteringOnMessageExpiration: true/);
         expect(control).toMatch(/maxDeliveryCount: \d+/);
+    });
+});
+
+describe('resource names', () => {
+    const abbreviations = parseJson(z.record(z.string(), z.string()), 'abbreviations.json');
+    // uniqueString() gives 13 lowercase letters and digits.
+    const token = 'a1b2c3d4e5f6g';
+    function nameOf(expression: string): string {
+        const lit = /^'(.*)'$/.exec(expression)?.[1];
+        if (lit === undefined) throw new Error(`not an interpolated string: ${expression}`);
+        return lit.replace(/\$\{([^}]+)\}/g, (_m, inner: string) => {
+            if (inner === 'resourceToken') return token;
+            const abbr = /^abbrs\.(\w+)$/.exec(inner)?.[1];
+            const value = abbr === undefined ? undefined : abbreviations[abbr];
+            if (value === undefined) throw new Error(`unknown name part ${inner}`);
+            return value;
+        });
+    }
+
+    it('are valid for their resource types', () => {
+        expect(nameOf(moduleArg('storage', 'name'))).toMatch(/^[a-z0-9]{3,24}$/);
+        expect(nameOf(moduleArg('serviceBus', 'name'))).toMatch(/^[A-Za-z][A-Za-z0-9-]{4,48}[A-Za-z0-9]$/);
+        expect(nameOf(moduleArg('identity', 'name'))).toMatch(/^[A-Za-z0-9][A-Za-z0-9_-]{2,127}$/);
+        expect(nameOf(varExpression(main, 'functionAppName'))).toMatch(/^[a-z0-9][a-z0-9-]{0,58}[a-z0-9]$/);
+        expect(nameOf(varExpression(main, 'deploymentContainerName'))).toMatch(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/);
+    });
+
+    it('the Automation account name is one SYNC_TARGETS accepts', () => {
+        const account = nameOf(moduleArg('automation', 'name'));
+        const env = { ...infraEnvironment('functionKeys') };
+        const targets: unknown = JSON.parse(env.SYNC_TARGETS ?? '[]');
+        env.SYNC_TARGETS = JSON.stringify(
+            z
+                .array(z.record(z.string(), z.unknown()))
+                .parse(targets)
+                .map((t) => ({ ...t, automationAccount: account })),
+        );
+        expect(loadConfig(env).targets.get('connect-01')?.automationAccount).toBe(account);
     });
 });
 
