@@ -20,7 +20,8 @@ export const RUNBOOK_OUTCOMES = [
 ] as const satisfies readonly CycleOutcome[];
 
 const MAX_REASON_CHARS = 500;
-const MAX_CONNECTORS = 50;
+// Three runs per connector (import, sync, export); the runbook reads at most 100 runs of run history.
+const MAX_CONNECTORS = 200;
 
 // Windows PowerShell 5.1 serialises [datetime] as "\/Date(ms)\/"; the runbook sends ISO 8601, but accept both.
 const timestamp = z
