@@ -26,6 +26,6 @@ describe('engine bench (reduced)', () => {
         // Wake-ups and Automation calls do not grow with the number of changes.
         expect(burst?.wakeUps).toBe(tenChanges?.wakeUps);
         expect(burst?.automationCalls).toBe(tenChanges?.automationCalls);
-        expect(formatEngineReport(report)).toContain('| burst |');
+        expect(formatEngineReport(report)).toContain('| burst (4 instances) |');
     });
 });
