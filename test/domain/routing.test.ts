@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { routeChange,type Routing } from '../../src/domain/routing';
+import { routeChange, type Routing } from '../../src/domain/routing';
 
 const known = new Set(['emea', 'amer', 'fallback']);
 const routing: Routing = {
