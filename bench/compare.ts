@@ -94,8 +94,8 @@ const PROJECT_TARGET: TargetConfig = {
 const SCRIPT_TARGET: AutomationTarget = { ...PROJECT_TARGET, runbook: 'Invoke-ADConnect' };
 const GUARD_TARGET: AutomationTarget = { ...PROJECT_TARGET, runbook: 'Invoke-GuardedSync' };
 
-/** The reconcile timer's period in the simulation (functions/reconcile runs every few minutes). */
-export const RECONCILE_PERIOD_MS = 5 * 60_000;
+/** The reconcile timer's period in the simulation: RECONCILE_SCHEDULE of functions/reconcileTimer (every 2 min). */
+export const RECONCILE_PERIOD_MS = 2 * 60_000;
 /** After a trace ends the simulation runs on this long, so in-flight work can finish. */
 const DRAIN_MS = 4 * 3_600_000;
 
@@ -483,6 +483,20 @@ function docsSection(comparison: ComparisonResult, machine: string, command: str
         'Goals (issue 7):',
         '',
         goalsMarkdown(comparison.goals),
+        '',
+        'Reading the figures:',
+        '',
+        '- (c) gives the lowest joiner latency, but only by turning every event into an Automation job: on the burst',
+        '  that is one job per changed user and about ten "Sync is already running" errors per job, which is the',
+        '  storm users report. (e) covers the same changes with a few dozen jobs and no busy errors: its runbook',
+        '  waits for a running cycle instead of failing.',
+        '- (a), (b) and (d) never run the requested full sync: only per-request strategies can honour an `Initial`.',
+        '  (d) skips changes made in the 10 minutes after a cycle started and leaves them to the scheduler.',
+        '- Where (e) misses a latency goal, the table of timing variants shows why: `minSpacing` (120 s by default)',
+        '  delays a window that closes soon after the previous run started, and a joiner that arrives while a run is',
+        '  in flight waits for that run to end (single flight; the engine learns of the end at its next poll) plus',
+        '  the trailing run. Both are deliberate defaults for supportability; a shorter `SYNC_MIN_SPACING_SECONDS`',
+        '  trades more cycles for lower latency.',
         '',
         `Machine: ${machine}. Command: \`${command}\` (seed ${comparison.seed}; figures are simulated time, so they do not depend on the machine). Raw results: \`bench/results/compare.json\`.`,
         SECTION_END,
