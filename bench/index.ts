@@ -5,6 +5,7 @@
 const BENCHES: Readonly<Record<string, () => Promise<{ main(args: readonly string[]): Promise<void> }>>> = {
     compare: () => import('./compare.js'),
     engine: () => import('./engine.js'),
+    throughput: () => import('./throughput.js'),
 };
 
 async function run(): Promise<void> {

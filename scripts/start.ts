@@ -59,7 +59,7 @@ async function main(): Promise<void> {
         '',
         `API:         POST ${url}/api/sync/requests   (status at the Location header)`,
         `OpenAPI:     ${url}/api/openapi.json`,
-        `Status page: ${host.functions.some((f) => f.name === 'statusPage') ? `${url}/api/status` : '(statusPage function not registered in this build)'}`,
+        `Status page: ${host.functions.some((f) => f.name === 'statusPage') ? `${url}/api/status/page (JSON: ${url}/api/status)` : '(statusPage function not registered in this build)'}`,
         ...(host.simulation === null ? [] : [`Simulation:  ${url}/_local/simulation`]),
         `Queues:      POST ${url}/_local/queues/<${[...host.queues.keys()].join('|')}>`,
         '',
