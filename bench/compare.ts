@@ -398,8 +398,8 @@ export async function runComparison(scale: TraceScale, seed = 20260105): Promise
 }
 
 const SENSITIVITY: readonly (readonly [string, Partial<TargetTiming>])[] = [
-    ['minSpacing 60 s', { minSpacingMs: 60_000 }],
-    ['minSpacing 60 s, poll 5 s', { minSpacingMs: 60_000, pollIntervalMs: 5_000 }],
+    ['minSpacing 120 s', { minSpacingMs: 120_000 }],
+    ['poll 5 s', { pollIntervalMs: 5_000 }],
     ['quiet 10 s', { quietMs: 10_000 }],
 ];
 
@@ -492,7 +492,7 @@ function docsSection(comparison: ComparisonResult, machine: string, command: str
         '  waits for a running cycle instead of failing.',
         '- (a), (b) and (d) never run the requested full sync: only per-request strategies can honour an `Initial`.',
         '  (d) skips changes made in the 10 minutes after a cycle started and leaves them to the scheduler.',
-        '- Where (e) misses a latency goal, the table of timing variants shows why: `minSpacing` (120 s by default)',
+        '- Where (e) misses a latency goal, the table of timing variants shows why: `minSpacing` (60 s by default)',
         '  delays a window that closes soon after the previous run started, and a joiner that arrives while a run is',
         '  in flight waits for that run to end (single flight; the engine learns of the end at its next poll) plus',
         '  the trailing run. Both are deliberate defaults for supportability; a shorter `SYNC_MIN_SPACING_SECONDS`',

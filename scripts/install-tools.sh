@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the optional tools some checks use: Debian's Chromium (status page browser test).
+# Installs the optional tools some checks use: Debian's Chromium (status page browser test), PowerShell and
+# Pester (runbook tests), the Bicep CLI (infra build and lint).
 # Each check that needs a missing tool reports itself skipped, with the reason, so `npm test` passes without them.
 set -u
 if ! command -v chromium >/dev/null 2>&1; then
@@ -11,4 +12,8 @@ if ! command -v chromium >/dev/null 2>&1; then
     fi
 fi
 command -v chromium >/dev/null 2>&1 && chromium --version || true
+
+here="$(dirname "$0")"
+bash "$here/install-powershell.sh" || true
+bash "$here/install-bicep.sh" || true
 exit 0

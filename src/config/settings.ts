@@ -51,7 +51,7 @@ export const SETTINGS = [
     spec(
         'SYNC_MIN_SPACING_SECONDS',
         'Minimum time between two cycle starts on a target (Microsoft treats very frequent cycles as unsupported).',
-        { default: '120' },
+        { default: '60' },
     ),
     spec('SYNC_RUN_TIMEOUT_SECONDS', 'Stop a job that has not finished this long after it was created.', {
         default: '3600',

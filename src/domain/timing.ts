@@ -31,7 +31,7 @@ export const DEFAULT_TIMING: TargetTiming = Object.freeze({
     quietMs: 20_000,
     maxWaitMs: 300_000,
     urgentMaxWaitMs: 60_000,
-    minSpacingMs: 120_000,
+    minSpacingMs: 60_000,
     runTimeoutMs: 3_600_000,
     pollIntervalMs: 15_000,
     pollMaxIntervalMs: 60_000,
