@@ -647,7 +647,9 @@ class Step {
         if (due === null) return;
         const pending = this.state.wake;
         // An earlier pending wake will re-evaluate and reschedule; one per window, not one per change.
-        if (pending !== null && pending.at <= due) return;
+        // A pending wake long overdue was lost: replace it now rather than wait for the reconcile timer.
+        const pendingLost = pending !== null && pending.at + LOST_WAKE_GRACE_MS < this.now;
+        if (pending !== null && pending.at <= due && !pendingLost) return;
         const counter = this.state.wakeCounter + 1;
         const token = `${this.state.targetId}:${counter}`;
         const at = Math.max(due, this.now);

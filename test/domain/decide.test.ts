@@ -123,12 +123,18 @@ describe('decide: windows', () => {
 
     it('keeps extending the debounce but closes by maxWait under a steady stream', () => {
         const d = new Driver();
-        for (let t = 0; t < timing.maxWaitMs; t += 10_000) d.feed(changes(`r${t}`), T0 + t);
+        for (let t = 0; t < timing.maxWaitMs; t += 10_000) {
+            // Deliver the pending wake when it is due, as the control queue would.
+            const pending = d.state.wake;
+            if (pending !== null && pending.at <= T0 + t) d.feed({ type: 'wake', token: pending.token }, pending.at);
+            d.feed(changes(`r${t}`), T0 + t);
+        }
         const window = d.state.window;
         if (window === null) throw new Error('window expected');
         expect(windowCloseAt(window, timing)).toBe(T0 + timing.maxWaitMs);
-        // One wake per window, however many changes arrived.
-        expect(d.ofType('scheduleWake')).toHaveLength(1);
+        // Wakes per window are bounded by a constant of the timing (each wake is more than quiet/2 after the
+        // previous one, or at most two per change interval), however many changes arrived.
+        expect(d.ofType('scheduleWake').length).toBeLessThanOrEqual((4 * timing.maxWaitMs) / timing.quietMs + 1);
         // A change at the deadline finds the window due and closes it itself; it goes into the next window.
         const atDeadline = d.feed(changes('at-deadline'), T0 + timing.maxWaitMs);
         expect(atDeadline.assignedSeq).toBe(1);
@@ -145,6 +151,20 @@ describe('decide: windows', () => {
         if (window === null) throw new Error('window expected');
         expect(window.firstUrgentAt).toBe(T0 + 15_000);
         expect(windowCloseAt(window, timing)).toBe(T0 + 15_000 + timing.urgentMaxWaitMs);
+    });
+
+    it('replaces a pending wake that is long overdue (lost) on the next input', () => {
+        const d = new Driver();
+        d.feed(changes('r1'), T0);
+        const lost = d.state.wake;
+        if (lost === null) throw new Error('wake expected');
+        // The wake is never delivered; a change arrives more than a minute after it was due.
+        const later = T0 + timing.quietMs + 61_000;
+        const next = d.feed(changes('r2'), later);
+        const scheduled = next.effects.filter((e) => e.type === 'scheduleWake');
+        expect(scheduled).toHaveLength(1);
+        expect(d.state.wake?.token).not.toBe(lost.token);
+        expect(d.state.wake?.at).toBe(later + timing.quietMs);
     });
 
     it('counts a re-merged request id once and returns its original window', () => {
@@ -178,8 +198,9 @@ describe('decide: runs', () => {
         d.observe(succeeded, started + 30_000);
         expect(d.state.run).toBeNull();
         d.feed(changes('r2'), started + 31_000);
-        // Debounce alone would start it at +51 s; spacing holds it until 120 s after the previous start.
-        const early = d.feed({ type: 'wake', token: null }, started + 60_000);
+        // Debounce alone would start it at +51 s; spacing holds it until minSpacing after the previous start.
+        expect(timing.minSpacingMs).toBeGreaterThan(55_000);
+        const early = d.feed({ type: 'wake', token: null }, started + 55_000);
         expect(early.effects.filter((e) => e.type === 'startJob')).toHaveLength(0);
         d.pump(
             () => succeeded,
