@@ -401,6 +401,7 @@ const SENSITIVITY: readonly (readonly [string, Partial<TargetTiming>])[] = [
     ['minSpacing 120 s', { minSpacingMs: 120_000 }],
     ['poll 5 s', { pollIntervalMs: 5_000 }],
     ['quiet 10 s', { quietMs: 10_000 }],
+    ['urgent max wait 60 s', { urgentMaxWaitMs: 60_000 }],
 ];
 
 /** Milliseconds as a short human duration. */

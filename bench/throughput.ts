@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
@@ -249,13 +249,22 @@ function median(values: number[]): number {
     return Math.round((sorted[Math.floor(sorted.length / 2)] ?? 0) * 10) / 10;
 }
 
+function bundleWith(outfile: string, extraArgs: readonly string[]): void {
+    // The deployed bundle's own script (package.json `build:bundle`), with the output moved; later flags win.
+    const result = spawnSync('npm', ['run', '--silent', 'build:bundle', '--', `--outfile=${outfile}`, ...extraArgs], {
+        cwd: root,
+        encoding: 'utf8',
+    });
+    if (result.status !== 0) throw new Error(`build:bundle failed: ${result.stderr.slice(0, 1000)}`);
+}
+
 /**
- * Builds the app (tsc, as `npm run build`) into .local/bench-build, bundles it with esbuild, and times
- * `require` of every function file in fresh processes: what a cold Functions worker does before the first
- * invocation (`main` globs `dist/functions/*.js`).
+ * Builds the app with tsc into .local/bench-build and with `npm run build:bundle` (the deployed `dist/index.js`,
+ * every npm dependency inside; and once with applicationinsights and OpenTelemetry left in node_modules), and
+ * times `require` of each in fresh processes: what a cold Functions worker does before the first invocation.
  * @param runs - processes per variant
  */
-export async function measureColdStart(runs: number): Promise<ColdStartFigure[]> {
+export function measureColdStart(runs: number): ColdStartFigure[] {
     const out = join(root, '.local', 'bench-build');
     rmSync(out, { recursive: true, force: true });
     mkdirSync(out, { recursive: true });
@@ -265,29 +274,29 @@ export async function measureColdStart(runs: number): Promise<ColdStartFigure[]>
         { cwd: root, encoding: 'utf8' },
     );
     if (tsc.status !== 0) throw new Error(`tsc failed: ${tsc.stdout.slice(0, 1000)}`);
-    const functionFiles = readdirSync(join(out, 'functions'))
-        .filter((f) => f.endsWith('.js'))
-        .map((f) => join(out, 'functions', f));
-    const entry = join(out, 'entry.js');
-    writeFileSync(entry, functionFiles.map((f) => `require(${JSON.stringify(f)});`).join('\n'));
+    const entry = join(out, 'src', 'index.js');
     const bundle = join(out, 'bundle.js');
-    const esbuild = await import('esbuild');
-    await esbuild.build({
-        entryPoints: [entry],
-        bundle: true,
-        platform: 'node',
-        target: 'node20',
-        format: 'cjs',
-        outfile: bundle,
-        // The host provides it; the library asks for it at run time.
-        external: ['@azure/functions-core'],
-        logLevel: 'silent',
-    });
+    bundleWith(bundle, []);
+    const partial = join(out, 'bundle-external-telemetry.js');
+    bundleWith(partial, [
+        '--external:applicationinsights',
+        '--external:@opentelemetry/*',
+        '--external:@azure/monitor-opentelemetry*',
+    ]);
     const timed = (requires: string) =>
         `const t=performance.now();${requires};process.stdout.write('TIME '+(performance.now()-t)+'\\n');`;
     const variants: [string, string, number | null][] = [
-        ['tsc output (dist/functions/*.js, node_modules)', timed(`require(${JSON.stringify(entry)})`), null],
-        ['esbuild bundle (one file)', timed(`require(${JSON.stringify(bundle)})`), statSync(bundle).size],
+        ['tsc output (src/index.js → functions/*.js, node_modules)', timed(`require(${JSON.stringify(entry)})`), null],
+        [
+            'esbuild bundle, applicationinsights + OpenTelemetry external',
+            timed(`require(${JSON.stringify(partial)})`),
+            statSync(partial).size,
+        ],
+        [
+            'esbuild bundle, everything inside (npm run build:bundle)',
+            timed(`require(${JSON.stringify(bundle)})`),
+            statSync(bundle).size,
+        ],
     ];
     const figures: ColdStartFigure[] = [];
     for (const [variant, script, size] of variants) {
@@ -345,7 +354,7 @@ export async function main(args: readonly string[]): Promise<void> {
         if (!memory.every((m) => m.gcExposed)) console.log('(gc not exposed: run with --expose-gc for exact heap)');
     }
     if (!args.includes('--no-cold-start')) {
-        const cold = await measureColdStart(reduced ? 3 : 9);
+        const cold = measureColdStart(reduced ? 3 : 9);
         result.coldStart = cold;
         console.log('\n| Build | Median require time (ms) | Runs | Size (KiB) |');
         console.log('|---|---:|---:|---:|');

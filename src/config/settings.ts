@@ -46,7 +46,7 @@ export const SETTINGS = [
     spec(
         'SYNC_URGENT_MAX_WAIT_SECONDS',
         'Cap for urgent changes (joiners, password resets, or `urgent: true`); at most SYNC_MAX_WAIT_SECONDS.',
-        { default: '60' },
+        { default: '30' },
     ),
     spec(
         'SYNC_MIN_SPACING_SECONDS',

@@ -30,7 +30,7 @@ export interface TargetTiming {
 export const DEFAULT_TIMING: TargetTiming = Object.freeze({
     quietMs: 20_000,
     maxWaitMs: 300_000,
-    urgentMaxWaitMs: 60_000,
+    urgentMaxWaitMs: 30_000,
     minSpacingMs: 60_000,
     runTimeoutMs: 3_600_000,
     pollIntervalMs: 15_000,

@@ -146,7 +146,7 @@ describe('decide: windows', () => {
         const d = new Driver();
         d.feed(changes('r1'), T0);
         d.feed(changes('joiner', { urgent: true }), T0 + 15_000);
-        for (let t = 20_000; t < 70_000; t += 10_000) d.feed(changes(`r${t}`), T0 + t);
+        for (let t = 20_000; t < 15_000 + timing.urgentMaxWaitMs; t += 5_000) d.feed(changes(`r${t}`), T0 + t);
         const window = d.state.window;
         if (window === null) throw new Error('window expected');
         expect(window.firstUrgentAt).toBe(T0 + 15_000);
