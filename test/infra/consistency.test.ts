@@ -738,7 +738,6 @@ describe('azd and GitHub Actions', () => {
 
     it.each([
         'infra/hooks/prepackage.sh',
-        'infra/hooks/postpackage.sh',
         'infra/hooks/postprovision.sh',
         'scripts/install-bicep.sh',
         'scripts/check-bicep.sh',
@@ -752,7 +751,7 @@ describe('azd and GitHub Actions', () => {
         encoding: 'utf8',
     });
     const pwshMissing = pwsh.status === 0 ? null : 'pwsh is not installed';
-    it.skipIf(pwshMissing !== null).each(['prepackage.ps1', 'postpackage.ps1', 'postprovision.ps1'])(
+    it.skipIf(pwshMissing !== null).each(['prepackage.ps1', 'postprovision.ps1'])(
         `infra/hooks/%s parses as PowerShell${pwshMissing === null ? '' : ` (SKIPPED: ${pwshMissing})`}`,
         (hook) => {
             const script = `$e = $null; [void][System.Management.Automation.Language.Parser]::ParseFile('${join(INFRA_DIR, 'hooks', hook)}', [ref]$null, [ref]$e); $e.Count`;
