@@ -1,0 +1,56 @@
+import type { AzuriteTables } from '../support/azurite';
+import { type ChaosResult, FAULT_KINDS, type FaultKind, runChaos } from './chaosWorld';
+
+/** Totals over many seeded chaos runs. */
+export interface ChaosTotals {
+    runs: number;
+    azuriteRuns: number;
+    invariantsChecked: number;
+    readonly faults: Map<FaultKind, number>;
+    readonly violations: { seed: number; store: string; problem: string }[];
+}
+
+export function emptyTotals(): ChaosTotals {
+    return { runs: 0, azuriteRuns: 0, invariantsChecked: 0, faults: new Map(), violations: [] };
+}
+
+export function addResult(totals: ChaosTotals, result: ChaosResult): void {
+    totals.runs++;
+    if (result.store === 'azurite') totals.azuriteRuns++;
+    totals.invariantsChecked += result.invariantsChecked;
+    for (const [kind, n] of result.faults) totals.faults.set(kind, (totals.faults.get(kind) ?? 0) + n);
+    for (const problem of result.violations)
+        totals.violations.push({ seed: result.seed, store: result.store, problem });
+}
+
+/**
+ * Runs seeds `first..first+count-1`; every `azuriteEvery`-th seed uses the Table store on Azurite.
+ * @param azurite - the running Azurite, or null for memory only
+ */
+export async function runSeeds(
+    first: number,
+    count: number,
+    azurite: AzuriteTables | null,
+    azuriteEvery: number,
+    totals: ChaosTotals = emptyTotals(),
+): Promise<ChaosTotals> {
+    for (let seed = first; seed < first + count; seed++) {
+        const onAzurite = azurite !== null && (seed - first) % azuriteEvery === 0;
+        addResult(totals, await runChaos({ seed, ...(onAzurite ? { azurite } : {}) }));
+    }
+    return totals;
+}
+
+/** The summary lines the suite prints. */
+export function formatTotals(totals: ChaosTotals): string {
+    const faultTotal = [...totals.faults.values()].reduce((a, b) => a + b, 0);
+    const lines = [
+        `chaos: ${totals.runs} runs (${totals.azuriteRuns} on Azurite Table store, ${totals.runs - totals.azuriteRuns} on memory stores)`,
+        `chaos: ${faultTotal} faults injected`,
+        ...FAULT_KINDS.map((k) => `  ${k}: ${totals.faults.get(k) ?? 0}`),
+        `chaos: ${totals.invariantsChecked} invariants checked`,
+        `chaos: ${totals.violations.length} violations`,
+        ...totals.violations.slice(0, 20).map((v) => `  seed ${v.seed} (${v.store}): ${v.problem}`),
+    ];
+    return lines.join('\n');
+}

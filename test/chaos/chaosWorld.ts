@@ -1,0 +1,825 @@
+import type { TokenCredential } from '@azure/core-auth';
+import { HttpRequest, InvocationContext, type Timer } from '@azure/functions';
+
+import { createAutomationJobs } from '../../src/adapters/automation';
+import { ManualClock, MemoryRequestStore, MemoryTargetStateStore, MemoryTelemetry } from '../../src/adapters/memory';
+import { MemoryWakeScheduler } from '../../src/adapters/memory/memoryWakeScheduler';
+import { createTableStores } from '../../src/adapters/tables/tableClients';
+import { type Coordinator, type CoordinatorFaults, createCoordinator } from '../../src/app/coordinator';
+import { jobNameFor } from '../../src/app/jobName';
+import { getRequestStatus } from '../../src/app/requestStatusQuery';
+import { createServices, type Services } from '../../src/composition';
+import { type Env, loadConfig } from '../../src/config/loadConfig';
+import type { Effect } from '../../src/domain/decide';
+import { isFinalRequestState, type RequestRecord } from '../../src/domain/requestStatus';
+import type { RunSummary, TargetState } from '../../src/domain/targetState';
+import { createChangeQueueHandler } from '../../src/intake/changeQueueHandler';
+import { createControlQueueHandler } from '../../src/intake/controlQueueHandler';
+import { idempotencyKeyOf, requestIdFor } from '../../src/intake/idempotency';
+import { MemoryInvalidMessageSink } from '../../src/intake/invalidMessages';
+import { createPostSyncRequestsHandler } from '../../src/intake/postSyncRequests';
+import { createReconcileTimerHandler } from '../../src/intake/reconcileTimerHandler';
+import type { Clock } from '../../src/ports/clock';
+import type { RegisterRequestResult, RequestStore } from '../../src/ports/requestStore';
+import type { WakeMessage, WakeScheduler } from '../../src/ports/wakeScheduler';
+import {
+    AutomationFake,
+    type FakeFault,
+    type FakeJob,
+    type FakeJobScript,
+    resultLine,
+} from '../support/automationFake';
+import type { AzuriteTables } from '../support/azurite';
+import { perWindowBudget, seededRandom } from '../support/engineSimulation';
+import { uniqueTableName } from '../support/tables';
+
+/*
+ * The chaos world: the whole in-process pipeline of one deployment with several Function App instances. Each
+ * instance has its own composition root (createServices), its own coordinator, Automation adapter and clock
+ * (skewed against the true clock), and shares with the others what Azure shares: the state and request tables
+ * (Azurite, or the in-memory stores), the control queue, the Automation account (the loopback fake, which keeps
+ * true time) and the telemetry sink. Callers reach it only through the real handlers: HTTP POST, the change
+ * queue, the control queue and the reconcile timer. Time moves only through the true ManualClock.
+ */
+
+export const CHAOS_TARGET = 'contoso';
+/** Appears in every payload; must never reach a log line, telemetry or the Automation fake. */
+export const CANARY_UPN_LOCAL = 'canary-7f3a9c';
+export const CANARY_KEY = 'fk-canary-5d1e0b9a';
+
+/** Every fault the world injects, counted per kind. */
+export const FAULT_KINDS = [
+    'httpRetrySameKey',
+    'queueRedelivery',
+    'lateDelivery',
+    'reorderedDelivery',
+    'poisonedQueueMessage',
+    'callerGaveUp',
+    'wakeLost',
+    'wakeDuplicated',
+    'wakeLate',
+    'crashAfterSave',
+    'crashBeforeEffect',
+    'crashAfterRegister',
+    'crashBeforeMarkMerged',
+    'automation429',
+    'automation5xx',
+    /** A reset connection or a request that never got an answer (the adapter's request timeout fired). */
+    'automationNoAnswer',
+    'jobStuckQueued',
+    'jobSuspended',
+    'outcomeBusyTimeout',
+    'outcomeStaging',
+    'outcomeExportErrors',
+    'outcomeFailed',
+    'clockSkew',
+    /** Not injected: overlaps excused because a stop was never confirmed within stopGrace (see RELIABILITY.md). */
+    'stopNotConfirmedOverlap',
+    'tableConflict',
+] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+export interface ChaosOptions {
+    readonly seed: number;
+    /** Shared Azurite for the Table store; the in-memory stores when absent. */
+    readonly azurite?: AzuriteTables;
+    /** Function App instances (separate coordinators and stores on the same tables). */
+    readonly instances?: number;
+    readonly requests?: number;
+    /** Largest clock offset of an instance against the true clock, either way. */
+    readonly maxSkewMs?: number;
+}
+
+export interface ChaosResult {
+    readonly seed: number;
+    readonly store: 'memory' | 'azurite';
+    readonly faults: ReadonlyMap<FaultKind, number>;
+    readonly invariantsChecked: number;
+    readonly violations: readonly string[];
+}
+
+const TIMING_ENV: Env = {
+    SYNC_QUIET_SECONDS: '20',
+    SYNC_MAX_WAIT_SECONDS: '120',
+    SYNC_URGENT_MAX_WAIT_SECONDS: '60',
+    SYNC_MIN_SPACING_SECONDS: '60',
+    SYNC_RUN_TIMEOUT_SECONDS: '600',
+    SYNC_POLL_INTERVAL_SECONDS: '30',
+    SYNC_POLL_MAX_INTERVAL_SECONDS: '60',
+    SYNC_WORKER_OFFLINE_SECONDS: '180',
+    SYNC_START_RETRY_BUDGET: '3',
+    SYNC_MAX_RUN_ATTEMPTS: '3',
+    SYNC_STOP_GRACE_SECONDS: '120',
+};
+const RECONCILE_PERIOD_MS = 120_000;
+const HORIZON_MS = 12 * 3_600_000;
+const fakeCredential: TokenCredential = {
+    getToken: () => Promise.resolve({ token: 'fake-token', expiresOnTimestamp: Date.now() + 3_600_000 }),
+};
+
+class SimulatedCrash extends Error {
+    constructor(where: string) {
+        super(`Simulated crash ${where}`);
+        this.name = 'SimulatedCrash';
+    }
+}
+
+/** An instance's view of time: the true clock plus a fixed offset. */
+class SkewedClock implements Clock {
+    constructor(
+        private readonly truth: ManualClock,
+        readonly offsetMs: number,
+    ) {}
+    now(): number {
+        return this.truth.now() + this.offsetMs;
+    }
+}
+
+/** The control queue as every instance sends to it: loses, duplicates and delays some wake-ups. */
+class ChaoticControlQueue implements WakeScheduler {
+    calls = 0;
+    constructor(
+        readonly queue: MemoryWakeScheduler,
+        private readonly inject: (kind: FaultKind, p: number) => boolean,
+        private readonly lateness: () => number,
+    ) {}
+    async schedule(wake: WakeMessage): Promise<string> {
+        this.calls++;
+        if (this.inject('wakeLost', 0.08)) return 'lost';
+        const at = this.inject('wakeLate', 0.08) ? wake.at + this.lateness() : wake.at;
+        const id = await this.queue.schedule({ ...wake, at });
+        if (this.inject('wakeDuplicated', 0.1)) await this.queue.schedule({ ...wake, at: at + this.lateness() });
+        return id;
+    }
+}
+
+/** The request table as one instance uses it: the process may die right after registering, or before marking. */
+class CrashingRequestStore implements RequestStore {
+    constructor(
+        private readonly inner: RequestStore,
+        private readonly inject: (kind: FaultKind, p: number) => boolean,
+    ) {}
+    async register(record: RequestRecord): Promise<RegisterRequestResult> {
+        const result = await this.inner.register(record);
+        if (this.inject('crashAfterRegister', 0.05)) throw new SimulatedCrash('between register and merge');
+        return result;
+    }
+    async markMerged(requestId: string, windowSeq: number): Promise<void> {
+        if (this.inject('crashBeforeMarkMerged', 0.05)) throw new SimulatedCrash('between merge and markMerged');
+        await this.inner.markMerged(requestId, windowSeq);
+    }
+    get(requestId: string): Promise<RequestRecord | null> {
+        return this.inner.get(requestId);
+    }
+    listUnmerged(acceptedBefore: number, limit: number): Promise<RequestRecord[]> {
+        return this.inner.listUnmerged(acceptedBefore, limit);
+    }
+}
+
+interface Instance {
+    readonly services: Services;
+    readonly coordinator: Coordinator;
+    readonly clock: SkewedClock;
+    readonly post: ReturnType<typeof createPostSyncRequestsHandler>;
+    readonly changeQueue: ReturnType<typeof createChangeQueueHandler>;
+    readonly control: ReturnType<typeof createControlQueueHandler>;
+    readonly timer: ReturnType<typeof createReconcileTimerHandler>;
+}
+
+/** One submission as its sender sees it; retried until the service answers (unless the caller gives up). */
+interface Submission {
+    readonly id: string;
+    readonly via: 'http' | 'queue';
+    readonly body: string;
+    readonly changeCount: number;
+    /** HTTP Idempotency-Key or Service Bus message id. */
+    readonly key: string;
+    readonly requestId: string;
+    /** Queue only: a poisoned message travels in the same batch. */
+    readonly poisonedNeighbour: boolean;
+    firstAttemptAt: number | null;
+    acceptedSeqs: number[];
+    refused: string | null;
+    gaveUp: boolean;
+    done: boolean;
+}
+
+type AgendaItem =
+    | { readonly at: number; readonly kind: 'submit'; readonly submission: Submission }
+    | { readonly at: number; readonly kind: 'wake'; readonly body: unknown };
+
+/** Runs one seeded chaos schedule end to end and checks the guarantees. */
+export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
+    const random = seededRandom(options.seed);
+    const chance = (p: number): boolean => p > 0 && random() < p;
+    const between = (lo: number, hi: number): number => lo + Math.floor(random() * (hi - lo + 1));
+    const faults = new Map<FaultKind, number>();
+    const count = (kind: FaultKind, n = 1): void => {
+        faults.set(kind, (faults.get(kind) ?? 0) + n);
+    };
+    const inject = (kind: FaultKind, p: number): boolean => {
+        if (!chance(p)) return false;
+        count(kind);
+        return true;
+    };
+    const truth = new ManualClock(Date.UTC(2026, 0, 5, 8, 0, 0) + options.seed * 1000);
+    const start = truth.now();
+    const maxSkewMs = options.maxSkewMs ?? 30_000;
+    const fake = await AutomationFake.start({ clock: truth });
+    /** Which injected fault each scripted job name stands for; counted only when the job was created. */
+    const scriptedFaults = new Map<string, FaultKind>();
+    try {
+        return await runWith();
+    } finally {
+        await fake.close();
+    }
+
+    async function runWith(): Promise<ChaosResult> {
+        const env: Env = {
+            ...TIMING_ENV,
+            SYNC_TARGETS: JSON.stringify([
+                {
+                    id: CHAOS_TARGET,
+                    subscriptionId: '00000000-0000-0000-0000-000000000001',
+                    resourceGroup: 'rg-sync',
+                    automationAccount: `aa-chaos-${options.seed}`,
+                    runbook: 'Start-EntraSyncCycle',
+                    hybridWorkerGroup: 'entra-connect',
+                },
+            ]),
+            AUTOMATION_MODE: 'azure',
+            AUTOMATION_ENDPOINT: fake.baseUri,
+            AUTOMATION_RETRY_BUDGET_SECONDS: '30',
+            INITIAL_MIN_INTERVAL_SECONDS: '600',
+            HTTP_MAX_BODY_BYTES: '65536',
+            MAX_CHANGES_PER_REQUEST: '50',
+            ...(options.azurite === undefined
+                ? {}
+                : {
+                      AzureWebJobsStorage: options.azurite.connectionString,
+                      STATE_TABLE_NAME: uniqueTableName('chaosstate'),
+                      REQUEST_TABLE_NAME: uniqueTableName('chaosreq'),
+                  }),
+        };
+        const config = loadConfig(env);
+        const telemetry = new MemoryTelemetry();
+        const logLines: string[] = [];
+        const controlQueue = new ChaoticControlQueue(new MemoryWakeScheduler(), inject, () => between(0, 90_000));
+        const invalidMessages = new MemoryInvalidMessageSink();
+        const sharedMemory = { store: new MemoryTargetStateStore(), requests: new MemoryRequestStore() };
+        const crashes: CoordinatorFaults = {
+            afterSave: (_t: string, effects: readonly Effect[]) => {
+                if (effects.some((e) => e.type !== 'emit') && inject('crashAfterSave', 0.04)) {
+                    throw new SimulatedCrash('after save');
+                }
+            },
+            beforeEffect: (_t: string, effect: Effect) => {
+                if (effect.type !== 'emit' && inject('crashBeforeEffect', 0.04)) {
+                    throw new SimulatedCrash(`before ${effect.type}`);
+                }
+            },
+        };
+
+        const instanceCount = options.instances ?? between(4, 6);
+        const instances: Instance[] = [];
+        for (let i = 0; i < instanceCount; i++) {
+            const offset = i === 0 ? 0 : between(-maxSkewMs, maxSkewMs);
+            if (offset !== 0) count('clockSkew');
+            const clock = new SkewedClock(truth, offset);
+            const tables = options.azurite === undefined ? null : createTableStores(config);
+            if (tables !== null && i === 0) await tables.ensureTables();
+            const jobs = createAutomationJobs(config, telemetry, {
+                credential: fakeCredential,
+                clock,
+                // Retrying takes time on every clock; the fake's jobs age meanwhile.
+                sleep: (ms) => {
+                    truth.advance(ms);
+                    return Promise.resolve();
+                },
+                requestTimeoutMs: 25,
+                baseDelayMs: 1000,
+                maxDelayMs: 8000,
+            });
+            const log = {
+                info: (m: string) => logLines.push(m),
+                warn: (m: string) => logLines.push(m),
+                error: (m: string) => logLines.push(m),
+            };
+            const base = createServices(config, {
+                clock,
+                store: tables?.stateStore ?? sharedMemory.store,
+                requests: new CrashingRequestStore(tables?.requestStore ?? sharedMemory.requests, inject),
+                wakes: controlQueue,
+                jobs,
+                telemetry,
+                invalidMessages,
+                log,
+            });
+            const coordinator = createCoordinator({
+                store: base.store,
+                wakes: controlQueue,
+                jobs,
+                telemetry,
+                clock,
+                targets: config.targets,
+                log,
+                faults: crashes,
+                // Immediate retries on 412 keep the storm dense: every instance races for the same ETag.
+                backoff: () => Promise.resolve(),
+            });
+            const services: Services = { ...base, coordinator };
+            const resolve = (): Services => services;
+            instances.push({
+                services,
+                coordinator,
+                clock,
+                post: createPostSyncRequestsHandler(resolve),
+                changeQueue: createChangeQueueHandler(resolve),
+                control: createControlQueueHandler(resolve),
+                timer: createReconcileTimerHandler(resolve),
+            });
+        }
+        const pickInstance = (): Instance => {
+            const found = instances[Math.floor(random() * instances.length)];
+            if (found === undefined) throw new Error('no instance');
+            return found;
+        };
+        const context = (): InvocationContext =>
+            new InvocationContext({
+                invocationId: 'chaos',
+                functionName: 'chaos',
+                logHandler: (_level, ...args) => logLines.push(args.map(String).join(' ')),
+            });
+        const contextWithMetadata = (ids: string[]): InvocationContext =>
+            new InvocationContext({
+                invocationId: 'chaos',
+                functionName: 'chaos',
+                logHandler: (_level, ...args) => logLines.push(args.map(String).join(' ')),
+                triggerMetadata: { messageIdArray: ids, deliveryCountArray: ids.map(() => 1) },
+            });
+
+        scriptJobs();
+
+        // The submissions: bursts of HTTP and queue requests over the first half hour.
+        const submissions: Submission[] = [];
+        const agenda: AgendaItem[] = [];
+        const total = options.requests ?? between(4, 10);
+        let initialSent = false;
+        const bursts = [start + between(0, 5_000), start + between(60_000, 900_000)];
+        for (let n = 0; n < total; n++) {
+            const via = chance(0.5) ? 'http' : 'queue';
+            const changeCount = between(1, 4);
+            const initial = !initialSent && via === 'http' && chance(0.1);
+            if (initial) initialSent = true;
+            const changes = Array.from({ length: changeCount }, (_, k) => ({
+                kind: chance(0.3) ? 'joiner' : 'attribute',
+                upn: `${CANARY_UPN_LOCAL}.${n}.${k}@contoso.com`,
+            }));
+            const key = `chaos-${options.seed}-${n}`;
+            const submission: Submission = {
+                id: key,
+                via,
+                body: JSON.stringify(initial ? { policy: 'Initial', changes } : { changes }),
+                changeCount,
+                key,
+                requestId: requestIdFor(
+                    idempotencyKeyOf(via === 'http' ? key : null, via === 'http' ? null : [`servicebus\n${key}`]),
+                ),
+                poisonedNeighbour: via === 'queue' && chance(0.25),
+                firstAttemptAt: null,
+                acceptedSeqs: [],
+                refused: null,
+                gaveUp: false,
+                done: false,
+            };
+            if (submission.poisonedNeighbour) count('poisonedQueueMessage');
+            submissions.push(submission);
+            // Most submissions arrive in bursts at the same instant, so every instance races for the ETag.
+            const at = chance(0.7) ? (bursts[between(0, bursts.length - 1)] ?? start) : start + between(0, 1_800_000);
+            agenda.push({ at, kind: 'submit', submission });
+            // Duplicate deliveries: an HTTP retry with the same key, or Service Bus redelivering the message.
+            if (chance(0.3)) {
+                count(via === 'http' ? 'httpRetrySameKey' : 'queueRedelivery');
+                const late = chance(0.3);
+                if (late) count('lateDelivery');
+                agenda.push({
+                    at: at + (late ? between(600_000, 3_600_000) : between(0, 20_000)),
+                    kind: 'submit',
+                    submission,
+                });
+            }
+        }
+
+        async function deliver(s: Submission): Promise<void> {
+            s.firstAttemptAt ??= truth.now();
+            const instance = pickInstance();
+            if (s.via === 'http') {
+                const request = new HttpRequest({
+                    method: 'POST',
+                    url: 'https://sync.example.test/api/sync/requests',
+                    headers: {
+                        'content-type': 'application/json',
+                        'idempotency-key': s.key,
+                        'x-functions-key': CANARY_KEY,
+                        authorization: `Bearer ${CANARY_KEY}`,
+                    },
+                    body: { string: s.body },
+                });
+                const response = await instance.post(request, context());
+                const status = response.status ?? 200;
+                if (status === 202) {
+                    const seq = windowSeqOf(response.jsonBody);
+                    if (seq !== null) s.acceptedSeqs.push(seq);
+                    s.done = true;
+                } else if (status >= 500) {
+                    // The caller retries with the same key; sometimes it gives up and the reconcile timer must
+                    // merge what was stored.
+                    if (!s.done && inject('callerGaveUp', 0.15)) {
+                        s.gaveUp = true;
+                        return;
+                    }
+                    agenda.push({ at: truth.now() + between(1000, 30_000), kind: 'submit', submission: s });
+                } else {
+                    s.refused = `${status}`;
+                    s.done = true;
+                }
+                return;
+            }
+            const bodies: unknown[] = [s.body];
+            const ids = [s.key];
+            if (s.poisonedNeighbour) {
+                const poisoned = JSON.stringify({
+                    changes: [{ kind: 'hire', upn: `${CANARY_UPN_LOCAL}@contoso.com` }],
+                });
+                if (chance(0.5)) {
+                    bodies.unshift(poisoned);
+                    ids.unshift(`${s.key}-poison`);
+                } else {
+                    bodies.push(poisoned);
+                    ids.push(`${s.key}-poison`);
+                }
+            }
+            try {
+                await instance.changeQueue(bodies, contextWithMetadata(ids));
+                s.done = true;
+            } catch {
+                // Abandoned: Service Bus redelivers the whole batch.
+                agenda.push({ at: truth.now() + between(1000, 10_000), kind: 'submit', submission: s });
+            }
+        }
+
+        async function deliverWake(body: unknown): Promise<void> {
+            try {
+                await pickInstance().control(body, context());
+            } catch {
+                // Abandoned: redelivered after the lock expires.
+                agenda.push({ at: truth.now() + 30_000, kind: 'wake', body });
+            }
+        }
+
+        const timerInfo: Timer = {
+            isPastDue: false,
+            schedule: { adjustForDST: false },
+            scheduleStatus: { last: '', next: '', lastUpdated: '' },
+        };
+        async function tick(): Promise<void> {
+            // A failing reconcile is logged by the handler; the next tick tries again.
+            await pickInstance()
+                .timer(timerInfo, context())
+                .catch(() => undefined);
+        }
+
+        const readState = (): Promise<TargetState> => instances[0]?.coordinator.readState(CHAOS_TARGET) ?? never();
+        let nextReconcile = start + RECONCILE_PERIOD_MS;
+        const deadline = start + HORIZON_MS;
+        let drained = false;
+        for (let guard = 0; guard < 20_000; guard++) {
+            const now = truth.now();
+            const work: (() => Promise<void>)[] = [];
+            for (let i = agenda.length - 1; i >= 0; i--) {
+                const item = agenda[i];
+                if (item === undefined || item.at > now) continue;
+                agenda.splice(i, 1);
+                work.push(item.kind === 'submit' ? () => deliver(item.submission) : () => deliverWake(item.body));
+            }
+            for (const wake of controlQueue.queue.takeDue(now)) {
+                const body: unknown = { targetId: wake.targetId, token: wake.token };
+                work.push(() => deliverWake(body));
+            }
+            if (now >= nextReconcile) {
+                nextReconcile += RECONCILE_PERIOD_MS;
+                work.push(tick);
+            }
+            if (work.length > 0) {
+                // Deliveries due together arrive in any order and run concurrently (412 storms).
+                if (work.length > 1 && inject('reorderedDelivery', 0.5)) work.sort(() => random() - 0.5);
+                maybeFailAutomation();
+                await Promise.all(work.map((w) => w()));
+                continue;
+            }
+            const pendingSubmissions = agenda.some((a) => a.kind === 'submit');
+            const state = await readState();
+            const unmerged = submissions.some((s) => s.gaveUp) ? await anyUnmerged() : false;
+            if (!pendingSubmissions && state.window === null && state.run === null && !unmerged) {
+                drained = true;
+                break;
+            }
+            const next = Math.min(nextReconcile, controlQueue.queue.nextAt() ?? Infinity, ...agenda.map((a) => a.at));
+            if (next > deadline) break;
+            truth.set(next);
+        }
+
+        async function anyUnmerged(): Promise<boolean> {
+            const requests = instances[0]?.services.requests;
+            if (requests === undefined) return false;
+            for (const s of submissions) {
+                if (!s.gaveUp) continue;
+                const record = await requests.get(s.requestId);
+                if (record !== null && record.windowSeq === null) return true;
+            }
+            return false;
+        }
+
+        const conflicts = instances.reduce((sum, i) => sum + i.coordinator.stats().conflicts, 0);
+        if (conflicts > 0) count('tableConflict', conflicts);
+        const checker = new Checker();
+        await checkAll(checker, drained);
+        return {
+            seed: options.seed,
+            store: options.azurite === undefined ? 'memory' : 'azurite',
+            faults,
+            invariantsChecked: checker.checked,
+            violations: checker.violations,
+        };
+
+        /** Random behaviour of every job the run could create, by its deterministic name. */
+        function scriptJobs(): void {
+            // Stuck and failing jobs are rarer than healthy ones so most windows finish normally.
+            const scripts: [FaultKind | null, number, () => FakeJobScript][] = [
+                [null, 0.6, () => ({ pickupDelayMs: between(0, 30_000), runMs: between(20_000, 90_000) })],
+                ['jobStuckQueued', 0.06, () => ({ stuck: 'New' })],
+                ['jobSuspended', 0.06, () => ({ pickupDelayMs: 5_000, stuck: 'Suspended', stopDelayMs: 10_000 })],
+                ['outcomeBusyTimeout', 0.1, () => ({ runMs: 40_000, output: resultLine('BusyTimeout') })],
+                ['outcomeStaging', 0.05, () => ({ runMs: 5_000, output: resultLine('SkippedStagingMode') })],
+                [
+                    'outcomeExportErrors',
+                    0.08,
+                    () => ({ runMs: 60_000, output: resultLine('CompletedWithExportErrors') }),
+                ],
+                ['outcomeFailed', 0.05, () => ({ runMs: 10_000, end: 'Failed', exception: 'Fake runbook failure' })],
+            ];
+            const weight = scripts.reduce((s, [, w]) => s + w, 0);
+            for (let seq = 1; seq <= 40; seq++) {
+                for (let attempt = 1; attempt <= 3; attempt++) {
+                    let r = random() * weight;
+                    const chosen = scripts.find(([, w]) => (r -= w) < 0) ?? scripts[0];
+                    if (chosen === undefined) continue;
+                    fake.script(jobNameOf(seq, attempt), chosen[2]());
+                    if (chosen[0] !== null) scriptedFaults.set(jobNameOf(seq, attempt), chosen[0]);
+                }
+            }
+        }
+
+        /** Queues a few Automation faults before some steps: 429 (with Retry-After), 5xx, resets, no answer. */
+        function maybeFailAutomation(): void {
+            if (!chance(0.15)) return;
+            const choices: [string, FakeFault][] = [
+                ['429', { status: 429, retryAfter: String(between(1, 10)) }],
+                ['5xx', { status: chance(0.5) ? 503 : 500 }],
+                ['reset', { reset: true }],
+                ['no answer', { hang: true }],
+            ];
+            const [, fault] = choices[Math.floor(random() * choices.length)] ?? choices[0] ?? never();
+            const ops = ['create', 'get', 'output', 'streams', 'stop'] as const;
+            const op = ops[Math.floor(random() * ops.length)] ?? 'get';
+            fake.fail({ op, times: between(1, 3), fault });
+        }
+
+        async function checkAll(c: Checker, didDrain: boolean): Promise<void> {
+            const state = await readState();
+            const runs = await collectRuns(state);
+            const jobs = fakeJobs();
+            for (const job of jobs) {
+                const kind = scriptedFaults.get(job.name);
+                if (kind !== undefined) count(kind);
+            }
+            countServedAutomationFaults();
+
+            // 6. Self-healing: drained, nothing left in the target, every stranded request merged.
+            c.check(didDrain, `did not drain: window ${String(state.window?.seq)}, run ${String(state.run?.phase)}`);
+            c.check(state.window === null && state.run === null, 'work left in the target');
+
+            // Every request reached a final status (or was refused with a clear 4xx, never half-accepted).
+            const query = instances[0]?.services ?? never();
+            let acceptedChanges = 0;
+            let acceptedRequests = 0;
+            for (const s of submissions) {
+                const status = await getRequestStatus(
+                    { coordinator: query.coordinator, requests: query.requests, targets: config.targets },
+                    s.requestId,
+                );
+                // A caller that gave up after a 5xx may have left nothing behind: it was told so.
+                if (s.gaveUp && status === null) continue;
+                if (s.refused !== null) {
+                    c.check(status === null, `refused request ${s.id} (${s.refused}) left a record`);
+                    continue;
+                }
+                c.check(status !== null, `request ${s.id} (${s.via}) is unknown after it was accepted`);
+                if (status === null) continue;
+                acceptedChanges += s.changeCount;
+                acceptedRequests++;
+                c.check(isFinalRequestState(status.state), `request ${s.id} is still ${status.state}`);
+                // 5. At-least-once: every delivery got the same window as the stored record.
+                const seq = status.request.windowSeq;
+                c.check(
+                    s.acceptedSeqs.every((a) => a === seq),
+                    `request ${s.id} got windows ${s.acceptedSeqs.join(',')} but is stored in ${String(seq)}`,
+                );
+                // 2. Coverage: a succeeded run's first job was created after the request first arrived.
+                if (seq === null) continue;
+                const run = runs.get(seq);
+                c.check(run !== undefined, `request ${s.id}: window ${seq} never became a finished run`);
+                if (run === undefined) continue;
+                if (run.outcome === 'Succeeded' || run.outcome === 'CompletedWithExportErrors') {
+                    const first = jobs.find((j) => j.name === jobNameOf(seq, 1));
+                    c.check(first !== undefined, `run ${seq} succeeded without a job`);
+                    if (first !== undefined && s.firstAttemptAt !== null) {
+                        c.check(first.createdAt >= s.firstAttemptAt, `run ${seq} job created before ${s.id} arrived`);
+                    }
+                } else {
+                    c.check((run.reason ?? '') !== '', `run ${seq} ended ${run.outcome} without a reason`);
+                }
+            }
+            for (let seq = 1; seq < state.nextSeq; seq++) {
+                c.check(runs.has(seq), `window ${seq} never became a finished run`);
+            }
+            // 5. Counts add up exactly once: duplicates never inflate a window.
+            const runList = [...runs.values()];
+            c.check(
+                runList.reduce((sum, r) => sum + r.changeCount, 0) === acceptedChanges,
+                `runs carry ${runList.reduce((sum, r) => sum + r.changeCount, 0)} changes, ${acceptedChanges} were accepted`,
+            );
+            c.check(
+                runList.reduce((sum, r) => sum + r.requestCount, 0) === acceptedRequests,
+                `runs carry ${runList.reduce((sum, r) => sum + r.requestCount, 0)} requests, ${acceptedRequests} were accepted`,
+            );
+            // Poisoned queue neighbours were dead-lettered, valid ones were not.
+            const poisoned = submissions.filter((s) => s.poisonedNeighbour).map((s) => `${s.key}-poison`);
+            const dead = new Set(invalidMessages.messages.map((m) => m.messageId));
+            for (const id of poisoned) c.check(dead.has(id), `poisoned message ${id} was not dead-lettered`);
+            for (const s of submissions) c.check(!dead.has(s.key), `valid message ${s.key} was dead-lettered`);
+
+            // 1. Single flight on the true clock: no two jobs of the target run at the same time.
+            const intervals = jobs.map((j) => ({ name: j.name, ...activeInterval(j) }));
+            for (const a of intervals) {
+                for (const b of intervals) {
+                    if (a.name >= b.name || a.from === null || b.from === null) continue;
+                    if (a.to <= b.from || b.to <= a.from) {
+                        c.check(true, '');
+                        continue;
+                    }
+                    // The documented exception (DESIGN.md §3, engineSimulation.checkSingleFlight): after stopGrace
+                    // the engine frees a target whose job never confirmed a stop. Counted, not hidden.
+                    const excused = [a.name, b.name].some((n) =>
+                        runList.some((r) => r.jobName === n && (r.reason ?? '').includes('stop not confirmed')),
+                    );
+                    if (excused) count('stopNotConfirmedOverlap');
+                    else c.check(false, `jobs ${a.name} and ${b.name} ran together`);
+                }
+            }
+            const ordered = runList.sort((a, b) => a.seq - b.seq);
+            for (let i = 1; i < ordered.length; i++) {
+                const previous = ordered[i - 1];
+                const run = ordered[i];
+                if (previous === undefined || run === undefined) continue;
+                // Times in run summaries come from skewed instance clocks: allow the skew spread.
+                c.check(
+                    run.windowClosedAt + 2 * maxSkewMs >= previous.endedAt,
+                    `run ${run.seq} started before run ${previous.seq} ended`,
+                );
+            }
+            // 5. Job creation is idempotent: one job per name, whatever was retried.
+            c.check(new Set(jobs.map((j) => j.name)).size === jobs.length, 'a job name was created twice');
+
+            // Runbook parameters come from a closed set, whatever the input.
+            for (const job of jobs) {
+                const p = job.parameters;
+                c.check(
+                    Object.keys(p).sort().join(',') === 'CorrelationId,PolicyType,TimeoutSeconds',
+                    `job ${job.name} has parameters ${Object.keys(p).join(',')}`,
+                );
+                c.check(p.PolicyType === '"Delta"' || p.PolicyType === '"Initial"', `PolicyType ${p.PolicyType}`);
+                c.check(/^\d+$/.test(p.TimeoutSeconds ?? ''), `TimeoutSeconds ${p.TimeoutSeconds}`);
+                c.check(/^"[0-9a-f-]{32,36}"$/.test(p.CorrelationId ?? ''), `CorrelationId ${p.CorrelationId}`);
+            }
+
+            // 3. Bounded latency (true clock): the first job of each window is created within the window's
+            // deadline plus what the previous run and the injected faults may cost, plus the skew spread.
+            const timing = config.targets.get(CHAOS_TARGET)?.timing ?? never();
+            const faultCount = [...faults.values()].reduce((a, b) => a + b, 0);
+            const repair = timing.pollIntervalMs + RECONCILE_PERIOD_MS + 90_000 + 60_000;
+            const slack = faultCount * (repair + timing.pollMaxIntervalMs + 30_000) + 2 * maxSkewMs;
+            for (const run of ordered) {
+                const first = jobs.find((j) => j.name === jobNameOf(run.seq, 1));
+                if (first === undefined) continue;
+                const previous = runs.get(run.seq - 1);
+                const previousEnd = previous === undefined ? 0 : previous.endedAt + timing.minSpacingMs;
+                const bound = Math.max(run.firstChangeAt + timing.maxWaitMs, previousEnd) + slack;
+                c.check(first.createdAt <= bound, `window ${run.seq}: job created ${first.createdAt - bound} ms late`);
+            }
+
+            // 4. O(1) per window: wake-ups and Automation calls within the per-window budget plus repairs.
+            const windows = Math.max(1, state.nextSeq - 1);
+            const budget = perWindowBudget(timing);
+            const repairs = faultCount + 1;
+            c.check(
+                controlQueue.calls <= windows * budget.wakes + repairs * 2,
+                `${controlQueue.calls} wake-ups for ${windows} windows`,
+            );
+            const calls = fake.requests.length;
+            c.check(
+                calls <= windows * budget.automationCalls + repairs * 4,
+                `${calls} Automation calls for ${windows} windows`,
+            );
+
+            // No payloads or secrets in logs, telemetry or anything sent to Automation.
+            const leaks = [
+                JSON.stringify(telemetry.events),
+                JSON.stringify(telemetry.dependencies),
+                JSON.stringify(telemetry.heartbeats),
+                logLines.join('\n'),
+                JSON.stringify(fake.requests),
+            ].join('\n');
+            c.check(!leaks.includes(CANARY_UPN_LOCAL), 'a payload UPN reached logs, telemetry or Automation');
+            c.check(!leaks.includes(CANARY_KEY), 'a function key or Authorization value reached logs or telemetry');
+        }
+
+        /** Faults are counted as the fake served them: by the status it answered (0: reset or no answer). */
+        function countServedAutomationFaults(): void {
+            for (const r of fake.requests) {
+                if (r.status === 429) count('automation429');
+                else if (r.status >= 500) count('automation5xx');
+                else if (r.status === 0) count('automationNoAnswer');
+            }
+            fake.clearFaults();
+        }
+
+        function fakeJobs(): FakeJob[] {
+            const names = new Set(fake.requests.filter((r) => r.op === 'create').map((r) => r.jobName ?? ''));
+            return [...names].flatMap((n) => {
+                const j = fake.job(n);
+                return j === undefined ? [] : [j];
+            });
+        }
+
+        /** When a job was really running on the Connect server (true clock); null when it never started. */
+        function activeInterval(job: FakeJob): { from: number | null; to: number } {
+            const s = job.script;
+            if (s.stuck === 'New' || s.stuck === 'Activating') return { from: null, to: 0 };
+            const from = job.createdAt + (s.pickupDelayMs ?? 0) + (s.activatingMs ?? 0);
+            const ends = s.stuck === undefined ? from + (s.runMs ?? 0) : Infinity;
+            const stopped = job.stopRequestedAt === null ? Infinity : job.stopRequestedAt + (s.stopDelayMs ?? 0);
+            const to = Math.min(ends, stopped);
+            return { from: from < to ? from : null, to };
+        }
+
+        async function collectRuns(state: TargetState): Promise<Map<number, RunSummary>> {
+            const runs = new Map<number, RunSummary>();
+            for (const run of state.history) runs.set(run.seq, run);
+            for (let seq = 1; seq < state.nextSeq; seq++) {
+                if (runs.has(seq)) continue;
+                const stored = await instances[0]?.coordinator.getRun(CHAOS_TARGET, seq);
+                if (stored !== null && stored !== undefined) runs.set(seq, stored);
+            }
+            return runs;
+        }
+    }
+}
+
+function jobNameOf(seq: number, attempt: number): string {
+    return jobNameFor(CHAOS_TARGET, seq, attempt);
+}
+
+/** Collects checks; each failed one becomes a violation in words. */
+class Checker {
+    checked = 0;
+    readonly violations: string[] = [];
+    check(ok: boolean, problem: string): void {
+        this.checked++;
+        if (!ok) this.violations.push(problem);
+    }
+}
+
+function windowSeqOf(body: unknown): number | null {
+    if (typeof body !== 'object' || body === null) return null;
+    const targets: unknown = Reflect.get(body, 'targets');
+    if (!Array.isArray(targets)) return null;
+    const first: unknown = targets[0];
+    if (typeof first !== 'object' || first === null) return null;
+    const seq: unknown = Reflect.get(first, 'windowSeq');
+    return typeof seq === 'number' ? seq : null;
+}
+
+function never(): never {
+    throw new Error('unreachable');
+}
