@@ -21,10 +21,7 @@ export default tseslint.config(
     {
         files: ['src/domain/**/*.ts'],
         rules: {
-            'no-restricted-imports': [
-                'error',
-                { patterns: ['@azure/*', '../adapters/*', '../app/*', 'node:*'] },
-            ],
+            'no-restricted-imports': ['error', { patterns: ['@azure/*', '../adapters/*', '../app/*', 'node:*'] }],
         },
     },
     {

@@ -1,6 +1,6 @@
 import type { Config } from '../config/loadConfig';
 import { countKinds, isUrgentByDefault } from '../domain/change';
-import { strongerPolicy,type SyncPolicy } from '../domain/policy';
+import { strongerPolicy, type SyncPolicy } from '../domain/policy';
 import { routeChange } from '../domain/routing';
 import { sha256Hex } from './idempotency';
 import type { ParsedChanges, RawChange } from './parseIntake';
