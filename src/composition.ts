@@ -1,18 +1,12 @@
 import { createAppInsightsTelemetry } from './adapters/appInsights/createAppInsightsTelemetry';
 import { createAutomationJobs } from './adapters/automation';
-import {
-    MemoryAutomationJobs,
-    MemoryRequestStore,
-    MemoryTargetStateStore,
-    MemoryWakeScheduler,
-    noTelemetry,
-} from './adapters/memory';
+import { MemoryRequestStore, MemoryTargetStateStore, MemoryWakeScheduler, noTelemetry } from './adapters/memory';
 import { createServiceBusInvalidMessageSink } from './adapters/serviceBus/serviceBusInvalidMessageSink';
 import { createServiceBusWakeScheduler } from './adapters/serviceBus/serviceBusWakeScheduler';
 import { createTableStores } from './adapters/tables/tableClients';
 import { type Coordinator, createCoordinator } from './app/coordinator';
 import { consoleLogger, type Logger } from './app/logger';
-import type { Config } from './config/loadConfig';
+import type { Config, Env } from './config/loadConfig';
 import { type InvalidMessageSink, MemoryInvalidMessageSink } from './intake/invalidMessages';
 import type { AutomationJobs } from './ports/automationJobs';
 import { type Clock, systemClock } from './ports/clock';
@@ -20,6 +14,8 @@ import type { RequestStore } from './ports/requestStore';
 import type { TargetStateStore } from './ports/targetStateStore';
 import type { Telemetry } from './ports/telemetry';
 import type { WakeScheduler } from './ports/wakeScheduler';
+import { SimulatedConnectServer } from './simulation/connectServer';
+import { simulatedConnectOptionsFromEnv } from './simulation/simulatedConnectSettings';
 
 /** Every port the handlers use, wired once per process. */
 export interface Services {
@@ -43,13 +39,16 @@ export type ServiceOverrides = Partial<Omit<Services, 'config' | 'coordinator' |
 /**
  * The composition root: picks an adapter per port from the config and wires the coordinator with closures.
  * Storage connection → Table stores, else memory; Service Bus namespace → scheduled wake-ups and dead-lettering
- * on Service Bus, else memory; AUTOMATION_MODE `azure` → Azure Automation, `simulated` → in-memory jobs; an
- * Application Insights connection string → App Insights, else none. Overrides win, and an overridden port's
- * Azure adapter is never built.
+ * on Service Bus, else memory; AUTOMATION_MODE `azure` → Azure Automation, `simulated` → the simulated Entra
+ * Connect server (the same model `npm start` runs, so Core Tools `func start` gets it too); an Application
+ * Insights connection string → App Insights, else none. Overrides win, and an overridden port's adapter is never
+ * built.
  * @param config - the validated config
  * @param overrides - ports to use instead
+ * @param env - where the `SIMULATED_CONNECT_*` settings are read when AUTOMATION_MODE is `simulated` (their
+ *   registry defaults when absent); the Functions runtime passes `process.env`
  */
-export function createServices(config: Config, overrides: ServiceOverrides = {}): Services {
+export function createServices(config: Config, overrides: ServiceOverrides = {}, env: Env = {}): Services {
     const clock = overrides.clock ?? systemClock;
     const log = overrides.log ?? consoleLogger;
     const telemetry =
@@ -76,7 +75,7 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
         overrides.jobs ??
         (config.automation.mode === 'azure'
             ? createAutomationJobs(config, telemetry, { clock })
-            : new MemoryAutomationJobs(clock));
+            : new SimulatedConnectServer(clock, simulatedConnectOptionsFromEnv(env)));
     const coordinator = createCoordinator({ store, wakes, jobs, telemetry, clock, targets: config.targets, log });
     let started: Promise<void> | undefined;
     const start = (): Promise<void> => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { ArmAutomationJobs } from '../src/adapters/automation';
 import {
+    ManualClock,
     MemoryAutomationJobs,
     MemoryRequestStore,
     MemoryTargetStateStore,
@@ -15,6 +16,7 @@ import { TableTargetStateStore } from '../src/adapters/tables/tableTargetStateSt
 import { createServices } from '../src/composition';
 import { loadConfig } from '../src/config/loadConfig';
 import { MemoryInvalidMessageSink } from '../src/intake/invalidMessages';
+import { SimulatedConnectServer } from '../src/simulation/connectServer';
 import { BASE_ENV } from './intake/harness';
 
 describe('createServices (composition root)', () => {
@@ -24,8 +26,23 @@ describe('createServices (composition root)', () => {
         expect(services.requests).toBeInstanceOf(MemoryRequestStore);
         expect(services.wakes).toBeInstanceOf(MemoryWakeScheduler);
         expect(services.invalidMessages).toBeInstanceOf(MemoryInvalidMessageSink);
-        expect(services.jobs).toBeInstanceOf(MemoryAutomationJobs);
+        expect(services.jobs).toBeInstanceOf(SimulatedConnectServer);
         expect(services.telemetry).toBe(noTelemetry);
+    });
+
+    it('builds the simulated Connect server from the SIMULATED_CONNECT_* settings, as `npm start` does', () => {
+        const env = { ...BASE_ENV, SIMULATED_CONNECT_SEED: '7', SIMULATED_CONNECT_STAGING_MODE: 'true' };
+        const services = createServices(loadConfig(env), {}, env);
+        expect(services.jobs).toBeInstanceOf(SimulatedConnectServer);
+        expect(services.jobs instanceof SimulatedConnectServer && services.jobs.options).toMatchObject({
+            seed: 7,
+            stagingMode: true,
+        });
+    });
+
+    it('lets an injected automation port win over the simulation', () => {
+        const jobs = new MemoryAutomationJobs(new ManualClock());
+        expect(createServices(loadConfig(BASE_ENV), { jobs }).jobs).toBe(jobs);
     });
 
     it('picks Table storage, Service Bus and Azure Automation from their settings (nothing connects until used)', () => {

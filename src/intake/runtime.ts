@@ -33,7 +33,7 @@ export function getServices(): Promise<Services> {
 async function start(): Promise<Services> {
     let services: Services;
     try {
-        services = createServices(loadConfig(process.env), processOverrides);
+        services = createServices(loadConfig(process.env), processOverrides, process.env);
     } catch (e) {
         const error = ensureError(e);
         if (isConfigError(error)) configFailure = error;

@@ -1,37 +1,59 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** Azurite's well-known development account key (public, documented by Microsoft; not a secret). */
 export const AZURITE_ACCOUNT_KEY =
     'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 export const AZURITE_ACCOUNT_NAME = 'devstoreaccount1';
 
-/** A running Azurite Table service. */
+/** A running Azurite Table service on a loopback port. */
 export interface RunningAzurite {
+    /** Shared-key connection string for `TableClient.fromConnectionString` (needs `allowInsecureConnection`). */
     readonly connectionString: string;
+    /** e.g. `http://127.0.0.1:54321/devstoreaccount1`. */
     readonly tableEndpoint: string;
     readonly port: number;
+    /** Stops Azurite (gracefully: a persistent one saves first), removes its temporary folder; safe to call twice. */
     stop(): Promise<void>;
 }
 
 export interface AzuriteOptions {
-    /** Folder that keeps the tables across restarts. */
-    readonly location: string;
+    /** Folder that keeps the tables across restarts; in memory (in a private temporary folder) when absent. */
+    readonly location?: string;
     /** A fixed port; a free loopback port when absent. */
     readonly port?: number;
 }
 
 const READY_TIMEOUT_MS = 30_000;
+const START_ATTEMPTS = 3;
 
 /**
- * Starts Azurite's Table service with persistence in `location`, on 127.0.0.1, telemetry off
- * (azure-notes finding 5), and resolves once it listens.
+ * Starts Azurite's Table service on 127.0.0.1, telemetry off (azure-notes finding 5), and resolves once it
+ * listens: persistent in `location` (the local sandbox), or in memory (tests: one per test file, `stop()` after).
  * @param options - where to keep data and which port
  */
-export async function startAzurite(options: AzuriteOptions): Promise<RunningAzurite> {
-    mkdirSync(options.location, { recursive: true });
-    const port = options.port ?? (await freeLoopbackPort());
+export async function startAzurite(options: AzuriteOptions = {}): Promise<RunningAzurite> {
+    if (options.port !== undefined) return startOnce(options.port, options.location);
+    // A probed free port can be taken between probing and binding; a few tries make that race harmless.
+    let lastError: unknown;
+    for (let attempt = 0; attempt < START_ATTEMPTS; attempt++) {
+        try {
+            return await startOnce(await freeLoopbackPort(), options.location);
+        } catch (e) {
+            lastError = e;
+        }
+    }
+    throw lastError instanceof Error ? lastError : new Error('Azurite did not start');
+}
+
+async function startOnce(port: number, location: string | undefined): Promise<RunningAzurite> {
+    // Azurite refuses --location with in-memory persistence; a private cwd keeps any stray files out of the repo.
+    const workDir = location ?? mkdtempSync(join(tmpdir(), 'azurite-'));
+    if (location !== undefined) mkdirSync(location, { recursive: true });
+    const storage = location === undefined ? ['--inMemoryPersistence'] : ['--location', location];
     const main = require.resolve('azurite/dist/src/table/main.js');
     const child = spawn(
         process.execPath,
@@ -41,16 +63,24 @@ export async function startAzurite(options: AzuriteOptions): Promise<RunningAzur
             '127.0.0.1',
             '--tablePort',
             String(port),
-            '--location',
-            options.location,
+            ...storage,
             '--disableTelemetry',
             '--skipApiVersionCheck',
             '--loose',
             '--silent',
         ],
-        { cwd: options.location, stdio: ['ignore', 'pipe', 'pipe'] },
+        { cwd: workDir, stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    await waitUntilListening(child);
+    const stop = onceAsync(async () => {
+        await kill(child);
+        if (location === undefined) rmSync(workDir, { recursive: true, force: true });
+    });
+    try {
+        await waitUntilListening(child);
+    } catch (e) {
+        await stop();
+        throw e;
+    }
     const tableEndpoint = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT_NAME}`;
     return {
         connectionString:
@@ -58,7 +88,7 @@ export async function startAzurite(options: AzuriteOptions): Promise<RunningAzur
             `AccountKey=${AZURITE_ACCOUNT_KEY};TableEndpoint=${tableEndpoint};`,
         tableEndpoint,
         port,
-        stop: () => kill(child),
+        stop,
     };
 }
 
@@ -119,4 +149,9 @@ function kill(child: ChildProcess): Promise<void> {
         // five seconds of writes).
         child.kill('SIGINT');
     });
+}
+
+function onceAsync(fn: () => Promise<void>): () => Promise<void> {
+    let running: Promise<void> | null = null;
+    return () => (running ??= fn());
 }
