@@ -35,7 +35,8 @@ function flag(env: Env, name: SettingName): boolean {
 
 /**
  * Reads the `SIMULATED_CONNECT_*` settings (registered in src/config/settings.ts) into simulation options.
- * Only the local host reads them: in Azure `AUTOMATION_MODE` is `azure` and they are ignored.
+ * Read when `AUTOMATION_MODE` is `simulated` (`npm start`, Core Tools `func start`); in Azure it is `azure` and they
+ * are ignored.
  * @param env - the environment
  */
 export function simulatedConnectOptionsFromEnv(env: Env): Partial<SimulatedConnectOptions> {
