@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { type CapturedFunction, captureRegistrations } from '../../src/local/functionsCore';
+import { BASE_ENV } from '../intake/harness';
 import {
     type IngestionServer,
     makeTestCertificate,
@@ -114,17 +115,8 @@ describe('Application Insights telemetry from the bundle (loopback HTTPS ingesti
                 PATH: process.env.PATH,
                 BUNDLE_PATH: bundle,
                 NODE_EXTRA_CA_CERTS: cert.certPath,
-                SYNC_TARGETS: JSON.stringify([
-                    {
-                        id: 'contoso',
-                        subscriptionId: '00000000-0000-0000-0000-000000000001',
-                        resourceGroup: 'rg-sync',
-                        automationAccount: 'aa-sync',
-                        runbook: 'Start-EntraSyncCycle',
-                        hybridWorkerGroup: 'entra-connect',
-                    },
-                ]),
-                AUTOMATION_MODE: 'simulated',
+                // The intake tests' targets and routing; AUTOMATION_MODE simulated, so no Azure call is tried.
+                ...BASE_ENV,
                 APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=00000000-0000-0000-0000-000000000001;IngestionEndpoint=${server.endpoint}`,
                 APPLICATIONINSIGHTS_STATSBEAT_DISABLED: 'true',
                 APPLICATION_INSIGHTS_NO_STATSBEAT: 'true',

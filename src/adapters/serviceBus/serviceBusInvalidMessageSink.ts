@@ -1,11 +1,11 @@
 import type { TokenCredential } from '@azure/identity';
-import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
-import { ServiceBusClient, type ServiceBusMessage, type ServiceBusReceivedMessage } from '@azure/service-bus';
+import type { ServiceBusMessage, ServiceBusReceivedMessage } from '@azure/service-bus';
 
 import type { Logger } from '../../app/logger';
 import type { Config } from '../../config/loadConfig';
-import { ConfigError, ensureError } from '../../errors';
+import { ensureError } from '../../errors';
 import type { InvalidMessage, InvalidMessageSink } from '../../intake/invalidMessages';
+import { createServiceBusClient } from './serviceBusClient';
 import { toServiceBusDependencyError } from './serviceBusErrors';
 
 /** Application properties that carry the reason until the message is dead-lettered (Service Bus's own names). */
@@ -104,16 +104,7 @@ export function createServiceBusInvalidMessageSink(
     config: Pick<Config, 'serviceBus' | 'invalidChangeQueueName'>,
     options: ServiceBusInvalidMessageSinkOptions,
 ): ServiceBusInvalidMessageSink {
-    const namespace = config.serviceBus.fullyQualifiedNamespace;
-    if (namespace === null) {
-        throw new ConfigError('ServiceBusConnection__fullyQualifiedNamespace', 'is required to dead-letter messages');
-    }
-    const credential =
-        options.credential ??
-        (config.serviceBus.clientId === null
-            ? new DefaultAzureCredential()
-            : new ManagedIdentityCredential({ clientId: config.serviceBus.clientId }));
-    const client = new ServiceBusClient(namespace, credential);
+    const client = createServiceBusClient(config, 'to dead-letter messages', options.credential);
     return new ServiceBusInvalidMessageSink(
         client.createSender(config.invalidChangeQueueName),
         client.createReceiver(config.invalidChangeQueueName, { receiveMode: 'peekLock' }),

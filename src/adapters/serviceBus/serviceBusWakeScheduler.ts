@@ -1,11 +1,11 @@
 import type { TokenCredential } from '@azure/identity';
-import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
-import { ServiceBusClient, type ServiceBusMessage } from '@azure/service-bus';
+import type { ServiceBusMessage } from '@azure/service-bus';
 import type Long from 'long';
 
 import type { Config } from '../../config/loadConfig';
-import { ConfigError, TransientDependencyError } from '../../errors';
+import { TransientDependencyError } from '../../errors';
 import type { WakeMessage, WakeScheduler } from '../../ports/wakeScheduler';
+import { createServiceBusClient } from './serviceBusClient';
 import { toServiceBusDependencyError } from './serviceBusErrors';
 import { WAKE_SUBJECT, type WakeMessageBody, wakeMessageId } from './wakeMessage';
 
@@ -82,19 +82,7 @@ export function createServiceBusWakeScheduler(
     config: Pick<Config, 'serviceBus' | 'controlQueueName'>,
     options: ServiceBusWakeSchedulerOptions = {},
 ): ServiceBusWakes {
-    const namespace = config.serviceBus.fullyQualifiedNamespace;
-    if (namespace === null) {
-        throw new ConfigError(
-            'ServiceBusConnection__fullyQualifiedNamespace',
-            'is required to schedule wake-ups on Service Bus',
-        );
-    }
-    const credential =
-        options.credential ??
-        (config.serviceBus.clientId === null
-            ? new DefaultAzureCredential()
-            : new ManagedIdentityCredential({ clientId: config.serviceBus.clientId }));
-    const client = new ServiceBusClient(namespace, credential);
+    const client = createServiceBusClient(config, 'to schedule wake-ups on Service Bus', options.credential);
     const scheduler = new ServiceBusWakeScheduler(client.createSender(config.controlQueueName));
     return {
         scheduler,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 import type { KindCounts } from '../../domain/change';
-import type { CycleReport } from '../../domain/cycleOutcome';
+import { CYCLE_OUTCOMES, type CycleOutcome, type CycleReport } from '../../domain/cycleOutcome';
 import type { AutomationJobStatus } from '../../domain/jobObservation';
 import type { RunSummary, TargetState } from '../../domain/targetState';
 
@@ -9,19 +9,11 @@ import type { RunSummary, TargetState } from '../../domain/targetState';
 // the compiler check that each schema still produces the domain type when the domain changes.
 
 const policy = z.enum(['Delta', 'Initial']);
-const outcome = z.enum([
-    'Succeeded',
-    'CompletedWithExportErrors',
-    'SkippedStagingMode',
-    'SkippedSchedulerSuspended',
-    'BusyTimeout',
-    'Failed',
-    'TimedOut',
-    'WorkerOffline',
-    'StartFailed',
-    'Stopped',
-    'NeedsAttention',
-]);
+// The domain's list is the one source: a new outcome is accepted in storage as soon as the engine can produce it.
+const outcome = z.custom<CycleOutcome>(
+    (value) => typeof value === 'string' && CYCLE_OUTCOMES.some((known) => known === value),
+    { message: 'unknown cycle outcome' },
+);
 const jobStatus: z.ZodType<AutomationJobStatus> = z.enum([
     'New',
     'Activating',
@@ -42,6 +34,14 @@ const kindCounts: z.ZodType<KindCounts> = z.partialRecord(
     z.number(),
 );
 const epochMs = z.number();
+/** What a window counted; the open window carries it into its run and the run into its summary. */
+const windowTally = {
+    changeCount: z.number(),
+    urgentCount: z.number(),
+    requestCount: z.number(),
+    kinds: kindCounts,
+    correlationId: z.string(),
+};
 
 const cycleReport: z.ZodType<CycleReport> = z.object({
     outcome,
@@ -71,11 +71,7 @@ export const runSummarySchema: z.ZodType<RunSummary> = z.object({
     attempts: z.number().int(),
     policy,
     jobName: z.string().nullable(),
-    changeCount: z.number(),
-    urgentCount: z.number(),
-    requestCount: z.number(),
-    kinds: kindCounts,
-    correlationId: z.string(),
+    ...windowTally,
     firstChangeAt: epochMs,
     firstUrgentAt: epochMs.nullable(),
     windowClosedAt: epochMs,
@@ -95,11 +91,7 @@ const openWindow = z.object({
     firstChangeAt: epochMs,
     lastChangeAt: epochMs,
     firstUrgentAt: epochMs.nullable(),
-    changeCount: z.number(),
-    urgentCount: z.number(),
-    requestCount: z.number(),
-    kinds: kindCounts,
-    correlationId: z.string(),
+    ...windowTally,
 });
 
 const activeRun = z.object({
@@ -107,11 +99,7 @@ const activeRun = z.object({
     attempt: z.number().int(),
     phase: z.enum(['starting', 'active', 'stopping']),
     policy,
-    changeCount: z.number(),
-    urgentCount: z.number(),
-    requestCount: z.number(),
-    kinds: kindCounts,
-    correlationId: z.string(),
+    ...windowTally,
     firstChangeAt: epochMs,
     firstUrgentAt: epochMs.nullable(),
     windowClosedAt: epochMs,
