@@ -84,7 +84,9 @@ function decode(body: unknown, maxBytes: number): { text: string; value: unknown
     // The host already decoded a JSON body into a value.
     const text = JSON.stringify(body) ?? '';
     if (Buffer.byteLength(text, 'utf8') > maxBytes) return tooLarge(text, maxBytes);
-    return { text, value: body };
+    // The same nesting limit as a text body: a decoded body must not bypass it.
+    const depthChecked = parseJsonText(text);
+    return isRefusal(depthChecked) ? { ...depthChecked, text } : { text, value: body };
 }
 
 function tooLarge(text: string, maxBytes: number): Refusal & { text: string } {

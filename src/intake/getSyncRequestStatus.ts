@@ -32,8 +32,15 @@ export function createGetSyncRequestStatusHandler(resolve: ServicesResolver): Ht
         const requestId = request.params.requestId ?? '';
         const targetsParam = request.query.get('targets');
         const targets = targetsParam === null ? null : targetsParam.split(',').filter((t) => config.targets.has(t));
+        // Only a well-formed id is quoted back; anything else the caller sent is not echoed.
         const notFound = () =>
-            problemResponse(problem('REQUEST_NOT_FOUND', 'No request with this id is known.', { requestId }));
+            problemResponse(
+                problem(
+                    'REQUEST_NOT_FOUND',
+                    'No request with this id is known.',
+                    REQUEST_ID_PATTERN.test(requestId) ? { requestId } : {},
+                ),
+            );
         if (!REQUEST_ID_PATTERN.test(requestId) || (targets !== null && targets.length === 0)) return notFound();
         const ids = targets === null ? [requestId] : targets.map((t) => targetRequestId(requestId, t, true));
         const statuses: RequestStatus[] = [];

@@ -38,7 +38,10 @@ export function parseJsonText(text: string, pointer = ''): ParsedJson {
     try {
         return { json: JSON.parse(text) as unknown };
     } catch (e) {
-        const errors: FieldError[] = [{ pointer, detail: e instanceof SyntaxError ? e.message : 'unparseable' }];
+        // V8's SyntaxError quotes a slice of the input; problem details and dead-letter descriptions never echo it.
+        const position = e instanceof SyntaxError ? /position (\d+)/.exec(e.message)?.[1] : undefined;
+        const detail = position === undefined ? 'not valid JSON' : `not valid JSON at position ${position}`;
+        const errors: FieldError[] = [{ pointer, detail }];
         return refuse('MALFORMED_JSON', 'The body could not be parsed as JSON.', { errors });
     }
 }

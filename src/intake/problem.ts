@@ -70,7 +70,13 @@ export function problem(
 export function problemResponse(p: Problem, headers: Record<string, string> = {}): HttpResponseInit {
     return {
         status: p.status,
-        headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store', ...headers },
+        // nosniff: a browser never renders a problem (which may quote caller input) as HTML.
+        headers: {
+            'content-type': 'application/problem+json',
+            'cache-control': 'no-store',
+            'x-content-type-options': 'nosniff',
+            ...headers,
+        },
         body: JSON.stringify(p),
     };
 }
