@@ -19,6 +19,7 @@ import type { TargetTiming } from '../../src/domain/timing';
 import type { AutomationTarget, SyncJobParameters } from '../../src/ports/automationJobs';
 import type { StoredTargetState, TargetStateStore } from '../../src/ports/targetStateStore';
 import type { WakeMessage, WakeScheduler } from '../../src/ports/wakeScheduler';
+import { seededRandom as simulationRandom } from '../../src/simulation/random';
 
 /*
  * A small discrete-event simulation of the engine: one target, several coordinator instances sharing one store,
@@ -115,16 +116,14 @@ export interface SimResult {
     readonly coordinatorStats: { loads: number; saves: number; conflicts: number };
 }
 
-/** mulberry32: small, fast, seedable; good enough to pick faults and interleavings. */
+/**
+ * The simulation's seeded generator (mulberry32, src/simulation/random.ts) as a bare function: same seed, same
+ * faults and interleavings.
+ * @param seed - any 32-bit integer
+ */
 export function seededRandom(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
+    const random = simulationRandom(seed);
+    return () => random.next();
 }
 
 class SimulatedCrash extends Error {

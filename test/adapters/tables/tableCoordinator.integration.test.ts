@@ -10,6 +10,7 @@ import type { TargetConfig } from '../../../src/config/loadConfig';
 import type { RunSummary } from '../../../src/domain/targetState';
 import { DEFAULT_TIMING } from '../../../src/domain/timing';
 import { type AzuriteTables, startAzuriteTables } from '../../support/azurite';
+import { seededRandom } from '../../support/engineSimulation';
 import { createTestTable, tableClient } from '../../support/tables';
 
 // Several coordinators, each with its own TableClient and store, stand for separate Functions instances. They
@@ -33,18 +34,6 @@ beforeAll(async () => {
     azurite = await startAzuriteTables();
 });
 afterAll(() => azurite.stop());
-
-/** A small seeded generator (mulberry32), so a failing schedule can be replayed. */
-function seeded(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
 
 interface Cluster {
     readonly clock: ManualClock;
@@ -162,7 +151,7 @@ function expectCoverage(accepted: readonly Accepted[], runs: ReadonlyMap<number,
 
 describe('coordinators on Azure Table Storage (Azurite)', () => {
     it(`${INSTANCES} concurrent instances on one target: ETag conflicts are retried, single flight and coverage hold`, async () => {
-        const random = seeded(20260105);
+        const random = seededRandom(20260105);
         const c = cluster((await createTestTable(azurite)).tableName, INSTANCES);
         const accepted: Accepted[] = [];
         let requestCounter = 0;
@@ -218,7 +207,7 @@ describe('coordinators on Azure Table Storage (Azurite)', () => {
     });
 
     it('the state survives a new coordinator instance, which carries on where the old ones stopped', async () => {
-        const random = seeded(7);
+        const random = seededRandom(7);
         const tableName = (await createTestTable(azurite)).tableName;
         const first = cluster(tableName, 2);
         const seqBefore = await first.coordinators[0]?.acceptChanges(TARGET.targetId, {
@@ -262,7 +251,7 @@ describe('coordinators on Azure Table Storage (Azurite)', () => {
     });
 
     it('duplicate deliveries of keyed requests to different instances count each change once', async () => {
-        const random = seeded(99);
+        const random = seededRandom(99);
         const stateTable = (await createTestTable(azurite)).tableName;
         const requestTable = (await createTestTable(azurite)).tableName;
         const c = cluster(stateTable, INSTANCES);
