@@ -31,6 +31,14 @@ describe('chaos suite (reduced)', () => {
         expect(totals.violations).toEqual([]);
     });
 
+    it('can fail: a store that ignores ETags (last writer wins) is caught', async () => {
+        const problems: string[] = [];
+        for (let seed = 1; seed <= 20; seed++) {
+            problems.push(...(await runChaos({ seed, sabotage: 'ignoreEtag' })).violations);
+        }
+        expect(problems.length).toBeGreaterThan(0);
+    });
+
     it('is deterministic: the same seed injects the same faults and checks the same invariants', async () => {
         const a = await runChaos({ seed: 7 });
         const b = await runChaos({ seed: 7 });

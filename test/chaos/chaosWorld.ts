@@ -21,6 +21,7 @@ import { createPostSyncRequestsHandler } from '../../src/intake/postSyncRequests
 import { createReconcileTimerHandler } from '../../src/intake/reconcileTimerHandler';
 import type { Clock } from '../../src/ports/clock';
 import type { RegisterRequestResult, RequestStore } from '../../src/ports/requestStore';
+import type { StoredTargetState, TargetStateStore } from '../../src/ports/targetStateStore';
 import type { WakeMessage, WakeScheduler } from '../../src/ports/wakeScheduler';
 import {
     AutomationFake,
@@ -88,6 +89,11 @@ export interface ChaosOptions {
     readonly requests?: number;
     /** Largest clock offset of an instance against the true clock, either way. */
     readonly maxSkewMs?: number;
+    /**
+     * Breaks the store on purpose to prove the checks can fail: `ignoreEtag` saves over whatever is stored
+     * (last writer wins), as a store without optimistic concurrency would.
+     */
+    readonly sabotage?: 'ignoreEtag';
 }
 
 export interface ChaosResult {
@@ -173,6 +179,24 @@ class CrashingRequestStore implements RequestStore {
     }
     listUnmerged(acceptedBefore: number, limit: number): Promise<RequestRecord[]> {
         return this.inner.listUnmerged(acceptedBefore, limit);
+    }
+}
+
+/** A store without optimistic concurrency: every save wins. Only for proving that the checks catch it. */
+class EtagIgnoringStore implements TargetStateStore {
+    constructor(private readonly inner: TargetStateStore) {}
+    load(targetId: string): Promise<StoredTargetState | null> {
+        return this.inner.load(targetId);
+    }
+    async save(state: TargetState, _etag: string | null): Promise<string> {
+        const current = await this.inner.load(state.targetId);
+        return this.inner.save(state, current?.etag ?? null);
+    }
+    putRun(run: RunSummary): Promise<void> {
+        return this.inner.putRun(run);
+    }
+    getRun(targetId: string, seq: number): Promise<RunSummary | null> {
+        return this.inner.getRun(targetId, seq);
     }
 }
 
@@ -305,9 +329,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
                 warn: (m: string) => logLines.push(m),
                 error: (m: string) => logLines.push(m),
             };
+            const store = tables?.stateStore ?? sharedMemory.store;
             const base = createServices(config, {
                 clock,
-                store: tables?.stateStore ?? sharedMemory.store,
+                store: options.sabotage === 'ignoreEtag' ? new EtagIgnoringStore(store) : store,
                 requests: new CrashingRequestStore(tables?.requestStore ?? sharedMemory.requests, inject),
                 wakes: controlQueue,
                 jobs,
