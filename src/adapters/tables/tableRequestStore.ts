@@ -4,8 +4,9 @@ import { z } from 'zod';
 import type { RequestRecord } from '../../domain/requestStatus';
 import { TransientDependencyError } from '../../errors';
 import type { RegisterRequestResult, RequestStore } from '../../ports/requestStore';
+import { getEntityOrNull } from './getEntityOrNull';
 import { documentProperties, parseDocument } from './tableDocuments';
-import { isEntityAlreadyExists, isNotFound, isUpdateConditionNotSatisfied, toDependencyError } from './tableErrors';
+import { isEntityAlreadyExists, isUpdateConditionNotSatisfied, toDependencyError } from './tableErrors';
 import { hashedKey, safeKey } from './tableKeys';
 
 /** Partition of request rows; row key = {@link safeKey} of the request id, so `get` is a point read. */
@@ -131,13 +132,8 @@ export class TableRequestStore implements RequestStore {
     }
 
     private async readRequestRow(requestId: string): Promise<{ record: RequestRecord; etag: string } | null> {
-        let entity: Record<string, unknown> & { etag: string };
-        try {
-            entity = await this.table.getEntity<Record<string, unknown>>(REQUEST_PARTITION, safeKey(requestId));
-        } catch (e) {
-            if (isNotFound(e)) return null;
-            throw toDependencyError(e, 'Reading a request');
-        }
+        const entity = await getEntityOrNull(this.table, REQUEST_PARTITION, safeKey(requestId), 'Reading a request');
+        if (entity === null) return null;
         return { record: parseRecord(entity, `request ${requestId}`), etag: entity.etag };
     }
 }

@@ -3,6 +3,7 @@ import type { TableClient } from '@azure/data-tables';
 import type { RunSummary, TargetState } from '../../domain/targetState';
 import { ConcurrencyConflictError, PermanentDependencyError } from '../../errors';
 import type { StoredTargetState, TargetStateStore } from '../../ports/targetStateStore';
+import { getEntityOrNull } from './getEntityOrNull';
 import { documentProperties, parseDocument } from './tableDocuments';
 import { isEntityAlreadyExists, isNotFound, isUpdateConditionNotSatisfied, toDependencyError } from './tableErrors';
 import { safeKey, seqRowKey } from './tableKeys';
@@ -29,13 +30,8 @@ export class TableTargetStateStore implements TargetStateStore {
     constructor(private readonly table: TableClient) {}
 
     async load(targetId: string): Promise<StoredTargetState | null> {
-        let entity: Record<string, unknown> & { etag: string };
-        try {
-            entity = await this.table.getEntity<Record<string, unknown>>(TARGET_PARTITION, safeKey(targetId));
-        } catch (e) {
-            if (isNotFound(e)) return null;
-            throw toDependencyError(e, 'Loading target state');
-        }
+        const entity = await getEntityOrNull(this.table, TARGET_PARTITION, safeKey(targetId), 'Loading target state');
+        if (entity === null) return null;
         const state = parseDocument(entity, targetStateSchema, `state of target ${targetId}`);
         return { state, etag: entity.etag };
     }
@@ -85,13 +81,13 @@ export class TableTargetStateStore implements TargetStateStore {
     }
 
     async getRun(targetId: string, seq: number): Promise<RunSummary | null> {
-        let entity: Record<string, unknown>;
-        try {
-            entity = await this.table.getEntity<Record<string, unknown>>(runPartition(targetId), seqRowKey(seq));
-        } catch (e) {
-            if (isNotFound(e)) return null;
-            throw toDependencyError(e, 'Reading a finished run');
-        }
+        const entity = await getEntityOrNull(
+            this.table,
+            runPartition(targetId),
+            seqRowKey(seq),
+            'Reading a finished run',
+        );
+        if (entity === null) return null;
         return parseDocument(entity, runSummarySchema, `run ${seq} of target ${targetId}`);
     }
 }
