@@ -10,7 +10,7 @@ import { jobNameFor } from '../../src/app/jobName';
 import { getRequestStatus } from '../../src/app/requestStatusQuery';
 import { createServices, type Services } from '../../src/composition';
 import { type Env, loadConfig } from '../../src/config/loadConfig';
-import type { Effect } from '../../src/domain/decide';
+import { type Effect, LOST_WAKE_GRACE_MS, startRetryDelay } from '../../src/domain/decide';
 import { isFinalRequestState, type RequestRecord } from '../../src/domain/requestStatus';
 import type { RunSummary, TargetState } from '../../src/domain/targetState';
 import { createChangeQueueHandler } from '../../src/intake/changeQueueHandler';
@@ -31,7 +31,7 @@ import {
     resultLine,
 } from '../support/automationFake';
 import type { AzuriteTables } from '../support/azurite';
-import { perWindowBudget, seededRandom } from '../support/engineSimulation';
+import { perWindowBudget, seededRandom, WatchedStore } from '../support/engineSimulation';
 import { uniqueTableName } from '../support/tables';
 
 /*
@@ -118,6 +118,8 @@ const TIMING_ENV: Env = {
     SYNC_STOP_GRACE_SECONDS: '120',
 };
 const RECONCILE_PERIOD_MS = 120_000;
+const MAX_WAKE_LATENESS_MS = 90_000;
+const AUTOMATION_RETRY_BUDGET_MS = 30_000;
 const HORIZON_MS = 12 * 3_600_000;
 const fakeCredential: TokenCredential = {
     getToken: () => Promise.resolve({ token: 'fake-token', expiresOnTimestamp: Date.now() + 3_600_000 }),
@@ -241,9 +243,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const count = (kind: FaultKind, n = 1): void => {
         faults.set(kind, (faults.get(kind) ?? 0) + n);
     };
+    /** When each fault that can delay a window happened (true clock), for the latency bound. */
+    const timedFaults: number[] = [];
     const inject = (kind: FaultKind, p: number): boolean => {
         if (!chance(p)) return false;
         count(kind);
+        timedFaults.push(truth.now());
         return true;
     };
     const truth = new ManualClock(Date.UTC(2026, 0, 5, 8, 0, 0) + options.seed * 1000);
@@ -273,7 +278,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
             ]),
             AUTOMATION_MODE: 'azure',
             AUTOMATION_ENDPOINT: fake.baseUri,
-            AUTOMATION_RETRY_BUDGET_SECONDS: '30',
+            AUTOMATION_RETRY_BUDGET_SECONDS: String(AUTOMATION_RETRY_BUDGET_MS / 1000),
             INITIAL_MIN_INTERVAL_SECONDS: '600',
             HTTP_MAX_BODY_BYTES: '65536',
             MAX_CHANGES_PER_REQUEST: '50',
@@ -288,9 +293,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         const config = loadConfig(env);
         const telemetry = new MemoryTelemetry();
         const logLines: string[] = [];
-        const controlQueue = new ChaoticControlQueue(new MemoryWakeScheduler(), inject, () => between(0, 90_000));
+        const controlQueue = new ChaoticControlQueue(new MemoryWakeScheduler(), inject, () =>
+            between(0, MAX_WAKE_LATENESS_MS),
+        );
         const invalidMessages = new MemoryInvalidMessageSink();
-        const sharedMemory = { store: new MemoryTargetStateStore(), requests: new MemoryRequestStore() };
+        // On the memory stores, one watched store sees every save of every instance (and holds each call a few
+        // microtask turns, so instances interleave differently per seed).
+        const watched = new WatchedStore(new MemoryTargetStateStore(), truth, () => between(0, 3));
+        const sharedMemory = { store: watched, requests: new MemoryRequestStore() };
         const crashes: CoordinatorFaults = {
             afterSave: (_t: string, effects: readonly Effect[]) => {
                 if (effects.some((e) => e.type !== 'emit') && inject('crashAfterSave', 0.04)) {
@@ -668,8 +678,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
                 if (run.outcome === 'Succeeded' || run.outcome === 'CompletedWithExportErrors') {
                     const first = jobs.find((j) => j.name === jobNameOf(seq, 1));
                     c.check(first !== undefined, `run ${seq} succeeded without a job`);
-                    if (first !== undefined && s.firstAttemptAt !== null) {
-                        c.check(first.createdAt >= s.firstAttemptAt, `run ${seq} job created before ${s.id} arrived`);
+                    // The first save that held the request (memory stores), else its first delivery attempt.
+                    const acceptedAt = watched.firstSavedAt.get(s.requestId) ?? s.firstAttemptAt;
+                    if (first !== undefined && acceptedAt !== null) {
+                        c.check(first.createdAt >= acceptedAt, `run ${seq} job created before ${s.id} was accepted`);
                     }
                 } else {
                     c.check((run.reason ?? '') !== '', `run ${seq} ended ${run.outcome} without a reason`);
@@ -694,6 +706,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
             for (const id of poisoned) c.check(dead.has(id), `poisoned message ${id} was not dead-lettered`);
             for (const s of submissions) c.check(!dead.has(s.key), `valid message ${s.key} was dead-lettered`);
 
+            // 1. Single flight in state: no run or window replaced before it finished (memory stores: every save seen).
+            c.check(watched.violations.length === 0, `state: ${watched.violations.join('; ')}`);
             // 1. Single flight on the true clock: no two jobs of the target run at the same time.
             const intervals = jobs.map((j) => ({ name: j.name, ...activeInterval(j) }));
             for (const a of intervals) {
@@ -738,19 +752,43 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
                 c.check(/^"[0-9a-f-]{32,36}"$/.test(p.CorrelationId ?? ''), `CorrelationId ${p.CorrelationId}`);
             }
 
-            // 3. Bounded latency (true clock): the first job of each window is created within the window's
-            // deadline plus what the previous run and the injected faults may cost, plus the skew spread.
+            // 3. Bounded latency, as engineSimulation.checkLatency computes it: the first job of window w is created
+            // by max(its own deadline, the previous run's end, the previous start + minSpacing), plus one repair per
+            // fault injected from one linger horizon before its first change until the job's creation, plus the
+            // skew spread (run summaries carry instance clocks, jobs the true clock).
             const timing = config.targets.get(CHAOS_TARGET)?.timing ?? never();
             const faultCount = [...faults.values()].reduce((a, b) => a + b, 0);
-            const repair = timing.pollIntervalMs + RECONCILE_PERIOD_MS + 90_000 + 60_000;
-            const slack = faultCount * (repair + timing.pollMaxIntervalMs + 30_000) + 2 * maxSkewMs;
+            const repair = timing.pollIntervalMs + LOST_WAKE_GRACE_MS + RECONCILE_PERIOD_MS + MAX_WAKE_LATENESS_MS;
+            const perFault =
+                repair +
+                Math.max(timing.pollMaxIntervalMs, startRetryDelay(timing.startRetryBudget, timing)) +
+                AUTOMATION_RETRY_BUDGET_MS;
+            const linger = Math.max(timing.maxWaitMs, timing.minSpacingMs, timing.pollMaxIntervalMs) + repair;
             for (const run of ordered) {
                 const first = jobs.find((j) => j.name === jobNameOf(run.seq, 1));
                 if (first === undefined) continue;
+                let bound = Math.min(
+                    run.firstChangeAt + timing.maxWaitMs,
+                    run.firstUrgentAt === null ? Infinity : run.firstUrgentAt + timing.urgentMaxWaitMs,
+                );
                 const previous = runs.get(run.seq - 1);
-                const previousEnd = previous === undefined ? 0 : previous.endedAt + timing.minSpacingMs;
-                const bound = Math.max(run.firstChangeAt + timing.maxWaitMs, previousEnd) + slack;
-                c.check(first.createdAt <= bound, `window ${run.seq}: job created ${first.createdAt - bound} ms late`);
+                if (previous !== undefined) {
+                    const lastStart =
+                        jobs.find((j) => j.name === jobNameOf(previous.seq, previous.attempts))?.createdAt ??
+                        previous.windowClosedAt;
+                    bound = Math.max(
+                        bound,
+                        previous.endedAt,
+                        Math.max(previous.windowClosedAt, lastStart) + timing.minSpacingMs,
+                    );
+                }
+                const since = run.firstChangeAt - linger - maxSkewMs;
+                const n = timedFaults.filter((at) => at >= since && at <= first.createdAt).length;
+                bound += n * perFault + 2 * maxSkewMs;
+                c.check(
+                    first.createdAt <= bound,
+                    `window ${run.seq}: job created ${first.createdAt - bound} ms after its bound (${n} faults)`,
+                );
             }
 
             // 4. O(1) per window: wake-ups and Automation calls within the per-window budget plus repairs.
@@ -785,6 +823,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
                 if (r.status === 429) count('automation429');
                 else if (r.status >= 500) count('automation5xx');
                 else if (r.status === 0) count('automationNoAnswer');
+                if (r.status === 429 || r.status === 0 || r.status >= 500) timedFaults.push(r.at);
             }
             fake.clearFaults();
         }
