@@ -44,3 +44,16 @@ async function start(): Promise<Services> {
     await services.start();
     return services;
 }
+
+/**
+ * Flushes buffered telemetry when the worker is about to stop, so the last cycle results are not lost with the
+ * instance. Never throws: shutdown must not hang on a telemetry outage.
+ */
+export async function flushServices(): Promise<void> {
+    const services = await loading?.catch(() => undefined);
+    try {
+        await services?.telemetry.flush();
+    } catch (e) {
+        console.warn(`Telemetry flush at shutdown failed: ${ensureError(e).message}`);
+    }
+}
