@@ -1,21 +1,5 @@
-/**
- * How a run ended. The first seven come from the runbook's result line; the rest are decided by the engine
- * when the runbook could not report (the job never started, never finished, or was stopped).
- */
-export type CycleOutcome =
-    | 'Succeeded'
-    | 'CompletedWithExportErrors'
-    | 'SkippedStagingMode'
-    | 'SkippedSchedulerSuspended'
-    | 'BusyTimeout'
-    | 'Failed'
-    | 'TimedOut'
-    | 'WorkerOffline'
-    | 'StartFailed'
-    | 'Stopped'
-    | 'NeedsAttention';
-
-export const CYCLE_OUTCOMES: readonly CycleOutcome[] = [
+/** Outcomes the runbook itself reports in its result line. */
+export const RUNBOOK_OUTCOMES = [
     'Succeeded',
     'CompletedWithExportErrors',
     'SkippedStagingMode',
@@ -23,11 +7,15 @@ export const CYCLE_OUTCOMES: readonly CycleOutcome[] = [
     'BusyTimeout',
     'Failed',
     'TimedOut',
-    'WorkerOffline',
-    'StartFailed',
-    'Stopped',
-    'NeedsAttention',
-];
+] as const;
+
+/** Outcomes the engine decides when the runbook could not report (never started, never finished, stopped). */
+export const ENGINE_OUTCOMES = ['WorkerOffline', 'StartFailed', 'Stopped', 'NeedsAttention'] as const;
+
+/** How a run ended: a runbook outcome or an engine outcome. */
+export type CycleOutcome = (typeof RUNBOOK_OUTCOMES)[number] | (typeof ENGINE_OUTCOMES)[number];
+
+export const CYCLE_OUTCOMES: readonly CycleOutcome[] = [...RUNBOOK_OUTCOMES, ...ENGINE_OUTCOMES];
 
 /** What a finished run means for the requests it covered. */
 export type OutcomeClass = 'succeeded' | 'partiallySucceeded' | 'skipped' | 'failed';

@@ -1,23 +1,14 @@
 import { z } from 'zod';
 
-import type { ConnectorReport, CycleOutcome, CycleReport } from './cycleOutcome';
+import { type ConnectorReport, type CycleReport, RUNBOOK_OUTCOMES } from './cycleOutcome';
+
+export { RUNBOOK_OUTCOMES };
 
 /**
  * The schema id the runbook writes in its result line. Bump the version (`@2`) on any breaking change; the
  * runbook (infra/runbooks/Start-EntraSyncCycle.ps1) carries the same string and a test checks both.
  */
 export const CYCLE_RESULT_SCHEMA = 'entra-sync-trigger/cycle-result@1';
-
-/** Outcomes the runbook itself may report; the others are the engine's to decide. */
-export const RUNBOOK_OUTCOMES = [
-    'Succeeded',
-    'CompletedWithExportErrors',
-    'SkippedStagingMode',
-    'SkippedSchedulerSuspended',
-    'BusyTimeout',
-    'Failed',
-    'TimedOut',
-] as const satisfies readonly CycleOutcome[];
 
 const MAX_REASON_CHARS = 500;
 // Three runs per connector (import, sync, export); the runbook reads at most 100 runs of run history.
