@@ -409,13 +409,7 @@ class Step {
                 // Ask once more as we let go: when lost wakes kept the engine from polling during the grace, the
                 // stops repeated with each poll (below) never went out, and the next run would start beside a
                 // job still running.
-                this.effects.push({
-                    type: 'stopJob',
-                    targetId: this.state.targetId,
-                    seq: run.seq,
-                    attempt: run.attempt,
-                    jobName,
-                });
+                this.requestStop(run, jobName);
                 this.finishRun(
                     run,
                     { outcome, reason: `${stopReasonText(outcome)}; stop not confirmed`, exportErrors: 0 },
@@ -436,13 +430,7 @@ class Step {
                         nextPollAt: this.now + t.pollIntervalMs,
                     },
                 };
-                this.effects.push({
-                    type: 'stopJob',
-                    targetId: this.state.targetId,
-                    seq: run.seq,
-                    attempt: run.attempt,
-                    jobName,
-                });
+                this.requestStop(run, jobName);
                 this.emit({
                     type: 'JobStopRequested',
                     targetId: this.state.targetId,
@@ -464,13 +452,7 @@ class Step {
                 // The stop request is an effect a crash can lose after the state was saved. Repeat it with every
                 // poll until the job confirms, so that freeing the target after stopGrace means the job ignored
                 // the stop, not that it never heard it (else a hung job runs on beside the next run).
-                this.effects.push({
-                    type: 'stopJob',
-                    targetId: this.state.targetId,
-                    seq: current.seq,
-                    attempt: current.attempt,
-                    jobName,
-                });
+                this.requestStop(current, jobName);
             }
             this.effects.push({
                 type: 'observeJob',
@@ -480,6 +462,16 @@ class Step {
                 jobName,
             });
         }
+    }
+
+    private requestStop(run: ActiveRun, jobName: string): void {
+        this.effects.push({
+            type: 'stopJob',
+            targetId: this.state.targetId,
+            seq: run.seq,
+            attempt: run.attempt,
+            jobName,
+        });
     }
 
     private stopReasonFor(run: ActiveRun): CycleOutcome | null {
