@@ -8,18 +8,9 @@ import {
     MemoryWakeScheduler,
 } from '../../src/adapters/memory';
 import { createCoordinator } from '../../src/app/coordinator';
-import type { TargetConfig } from '../../src/config/loadConfig';
-import { DEFAULT_TIMING } from '../../src/domain/timing';
+import { testTarget } from '../support/targets';
 
-const target: TargetConfig = {
-    targetId: 'contoso',
-    subscriptionId: '00000000-0000-0000-0000-000000000001',
-    resourceGroup: 'rg',
-    automationAccount: 'aa-sync',
-    runbook: 'Start-EntraSyncCycle',
-    hybridWorkerGroup: 'entra-connect',
-    timing: DEFAULT_TIMING,
-};
+const target = testTarget();
 
 describe('coordinator (in memory)', () => {
     it('turns a joiner into one run that ends Succeeded', async () => {

@@ -2,16 +2,9 @@ import { describe, expect, it } from 'vitest';
 
 import { ManualClock, MemoryAutomationJobs, MemoryTelemetry } from '../../src/adapters/memory';
 import { withDependencyTelemetry } from '../../src/app/trackedAutomationJobs';
-import type { AutomationTarget } from '../../src/ports/automationJobs';
+import { testTarget } from '../support/targets';
 
-const target: AutomationTarget = {
-    targetId: 'contoso',
-    subscriptionId: '00000000-0000-0000-0000-000000000001',
-    resourceGroup: 'rg',
-    automationAccount: 'aa-sync',
-    runbook: 'Start-EntraSyncCycle',
-    hybridWorkerGroup: 'entra-connect',
-};
+const target = testTarget();
 const parameters = { PolicyType: 'Delta', TimeoutSeconds: 600, CorrelationId: 'abc' } as const;
 
 describe('withDependencyTelemetry', () => {

@@ -2,22 +2,13 @@ import { describe, expect, it } from 'vitest';
 
 import { ManualClock, MemoryTargetStateStore, MemoryTelemetry, MemoryWakeScheduler } from '../../src/adapters/memory';
 import { createCoordinator } from '../../src/app/coordinator';
-import type { TargetConfig } from '../../src/config/loadConfig';
 import type { JobObservation } from '../../src/domain/jobObservation';
-import { DEFAULT_TIMING } from '../../src/domain/timing';
 import type { SyncJobParameters } from '../../src/ports/automationJobs';
 import { type SimulatedConnectOptions, SimulatedConnectServer } from '../../src/simulation/connectServer';
 import { simulatedConnectOptionsFromEnv } from '../../src/simulation/simulatedConnectSettings';
+import { testTarget } from '../support/targets';
 
-const target: TargetConfig = {
-    targetId: 'contoso',
-    subscriptionId: '00000000-0000-0000-0000-000000000001',
-    resourceGroup: 'rg',
-    automationAccount: 'aa-sync',
-    runbook: 'Start-EntraSyncCycle',
-    hybridWorkerGroup: 'entra-connect',
-    timing: DEFAULT_TIMING,
-};
+const target = testTarget();
 const delta: SyncJobParameters = { PolicyType: 'Delta', TimeoutSeconds: 3600, CorrelationId: 'c'.repeat(32) };
 
 /** No randomness in timing, no scheduler: every figure in these tests follows from the options. */

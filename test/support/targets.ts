@@ -1,0 +1,18 @@
+import type { TargetConfig } from '../../src/config/loadConfig';
+import { DEFAULT_TIMING, type TargetTiming } from '../../src/domain/timing';
+
+/**
+ * The target most tests use: one Connect server `contoso` with default timing.
+ * @param timing - timing overrides
+ */
+export function testTarget(timing: Partial<TargetTiming> = {}): TargetConfig {
+    return {
+        targetId: 'contoso',
+        subscriptionId: '00000000-0000-0000-0000-000000000001',
+        resourceGroup: 'rg',
+        automationAccount: 'aa-sync',
+        runbook: 'Start-EntraSyncCycle',
+        hybridWorkerGroup: 'entra-connect',
+        timing: { ...DEFAULT_TIMING, ...timing },
+    };
+}
