@@ -25,12 +25,9 @@ export interface OpenWindow {
 /** Where a run is in its life. */
 export type RunPhase = 'starting' | 'active' | 'stopping';
 
-/** One Automation job that runs one sync cycle for one closed window. */
-export interface ActiveRun {
+/** What a run carries over from the window it covers. */
+export interface ClosedWindow {
     readonly seq: number;
-    /** 1 for the first job of the run; more when a retryable outcome (busy) is retried. */
-    readonly attempt: number;
-    readonly phase: RunPhase;
     readonly policy: SyncPolicy;
     readonly changeCount: number;
     readonly urgentCount: number;
@@ -40,6 +37,13 @@ export interface ActiveRun {
     readonly firstChangeAt: number;
     readonly firstUrgentAt: number | null;
     readonly windowClosedAt: number;
+}
+
+/** One Automation job that runs one sync cycle for one closed window. */
+export interface ActiveRun extends ClosedWindow {
+    /** 1 for the first job of the run; more when a retryable outcome (busy) is retried. */
+    readonly attempt: number;
+    readonly phase: RunPhase;
     /** Known once the job create call has answered. */
     readonly jobName: string | null;
     readonly jobCreatedAt: number | null;
@@ -59,20 +63,10 @@ export interface ActiveRun {
 }
 
 /** A finished run, kept in the target's recent history and in the run store. */
-export interface RunSummary {
+export interface RunSummary extends ClosedWindow {
     readonly targetId: string;
-    readonly seq: number;
     readonly attempts: number;
-    readonly policy: SyncPolicy;
     readonly jobName: string | null;
-    readonly changeCount: number;
-    readonly urgentCount: number;
-    readonly requestCount: number;
-    readonly kinds: KindCounts;
-    readonly correlationId: string;
-    readonly firstChangeAt: number;
-    readonly firstUrgentAt: number | null;
-    readonly windowClosedAt: number;
     readonly jobCreatedAt: number | null;
     readonly jobStartedAt: number | null;
     readonly endedAt: number;
