@@ -29,6 +29,8 @@ export interface Config {
     readonly storage: StorageConnection | null;
     readonly stateTableName: string;
     readonly requestTableName: string;
+    /** How long a request and its idempotency key are kept after acceptance. */
+    readonly requestRetentionMs: number;
     readonly serviceBus: { readonly fullyQualifiedNamespace: string | null; readonly clientId: string | null };
     readonly changeQueueName: string;
     readonly controlQueueName: string;
@@ -290,6 +292,7 @@ export function loadConfig(env: Env = process.env): Config {
         storage: loadStorage(env),
         stateTableName: tableName(env, 'STATE_TABLE_NAME'),
         requestTableName: tableName(env, 'REQUEST_TABLE_NAME'),
+        requestRetentionMs: integer(env, 'REQUEST_RETENTION_DAYS', 1, 3650) * 86_400_000,
         serviceBus: {
             fullyQualifiedNamespace: optional(env, 'ServiceBusConnection__fullyQualifiedNamespace'),
             clientId: optional(env, 'ServiceBusConnection__clientId'),

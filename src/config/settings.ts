@@ -101,6 +101,11 @@ export const SETTINGS = [
         default: 'syncrequests',
         setByInfra: true,
     }),
+    spec(
+        'REQUEST_RETENTION_DAYS',
+        'Keep accepted requests (and their idempotency keys) this many days; the reconcile timer deletes older ones.',
+        { default: '30' },
+    ),
     // Service Bus
     spec(
         'ServiceBusConnection__fullyQualifiedNamespace',
