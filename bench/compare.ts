@@ -191,6 +191,7 @@ function projectDriver(
                     clock,
                     targetIds: [PROJECT_TARGET.targetId],
                     log: silentLogger,
+                    requestRetentionMs: 30 * 86_400_000,
                 });
             }
         },

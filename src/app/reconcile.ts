@@ -7,14 +7,23 @@ export interface ReconcileDeps extends AcceptDeps {
     readonly clock: Clock;
     readonly targetIds: readonly string[];
     readonly log: Logger;
+    /** REQUEST_RETENTION_DAYS in ms: older requests are deleted a bounded batch per tick. */
+    readonly requestRetentionMs: number;
 }
 
 /** Requests younger than this may still be merging in another process; leave them to it. */
 export const UNMERGED_GRACE_MS = 60_000;
 
+/** Requests deleted per tick at most, so one tick stays short; a backlog drains over the following ticks. */
+export const RETENTION_BATCH = 100;
+
+const DAY_MS = 86_400_000;
+
 export interface ReconcileReport {
     readonly targets: number;
     readonly merged: number;
+    /** Requests deleted by retention this tick. */
+    readonly expired: number;
     readonly failures: number;
 }
 
@@ -31,6 +40,13 @@ export async function reconcileAll(deps: ReconcileDeps): Promise<ReconcileReport
     } catch (e) {
         failures++;
         deps.log.error(`Reconcile could not merge stranded requests: ${ensureError(e).message}`);
+    }
+    let expired = 0;
+    try {
+        expired = await deps.requests.deleteOlderThan(retentionCutoff(deps), RETENTION_BATCH);
+    } catch (e) {
+        failures++;
+        deps.log.error(`Reconcile could not delete expired requests: ${ensureError(e).message}`);
     }
     for (const targetId of deps.targetIds) {
         try {
@@ -49,5 +65,14 @@ export async function reconcileAll(deps: ReconcileDeps): Promise<ReconcileReport
             deps.log.error(`Reconcile failed for target ${targetId}: ${ensureError(e).message}`);
         }
     }
-    return { targets: deps.targetIds.length, merged, failures };
+    return { targets: deps.targetIds.length, merged, expired, failures };
+}
+
+/**
+ * Midnight UTC at or before `now - retention`: requests go a whole day at a time, so the store reads only
+ * old days and never today's (kept at least the retention, deleted within a day after).
+ */
+function retentionCutoff(deps: ReconcileDeps): number {
+    const oldestKept = deps.clock.now() - deps.requestRetentionMs;
+    return Math.floor(oldestKept / DAY_MS) * DAY_MS;
 }

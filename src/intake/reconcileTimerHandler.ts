@@ -19,11 +19,12 @@ export function createReconcileTimerHandler(resolve: ServicesResolver): Reconcil
             telemetry: services.telemetry,
             clock: services.clock,
             targetIds: [...services.config.targets.keys()],
+            requestRetentionMs: services.config.requestRetentionMs,
             log: { info: (m) => context.info(m), warn: (m) => context.warn(m), error: (m) => context.error(m) },
         });
         await services.telemetry.flush();
         context.info(
-            `Reconcile${timer.isPastDue ? ' (past due)' : ''}: ${report.targets} targets, ${report.merged} stranded requests merged, ${report.failures} failures`,
+            `Reconcile${timer.isPastDue ? ' (past due)' : ''}: ${report.targets} targets, ${report.merged} stranded requests merged, ${report.failures} failures, ${report.expired} expired requests deleted`,
         );
     };
 }

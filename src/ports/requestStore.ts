@@ -15,6 +15,14 @@ export interface RequestStore {
     /** Records the window a request was merged into. Idempotent. */
     markMerged(requestId: string, windowSeq: number): Promise<void>;
     get(requestId: string): Promise<RequestRecord | null>;
-    /** Requests accepted before `acceptedBefore` that were never merged (a crash in between). */
+    /**
+     * Requests accepted before `acceptedBefore` that were never merged (a crash in between), oldest first.
+     * Costs in proportion to the unmerged requests, not to every request ever stored.
+     */
     listUnmerged(acceptedBefore: number, limit: number): Promise<RequestRecord[]>;
+    /**
+     * Retention: deletes up to `limit` requests accepted before `acceptedBefore`, with their idempotency keys
+     * (a later request may reuse such a key). Returns how many were deleted; fewer than `limit` means none are left.
+     */
+    deleteOlderThan(acceptedBefore: number, limit: number): Promise<number>;
 }

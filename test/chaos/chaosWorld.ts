@@ -182,6 +182,9 @@ class CrashingRequestStore implements RequestStore {
     listUnmerged(acceptedBefore: number, limit: number): Promise<RequestRecord[]> {
         return this.inner.listUnmerged(acceptedBefore, limit);
     }
+    deleteOlderThan(acceptedBefore: number, limit: number): Promise<number> {
+        return this.inner.deleteOlderThan(acceptedBefore, limit);
+    }
 }
 
 /** A store without optimistic concurrency: every save wins. Only for proving that the checks catch it. */

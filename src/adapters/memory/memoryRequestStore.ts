@@ -29,8 +29,22 @@ export class MemoryRequestStore implements RequestStore {
     listUnmerged(acceptedBefore: number, limit: number): Promise<RequestRecord[]> {
         const found = [...this.byId.values()]
             .filter((r) => r.windowSeq === null && r.acceptedAt < acceptedBefore)
-            .slice(0, limit);
+            .sort((a, b) => a.acceptedAt - b.acceptedAt)
+            .slice(0, Math.max(limit, 0));
         return Promise.resolve(found);
+    }
+
+    deleteOlderThan(acceptedBefore: number, limit: number): Promise<number> {
+        const old = [...this.byId.values()]
+            .filter((r) => r.acceptedAt < acceptedBefore)
+            .sort((a, b) => a.acceptedAt - b.acceptedAt)
+            .slice(0, Math.max(limit, 0));
+        for (const record of old) {
+            this.byId.delete(record.requestId);
+            const key = idempotencyIndexKey(record);
+            if (this.byKey.get(key) === record.requestId) this.byKey.delete(key);
+        }
+        return Promise.resolve(old.length);
     }
 
     /** Every stored request (tests and the sandbox). */

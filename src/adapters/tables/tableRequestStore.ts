@@ -2,17 +2,24 @@ import { odata, type TableClient } from '@azure/data-tables';
 import { z } from 'zod';
 
 import type { RequestRecord } from '../../domain/requestStatus';
-import { TransientDependencyError } from '../../errors';
+import { PermanentDependencyError, TransientDependencyError } from '../../errors';
 import type { RegisterRequestResult, RequestStore } from '../../ports/requestStore';
 import { getEntityOrNull } from './getEntityOrNull';
 import { documentProperties, parseDocument } from './tableDocuments';
-import { isEntityAlreadyExists, isUpdateConditionNotSatisfied, toDependencyError } from './tableErrors';
+import { isEntityAlreadyExists, isNotFound, isUpdateConditionNotSatisfied, toDependencyError } from './tableErrors';
 import { hashedKey, safeKey } from './tableKeys';
 
 /** Partition of request rows; row key = {@link safeKey} of the request id, so `get` is a point read. */
 export const REQUEST_PARTITION = 'request';
 /** Partition of idempotency index rows; row key = hash of (target, key), value = the first request's record. */
 export const IDEMPOTENCY_PARTITION = 'idempotency';
+/**
+ * Partition of markers for requests not yet merged; row key = {@link unmergedRowKey}, so a range over row keys
+ * lists them oldest first. It holds only the few requests between register and markMerged.
+ */
+export const UNMERGED_PARTITION = 'unmerged';
+/** Prefix of the per-UTC-day index partitions (`byday|YYYY-MM-DD`) that retention deletes a day at a time. */
+export const DAY_PARTITION_PREFIX = 'byday|';
 
 const recordSchema: z.ZodType<RequestRecord> = z.object({
     requestId: z.string(),
@@ -27,6 +34,10 @@ const recordSchema: z.ZodType<RequestRecord> = z.object({
     idempotencyKey: z.string().nullable(),
 });
 
+const markerSchema = z.object({ requestId: z.string() });
+const dayRowSchema = z.object({ requestId: z.string(), acceptedAt: z.number(), indexKey: z.string() });
+type DayRow = z.infer<typeof dayRowSchema>;
+
 /** Rounds of read-modify-write before a contended `markMerged` gives up (it is idempotent; the caller retries). */
 const MARK_MERGED_ATTEMPTS = 10;
 
@@ -37,16 +48,19 @@ const MARK_MERGED_ATTEMPTS = 10;
  * A crash between the two leaves only the index row; the next `register` with that key finds it and writes the
  * missing request row from the index copy, so every retry converges on the first writer's record. Without a
  * key, creating the request row is itself the conditional write.
+ *
+ * Before the request row, `register` upserts two small index rows (see docs/STORAGE-AND-WAKEUPS.md): a day row
+ * in `byday|<UTC day>` so retention finds old requests without a scan, and a marker in {@link UNMERGED_PARTITION}
+ * so `listUnmerged` reads only requests still waiting for a merge. They live in other partitions than the request
+ * row, so no transaction can cover them; writing them first means a crash leaves at worst an index row without
+ * its request (skipped, and removed by retention), never a request that reconcile or retention cannot find.
  */
 export class TableRequestStore implements RequestStore {
     /** @param table - a client for the request table (see `createTableClients`) */
     constructor(private readonly table: TableClient) {}
 
     async register(record: RequestRecord): Promise<RegisterRequestResult> {
-        if (record.idempotencyKey === null) {
-            const existing = await this.createRequestRow(record);
-            return existing === null ? { kind: 'created', record } : { kind: 'existing', record: existing };
-        }
+        if (record.idempotencyKey === null) return this.createIndexedRequest(record, '');
         const indexKey = hashedKey(record.targetId, record.idempotencyKey);
         try {
             await this.table.createEntity({
@@ -59,18 +73,19 @@ export class TableRequestStore implements RequestStore {
             if (!isEntityAlreadyExists(e)) throw toDependencyError(e, 'Registering an idempotency key');
             return { kind: 'existing', record: await this.completeFirstWriter(indexKey) };
         }
-        const existing = await this.createRequestRow(record);
-        return existing === null ? { kind: 'created', record } : { kind: 'existing', record: existing };
+        return this.createIndexedRequest(record, indexKey);
     }
 
     async markMerged(requestId: string, windowSeq: number): Promise<void> {
         for (let attempt = 1; attempt <= MARK_MERGED_ATTEMPTS; attempt++) {
             const row = await this.readRequestRow(requestId);
-            if (row === null || row.record.windowSeq !== null) return;
+            if (row === null) return;
+            // Already merged: an earlier call may have died before removing the marker, so remove it again.
+            if (row.record.windowSeq !== null) return this.deleteMarker(row.record);
             const merged: RequestRecord = { ...row.record, windowSeq };
             try {
                 await this.table.updateEntity(requestRow(merged), 'Replace', { etag: row.etag });
-                return;
+                return await this.deleteMarker(merged);
             } catch (e) {
                 if (!isUpdateConditionNotSatisfied(e)) throw toDependencyError(e, 'Marking a request merged');
             }
@@ -85,17 +100,28 @@ export class TableRequestStore implements RequestStore {
     async listUnmerged(acceptedBefore: number, limit: number): Promise<RequestRecord[]> {
         if (limit <= 0) return [];
         const found: RequestRecord[] = [];
+        const seen = new Set<string>();
         try {
+            // Row keys start with the floored acceptedAt, so this range holds every candidate; the exact
+            // comparison happens below on the record itself.
+            const filter = odata`PartitionKey eq ${UNMERGED_PARTITION} and RowKey lt ${epochKey(Math.ceil(acceptedBefore))}`;
             const pages = this.table
-                .listEntities<Record<string, unknown>>({
-                    queryOptions: {
-                        filter: odata`PartitionKey eq ${REQUEST_PARTITION} and merged eq ${false} and acceptedAt lt ${acceptedBefore}`,
-                    },
-                })
+                .listEntities<Record<string, unknown>>({ queryOptions: { filter } })
                 .byPage({ maxPageSize: Math.min(limit, 1000) });
             for await (const page of pages) {
-                for (const entity of page) {
-                    found.push(parseRecord(entity, 'an unmerged request'));
+                for (const marker of page) {
+                    const { requestId } = parseIndexRow(marker, markerSchema, 'an unmerged marker');
+                    if (seen.has(requestId)) continue;
+                    seen.add(requestId);
+                    const record = (await this.readRequestRow(requestId))?.record;
+                    // No request: its register died before the request row; retention removes the marker.
+                    if (record === undefined) continue;
+                    if (record.windowSeq !== null) {
+                        await this.deleteMarker(record);
+                        continue;
+                    }
+                    if (record.acceptedAt >= acceptedBefore) continue;
+                    found.push(record);
                     if (found.length >= limit) return found;
                 }
             }
@@ -103,6 +129,100 @@ export class TableRequestStore implements RequestStore {
             throw toDependencyError(e, 'Listing unmerged requests');
         }
         return found;
+    }
+
+    async deleteOlderThan(acceptedBefore: number, limit: number): Promise<number> {
+        if (limit <= 0) return 0;
+        const old: DayRow[] = [];
+        try {
+            // Only the day partitions up to the one holding `acceptedBefore - 1` are read: with a cutoff at
+            // midnight UTC (as reconcile passes it) that is whole old days only, never today's requests.
+            const filter = odata`PartitionKey ge ${DAY_PARTITION_PREFIX} and PartitionKey le ${dayPartition(acceptedBefore - 1)} and acceptedAt lt ${acceptedBefore}`;
+            const pages = this.table
+                .listEntities<Record<string, unknown>>({ queryOptions: { filter } })
+                .byPage({ maxPageSize: Math.min(limit, 1000) });
+            for await (const page of pages) {
+                for (const entity of page) {
+                    old.push(parseIndexRow(entity, dayRowSchema, 'a day index row'));
+                    if (old.length >= limit) break;
+                }
+                if (old.length >= limit) break;
+            }
+        } catch (e) {
+            throw toDependencyError(e, 'Listing old requests');
+        }
+        for (const day of old) await this.deleteRequest(day, acceptedBefore);
+        return old.length;
+    }
+
+    /**
+     * Deletes one old request: idempotency row first (so a retry cannot rebuild the request from it), then the
+     * request row and its marker, and the day row last, so a crash part-way leaves the day row to try again.
+     */
+    private async deleteRequest(day: DayRow, acceptedBefore: number): Promise<void> {
+        const stored = await this.readRequestRow(day.requestId);
+        // A day row left by a retry whose stored request was accepted later: only the stray rows go.
+        const storedIsOld = stored === null || stored.record.acceptedAt < acceptedBefore;
+        if (storedIsOld && day.indexKey !== '') {
+            const index = await getEntityOrNull(this.table, IDEMPOTENCY_PARTITION, day.indexKey, 'Reading a key');
+            // The key may already belong to a newer request if this deletion is being repeated.
+            if (index !== null && index.requestId === day.requestId) {
+                await this.deleteIfPresent(IDEMPOTENCY_PARTITION, day.indexKey, 'Deleting an idempotency key');
+            }
+        }
+        if (storedIsOld) await this.deleteIfPresent(REQUEST_PARTITION, safeKey(day.requestId), 'Deleting a request');
+        await this.deleteMarker(day);
+        await this.deleteIfPresent(dayPartition(day.acceptedAt), safeKey(day.requestId), 'Deleting a day index row');
+    }
+
+    /** Writes the day row and marker, then the request row; cleans up the index rows a lost race left behind. */
+    private async createIndexedRequest(record: RequestRecord, indexKey: string): Promise<RegisterRequestResult> {
+        await this.writeIndexRows(record, indexKey);
+        const existing = await this.createRequestRow(record);
+        if (existing === null) return { kind: 'created', record };
+        // Same id stored earlier: rows keyed by this attempt's acceptedAt are strays (if the keys differ).
+        if (unmergedRowKey(existing) !== unmergedRowKey(record)) await this.deleteMarker(record);
+        if (dayPartition(existing.acceptedAt) !== dayPartition(record.acceptedAt)) {
+            await this.deleteIfPresent(
+                dayPartition(record.acceptedAt),
+                safeKey(record.requestId),
+                'Deleting a day row',
+            );
+        }
+        return { kind: 'existing', record: existing };
+    }
+
+    private async writeIndexRows(record: RequestRecord, indexKey: string): Promise<void> {
+        try {
+            await this.table.upsertEntity(
+                {
+                    partitionKey: dayPartition(record.acceptedAt),
+                    rowKey: safeKey(record.requestId),
+                    requestId: record.requestId,
+                    acceptedAt: record.acceptedAt,
+                    indexKey,
+                },
+                'Replace',
+            );
+            await this.table.upsertEntity(
+                { partitionKey: UNMERGED_PARTITION, rowKey: unmergedRowKey(record), requestId: record.requestId },
+                'Replace',
+            );
+        } catch (e) {
+            throw toDependencyError(e, 'Indexing a request');
+        }
+    }
+
+    private deleteMarker(record: Pick<RequestRecord, 'requestId' | 'acceptedAt'>): Promise<void> {
+        return this.deleteIfPresent(UNMERGED_PARTITION, unmergedRowKey(record), 'Deleting an unmerged marker');
+    }
+
+    private async deleteIfPresent(partitionKey: string, rowKey: string, operation: string): Promise<void> {
+        try {
+            await this.table.deleteEntity(partitionKey, rowKey);
+        } catch (e) {
+            if (!isNotFound(e)) throw toDependencyError(e, operation);
+        }
     }
 
     /** Creates the request row; returns null when created, else the row already stored under that id. */
@@ -128,7 +248,10 @@ export class TableRequestStore implements RequestStore {
             throw toDependencyError(e, 'Reading an idempotency key');
         }
         const first = parseRecord(index, 'an idempotency index row');
-        return (await this.createRequestRow(first)) ?? first;
+        const stored = await this.readRequestRow(first.requestId);
+        if (stored !== null) return stored.record;
+        const completed = await this.createIndexedRequest(first, indexKey);
+        return completed.record;
     }
 
     private async readRequestRow(requestId: string): Promise<{ record: RequestRecord; etag: string } | null> {
@@ -154,8 +277,34 @@ function requestRow(record: RequestRecord): Record<string, string | number | boo
     };
 }
 
+/** `byday|YYYY-MM-DD`: the UTC day an epoch-ms time falls on. */
+export function dayPartition(epochMs: number): string {
+    return `${DAY_PARTITION_PREFIX}${new Date(epochMs).toISOString().slice(0, 10)}`;
+}
+
+/** Zero-padded acceptedAt, then the request: row keys sort by age, and one request has one marker per time. */
+export function unmergedRowKey(record: Pick<RequestRecord, 'requestId' | 'acceptedAt'>): string {
+    return `${epochKey(record.acceptedAt)}|${safeKey(record.requestId)}`;
+}
+
+/** Whole epoch ms, padded so string order is numeric order (16 digits outlast any real clock). */
+function epochKey(epochMs: number): string {
+    return String(Math.max(0, Math.floor(epochMs))).padStart(16, '0');
+}
+
 function recordProperties(record: RequestRecord): Record<string, string | number> {
     return documentProperties(record, `Request ${record.requestId}`);
+}
+
+/** Index rows are plain columns, not a JSON document; they are stored data all the same, so parsed. */
+function parseIndexRow<T>(entity: Readonly<Record<string, unknown>>, schema: z.ZodType<T>, what: string): T {
+    const parsed = schema.safeParse(entity);
+    if (!parsed.success) {
+        throw new PermanentDependencyError(`Stored ${what} does not match the current schema`, undefined, {
+            cause: parsed.error,
+        });
+    }
+    return parsed.data;
 }
 
 function parseRecord(entity: Readonly<Record<string, unknown>>, what: string): RequestRecord {

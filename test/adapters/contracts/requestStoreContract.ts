@@ -126,5 +126,85 @@ export function describeRequestStoreContract(name: string, makeStore: RequestSto
             expect(await store.listUnmerged(ACCEPTED_AT, 100)).toEqual([]);
             expect(await store.listUnmerged(ACCEPTED_AT + 60_000, 0)).toEqual([]);
         });
+
+        it('lists unmerged requests oldest first and never a merged one', async () => {
+            const store = await makeStore();
+            for (const i of [3, 1, 2]) {
+                await store.register(requestRecord({ requestId: `req-${i}`, acceptedAt: ACCEPTED_AT + i * 1_000 }));
+            }
+            await store.markMerged('req-2', 7);
+            const listed = await store.listUnmerged(ACCEPTED_AT + 10_000, 100);
+            expect(listed.map((r) => r.requestId)).toEqual(['req-1', 'req-3']);
+            await store.markMerged('req-1', 8);
+            await store.markMerged('req-3', 8);
+            expect(await store.listUnmerged(ACCEPTED_AT + 10_000, 100)).toEqual([]);
+        });
+
+        it('lists exactly the one unmerged request among 1,000 merged ones', async () => {
+            const store = await makeStore();
+            const ids = Array.from({ length: 1_000 }, (_, i) => `merged-${i}`);
+            // Chunks keep Azurite busy without flooding it.
+            for (let start = 0; start < ids.length; start += 50) {
+                await Promise.all(
+                    ids.slice(start, start + 50).map(async (requestId, i) => {
+                        await store.register(requestRecord({ requestId, acceptedAt: ACCEPTED_AT + start + i }));
+                        await store.markMerged(requestId, 1);
+                    }),
+                );
+            }
+            const stranded = requestRecord({ requestId: 'stranded', acceptedAt: ACCEPTED_AT + 500 });
+            await store.register(stranded);
+            expect(await store.listUnmerged(ACCEPTED_AT + 60_000, 100)).toEqual([stranded]);
+        }, 120_000);
+
+        it('a retry of a stored id with a later time keeps one listing', async () => {
+            const store = await makeStore();
+            const first = requestRecord();
+            await store.register(first);
+            expect(await store.register({ ...first, acceptedAt: ACCEPTED_AT + 5_000 })).toEqual({
+                kind: 'existing',
+                record: first,
+            });
+            expect(await store.listUnmerged(ACCEPTED_AT + 60_000, 100)).toEqual([first]);
+            await store.markMerged('req-1', 3);
+            expect(await store.listUnmerged(ACCEPTED_AT + 60_000, 100)).toEqual([]);
+        });
+
+        it('retention deletes only requests accepted before the cutoff, oldest first, up to a limit', async () => {
+            const store = await makeStore();
+            const day = 86_400_000;
+            const ages = [-3 * day, -2 * day, -day - 1, -1, 0, day];
+            for (const [i, offset] of ages.entries()) {
+                await store.register(requestRecord({ requestId: `req-${i}`, acceptedAt: ACCEPTED_AT + offset }));
+            }
+            await store.markMerged('req-1', 1);
+            expect(await store.deleteOlderThan(ACCEPTED_AT, 2)).toBe(2);
+            expect(await store.get('req-0')).toBeNull();
+            expect(await store.get('req-1')).toBeNull();
+            expect(await store.get('req-2')).not.toBeNull();
+            expect(await store.deleteOlderThan(ACCEPTED_AT, 100)).toBe(2);
+            expect(await store.deleteOlderThan(ACCEPTED_AT, 100)).toBe(0);
+            const kept = ['req-4', 'req-5'];
+            for (const id of kept) expect((await store.get(id))?.requestId).toBe(id);
+            for (const id of ['req-2', 'req-3']) expect(await store.get(id)).toBeNull();
+            // The deleted requests' markers went with them: only the kept unmerged ones are listed.
+            const listed = await store.listUnmerged(ACCEPTED_AT + 2 * day, 100);
+            expect(listed.map((r) => r.requestId)).toEqual(kept);
+            expect(await store.deleteOlderThan(ACCEPTED_AT, 0)).toBe(0);
+        });
+
+        it('retention frees an idempotency key for a new request', async () => {
+            const store = await makeStore();
+            const old = requestRecord({ idempotencyKey: 'hr-4711', acceptedAt: ACCEPTED_AT - 86_400_000 });
+            await store.register(old);
+            await store.markMerged('req-1', 1);
+            expect(await store.deleteOlderThan(ACCEPTED_AT, 100)).toBe(1);
+            const fresh = requestRecord({ requestId: 'req-2', idempotencyKey: 'hr-4711' });
+            expect(await store.register(fresh)).toEqual({ kind: 'created', record: fresh });
+            expect(await store.get('req-1')).toBeNull();
+            // Repeating retention with the same cutoff leaves the new owner of the key alone.
+            expect(await store.deleteOlderThan(ACCEPTED_AT, 100)).toBe(0);
+            expect((await store.register({ ...fresh, requestId: 'req-3' })).record).toEqual(fresh);
+        });
     });
 }
