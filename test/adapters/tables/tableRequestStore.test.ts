@@ -3,7 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { MemoryRequestStore } from '../../../src/adapters/memory';
 import { safeKey } from '../../../src/adapters/tables/tableKeys';
-import { REQUEST_PARTITION, TableRequestStore } from '../../../src/adapters/tables/tableRequestStore';
+import {
+    dayPartition,
+    REQUEST_PARTITION,
+    TableRequestStore,
+    UNMERGED_PARTITION,
+} from '../../../src/adapters/tables/tableRequestStore';
 import { isPermanentDependencyError } from '../../../src/errors';
 import { type AzuriteTables, startAzuriteTables } from '../../support/azurite';
 import { createTestTable } from '../../support/tables';
@@ -36,7 +41,80 @@ function crashingOnCreate(table: TableClient, failAt: number): TableClient {
     });
 }
 
+/** The same client, counting point reads and recording the filter of every query. */
+function observed(table: TableClient): { client: TableClient; reads: () => number; filters: string[] } {
+    let reads = 0;
+    const filters: string[] = [];
+    const client = new Proxy(table, {
+        get(target, property, receiver) {
+            const value: unknown = Reflect.get(target, property, receiver);
+            if (typeof value !== 'function') return value;
+            return (...args: unknown[]): unknown => {
+                if (property === 'getEntity') reads++;
+                if (property === 'listEntities') filters.push(JSON.stringify(args[0] ?? null));
+                return Reflect.apply(value, target, args);
+            };
+        },
+    });
+    return { client, reads: () => reads, filters };
+}
+
+/** Every row in the table as `partition/row`, to see exactly what a store left behind. */
+async function allRows(table: TableClient): Promise<string[]> {
+    const rows: string[] = [];
+    for await (const entity of table.listEntities()) rows.push(`${entity.partitionKey}/${entity.rowKey}`);
+    return rows.sort();
+}
+
 describe('TableRequestStore (Azurite only)', () => {
+    it('listUnmerged queries only the marker partition and reads only requests that have a marker', async () => {
+        const table = await createTestTable(azurite);
+        const writer = new TableRequestStore(table);
+        for (let i = 0; i < 200; i++) {
+            await writer.register(requestRecord({ requestId: `m-${i}`, acceptedAt: i }));
+            await writer.markMerged(`m-${i}`, 1);
+        }
+        await writer.register(requestRecord({ requestId: 'stranded', acceptedAt: 50 }));
+        const { client, reads, filters } = observed(table);
+        const listed = await new TableRequestStore(client).listUnmerged(1_000, 100);
+        expect(listed.map((r) => r.requestId)).toEqual(['stranded']);
+        expect(reads()).toBe(1);
+        expect(filters).toHaveLength(1);
+        expect(filters[0]).toContain(`PartitionKey eq '${UNMERGED_PARTITION}'`);
+    });
+
+    it('leaves no row behind once retention deleted a keyed request', async () => {
+        const table = await createTestTable(azurite);
+        const store = new TableRequestStore(table);
+        const old = requestRecord({ idempotencyKey: 'hr-4711', acceptedAt: Date.UTC(2026, 0, 1, 12) });
+        await store.register(old);
+        expect(await allRows(table)).toHaveLength(4);
+        await store.markMerged('req-1', 1);
+        expect(await allRows(table)).toHaveLength(3);
+        await store.register(requestRecord({ requestId: 'req-new', acceptedAt: Date.UTC(2026, 0, 3) }));
+        const { client, filters } = observed(table);
+        expect(await new TableRequestStore(client).deleteOlderThan(Date.UTC(2026, 0, 2), 100)).toBe(1);
+        // A midnight cutoff reads old days only, never the cutoff's own day.
+        expect(filters[0]).toContain(`PartitionKey le '${dayPartition(Date.UTC(2026, 0, 1))}'`);
+        expect(await allRows(table)).toEqual([
+            `${dayPartition(Date.UTC(2026, 0, 3))}/${safeKey('req-new')}`,
+            `${REQUEST_PARTITION}/${safeKey('req-new')}`,
+            expect.stringMatching(new RegExp(`^${UNMERGED_PARTITION}/`)),
+        ]);
+    });
+
+    it('a register that died after its index rows leaves nothing listed, and retention removes the rows', async () => {
+        const table = await createTestTable(azurite);
+        const record = requestRecord({ acceptedAt: Date.UTC(2026, 0, 1, 12) });
+        // Without a key the request row is the first createEntity; the day row and marker were upserted before.
+        await expect(new TableRequestStore(crashingOnCreate(table, 1)).register(record)).rejects.toThrow();
+        const store = new TableRequestStore(table);
+        expect(await allRows(table)).toHaveLength(2);
+        expect(await store.listUnmerged(Date.UTC(2026, 1, 1), 100)).toEqual([]);
+        expect(await store.deleteOlderThan(Date.UTC(2026, 0, 2), 100)).toBe(1);
+        expect(await allRows(table)).toEqual([]);
+    });
+
     it('converges when the first writer died between the index row and the request row', async () => {
         const table = await createTestTable(azurite);
         const first = requestRecord({ requestId: 'req-first', idempotencyKey: 'hr-4711' });
