@@ -261,7 +261,10 @@ export class TableRequestStore implements RequestStore {
     }
 }
 
-/** A request row: the record as JSON plus the columns `listUnmerged` filters on server-side. */
+/**
+ * A request row: the record as JSON, plus plain columns so a storage explorer (or an ad-hoc query) can filter
+ * by target, merge state and age; the store itself reads the JSON and finds rows through the index partitions.
+ */
 function requestRow(record: RequestRecord): Record<string, string | number | boolean> & {
     partitionKey: string;
     rowKey: string;
