@@ -60,7 +60,12 @@ export class TableRequestStore implements RequestStore {
     constructor(private readonly table: TableClient) {}
 
     async register(record: RequestRecord): Promise<RegisterRequestResult> {
-        if (record.idempotencyKey === null) return this.createIndexedRequest(record, '');
+        if (record.idempotencyKey === null) {
+            // A retry of a stored id must not write index rows again (a merged request would get its marker back).
+            const stored = await this.readRequestRow(record.requestId);
+            if (stored !== null) return { kind: 'existing', record: stored.record };
+            return this.createIndexedRequest(record, '');
+        }
         const indexKey = hashedKey(record.targetId, record.idempotencyKey);
         try {
             await this.table.createEntity({
@@ -136,14 +141,18 @@ export class TableRequestStore implements RequestStore {
         const old: DayRow[] = [];
         try {
             // Only the day partitions up to the one holding `acceptedBefore - 1` are read: with a cutoff at
-            // midnight UTC (as reconcile passes it) that is whole old days only, never today's requests.
-            const filter = odata`PartitionKey ge ${DAY_PARTITION_PREFIX} and PartitionKey le ${dayPartition(acceptedBefore - 1)} and acceptedAt lt ${acceptedBefore}`;
+            // midnight UTC (as reconcile passes it) that is whole old days only, never today's requests. The time
+            // is compared here, not in the filter: epoch ms are stored as Edm.Double, small test times as Int32,
+            // and the service does not compare across the two.
+            const filter = odata`PartitionKey ge ${DAY_PARTITION_PREFIX} and PartitionKey le ${dayPartition(acceptedBefore - 1)}`;
             const pages = this.table
                 .listEntities<Record<string, unknown>>({ queryOptions: { filter } })
                 .byPage({ maxPageSize: Math.min(limit, 1000) });
             for await (const page of pages) {
                 for (const entity of page) {
-                    old.push(parseIndexRow(entity, dayRowSchema, 'a day index row'));
+                    const day = parseIndexRow(entity, dayRowSchema, 'a day index row');
+                    if (day.acceptedAt >= acceptedBefore) continue;
+                    old.push(day);
                     if (old.length >= limit) break;
                 }
                 if (old.length >= limit) break;
