@@ -14,8 +14,9 @@ import type { Clock } from '../ports/clock';
 import type { TargetStateStore } from '../ports/targetStateStore';
 import type { Telemetry } from '../ports/telemetry';
 import type { WakeScheduler } from '../ports/wakeScheduler';
-import { jobNameFor, runbookCorrelationId } from './jobName';
+import { jobNameFor } from './jobName';
 import { type Logger, silentLogger } from './logger';
+import { traceIdFor } from './traceId';
 
 export type ChangesAcceptedInput = Extract<EngineInput, { type: 'changesAccepted' }>;
 
@@ -245,7 +246,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
                 PolicyType: effect.policy,
                 // Leave the engine room to read the result before its own timeout stops the job.
                 TimeoutSeconds: Math.max(60, Math.floor((config.timing.runTimeoutMs * 0.9) / 1000)),
-                CorrelationId: runbookCorrelationId(effect.correlationId),
+                CorrelationId: traceIdFor(effect.correlationId),
             });
             return [{ type: 'jobCreated', seq, attempt, jobName }, ...observedIfMoved(seq, attempt, observation)];
         } catch (e) {

@@ -23,16 +23,3 @@ function uuidV5(name: string, namespace: string): string {
     const hex = bytes.toString('hex');
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
-
-/**
- * A correlation id safe to pass to the runbook: a GUID or 32 hex digits pass as they are, anything else is
- * replaced by a hash, so no caller-controlled text reaches the Connect server.
- * @param correlationId - the window's correlation id
- */
-export function runbookCorrelationId(correlationId: string): string {
-    if (/^[0-9a-f]{32}$/i.test(correlationId)) return correlationId.toLowerCase();
-    if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(correlationId)) {
-        return correlationId.toLowerCase();
-    }
-    return createHash('sha256').update(correlationId).digest('hex').slice(0, 32);
-}

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { runbookCorrelationId } from '../../src/app/jobName';
+import { traceIdFor } from '../../src/app/traceId';
 import { CYCLE_RESULT_SCHEMA, RUNBOOK_OUTCOMES } from '../../src/domain/runbookResult';
 
 // Static checks of the runbook that need no PowerShell; the behaviour is covered by the Pester tests
@@ -42,7 +42,7 @@ describe('Start-EntraSyncCycle.ps1 (static)', () => {
         const accepts = new RegExp(pattern ?? '$^');
         // Whatever the engine sends is accepted; free text is not.
         for (const id of ['req-42', 'Joiner: Jane Doe', '4BF92F3577B34DA6A3CE929D0E0E4736']) {
-            expect(accepts.test(runbookCorrelationId(id))).toBe(true);
+            expect(accepts.test(traceIdFor(id))).toBe(true);
         }
         expect(accepts.test('4bf92f35-77b3-4da6-a3ce-929d0e0e4736')).toBe(true);
         expect(accepts.test('x; Remove-Item C:\\')).toBe(false);
