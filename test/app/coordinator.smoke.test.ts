@@ -8,7 +8,7 @@ import {
     MemoryWakeScheduler,
 } from '../../src/adapters/memory';
 import { createCoordinator } from '../../src/app/coordinator';
-import { testTarget } from '../support/targets';
+import { joinerAccepted, testTarget } from '../support/targets';
 
 const target = testTarget();
 
@@ -27,15 +27,7 @@ describe('coordinator (in memory)', () => {
             clock,
             targets: new Map([[target.targetId, target]]),
         });
-        const seq = await coordinator.acceptChanges('contoso', {
-            type: 'changesAccepted',
-            requestId: 'r1',
-            correlationId: 'c1',
-            changeCount: 1,
-            urgentCount: 1,
-            policy: 'Delta',
-            kinds: { joiner: 1 },
-        });
+        const seq = await coordinator.acceptChanges('contoso', joinerAccepted());
         expect(seq).toBe(1);
         for (let i = 0; i < 100; i++) {
             const next = wakes.nextAt();

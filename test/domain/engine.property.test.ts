@@ -6,7 +6,7 @@ import { decide, type Decision, type EngineInput, windowStartDueAt } from '../..
 import type { JobObservation } from '../../src/domain/jobObservation';
 import type { SyncPolicy } from '../../src/domain/policy';
 import { emptyTargetState, MERGED_REQUEST_LIMIT, type TargetState } from '../../src/domain/targetState';
-import type { TargetTiming } from '../../src/domain/timing';
+import { DEFAULT_TIMING, type TargetTiming } from '../../src/domain/timing';
 
 /** Fixed so a failure reproduces; fast-check prints it with the shrunk counterexample. */
 const SEED = 4_242_2026;
@@ -312,19 +312,7 @@ describe('engine property: decide keeps its invariants for any sequence of input
                 fc.array(fc.nat(), { minLength: 1, maxLength: 20 }),
                 fc.integer({ min: 0, max: 3_600_000 }),
                 (counts, duplicates, lateBy) => {
-                    const timing: TargetTiming = {
-                        quietMs: 20_000,
-                        maxWaitMs: 300_000,
-                        urgentMaxWaitMs: 60_000,
-                        minSpacingMs: 120_000,
-                        runTimeoutMs: 3_600_000,
-                        pollIntervalMs: 15_000,
-                        pollMaxIntervalMs: 60_000,
-                        workerOfflineAfterMs: 180_000,
-                        startRetryBudget: 5,
-                        maxRunAttempts: 3,
-                        stopGraceMs: 300_000,
-                    };
+                    const timing: TargetTiming = DEFAULT_TIMING;
                     let state = emptyTargetState('t1');
                     const seqOf: number[] = [];
                     counts.forEach((count, i) => {

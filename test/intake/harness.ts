@@ -9,6 +9,7 @@ import {
     MemoryTelemetry,
     MemoryWakeScheduler,
 } from '../../src/adapters/memory';
+import { silentLogger } from '../../src/app/logger';
 import { createServices, type Services } from '../../src/composition';
 import { type Env, loadConfig } from '../../src/config/loadConfig';
 import { createGetSyncRequestStatusHandler } from '../../src/intake/getSyncRequestStatus';
@@ -88,7 +89,7 @@ export function harness(
         jobs,
         telemetry,
         invalidMessages,
-        log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+        log: silentLogger,
     });
     const resolve = () => services;
     return {

@@ -6,7 +6,7 @@ import type { JobObservation } from '../../src/domain/jobObservation';
 import type { SyncJobParameters } from '../../src/ports/automationJobs';
 import { type SimulatedConnectOptions, SimulatedConnectServer } from '../../src/simulation/connectServer';
 import { simulatedConnectOptionsFromEnv } from '../../src/simulation/simulatedConnectSettings';
-import { testTarget } from '../support/targets';
+import { joinerAccepted, testTarget } from '../support/targets';
 
 const target = testTarget();
 const delta: SyncJobParameters = { PolicyType: 'Delta', TimeoutSeconds: 3600, CorrelationId: 'c'.repeat(32) };
@@ -245,15 +245,7 @@ describe('SimulatedConnectServer', () => {
             targets: new Map([[target.targetId, target]]),
         });
         server.recordChanges(1);
-        await coordinator.acceptChanges('contoso', {
-            type: 'changesAccepted',
-            requestId: 'r1',
-            correlationId: 'c1',
-            changeCount: 1,
-            urgentCount: 1,
-            policy: 'Delta',
-            kinds: { joiner: 1 },
-        });
+        await coordinator.acceptChanges('contoso', joinerAccepted());
         for (let next = wakes.nextAt(); next !== null && next < 3_600_000; next = wakes.nextAt()) {
             clock.set(next);
             for (const w of wakes.takeDue(clock.now())) await coordinator.onWake(w.targetId, w.token);

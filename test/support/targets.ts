@@ -1,3 +1,4 @@
+import type { ChangesAcceptedInput } from '../../src/app/coordinator';
 import type { TargetConfig } from '../../src/config/loadConfig';
 import { DEFAULT_TIMING, type TargetTiming } from '../../src/domain/timing';
 
@@ -14,5 +15,21 @@ export function testTarget(timing: Partial<TargetTiming> = {}): TargetConfig {
         runbook: 'Start-EntraSyncCycle',
         hybridWorkerGroup: 'entra-connect',
         timing: { ...DEFAULT_TIMING, ...timing },
+    };
+}
+
+/**
+ * One accepted joiner, as the intake hands it to the coordinator.
+ * @param requestId - the request's id
+ */
+export function joinerAccepted(requestId = 'r1'): ChangesAcceptedInput {
+    return {
+        type: 'changesAccepted',
+        requestId,
+        correlationId: 'c1',
+        changeCount: 1,
+        urgentCount: 1,
+        policy: 'Delta',
+        kinds: { joiner: 1 },
     };
 }

@@ -7,6 +7,7 @@ import {
     type QuarantineSender,
     ServiceBusInvalidMessageSink,
 } from '../../../src/adapters/serviceBus/serviceBusInvalidMessageSink';
+import { silentLogger } from '../../../src/app/logger';
 import { isTransientDependencyError } from '../../../src/errors';
 
 interface FakeMessage extends QuarantinedMessage {
@@ -47,7 +48,7 @@ class FakeQuarantineQueue implements QuarantineSender, QuarantineReceiver<FakeMe
     }
 }
 
-const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const silent = silentLogger;
 const invalid = {
     messageId: 'm1',
     body: '{"kind":"hire"}',
