@@ -61,7 +61,9 @@ export function createServices(config: Config, overrides: ServiceOverrides = {},
         const tables = createTableStores(config);
         store ??= tables.stateStore;
         requests ??= tables.requestStore;
-        startSteps.push(() => tables.ensureTables());
+        // In Azure (identity-based storage) infra creates the tables and the app's role is scoped to them, so it
+        // may not create tables; only a connection string (Azurite, a developer's account) gets them created here.
+        if (config.storage.kind === 'connectionString') startSteps.push(() => tables.ensureTables());
     }
     store ??= new MemoryTargetStateStore();
     requests ??= new MemoryRequestStore();

@@ -45,6 +45,19 @@ describe('createServices (composition root)', () => {
         expect(createServices(loadConfig(BASE_ENV), { jobs }).jobs).toBe(jobs);
     });
 
+    it('leaves table creation to infra with identity-based storage (the app role is scoped to the tables)', async () => {
+        // An unreachable endpoint: any storage call at start would fail, so a resolved start proves none was made.
+        const services = createServices(
+            loadConfig({
+                ...BASE_ENV,
+                AzureWebJobsStorage__tableServiceUri: 'https://127.0.0.1:9/devnull',
+                AzureWebJobsStorage__clientId: '00000000-0000-0000-0000-0000000000aa',
+            }),
+        );
+        expect(services.store).toBeInstanceOf(TableTargetStateStore);
+        await expect(services.start()).resolves.toBeUndefined();
+    });
+
     it('picks Table storage, Service Bus and Azure Automation from their settings (nothing connects until used)', () => {
         const services = createServices(
             loadConfig({
