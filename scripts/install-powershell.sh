@@ -1,63 +1,85 @@
 #!/usr/bin/env bash
-# Installs PowerShell (pwsh) and Pester 5 for the runbook's Pester tests, if this machine can get them.
-# Idempotent. Never fails the build: when a tool cannot be had it says why, and scripts/run-pester.sh then
-# reports the Pester tests as SKIPPED with that reason.
-#
-# Sources tried, in order (each only through its ordinary client):
-#   pwsh:   already on PATH; ./.tools/pwsh (dotnet global tool "PowerShell" from NuGet, --tool-path);
-#           Debian package "powershell" (apt)
-#   Pester: already importable by pwsh; NuGet package "Pester" unpacked into ./.tools/Modules/Pester
+# Installs the pinned PowerShell and Pester for the runbook's tests and static checks (versions and paths:
+# scripts/powershell-tools.sh), each through its ordinary client:
+#   pwsh 7.6.9:   `dotnet tool install PowerShell --version 7.6.9 --tool-path .tools/pwsh` (NuGet)
+#   Pester 5.7.1: the NuGet package "Pester", fetched by a throwaway project with a PackageDownload of exactly
+#                 [5.7.1] (never an unpinned `dotnet add package`, which takes whatever is newest), and its tools/
+#                 folder copied to .tools/Modules/Pester/5.7.1, the layout `Import-Module -RequiredVersion` finds.
+# Idempotent: tools already at the pinned versions are left alone.
+# When a tool cannot be had: under CI=true it exits non-zero with the reason (a check that cannot run in CI must
+# fail it); elsewhere it says so loudly, with the reason and this command, and exits 0 so that other installs go on
+# (scripts/run-pester.sh then reports the Pester tests SKIPPED). The reason is kept in .tools/powershell.UNAVAILABLE.
 set -u
 cd "$(dirname "$0")/.."
-TOOLS="$PWD/.tools"
-mkdir -p "$TOOLS"
+# shellcheck source=scripts/powershell-tools.sh
+. scripts/powershell-tools.sh
+mkdir -p "$PS_TOOLS_DIR"
+unavailable_file="$PS_TOOLS_DIR/powershell.UNAVAILABLE"
 
-find_pwsh() {
-    if command -v pwsh >/dev/null 2>&1; then command -v pwsh; return 0; fi
-    if [ -x "$TOOLS/pwsh/pwsh" ]; then echo "$TOOLS/pwsh/pwsh"; return 0; fi
-    return 1
-}
-
-if ! find_pwsh >/dev/null; then
-    if command -v dotnet >/dev/null 2>&1; then
-        echo "pwsh: trying 'dotnet tool install PowerShell --tool-path $TOOLS/pwsh' (NuGet)"
-        dotnet tool install PowerShell --tool-path "$TOOLS/pwsh" 2>&1 | tail -3 || true
+unavailable() {
+    echo "$1" >"$unavailable_file"
+    if ps_in_ci; then
+        echo "ERROR: $1 (CI=true: the runbook checks cannot run without it)" >&2
+        exit 1
     fi
-fi
-if ! find_pwsh >/dev/null && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
-    echo "pwsh: trying the Debian package 'powershell' (apt)"
-    if apt-cache policy powershell 2>/dev/null | grep -q 'Candidate: [0-9]'; then
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq powershell >/dev/null 2>&1 || true
-    else
-        echo "pwsh: no 'powershell' package in the configured apt sources"
-    fi
-fi
-
-PWSH="$(find_pwsh || true)"
-if [ -z "$PWSH" ]; then
-    echo "pwsh: UNAVAILABLE (not on NuGet as the 'PowerShell' tool, not in apt); Pester tests will be skipped"
+    echo "########################################################################" >&2
+    echo "# NOT INSTALLED: $1" >&2
+    echo "# The runbook's Pester tests and static checks will be SKIPPED on this machine." >&2
+    echo "# Install with: $PS_INSTALL_COMMAND" >&2
+    echo "########################################################################" >&2
     exit 0
-fi
-echo "pwsh: $("$PWSH" -NoLogo -NoProfile -Command '$PSVersionTable.PSVersion.ToString()')"
-
-has_pester() {
-    PSModulePath="$TOOLS/Modules:${PSModulePath:-}" "$PWSH" -NoLogo -NoProfile -Command \
-        'if (Get-Module -ListAvailable -Name Pester | Where-Object { $_.Version -ge [version]"5.0.0" }) { exit 0 } else { exit 1 }'
 }
-if ! has_pester && command -v dotnet >/dev/null 2>&1; then
-    echo "Pester: trying the NuGet package 'Pester' via a throw-away restore"
-    work="$(mktemp -d)"
-    (cd "$work" && dotnet new classlib -o probe >/dev/null 2>&1 \
-        && dotnet add probe package Pester --package-directory "$work/pkgs" >/dev/null 2>&1) || true
-    manifest="$(find "$work/pkgs" -iname 'Pester.psd1' 2>/dev/null | head -1)"
-    if [ -n "$manifest" ]; then
-        mkdir -p "$TOOLS/Modules"
-        rm -rf "$TOOLS/Modules/Pester"
-        cp -r "$(dirname "$manifest")" "$TOOLS/Modules/Pester"
-    else
-        echo "Pester: not available from NuGet here"
+
+command -v dotnet >/dev/null 2>&1 || unavailable "dotnet is not installed (needed to fetch PowerShell $PWSH_VERSION and Pester $PESTER_VERSION from NuGet)"
+
+# --- pwsh ---
+if [ "$(ps_pwsh_version || true)" = "$PWSH_VERSION" ]; then
+    echo "pwsh: already installed: $PWSH_VERSION ($PWSH)"
+else
+    # Another version (or a broken install) in the tool path: `dotnet tool install` would refuse, so start clean.
+    rm -rf "$PS_TOOLS_DIR/pwsh"
+    if ! log="$(dotnet tool install PowerShell --version "$PWSH_VERSION" --tool-path "$PS_TOOLS_DIR/pwsh" 2>&1)"; then
+        reason="$(printf '%s\n' "$log" | grep -Ei 'error|unable|not found' | head -n 1)"
+        unavailable "dotnet tool install PowerShell --version $PWSH_VERSION failed: ${reason:-$(printf '%s\n' "$log" | tail -n 1)}"
     fi
-    rm -rf "$work"
+    got="$(ps_pwsh_version || true)"
+    [ "$got" = "$PWSH_VERSION" ] || unavailable "PowerShell $PWSH_VERSION installed but $PWSH reports '${got:-nothing}'"
+    echo "pwsh: installed $PWSH_VERSION ($PWSH)"
 fi
-if has_pester; then echo "Pester: available"; else echo "Pester: UNAVAILABLE; Pester tests will be skipped"; fi
-exit 0
+
+# --- Pester ---
+pester_version() {
+    PSModulePath="$PS_MODULES_DIR" "$PWSH" -NoLogo -NoProfile -NonInteractive -Command \
+        "(Get-Module -ListAvailable -Name Pester | Where-Object { \$_.Version -eq [version]'$PESTER_VERSION' } | Select-Object -First 1).Version.ToString()" 2>/dev/null
+}
+if [ -f "$PESTER_MANIFEST" ] && [ "$(pester_version || true)" = "$PESTER_VERSION" ]; then
+    echo "Pester: already installed: $PESTER_VERSION ($(dirname "$PESTER_MANIFEST"))"
+else
+    work="$(mktemp -d)"
+    trap 'rm -rf "$work"' EXIT
+    cat >"$work/fetch-pester.csproj" <<PROJ
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup>
+    <TargetFramework>net$(dotnet --version | cut -d. -f1,2)</TargetFramework>
+  </PropertyGroup>
+  <ItemGroup>
+    <PackageDownload Include="Pester" Version="[$PESTER_VERSION]" />
+  </ItemGroup>
+</Project>
+PROJ
+    if ! log="$(dotnet restore "$work/fetch-pester.csproj" --packages "$work/packages" 2>&1)"; then
+        reason="$(printf '%s\n' "$log" | grep -Eo 'error NU[0-9]+: .*' | head -n 1)"
+        unavailable "dotnet restore of the NuGet package Pester $PESTER_VERSION failed: ${reason:-see dotnet output}"
+    fi
+    # NuGet lower-cases package ids in its folder layout; the module itself is the package's tools/ folder.
+    source_dir="$work/packages/pester/$PESTER_VERSION/tools"
+    [ -f "$source_dir/Pester.psd1" ] || unavailable "the NuGet package Pester $PESTER_VERSION holds no tools/Pester.psd1"
+    target="$(dirname "$PESTER_MANIFEST")"
+    rm -rf "$target"
+    mkdir -p "$target"
+    cp -R "$source_dir/." "$target/"
+    got="$(pester_version || true)"
+    [ "$got" = "$PESTER_VERSION" ] || unavailable "Pester $PESTER_VERSION copied to $target but pwsh finds '${got:-nothing}'"
+    echo "Pester: installed $PESTER_VERSION ($target)"
+fi
+rm -f "$unavailable_file"
