@@ -1,25 +1,61 @@
 #!/usr/bin/env bash
-# Runs the runbook's Pester tests (infra/runbooks/tests). Without pwsh or Pester 5 it prints one
-# "SKIPPED: <reason>" line and exits 0; otherwise it exits non-zero when a test fails.
-# Install the tools first with scripts/install-powershell.sh.
+# Runs the runbook's Pester tests (infra/runbooks/tests) under the pinned pwsh and exactly the pinned Pester
+# (scripts/powershell-tools.sh; install both with scripts/install-powershell.sh).
+#
+# Exit 0 only when every discovered test passed: a failed, skipped, inconclusive or not-run test, or a test file
+# that failed to load, exits 1. The last line of stdout is machine-readable, for test/infra/runbook.pester.test.ts:
+#   PESTER-RESULT {"pesterVersion":"5.7.1","pwshVersion":"7.6.9","total":N,"passed":N,"failed":N,"skipped":N,...}
+# With PESTER_JUNIT_FILE=<path> it also writes Pester's JUnit XML report there.
+#
+# Without pwsh or Pester: under CI=true it exits 1 with the reason (a suite that cannot run in CI must fail it);
+# elsewhere it prints one loud "SKIPPED: ..." line with the install command and exits 0.
+# POWERSHELL_TOOLS_DIR points it at another tools directory (tests use an empty one to show the missing-tool paths).
 set -u
 cd "$(dirname "$0")/.."
-TOOLS="$PWD/.tools"
-PWSH=""
-if command -v pwsh >/dev/null 2>&1; then PWSH="$(command -v pwsh)"; elif [ -x "$TOOLS/pwsh/pwsh" ]; then PWSH="$TOOLS/pwsh/pwsh"; fi
-if [ -z "$PWSH" ]; then
-    echo "SKIPPED: Pester tests of infra/runbooks (pwsh is not installed; see scripts/install-powershell.sh)"
+# shellcheck source=scripts/powershell-tools.sh
+. scripts/powershell-tools.sh
+
+missing() {
+    if ps_in_ci; then
+        echo "ERROR: Pester tests of infra/runbooks cannot run: $1 (CI=true: a missing tool fails the run); install with: $PS_INSTALL_COMMAND" >&2
+        exit 1
+    fi
+    echo "SKIPPED: Pester tests of infra/runbooks ($1; install with: $PS_INSTALL_COMMAND)"
     exit 0
-fi
-export PSModulePath="$TOOLS/Modules:${PSModulePath:-}"
-if ! "$PWSH" -NoLogo -NoProfile -Command 'if (Get-Module -ListAvailable -Name Pester | Where-Object { $_.Version -ge [version]"5.0.0" }) { exit 0 } else { exit 1 }'; then
-    echo "SKIPPED: Pester tests of infra/runbooks (Pester 5 is not installed; see scripts/install-powershell.sh)"
-    exit 0
-fi
-exec "$PWSH" -NoLogo -NoProfile -Command '
-    Import-Module Pester -MinimumVersion 5.0.0
+}
+
+got="$(ps_pwsh_version || true)"
+[ -n "$got" ] || missing "pwsh $PWSH_VERSION is not installed at $PWSH"
+[ "$got" = "$PWSH_VERSION" ] || missing "pwsh at $PWSH is $got, not the pinned $PWSH_VERSION"
+[ -f "$PESTER_MANIFEST" ] || missing "Pester $PESTER_VERSION is not installed at $(dirname "$PESTER_MANIFEST")"
+
+export PSModulePath="$PS_MODULES_DIR${PSModulePath:+:$PSModulePath}"
+export PESTER_VERSION PESTER_JUNIT_FILE="${PESTER_JUNIT_FILE:-}"
+exec "$PWSH" -NoLogo -NoProfile -NonInteractive -Command '
+    $ErrorActionPreference = "Stop"
+    Import-Module Pester -RequiredVersion $env:PESTER_VERSION
     $config = New-PesterConfiguration
     $config.Run.Path = "infra/runbooks/tests"
-    $config.Run.Exit = $true
+    $config.Run.PassThru = $true
     $config.Output.Verbosity = "Detailed"
-    Invoke-Pester -Configuration $config'
+    if ($env:PESTER_JUNIT_FILE) {
+        $config.TestResult.Enabled = $true
+        $config.TestResult.OutputFormat = "JUnitXml"
+        $config.TestResult.OutputPath = $env:PESTER_JUNIT_FILE
+    }
+    $run = Invoke-Pester -Configuration $config
+    $summary = [ordered]@{
+        pesterVersion    = (Get-Module Pester).Version.ToString()
+        pwshVersion      = $PSVersionTable.PSVersion.ToString()
+        result           = $run.Result
+        total            = $run.TotalCount
+        passed           = $run.PassedCount
+        failed           = $run.FailedCount
+        skipped          = $run.SkippedCount
+        inconclusive     = $run.InconclusiveCount
+        notRun           = $run.NotRunCount
+        failedContainers = $run.FailedContainersCount
+    }
+    "PESTER-RESULT " + ($summary | ConvertTo-Json -Compress)
+    $allPassed = $run.Result -eq "Passed" -and $run.TotalCount -gt 0 -and $run.PassedCount -eq $run.TotalCount -and $run.FailedContainersCount -eq 0
+    if ($allPassed) { exit 0 } else { exit 1 }'
