@@ -9,6 +9,11 @@ BeforeAll {
     $script:Runbook = Join-Path (Split-Path -Parent $PSScriptRoot) 'Start-EntraSyncCycle.ps1'
     $script:Start = [datetime]::SpecifyKind([datetime] '2026-01-05T08:00:00', [DateTimeKind]::Utc)
 
+    # The runbook finds the ADSync module under %ProgramFiles%, which only Windows defines. A test machine gets a
+    # stand-in (restored in AfterAll), so the runbook runs here as it does on the Connect server.
+    $script:SavedProgramFiles = $env:ProgramFiles
+    $env:ProgramFiles = Join-Path ([System.IO.Path]::GetTempPath()) 'entra-sync-trigger-tests-ProgramFiles'
+
     # Stand-ins so that Mock has commands to replace on machines without Entra Connect.
     function global:Get-ADSyncScheduler { }
     function global:Start-ADSyncSyncCycle { param([string] $PolicyType) }
@@ -61,40 +66,51 @@ BeforeAll {
         $global:LastResultLine = $output[0]
         $output[0] | ConvertFrom-Json
     }
-}
 
-BeforeEach {
-    $global:TestClock = @{ Now = $script:Start; Started = $script:Start }
-    $global:CycleRunsUntil = $null   # the clock time at which a cycle in progress ends
-    Mock Get-Date { $global:TestClock.Now }
-    Mock Start-Sleep { $global:TestClock.Now = $global:TestClock.Now.AddSeconds([math]::Max(1, $Seconds)) }
-    Mock Import-Module { }
-    Mock Get-ADSyncConnectorRunStatus { }
-    Mock Get-ADSyncScheduler {
-        $running = $null -ne $global:CycleRunsUntil -and $global:TestClock.Now -lt $global:CycleRunsUntil
-        New-Scheduler -InProgress $running
-    }
-    Mock Start-ADSyncSyncCycle {
-        $global:TestClock.Started = $global:TestClock.Now
-        $global:CycleRunsUntil = $global:TestClock.Now.AddSeconds(45)
-        [pscustomobject] @{ Result = 'Success' }   # the real cmdlet returns an object: it must not reach Output
-    }
-    Mock Get-ADSyncRunProfileResult {
-        New-Run -Connector 'corp.contoso.com' -RunProfile 'Delta Import' -StageAdd 1 -StageUpdate 2 -OffsetSeconds 1
-        New-Run -Connector 'corp.contoso.com' -RunProfile 'Delta Synchronization' -OffsetSeconds 12
-        New-Run -Connector 'contoso.onmicrosoft.com - AAD' -RunProfile 'Export' -ExportAdd 1 -OffsetSeconds 30
-        # From an earlier cycle: must not be counted.
-        New-Run -Connector 'corp.contoso.com' -RunProfile 'Delta Import' -Result 'stopped-server-down' -OffsetSeconds -3600
+    function Get-WireTime {
+        <# The text of a top-level time field in the last result line exactly as written, or $null when it is null. #>
+        param([string] $Name)
+        if ($global:LastResultLine -match ('"{0}":null' -f $Name)) { return $null }
+        $match = [regex]::Match($global:LastResultLine, ('"{0}":"([^"]*)"' -f $Name))
+        $match.Success | Should -BeTrue -Because "the result line has a $Name field"
+        $match.Groups[1].Value
     }
 }
 
 AfterAll {
+    $env:ProgramFiles = $script:SavedProgramFiles
     Remove-Item -Path 'function:global:Get-ADSyncScheduler', 'function:global:Start-ADSyncSyncCycle',
     'function:global:Get-ADSyncConnectorRunStatus', 'function:global:Get-ADSyncRunProfileResult' -ErrorAction SilentlyContinue
     Remove-Variable -Name TestClock, CycleRunsUntil, LastResultLine, BusyPolls, Refusals -Scope Global -ErrorAction SilentlyContinue
 }
 
 Describe 'Start-EntraSyncCycle' {
+    # Pester 5 runs per-test setup only inside a block: at the root it refuses the whole file.
+    BeforeEach {
+        $global:TestClock = @{ Now = $script:Start; Started = $script:Start }
+        $global:CycleRunsUntil = $null   # the clock time at which a cycle in progress ends
+        Mock Get-Date { $global:TestClock.Now }
+        Mock Start-Sleep { $global:TestClock.Now = $global:TestClock.Now.AddSeconds([math]::Max(1, $Seconds)) }
+        Mock Import-Module { }
+        Mock Get-ADSyncConnectorRunStatus { }
+        Mock Get-ADSyncScheduler {
+            $running = $null -ne $global:CycleRunsUntil -and $global:TestClock.Now -lt $global:CycleRunsUntil
+            New-Scheduler -InProgress $running
+        }
+        Mock Start-ADSyncSyncCycle {
+            $global:TestClock.Started = $global:TestClock.Now
+            $global:CycleRunsUntil = $global:TestClock.Now.AddSeconds(45)
+            [pscustomobject] @{ Result = 'Success' }   # the real cmdlet returns an object: it must not reach Output
+        }
+        Mock Get-ADSyncRunProfileResult {
+            New-Run -Connector 'corp.contoso.com' -RunProfile 'Delta Import' -StageAdd 1 -StageUpdate 2 -OffsetSeconds 1
+            New-Run -Connector 'corp.contoso.com' -RunProfile 'Delta Synchronization' -OffsetSeconds 12
+            New-Run -Connector 'contoso.onmicrosoft.com - AAD' -RunProfile 'Export' -ExportAdd 1 -OffsetSeconds 30
+            # From an earlier cycle: must not be counted.
+            New-Run -Connector 'corp.contoso.com' -RunProfile 'Delta Import' -Result 'stopped-server-down' -OffsetSeconds -3600
+        }
+    }
+
     Context 'Succeeded' {
         It 'starts a delta cycle, waits for its end and reports its run profiles' {
             $result = Invoke-Runbook
@@ -107,8 +123,13 @@ Describe 'Start-EntraSyncCycle' {
             @($result.connectors) | Should -HaveCount 3
             $result.connectors[0].adds | Should -Be 1
             $result.connectors[0].updates | Should -Be 2
-            $result.cycleStartedAt | Should -Be '2026-01-05T08:00:00.0000000Z'
-            [datetime] $result.cycleEndedAt | Should -BeGreaterThan ([datetime] $result.cycleStartedAt)
+            # Times are asserted on the wire text the engine parses: ConvertFrom-Json turns ISO strings into
+            # [datetime] on PowerShell 7 but not on 5.1, so the parsed object would test the JSON reader, not the runbook.
+            Get-WireTime 'cycleStartedAt' | Should -Be '2026-01-05T08:00:00.0000000Z'
+            $endedAt = Get-WireTime 'cycleEndedAt'
+            $endedAt | Should -Match '^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{7}Z$'
+            [System.DateTimeOffset]::Parse($endedAt, [cultureinfo]::InvariantCulture) |
+                Should -BeGreaterThan ([System.DateTimeOffset]::Parse('2026-01-05T08:00:00Z', [cultureinfo]::InvariantCulture))
             Should -Invoke Start-ADSyncSyncCycle -Times 1 -Exactly -ParameterFilter { $PolicyType -eq 'Delta' }
         }
 
