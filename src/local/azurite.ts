@@ -28,6 +28,22 @@ export interface AzuriteOptions {
 }
 
 const READY_TIMEOUT_MS = 30_000;
+
+/**
+ * Runs Azurite's Table service in a child that saves when its parent dies. Azurite keeps tables in memory and
+ * writes them to disk every 5 s, and saves at once on SIGINT; a host killed with SIGKILL would take up to 5 s of
+ * acknowledged requests with it. The parent holds an IPC channel to this child: the operating system closes it
+ * however the parent ends, and `disconnect` then triggers Azurite's own graceful shutdown, which saves before it
+ * exits. Stdout and stderr errors are swallowed because a dead parent's pipes fail with EPIPE mid-save.
+ */
+const KEEPER = [
+    "process.stdout.on('error', () => {});",
+    "process.stderr.on('error', () => {});",
+    "process.on('disconnect', () => process.emit('SIGINT'));",
+    'const main = process.argv[2];',
+    'process.argv.splice(2, 1);',
+    'require(main);',
+].join('\n');
 const START_ATTEMPTS = 3;
 
 /**
@@ -58,6 +74,10 @@ async function startOnce(port: number, location: string | undefined): Promise<Ru
     const child = spawn(
         process.execPath,
         [
+            '-e',
+            KEEPER,
+            // Azurite parses process.argv from its third entry; with `-e` the second is the first argument.
+            'azurite-table',
             main,
             '--tableHost',
             '127.0.0.1',
@@ -69,8 +89,17 @@ async function startOnce(port: number, location: string | undefined): Promise<Ru
             '--loose',
             '--silent',
         ],
-        { cwd: workDir, stdio: ['ignore', 'pipe', 'pipe'] },
+        {
+            cwd: workDir,
+            stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+            // Its own process group: a kill aimed at the host's group (a terminal's, or `kill -9 -PGID`) does not
+            // reach Azurite, which then sees the IPC channel close and saves (KEEPER).
+            detached: location !== undefined,
+        },
     );
+    // The IPC channel exists only so that Azurite learns of the host's death; it must not keep the host alive.
+    child.unref();
+    child.channel?.unref();
     const stop = onceAsync(async () => {
         await kill(child);
         if (location === undefined) rmSync(workDir, { recursive: true, force: true });
@@ -148,6 +177,8 @@ function kill(child: ChildProcess): Promise<void> {
         // SIGINT is Azurite's graceful shutdown: it saves its database first (SIGTERM would lose the last
         // five seconds of writes).
         child.kill('SIGINT');
+        // Azurite exits once its server has closed and nothing else holds it: the IPC channel would.
+        if (child.connected) child.disconnect();
     });
 }
 

@@ -34,6 +34,8 @@ async function startHost(port: number, dataDir: string): Promise<RunningHost> {
         cwd: root,
         env: { ...process.env, ...FAST, LOCAL_HTTP_PORT: String(port), LOCAL_DATA_DIR: dataDir },
         stdio: ['ignore', 'pipe', 'pipe'],
+        // Its own process group, as a terminal gives `npm start`, so that a test can kill the whole group.
+        detached: true,
     });
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
@@ -55,12 +57,22 @@ async function startHost(port: number, dataDir: string): Promise<RunningHost> {
     return { child, url: `http://127.0.0.1:${port}`, output: () => output };
 }
 
-/** Ctrl-C, and the exit code. */
-function interrupt(host: RunningHost): Promise<number | null> {
-    if (host.child.exitCode !== null) return Promise.resolve(host.child.exitCode);
+/** `kill -9` of the host's whole process group (tsx and the node process it starts), as a crash would. */
+function killHard(host: RunningHost): Promise<void> {
     return new Promise((resolve) => {
         host.child.removeAllListeners('exit');
-        host.child.once('exit', (code) => resolve(code));
+        host.child.once('exit', () => resolve());
+        if (host.child.pid !== undefined) process.kill(-host.child.pid, 'SIGKILL');
+    });
+}
+
+/** Ctrl-C, and the exit code. */
+function interrupt(host: RunningHost): Promise<number | null> {
+    if (host.child.exitCode !== null || host.child.signalCode !== null) return Promise.resolve(host.child.exitCode);
+    return new Promise((resolve) => {
+        host.child.removeAllListeners('exit');
+        // 'close', not 'exit': the last lines it printed ("Stopped.") are read only once its pipes close.
+        host.child.once('close', (code) => resolve(code));
         host.child.kill('SIGINT');
     });
 }
@@ -116,5 +128,39 @@ describe('npm start (embedded local host, end to end)', () => {
         expect(again.status).toBe(200);
         expect(await again.json()).toMatchObject({ state: 'succeeded' });
         // Two host start-ups (tsx, Azurite) on a busy machine: a generous limit; nothing here asserts speed.
+    }, 300_000);
+
+    it('keeps every acknowledged request when the host is killed with SIGKILL right after acknowledging it', async () => {
+        // Azurite writes its tables to disk every 5 s; before the host made it save on the host's death, the
+        // requests acknowledged in the last seconds before a `kill -9` were lost.
+        const crashDir = mkdtempSync(join(tmpdir(), 'local-host-crash-'));
+        try {
+            const port = await freeLoopbackPort();
+            const first = await startHost(port, crashDir);
+            hosts.push(first);
+            const locations: string[] = [];
+            for (let i = 0; i < 20; i++) {
+                const posted = await fetch(`${first.url}/api/sync/requests`, {
+                    method: 'POST',
+                    headers: { 'content-type': 'application/json', 'idempotency-key': `crash-${i}` },
+                    body: JSON.stringify({ changes: [{ kind: 'attribute', upn: `user${i}@contoso.com` }] }),
+                });
+                expect(posted.status).toBe(202);
+                const location = posted.headers.get('location');
+                if (location === null) throw new Error('no Location');
+                locations.push(location);
+            }
+            await killHard(first);
+
+            const second = await startHost(port, crashDir);
+            try {
+                const statuses = await Promise.all(locations.map(async (location) => (await fetch(location)).status));
+                expect(statuses.filter((status) => status === 404)).toEqual([]);
+            } finally {
+                await interrupt(second);
+            }
+        } finally {
+            rmSync(crashDir, { recursive: true, force: true });
+        }
     }, 300_000);
 });
