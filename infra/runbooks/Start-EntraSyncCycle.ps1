@@ -22,11 +22,13 @@
     The ADSync cmdlets are called by name so that tests can mock them (infra/runbooks/tests).
 
 .PARAMETER PolicyType
-    Delta (default) or Initial (full import and full sync on every connector; can take hours).
+    Delta (default) or Initial (full import and full sync on every connector; can take hours). Accepted in any case
+    and passed on, and reported, as exactly 'Delta' or 'Initial'.
 
 .PARAMETER TimeoutSeconds
     How long to wait for our cycle to end before reporting TimedOut (the cycle itself is left running: stopping it
-    is the operator's or the service's decision).
+    is the operator's or the service's decision). At most 604800 (7 days), the largest run timeout the service
+    accepts (SYNC_RUN_TIMEOUT_SECONDS), so that whatever it sends is taken.
 
 .PARAMETER CorrelationId
     A GUID or 32 hex digits, echoed in the result line. Validated so that no free text reaches this server.
@@ -37,14 +39,15 @@ param(
     [ValidateSet('Delta', 'Initial')]
     [string] $PolicyType = 'Delta',
 
-    [ValidateRange(60, 86400)]
+    [ValidateRange(60, 604800)]
     [int] $TimeoutSeconds = 3600,
 
-    [ValidatePattern('^(?:[0-9a-fA-F]{32}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$')]
+    # \A and \z, not ^ and $: in .NET '$' also matches before a trailing newline, which would let "<id>`n" through.
+    [ValidatePattern('\A(?:[0-9a-fA-F]{32}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\z')]
     [string] $CorrelationId = '00000000000000000000000000000000',
 
-    # Seconds between status polls while waiting.
-    [ValidateRange(0, 300)]
+    # Seconds between status polls while waiting. At least 1: 0 would poll the sync engine in a tight loop.
+    [ValidateRange(1, 300)]
     [int] $PollSeconds = 15,
 
     # How long to wait for a cycle someone else started before giving up with BusyTimeout.
@@ -63,8 +66,13 @@ param(
 Set-StrictMode -Version 2.0
 $ErrorActionPreference = 'Stop'
 
+# ValidateSet compares without case, so 'initial' arrives as typed. Start-ADSyncSyncCycle and the result line (whose
+# parser, src/domain/runbookResult.ts, accepts exactly 'Delta' or 'Initial') get the canonical spelling.
+foreach ($canonicalPolicyType in @('Delta', 'Initial')) {
+    if ($PolicyType -eq $canonicalPolicyType) { $PolicyType = $canonicalPolicyType }
+}
+
 $ResultSchema = 'entra-sync-trigger/cycle-result@1'
-$ADSyncModulePath = Join-Path -Path $env:ProgramFiles -ChildPath 'Microsoft Azure AD Sync\Bin\ADSync'
 # Run history and our clock may disagree by a little; a run that started this much before our start is still ours
 # (nothing else can start in that window: we only start once the engine is idle).
 $RunStartSkewSeconds = 5
@@ -104,8 +112,10 @@ function Test-BusyError {
 function Import-ADSyncModule {
     # The ADSync module installs outside $PSModulePath: import it by full path when its cmdlets are not there yet.
     if (Get-Command -Name 'Get-ADSyncScheduler' -ErrorAction SilentlyContinue) { return }
-    Write-Verbose "Importing ADSync from $ADSyncModulePath"
-    Import-Module -Name $ADSyncModulePath -ErrorAction Stop -Verbose:$false
+    # Built here, inside the caller's try, so that even a machine without %ProgramFiles% gets its one result line.
+    $modulePath = Join-Path -Path $env:ProgramFiles -ChildPath 'Microsoft Azure AD Sync\Bin\ADSync'
+    Write-Verbose "Importing ADSync from $modulePath"
+    Import-Module -Name $modulePath -ErrorAction Stop -Verbose:$false
 }
 
 function Test-SyncCycleRunning {

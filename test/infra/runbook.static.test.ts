@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { traceIdFor } from '../../src/app/traceId';
+import { loadConfig } from '../../src/config/loadConfig';
 import { CYCLE_RESULT_SCHEMA, RUNBOOK_OUTCOMES } from '../../src/domain/runbookResult';
 
 // Static checks of the runbook that need no PowerShell; the behaviour is covered by the Pester tests
@@ -36,16 +37,40 @@ describe('Start-EntraSyncCycle.ps1 (static)', () => {
 
     it('validates its parameters: PolicyType by set, bounded timeout, correlation id by pattern', () => {
         expect(code).toMatch(/\[ValidateSet\('Delta', 'Initial'\)\]\s*\[string\] \$PolicyType/);
-        expect(code).toMatch(/\[ValidateRange\(60, 86400\)\]\s*\[int\] \$TimeoutSeconds/);
+        expect(code).toMatch(/\[ValidateRange\(60, \d+\)\]\s*\[int\] \$TimeoutSeconds/);
         const pattern = /\[ValidatePattern\('([^']+)'\)\]\s*\[string\] \$CorrelationId/.exec(code)?.[1];
         expect(pattern).toBeDefined();
-        const accepts = new RegExp(pattern ?? '$^');
+        // Anchored with \A and \z (see the runbook); JavaScript has neither, and its $ without the m flag is the end
+        // of input, so ^ and $ mean the same here. The newline case itself is proven in pwsh by the Pester suite.
+        expect(pattern).toMatch(/^\\A.*\\z$/);
+        const accepts = new RegExp((pattern ?? '$^').replace(/^\\A/, '^').replace(/\\z$/, '$'));
         // Whatever the engine sends is accepted; free text is not.
         for (const id of ['req-42', 'Joiner: Jane Doe', '4BF92F3577B34DA6A3CE929D0E0E4736']) {
             expect(accepts.test(traceIdFor(id))).toBe(true);
         }
         expect(accepts.test('4bf92f35-77b3-4da6-a3ce-929d0e0e4736')).toBe(true);
         expect(accepts.test('x; Remove-Item C:\\')).toBe(false);
+    });
+
+    it('accepts every TimeoutSeconds the engine can send: its maximum is the largest SYNC_RUN_TIMEOUT_SECONDS', () => {
+        // The engine sends 90% of the run timeout (src/app/coordinator.ts), so a runbook maximum at least as large as
+        // the largest run timeout the settings accept covers it; a smaller one fails the job before it writes a line.
+        const max = Number(/\[ValidateRange\(60, (\d+)\)\]\s*\[int\] \$TimeoutSeconds/.exec(code)?.[1]);
+        const settings = (runTimeout: number) => ({
+            SYNC_TARGETS: JSON.stringify([
+                {
+                    id: 'contoso',
+                    subscriptionId: '00000000-0000-0000-0000-000000000001',
+                    resourceGroup: 'rg-sync',
+                    automationAccount: 'aa-sync-01',
+                    runbook: 'Start-EntraSyncCycle',
+                    hybridWorkerGroup: 'entra-connect',
+                },
+            ]),
+            SYNC_RUN_TIMEOUT_SECONDS: String(runTimeout),
+        });
+        expect(() => loadConfig(settings(max))).not.toThrow();
+        expect(() => loadConfig(settings(max + 1))).toThrow(/SYNC_RUN_TIMEOUT_SECONDS/);
     });
 
     it('calls the ADSync cmdlets by name (mockable) and imports the module by full path', () => {

@@ -81,7 +81,7 @@ AfterAll {
     $env:ProgramFiles = $script:SavedProgramFiles
     Remove-Item -Path 'function:global:Get-ADSyncScheduler', 'function:global:Start-ADSyncSyncCycle',
     'function:global:Get-ADSyncConnectorRunStatus', 'function:global:Get-ADSyncRunProfileResult' -ErrorAction SilentlyContinue
-    Remove-Variable -Name TestClock, CycleRunsUntil, LastResultLine, BusyPolls, Refusals -Scope Global -ErrorAction SilentlyContinue
+    Remove-Variable -Name TestClock, CycleRunsUntil, LastResultLine, BusyPolls, Refusals, ForeignBusyUntil, ForeignPolls -Scope Global -ErrorAction SilentlyContinue
 }
 
 Describe 'Start-EntraSyncCycle' {
@@ -282,14 +282,160 @@ Describe 'Start-EntraSyncCycle' {
     }
 
     Context 'parameter validation' {
+        BeforeAll {
+            $script:Id = '4bf92f3577b34da6a3ce929d0e0e4736'
+            # A binding refusal, not any error: a test that passes on whatever throws would pass for the wrong reason.
+            $script:Refused = 'ParameterArgumentValidationError,Start-EntraSyncCycle.ps1'
+        }
+
         It 'refuses a PolicyType outside Delta/Initial' {
-            { & $script:Runbook -PolicyType 'Full' -CorrelationId '4bf92f3577b34da6a3ce929d0e0e4736' } | Should -Throw
+            { & $script:Runbook -PolicyType 'Full' -CorrelationId $script:Id } | Should -Throw -ErrorId $script:Refused
+            { & $script:Runbook -PolicyType "Delta`n" -CorrelationId $script:Id } | Should -Throw -ErrorId $script:Refused
         }
         It 'refuses a free-text correlation id' {
-            { & $script:Runbook -CorrelationId 'x; Remove-Item C:\' } | Should -Throw
+            { & $script:Runbook -CorrelationId 'x; Remove-Item C:\' } | Should -Throw -ErrorId $script:Refused
         }
         It 'refuses an unbounded timeout' {
-            { & $script:Runbook -TimeoutSeconds 999999 -CorrelationId '4bf92f3577b34da6a3ce929d0e0e4736' } | Should -Throw
+            { & $script:Runbook -TimeoutSeconds 999999 -CorrelationId $script:Id } | Should -Throw -ErrorId $script:Refused
+            { & $script:Runbook -TimeoutSeconds 604801 -CorrelationId $script:Id } | Should -Throw -ErrorId $script:Refused
+            { & $script:Runbook -TimeoutSeconds 59 -CorrelationId $script:Id } | Should -Throw -ErrorId $script:Refused
+        }
+        It 'refuses a correlation id followed by a newline (.NET "$" would match before it; the pattern uses \z)' {
+            { & $script:Runbook -CorrelationId "$($script:Id)`n" } | Should -Throw -ErrorId $script:Refused
+            { & $script:Runbook -CorrelationId "4bf92f35-77b3-4da6-a3ce-929d0e0e4736`n" } | Should -Throw -ErrorId $script:Refused
+            { & $script:Runbook -CorrelationId "`n$($script:Id)" } | Should -Throw -ErrorId $script:Refused
+        }
+        It 'refuses PollSeconds 0 (a tight polling loop on the sync engine)' {
+            { & $script:Runbook -PollSeconds 0 -CorrelationId $script:Id } | Should -Throw -ErrorId $script:Refused
+        }
+        It 'refuses out-of-range busy settings' {
+            { & $script:Runbook -BusyRetryCount 0 -CorrelationId $script:Id } | Should -Throw -ErrorId $script:Refused
+            { & $script:Runbook -BusyRetryCount 21 -CorrelationId $script:Id } | Should -Throw -ErrorId $script:Refused
+            { & $script:Runbook -BusyWaitSeconds -1 -CorrelationId $script:Id } | Should -Throw -ErrorId $script:Refused
+            { & $script:Runbook -BusyRetrySeconds 601 -CorrelationId $script:Id } | Should -Throw -ErrorId $script:Refused
+        }
+        It 'accepts the longest timeout the service can send (SYNC_RUN_TIMEOUT_SECONDS is at most 604800)' {
+            (Invoke-Runbook @{ TimeoutSeconds = 604800 }).outcome | Should -Be 'Succeeded'
+        }
+        It 'normalises a PolicyType typed in another case to the canonical spelling' {
+            Invoke-Runbook @{ PolicyType = 'initial' } | Out-Null
+            # -ceq / -cmatch: the default comparisons ignore case and could not tell 'initial' from 'Initial'.
+            Should -Invoke Start-ADSyncSyncCycle -Times 1 -Exactly -ParameterFilter { $PolicyType -ceq 'Initial' }
+            $global:LastResultLine | Should -MatchExactly '"policyType":"Initial"'
+        }
+        It 'normalises DELTA too' {
+            Invoke-Runbook @{ PolicyType = 'DELTA' } | Out-Null
+            Should -Invoke Start-ADSyncSyncCycle -Times 1 -Exactly -ParameterFilter { $PolicyType -ceq 'Delta' }
+            $global:LastResultLine | Should -MatchExactly '"policyType":"Delta"'
+        }
+        It 'accepts a GUID correlation id in upper case and reports it in lower case' {
+            (Invoke-Runbook @{ CorrelationId = '4BF92F35-77B3-4DA6-A3CE-929D0E0E4736' }).correlationId |
+                Should -BeExactly '4bf92f35-77b3-4da6-a3ce-929d0e0e4736'
+        }
+    }
+
+    Context 'the ADSync module' {
+        BeforeEach {
+            # As on a Connect server where no one has imported ADSync yet: its cmdlets are not commands.
+            Mock Get-Command { } -ParameterFilter { $Name -eq 'Get-ADSyncScheduler' }
+        }
+
+        It 'is imported by full path under ProgramFiles when its cmdlets are not loaded' {
+            (Invoke-Runbook).outcome | Should -Be 'Succeeded'
+            $expected = Join-Path -Path $env:ProgramFiles -ChildPath 'Microsoft Azure AD Sync\Bin\ADSync'
+            Should -Invoke Import-Module -Times 1 -Exactly -ParameterFilter { $Name -eq $expected }
+        }
+
+        It 'is not imported again when its cmdlets are already there' {
+            Mock Get-Command { [pscustomobject] @{ Name = 'Get-ADSyncScheduler' } } -ParameterFilter { $Name -eq 'Get-ADSyncScheduler' }
+            (Invoke-Runbook).outcome | Should -Be 'Succeeded'
+            Should -Invoke Import-Module -Times 0 -Exactly
+        }
+
+        It 'reports Failed in its one result line when the module cannot be imported' {
+            Mock Import-Module { throw "The specified module 'ADSync' was not loaded" }
+            $result = Invoke-Runbook
+            $result.outcome | Should -Be 'Failed'
+            $result.reason | Should -Match '^Failed while importing the ADSync module'
+            Should -Invoke Start-ADSyncSyncCycle -Times 0 -Exactly
+        }
+
+        It 'reports Failed in its one result line on a machine without ProgramFiles' {
+            $env:ProgramFiles = $null
+            try {
+                $result = Invoke-Runbook
+            } finally {
+                $env:ProgramFiles = Join-Path ([System.IO.Path]::GetTempPath()) 'entra-sync-trigger-tests-ProgramFiles'
+            }
+            $result.outcome | Should -Be 'Failed'
+            $result.reason | Should -Match '^Failed while importing the ADSync module'
+        }
+    }
+
+    Context 'ADSync scheduler states' {
+        It 'checks staging mode first: a staging server in the middle of its own cycle is still skipped, without waiting' {
+            Mock Get-ADSyncScheduler { New-Scheduler -Staging $true -InProgress $true -Suspended $true }
+            $result = Invoke-Runbook
+            $result.outcome | Should -Be 'SkippedStagingMode'
+            $result.waitedForRunningCycleSeconds | Should -Be 0
+            Should -Invoke Start-Sleep -Times 0 -Exactly
+            Should -Invoke Start-ADSyncSyncCycle -Times 0 -Exactly
+        }
+
+        It 'waits for a cycle seen only as a Busy connector (the scheduler flag not yet set) before starting ours' {
+            $global:ForeignBusyUntil = $script:Start.AddSeconds(40)
+            Mock Get-ADSyncConnectorRunStatus {
+                if ($global:TestClock.Now -lt $global:ForeignBusyUntil) {
+                    [pscustomobject] @{ ConnectorName = 'corp.contoso.com'; RunState = 'Busy' }
+                }
+            }
+            $result = Invoke-Runbook
+            $result.outcome | Should -Be 'Succeeded'
+            $result.waitedForRunningCycleSeconds | Should -BeGreaterOrEqual 40
+            Get-WireTime 'cycleStartedAt' | Should -Not -Be '2026-01-05T08:00:00.0000000Z'
+            Should -Invoke Start-ADSyncSyncCycle -Times 1 -Exactly
+        }
+
+        It 'does not take one idle poll between two busy ones for the end of a cycle' {
+            # Someone else's cycle: Busy, idle for one poll (between run profiles), Busy again, then idle for good.
+            $global:ForeignPolls = 0
+            Mock Get-ADSyncConnectorRunStatus {
+                if ($null -eq $global:CycleRunsUntil) {
+                    $global:ForeignPolls++
+                    if ($global:ForeignPolls -in 1, 3, 4) { [pscustomobject] @{ ConnectorName = 'corp.contoso.com'; RunState = 'Busy' } }
+                }
+            }
+            Invoke-Runbook | Out-Null
+            # Polls 1 (busy), 2 (idle: not enough), 3 and 4 (busy), 5 and 6 (idle twice): start after the sixth.
+            $global:ForeignPolls | Should -Be 6
+            Should -Invoke Start-ADSyncSyncCycle -Times 1 -Exactly
+        }
+    }
+
+    Context 'TimedOut details' {
+        It 'lists the run profiles of our cycle seen so far and reports no end time' {
+            Mock Start-ADSyncSyncCycle {
+                $global:TestClock.Started = $global:TestClock.Now
+                $global:CycleRunsUntil = $global:TestClock.Now.AddHours(10)
+            }
+            $result = Invoke-Runbook @{ TimeoutSeconds = 120 }
+            $result.outcome | Should -Be 'TimedOut'
+            Get-WireTime 'cycleEndedAt' | Should -BeNullOrEmpty
+            # The run from an earlier cycle (an hour before ours) is not among them.
+            @($result.connectors) | Should -HaveCount 3
+            @($result.connectors | Where-Object { $_.result -eq 'stopped-server-down' }) | Should -HaveCount 0
+        }
+    }
+
+    Context 'run-profile results' {
+        It 'lets completed-* results other than export errors stand' {
+            Mock Get-ADSyncRunProfileResult {
+                New-Run -Connector 'corp.contoso.com' -RunProfile 'Delta Import' -Result 'completed-no-objects'
+                New-Run -Connector 'contoso.onmicrosoft.com - AAD' -RunProfile 'Export' -Result 'completed-warnings' -OffsetSeconds 30
+            }
+            $result = Invoke-Runbook
+            $result.outcome | Should -Be 'Succeeded'
+            $result.reason | Should -Be 'Delta cycle completed on 2 connector(s)'
         }
     }
 }
