@@ -102,7 +102,7 @@ var arcMachineIdParts = split(arcMachineIdOrPlaceholder, '/')
 // Resources //
 // ========= //
 
-resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: empty(resourceGroupName) ? '${abbrs.resourcesResourceGroups}${environmentName}' : resourceGroupName
   location: location
   tags: allTags

@@ -84,7 +84,7 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: applicationInsightsName
 }
 
-resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: planName
   location: location
   tags: tags
@@ -98,7 +98,7 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   }
 }
 
-resource site 'Microsoft.Web/sites@2024-04-01' = {
+resource site 'Microsoft.Web/sites@2025-03-01' = {
   name: name
   location: location
   tags: union(tags, { 'azd-service-name': serviceName })
@@ -166,14 +166,14 @@ var appSettings = {
   AUTH_MODE: authMode
 }
 
-resource appSettingsConfig 'Microsoft.Web/sites/config@2024-04-01' = {
+resource appSettingsConfig 'Microsoft.Web/sites/config@2025-03-01' = {
   parent: site
   name: 'appsettings'
   properties: union(additionalAppSettings, appSettings)
 }
 
 // Deployments authenticate with Entra ID (azd, OneDeploy); publishing user names and passwords stay off.
-resource ftpCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+resource ftpCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
   parent: site
   name: 'ftp'
   properties: {
@@ -181,7 +181,7 @@ resource ftpCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@
   }
 }
 
-resource scmCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+resource scmCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
   parent: site
   name: 'scm'
   properties: {
@@ -189,7 +189,7 @@ resource scmCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@
   }
 }
 
-resource authSettings 'Microsoft.Web/sites/config@2024-04-01' = if (authMode == 'appRoles' && !empty(authClientId)) {
+resource authSettings 'Microsoft.Web/sites/config@2025-03-01' = if (authMode == 'appRoles' && !empty(authClientId)) {
   parent: site
   name: 'authsettingsV2'
   properties: {

@@ -10,25 +10,22 @@ param automationHybridServiceUrl string
 @description('Optional. Let the extension upgrade itself to new minor versions.')
 param enableAutomaticUpgrade bool = true
 
-resource machine 'Microsoft.HybridCompute/machines@2024-07-10' existing = {
+resource machine 'Microsoft.HybridCompute/machines@2026-09-01' existing = {
   name: machineName
 }
 
-resource hybridWorker 'Microsoft.HybridCompute/machines/extensions@2024-07-10' = {
-  parent: machine
-  name: 'HybridWorkerExtension'
-  location: machine.location
-  properties: {
-    publisher: 'Microsoft.Azure.Automation.HybridWorker'
-    type: 'HybridWorkerForWindows'
-    typeHandlerVersion: '1.1'
-    autoUpgradeMinorVersion: true
+// An extension lives in its machine's region, and a resource's location must be known when the deployment starts
+// (BCP120), which an existing machine's location is not. A module parameter may be a runtime value, so the machine's
+// location is read here and handed to the module that declares the extension: no one has to type the region in.
+module extension 'hybridWorkerExtensionResource.bicep' = {
+  name: 'hybridWorkerExtensionResource'
+  params: {
+    machineName: machine.name
+    location: machine.location
+    automationHybridServiceUrl: automationHybridServiceUrl
     enableAutomaticUpgrade: enableAutomaticUpgrade
-    settings: {
-      AutomationAccountURL: automationHybridServiceUrl
-    }
   }
 }
 
 @description('The resource id of the extension.')
-output resourceId string = hybridWorker.id
+output resourceId string = extension.outputs.resourceId

@@ -40,7 +40,7 @@ var alertRules = loadJsonContent('../monitoring/alerts.json')
 // threshold, operator, timeAggregation }: platform metrics of the Service Bus namespace (dead-lettered messages).
 var metricAlertRules = loadJsonContent('../monitoring/metricAlerts.json')
 
-resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+resource workspace 'Microsoft.OperationalInsights/workspaces@2026-03-01' = {
   name: logAnalyticsName
   location: location
   tags: tags
@@ -98,7 +98,7 @@ resource workbook 'Microsoft.Insights/workbooks@2023-06-01' = {
   }
 }
 
-resource alerts 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = [
+resource alerts 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = [
   for rule in alertRules: {
     name: '${alertNamePrefix}-${rule.name}'
     location: location
@@ -135,7 +135,7 @@ resource alerts 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = [
   }
 ]
 
-resource metricAlerts 'Microsoft.Insights/metricAlerts@2018-03-01' = [
+resource metricAlerts 'Microsoft.Insights/metricAlerts@2026-01-01' = [
   for rule in metricAlertRules: {
     name: '${alertNamePrefix}-${rule.name}'
     location: 'global'

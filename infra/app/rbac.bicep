@@ -52,7 +52,7 @@ var roleIds = {
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb' // Monitoring Metrics Publisher
 }
 
-resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+resource storage 'Microsoft.Storage/storageAccounts@2026-09-01' existing = {
   name: storageAccountName
 
   resource tableService 'tableServices' existing = {
@@ -60,28 +60,28 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   }
 }
 
-resource stateTables 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' existing = [
+resource stateTables 'Microsoft.Storage/storageAccounts/tableServices/tables@2026-09-01' existing = [
   for tableName in tableNames: {
     parent: storage::tableService
     name: tableName
   }
 ]
 
-resource serviceBus 'Microsoft.ServiceBus/namespaces@2024-01-01' existing = {
+resource serviceBus 'Microsoft.ServiceBus/namespaces@2026-01-01' existing = {
   name: serviceBusNamespaceName
 }
 
-resource changeQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' existing = {
+resource changeQueue 'Microsoft.ServiceBus/namespaces/queues@2026-01-01' existing = {
   parent: serviceBus
   name: changeQueueName
 }
 
-resource controlQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' existing = {
+resource controlQueue 'Microsoft.ServiceBus/namespaces/queues@2026-01-01' existing = {
   parent: serviceBus
   name: controlQueueName
 }
 
-resource invalidChangeQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' existing = {
+resource invalidChangeQueue 'Microsoft.ServiceBus/namespaces/queues@2026-01-01' existing = {
   parent: serviceBus
   name: invalidChangeQueueName
 }

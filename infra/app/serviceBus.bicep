@@ -34,7 +34,7 @@ param changeQueueLockDuration string = 'PT1M'
 @description('Optional. Time-to-live of a change message (ISO 8601); expired messages are dead-lettered, never dropped.')
 param changeQueueMessageTimeToLive string = 'P14D'
 
-resource namespace 'Microsoft.ServiceBus/namespaces@2024-01-01' = {
+resource namespace 'Microsoft.ServiceBus/namespaces@2026-01-01' = {
   name: name
   location: location
   tags: tags
@@ -49,7 +49,7 @@ resource namespace 'Microsoft.ServiceBus/namespaces@2024-01-01' = {
   }
 }
 
-resource changeQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = {
+resource changeQueue 'Microsoft.ServiceBus/namespaces/queues@2026-01-01' = {
   parent: namespace
   name: changeQueueName
   properties: {
@@ -65,7 +65,7 @@ resource changeQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = {
 
 // Wake-ups carry a token and stale ones are ignored, so a redelivered or late one is harmless; a lost one is
 // repaired by the reconcile timer. Dead-lettering keeps the evidence when a wake-up keeps failing.
-resource controlQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = {
+resource controlQueue 'Microsoft.ServiceBus/namespaces/queues@2026-01-01' = {
   parent: namespace
   name: controlQueueName
   properties: {
@@ -80,7 +80,7 @@ resource controlQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = {
 }
 
 // Only the app reads this queue, and only to dead-letter what it finds there with the reason each carries.
-resource invalidChangeQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = {
+resource invalidChangeQueue 'Microsoft.ServiceBus/namespaces/queues@2026-01-01' = {
   parent: namespace
   name: invalidChangeQueueName
   properties: {

@@ -22,7 +22,7 @@ param tableNames string[]
 @allowed(['Standard_LRS', 'Standard_ZRS', 'Standard_GRS', 'Standard_RAGRS', 'Standard_GZRS', 'Standard_RAGZRS'])
 param skuName string = 'Standard_LRS'
 
-resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+resource storage 'Microsoft.Storage/storageAccounts@2026-09-01' = {
   name: name
   location: location
   tags: tags
@@ -44,23 +44,23 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   }
 }
 
-resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2026-09-01' = {
   parent: storage
   name: 'default'
 }
 
-resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2026-09-01' = {
   parent: blobService
   name: deploymentContainerName
   properties: { publicAccess: 'None' }
 }
 
-resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' = {
+resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2026-09-01' = {
   parent: storage
   name: 'default'
 }
 
-resource stateTables 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = [
+resource stateTables 'Microsoft.Storage/storageAccounts/tableServices/tables@2026-09-01' = [
   for tableName in tableNames: {
     parent: tableService
     name: tableName
@@ -78,8 +78,9 @@ output name string = storage.name
 @description('The blob endpoint, ending in a slash.')
 output blobEndpoint string = storage.properties.primaryEndpoints.blob
 
+// endsWith() already guarantees a length of at least 1; max() says so to the type checker (BCP329 otherwise).
 @description('The table endpoint without a trailing slash (AzureWebJobsStorage__tableServiceUri).')
-output tableEndpoint string = endsWith(tableEndpointWithSlash, '/') ? substring(tableEndpointWithSlash, 0, length(tableEndpointWithSlash) - 1) : tableEndpointWithSlash
+output tableEndpoint string = endsWith(tableEndpointWithSlash, '/') ? substring(tableEndpointWithSlash, 0, max(0, length(tableEndpointWithSlash) - 1)) : tableEndpointWithSlash
 
 @description('The URL of the deployment container.')
 output deploymentContainerUrl string = '${storage.properties.primaryEndpoints.blob}${deploymentContainer.name}'
