@@ -64,6 +64,11 @@ BeforeAll {
         $output[0] | Should -BeOfType [string]
         $output[0] | Should -Not -Match "`n"
         $global:LastResultLine = $output[0]
+        # test/infra/runbook.pester.test.ts sets this to parse every line with the app's own parser
+        # (src/domain/runbookResult.ts): the contract is checked from both ends, not just from this one.
+        if ($env:RUNBOOK_RESULT_LINES_FILE) {
+            [System.IO.File]::AppendAllText($env:RUNBOOK_RESULT_LINES_FILE, $output[0] + "`n", [System.Text.UTF8Encoding]::new($false))
+        }
         $output[0] | ConvertFrom-Json
     }
 
