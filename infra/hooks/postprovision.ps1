@@ -19,7 +19,10 @@ $api = '2023-11-01'
 if (-not (Test-Path $file)) { throw "postprovision: $file not found" }
 if (-not (Get-Command az -ErrorAction SilentlyContinue)) { throw 'postprovision: the Azure CLI (az) is needed to publish the runbook' }
 
-$arm = (az cloud show --query endpoints.resourceManager -o tsv).TrimEnd('/')
+$arm = az cloud show --query endpoints.resourceManager -o tsv
+# az failing does not stop PowerShell; without this check the next line fails with "method on a null-valued expression".
+if ($LASTEXITCODE -ne 0 -or -not $arm) { throw "postprovision: 'az cloud show' failed ($LASTEXITCODE)" }
+$arm = $arm.TrimEnd('/')
 $url = "$arm/subscriptions/$env:AZURE_SUBSCRIPTION_ID/resourceGroups/$env:AZURE_RESOURCE_GROUP/providers/Microsoft.Automation/automationAccounts/$env:AUTOMATION_ACCOUNT_NAME/runbooks/$runbook"
 
 Write-Host "postprovision: uploading $runbook.ps1 to $env:AUTOMATION_ACCOUNT_NAME"
@@ -33,6 +36,8 @@ if ($LASTEXITCODE -ne 0) { throw "publishing the runbook failed ($LASTEXITCODE)"
 $state = ''
 for ($i = 0; $i -lt 30; $i++) {
     $state = az rest --method get --url "$url`?api-version=$api" --query properties.state -o tsv
+    # A failed read is retried like a state that is not there yet, but the last message must not blame an empty state.
+    if ($LASTEXITCODE -ne 0) { $state = "unknown: reading it failed (az exited $LASTEXITCODE)" }
     if ($state -eq 'Published') {
         Write-Host "postprovision: $runbook is published"
         exit 0

@@ -219,7 +219,7 @@ function Complete-FromRunResults {
             }
         })
     if ($Runs.Count -eq 0) {
-        Set-Outcome $Result 'Failed' 'The cycle ended but no run-profile results were found for it'
+        Set-Outcome -Result $Result -Outcome 'Failed' -Reason 'The cycle ended but no run-profile results were found for it'
         return
     }
     $exportErrorRuns = @($Runs | Where-Object { $_.result -eq 'completed-export-errors' })
@@ -231,12 +231,12 @@ function Complete-FromRunResults {
     $failedRuns = @($Runs | Where-Object { $_.result -ne 'success' -and $_.result -notlike 'completed-*' })
     if ($failedRuns.Count -gt 0) {
         $names = ($failedRuns | ForEach-Object { '{0} {1}: {2}' -f $_.connector, $_.runProfile, $_.result }) -join '; '
-        Set-Outcome $Result 'Failed' "Run profiles failed: $names"
+        Set-Outcome -Result $Result -Outcome 'Failed' -Reason "Run profiles failed: $names"
     } elseif ($exportErrorRuns.Count -gt 0) {
         $names = ($exportErrorRuns | ForEach-Object { $_.connector } | Select-Object -Unique) -join ', '
-        Set-Outcome $Result 'CompletedWithExportErrors' "Cycle completed; $exportErrors export error(s) on $names"
+        Set-Outcome -Result $Result -Outcome 'CompletedWithExportErrors' -Reason "Cycle completed; $exportErrors export error(s) on $names"
     } else {
-        Set-Outcome $Result 'Succeeded' "$PolicyType cycle completed on $(@($Runs | ForEach-Object { $_.connector } | Select-Object -Unique).Count) connector(s)"
+        Set-Outcome -Result $Result -Outcome 'Succeeded' -Reason "$PolicyType cycle completed on $(@($Runs | ForEach-Object { $_.connector } | Select-Object -Unique).Count) connector(s)"
     }
 }
 
@@ -249,15 +249,15 @@ function Invoke-EntraSyncCycle {
         $step = 'reading the scheduler'
         $scheduler = Get-ADSyncScheduler
         if ($scheduler.StagingModeEnabled) {
-            Set-Outcome $result 'SkippedStagingMode' 'This Entra Connect server is in staging mode; no cycle was started'
+            Set-Outcome -Result $result -Outcome 'SkippedStagingMode' -Reason 'This Entra Connect server is in staging mode; no cycle was started'
             return $result
         }
         if (-not $scheduler.SyncCycleEnabled) {
-            Set-Outcome $result 'SkippedSchedulerSuspended' 'The sync scheduler is disabled (SyncCycleEnabled is false); no cycle was started'
+            Set-Outcome -Result $result -Outcome 'SkippedSchedulerSuspended' -Reason 'The sync scheduler is disabled (SyncCycleEnabled is false); no cycle was started'
             return $result
         }
         if ($scheduler.SchedulerSuspended) {
-            Set-Outcome $result 'SkippedSchedulerSuspended' 'The sync scheduler is suspended (upgrade or configuration wizard open); no cycle was started'
+            Set-Outcome -Result $result -Outcome 'SkippedSchedulerSuspended' -Reason 'The sync scheduler is suspended (upgrade or configuration wizard open); no cycle was started'
             return $result
         }
 
@@ -269,7 +269,7 @@ function Invoke-EntraSyncCycle {
             $idle = Wait-SyncCycleIdle -Deadline $busyDeadline
             $result.waitedForRunningCycleSeconds = [int] ((Get-UtcNow) - $waitStartedAt).TotalSeconds
             if (-not $idle) {
-                Set-Outcome $result 'BusyTimeout' "A sync cycle started by someone else was still running after $BusyWaitSeconds seconds"
+                Set-Outcome -Result $result -Outcome 'BusyTimeout' -Reason "A sync cycle started by someone else was still running after $BusyWaitSeconds seconds"
                 return $result
             }
         }
@@ -286,7 +286,7 @@ function Invoke-EntraSyncCycle {
                 $result.busyRetries = $attempt
                 Write-Warning ("Start-ADSyncSyncCycle refused (attempt {0} of {1}): {2}" -f $attempt, $BusyRetryCount, (Format-Reason $_.Exception.Message))
                 if ($attempt -ge $BusyRetryCount) {
-                    Set-Outcome $result 'BusyTimeout' ("Connect stayed busy after {0} start attempts: {1}" -f $attempt, $_.Exception.Message)
+                    Set-Outcome -Result $result -Outcome 'BusyTimeout' -Reason ("Connect stayed busy after {0} start attempts: {1}" -f $attempt, $_.Exception.Message)
                     return $result
                 }
                 # Someone else's cycle won the race: let it finish (within what is left of the busy budget), then retry.
@@ -305,7 +305,7 @@ function Invoke-EntraSyncCycle {
             $result.connectors = @(Get-CycleRunResults -Since $cycleStartedAt | ForEach-Object {
                     [ordered]@{ connector = $_.connector; runProfile = $_.runProfile; result = $_.result; startedAt = $_.startedAt; endedAt = $_.endedAt }
                 })
-            Set-Outcome $result 'TimedOut' "The cycle was still running after $TimeoutSeconds seconds"
+            Set-Outcome -Result $result -Outcome 'TimedOut' -Reason "The cycle was still running after $TimeoutSeconds seconds"
             return $result
         }
         $result.cycleEndedAt = ConvertTo-IsoTime (Get-UtcNow)
@@ -315,7 +315,7 @@ function Invoke-EntraSyncCycle {
         return $result
     } catch {
         Write-Warning ("Failed while {0}: {1}" -f $step, $_.Exception.Message)
-        Set-Outcome $result 'Failed' ("Failed while {0}: {1}" -f $step, $_.Exception.Message)
+        Set-Outcome -Result $result -Outcome 'Failed' -Reason ("Failed while {0}: {1}" -f $step, $_.Exception.Message)
         return $result
     }
 }

@@ -23,7 +23,7 @@ describe('Start-EntraSyncCycle.ps1 (static)', () => {
     });
 
     it('can report every runbook outcome the parser accepts, and no other', () => {
-        const reported = new Set([...code.matchAll(/Set-Outcome \$(?:r|R)esult '(\w+)'/g)].map((m) => m[1]));
+        const reported = new Set([...code.matchAll(/Set-Outcome -Result \$(?:r|R)esult -Outcome '(\w+)'/g)].map((m) => m[1]));
         expect([...reported].sort()).toEqual([...RUNBOOK_OUTCOMES].sort());
     });
 

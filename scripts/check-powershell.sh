@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Static checks of the runbook and the azd hooks (scripts/check-powershell.ps1: Windows PowerShell 5.1 compatibility
+# and PSScriptAnalyzer-style rules, which stand in for PSScriptAnalyzer, not obtainable here), under the pinned pwsh
+# (scripts/powershell-tools.sh; install it with scripts/install-powershell.sh). Arguments go to check-powershell.ps1.
+# Exit 0 when nothing was found, 1 when something was. Without pwsh: under CI=true exit 1 with the reason; elsewhere
+# one loud "SKIPPED: ..." line with the install command and exit 0. POWERSHELL_TOOLS_DIR points at another tools dir.
+set -u
+cd "$(dirname "$0")/.."
+# shellcheck source=scripts/powershell-tools.sh
+. scripts/powershell-tools.sh
+
+missing() {
+    if ps_in_ci; then
+        echo "ERROR: PowerShell static checks cannot run: $1 (CI=true: a missing tool fails the run); install with: $PS_INSTALL_COMMAND" >&2
+        exit 1
+    fi
+    echo "SKIPPED: PowerShell static checks ($1; install with: $PS_INSTALL_COMMAND)"
+    exit 0
+}
+
+got="$(ps_pwsh_version || true)"
+[ -n "$got" ] || missing "pwsh $PWSH_VERSION is not installed at $PWSH"
+[ "$got" = "$PWSH_VERSION" ] || missing "pwsh at $PWSH is $got, not the pinned $PWSH_VERSION"
+exec "$PWSH" -NoLogo -NoProfile -NonInteractive -File scripts/check-powershell.ps1 "$@"
