@@ -65,22 +65,80 @@ function headersOf(req: IncomingMessage): Record<string, string> {
     return headers;
 }
 
-async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | null> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req) {
-        const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-        size += buffer.length;
-        // The host has its own limit; the app's own check answers properly below this one.
-        if (size > maxBytes) return null;
-        chunks.push(buffer);
-    }
-    return Buffer.concat(chunks);
+/** How long the host waits for the next chunk of a request body before it gives up (408). */
+export const DEFAULT_BODY_IDLE_TIMEOUT_MS = 10_000;
+
+type BodyRead =
+    { readonly kind: 'complete'; readonly body: Buffer } | { readonly kind: 'tooLarge' } | { readonly kind: 'stalled' };
+
+/**
+ * Reads a request body up to `maxBytes`, giving up when no byte arrives for `idleTimeoutMs` (a client that
+ * declares 2 MB and sends 20 bytes would otherwise hold the request open for ever).
+ */
+function readBody(req: IncomingMessage, maxBytes: number, idleTimeoutMs: number): Promise<BodyRead> {
+    return new Promise((resolve) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        let timer = setTimeout(() => finish({ kind: 'stalled' }), idleTimeoutMs);
+        function finish(result: BodyRead): void {
+            clearTimeout(timer);
+            req.off('data', onData);
+            req.off('end', onEnd);
+            req.off('error', onError);
+            // What the client still sends is not read: the answer closes the connection (answerAndClose).
+            if (result.kind !== 'complete') req.pause();
+            resolve(result);
+        }
+        function onData(chunk: Buffer | string): void {
+            const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+            size += buffer.length;
+            // The host has its own limit; the app's own check answers properly below this one.
+            if (size > maxBytes) return finish({ kind: 'tooLarge' });
+            chunks.push(buffer);
+            clearTimeout(timer);
+            timer = setTimeout(() => finish({ kind: 'stalled' }), idleTimeoutMs);
+        }
+        const onEnd = (): void => finish({ kind: 'complete', body: Buffer.concat(chunks) });
+        const onError = (): void => finish({ kind: 'stalled' });
+        req.on('data', onData);
+        req.on('end', onEnd);
+        req.on('error', onError);
+    });
 }
 
-function sendProblem(res: ServerResponse, status: number, title: string, detail: string): void {
-    res.writeHead(status, { 'content-type': 'application/problem+json' });
-    res.end(JSON.stringify({ type: 'about:blank', title, status, detail }));
+function sendProblem(
+    res: ServerResponse,
+    status: number,
+    title: string,
+    detail: string,
+    headers: Readonly<Record<string, string>> = {},
+): void {
+    const body = JSON.stringify({ type: 'about:blank', title, status, detail });
+    res.writeHead(status, {
+        ...headers,
+        'content-type': 'application/problem+json',
+        'content-length': String(Buffer.byteLength(body)),
+    });
+    res.end(body);
+}
+
+/**
+ * Answers a request whose body was not read to its end, and closes the connection: the unread bytes would
+ * otherwise be parsed as the next request on a keep-alive connection, and that request would be reset.
+ */
+function answerAndClose(res: ServerResponse, status: number, title: string, detail: string): void {
+    res.shouldKeepAlive = false;
+    sendProblem(res, status, title, detail, { connection: 'close' });
+    res.once('finish', () => res.socket?.destroySoon());
+}
+
+/** A percent-decoded path segment, or null when its percent-encoding is malformed. */
+export function decodePathSegment(segment: string): string | null {
+    try {
+        return decodeURIComponent(segment);
+    } catch {
+        return null;
+    }
 }
 
 function isResponseInit(value: unknown): value is HttpResponseInit {
@@ -96,35 +154,60 @@ export async function serveFunction(
     routes: readonly HttpRoute[],
     req: IncomingMessage,
     res: ServerResponse,
-    options: { readonly log: Logger; readonly maxBodyBytes: number },
+    options: { readonly log: Logger; readonly maxBodyBytes: number; readonly bodyIdleTimeoutMs?: number },
 ): Promise<boolean> {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+    let url: URL;
+    try {
+        url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+    } catch {
+        // A Host header or request target that is not a URL: the caller's fault, not the host's.
+        sendProblem(res, 400, 'Bad Request', 'The request target or the Host header is malformed');
+        return true;
+    }
     const method = (req.method ?? 'GET').toUpperCase();
     let matched: { route: HttpRoute; params: Record<string, string> } | null = null;
-    let pathMatched = false;
+    const allowed = new Set<string>();
     for (const route of routes) {
         const m = route.pattern.exec(url.pathname);
         if (m === null) continue;
-        pathMatched = true;
-        if (!route.methods.includes(method)) continue;
+        route.methods.forEach((allowedMethod) => allowed.add(allowedMethod));
+        if (matched !== null || !route.methods.includes(method)) continue;
         const params: Record<string, string> = {};
-        route.paramNames.forEach((name, i) => {
+        for (const [i, name] of route.paramNames.entries()) {
             const value = m[i + 1];
-            if (value !== undefined && value !== '') params[name] = decodeURIComponent(value);
-        });
+            if (value === undefined || value === '') continue;
+            const decoded = decodePathSegment(value);
+            if (decoded === null) {
+                sendProblem(res, 400, 'Bad Request', 'The request path holds a malformed percent-encoding');
+                return true;
+            }
+            params[name] = decoded;
+        }
         matched = { route, params };
-        break;
     }
     if (matched === null) {
-        if (!pathMatched) return false;
-        sendProblem(res, 405, 'Method Not Allowed', `${method} is not allowed on ${url.pathname}`);
+        if (allowed.size === 0) return false;
+        sendProblem(res, 405, 'Method Not Allowed', `${method} is not allowed on ${url.pathname}`, {
+            allow: [...allowed].sort().join(', '),
+        });
         return true;
     }
-    const body = await readBody(req, options.maxBodyBytes * 4);
-    if (body === null) {
-        sendProblem(res, 413, 'Payload Too Large', 'The request body is too large');
+    const limit = options.maxBodyBytes * 4;
+    const declared = Number(req.headers['content-length'] ?? '0');
+    if (Number.isFinite(declared) && declared > limit) {
+        answerAndClose(res, 413, 'Payload Too Large', 'The request body is too large');
         return true;
     }
+    const read = await readBody(req, limit, options.bodyIdleTimeoutMs ?? DEFAULT_BODY_IDLE_TIMEOUT_MS);
+    if (read.kind === 'tooLarge') {
+        answerAndClose(res, 413, 'Payload Too Large', 'The request body is too large');
+        return true;
+    }
+    if (read.kind === 'stalled') {
+        answerAndClose(res, 408, 'Request Timeout', 'The request body did not arrive in time');
+        return true;
+    }
+    const body = read.body;
     const invocationId = randomUUID();
     const request = new HttpRequest({
         method,
@@ -163,6 +246,8 @@ export async function serveFunction(
         headers[name] = value;
     });
     const payload = Buffer.from(await response.arrayBuffer());
+    // Framed by length, as the Functions host answers (no chunked encoding for a body it already holds).
+    headers['content-length'] = String(payload.length);
     res.writeHead(response.status, headers);
     res.end(payload);
     return true;

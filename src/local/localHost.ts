@@ -17,7 +17,7 @@ import { SimulatedConnectServer } from '../simulation/connectServer';
 import { simulatedConnectOptionsFromEnv } from '../simulation/simulatedConnectSettings';
 import { type RunningAzurite, startAzurite } from './azurite';
 import { type CapturedFunction, captureRegistrations, triggerOf } from './functionsCore';
-import { httpRoutes, serveFunction } from './httpHost';
+import { decodePathSegment, httpRoutes, serveFunction } from './httpHost';
 import { LocalQueue, queueWakeScheduler } from './localQueue';
 import { parseNcrontab } from './ncrontab';
 import { ScaledClock } from './scaledClock';
@@ -341,7 +341,7 @@ function localEndpoints(deps: {
         }
         const queueMatch = /^\/_local\/queues\/([^/]+)$/.exec(url.pathname);
         if (req.method === 'POST' && queueMatch !== null) {
-            const queue = deps.queues.get(decodeURIComponent(queueMatch[1] ?? ''));
+            const queue = deps.queues.get(decodePathSegment(queueMatch[1] ?? '') ?? '');
             if (queue === undefined) {
                 json(res, 404, { error: 'unknown queue', queues: [...deps.queues.keys()] });
                 return true;
