@@ -257,7 +257,7 @@ function Test-File {
         param([string] $Rule, [object] $Extent, [string] $Message)
         $line = 1; $column = 1
         if ($Extent -is [IScriptExtent]) { $line = $Extent.StartLineNumber; $column = $Extent.StartColumnNumber }
-        elseif ($Extent -is [int[]]) { $line = $Extent[0]; $column = $Extent[1] }
+        elseif ($Extent -is [array]) { $line = [int] $Extent[0]; $column = [int] $Extent[1] }
         $findings.Add([ordered]@{ rule = $Rule; line = $line; column = $column; message = $Message })
     }
     $style = $CheckProfile -ne 'Compat'

@@ -1,14 +1,20 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 
 import { traceIdFor } from '../../src/app/traceId';
 import { loadConfig } from '../../src/config/loadConfig';
 import { CYCLE_RESULT_SCHEMA, RUNBOOK_OUTCOMES } from '../../src/domain/runbookResult';
+import { itWithTool } from '../support/requiredTool';
+import { PWSH, REPO_ROOT } from './powershellTool';
 
-// Static checks of the runbook that need no PowerShell; the behaviour is covered by the Pester tests
-// (infra/runbooks/tests, run by scripts/run-pester.sh where pwsh and Pester are installed).
+// Static checks of the runbook: first those that need no PowerShell (the contract with the app), then
+// scripts/check-powershell.ps1 under the pinned pwsh (Windows PowerShell 5.1 compatibility and PSScriptAnalyzer-style
+// rules), each rule shown to fire on a bad snippet. The behaviour is covered by the Pester tests (runbook.pester.test.ts).
 const runbookPath = join(__dirname, '../../infra/runbooks/Start-EntraSyncCycle.ps1');
 const runbook = readFileSync(runbookPath, 'utf8');
 const code = runbook
@@ -23,7 +29,9 @@ describe('Start-EntraSyncCycle.ps1 (static)', () => {
     });
 
     it('can report every runbook outcome the parser accepts, and no other', () => {
-        const reported = new Set([...code.matchAll(/Set-Outcome -Result \$(?:r|R)esult -Outcome '(\w+)'/g)].map((m) => m[1]));
+        const reported = new Set(
+            [...code.matchAll(/Set-Outcome -Result \$(?:r|R)esult -Outcome '(\w+)'/g)].map((m) => m[1]),
+        );
         expect([...reported].sort()).toEqual([...RUNBOOK_OUTCOMES].sort());
     });
 
@@ -85,12 +93,6 @@ describe('Start-EntraSyncCycle.ps1 (static)', () => {
         expect(code).toContain("'Microsoft Azure AD Sync\\Bin\\ADSync'");
         expect(code).not.toMatch(/Invoke-Expression|iex\s/i);
     });
-
-    it('uses no PowerShell 7-only syntax (it runs on Windows PowerShell 5.1)', () => {
-        expect(code).toContain('#Requires -Version 5.1');
-        expect(code).not.toMatch(/\s\?\?=?\s|\s\?\s[^:]+\s:\s|\s&&\s|\s\|\|\s|\?\.|ForEach-Object -Parallel/);
-        expect(code).not.toMatch(/ConvertFrom-Json -AsHashtable|-Depth \d+ -AsArray/);
-    });
 });
 
 describe('Pester tests exist for every outcome', () => {
@@ -101,5 +103,284 @@ describe('Pester tests exist for every outcome', () => {
             .map((f) => readFileSync(join(dir, f), 'utf8'))
             .join('\n');
         for (const outcome of RUNBOOK_OUTCOMES) expect(tests).toContain(`'${outcome}'`);
+    });
+});
+
+type CheckProfile = 'Runbook' | 'Script' | 'Compat';
+
+/** One snippet and the rules check-powershell.ps1 must report on it: exactly these, no others. */
+interface Case {
+    readonly name: string;
+    readonly profile: CheckProfile;
+    /** The file: a body placed in the profile's clean frame, or the whole file as text or bytes. */
+    readonly body?: string;
+    readonly file?: string | Buffer;
+    readonly rules: readonly string[];
+}
+
+// A clean frame per profile, so that a snippet shows its own rule and nothing else. Runbook bodies go inside a
+// function, because at the top level any command is a possible second Output record.
+function frame(profile: CheckProfile, body: string): string {
+    switch (profile) {
+        case 'Runbook':
+            return `#Requires -Version 5.1\n$ErrorActionPreference = 'Stop'\nfunction Invoke-Body {\n${body}\n}\n$value = Invoke-Body\nWrite-Output ($value | ConvertTo-Json -Compress)\n`;
+        case 'Script':
+            return `$ErrorActionPreference = 'Stop'\n${body}\n`;
+        case 'Compat':
+            return `${body}\n`;
+    }
+}
+
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+const bad = (name: string, profile: CheckProfile, body: string, rule: string): Case => ({
+    name,
+    profile,
+    body,
+    rules: [rule],
+});
+const good = (name: string, profile: CheckProfile, body: string): Case => ({ name, profile, body, rules: [] });
+
+const cases: readonly Case[] = [
+    bad('an unclosed block', 'Script', 'function Get-Thing {\n    $x = 1\n', 'Parse.Error'),
+    bad('a ternary', 'Compat', '$a = $true ? 1 : 2', 'PS7.TernaryOperator'),
+    bad('??', 'Compat', '$a = $b ?? 1', 'PS7.NullCoalescing'),
+    bad('??=', 'Compat', '$a ??= 1', 'PS7.NullCoalescing'),
+    bad('?.', 'Compat', '$n = ${a}?.Length', 'PS7.NullConditional'),
+    bad('?[]', 'Compat', '$n = ${a}?[0]', 'PS7.NullConditional'),
+    bad('&&', 'Compat', 'Get-Item . && Get-Item ..', 'PS7.PipelineChain'),
+    bad('||', 'Compat', 'Get-Item . || Get-Item ..', 'PS7.PipelineChain'),
+    bad('a clean block', 'Compat', 'function Get-Thing {\n    process { 1 }\n    clean { 2 }\n}', 'PS7.CleanBlock'),
+    bad('a background job with &', 'Compat', 'Get-Process &', 'PS7.BackgroundOperator'),
+    bad('`u{}', 'Compat', '$s = "tick `u{2713}"', 'PS7.UnicodeEscape'),
+    bad('Get-Error', 'Compat', 'Get-Error', 'PS7.Command'),
+    bad('Test-Json', 'Compat', "'{}' | Test-Json", 'PS7.Command'),
+    bad('Remove-Alias', 'Compat', 'Remove-Alias -Name x', 'PS7.Command'),
+    bad('ForEach-Object -Parallel', 'Compat', '1..3 | ForEach-Object -Parallel { $_ }', 'PS7.Parameter'),
+    bad('ConvertFrom-Json -AsHashtable', 'Compat', "'{}' | ConvertFrom-Json -AsHashtable", 'PS7.Parameter'),
+    bad('ConvertFrom-Json -Depth', 'Compat', "'{}' | ConvertFrom-Json -Depth 5", 'PS7.Parameter'),
+    bad('ConvertFrom-Json -AsHash (abbreviated)', 'Compat', "'{}' | ConvertFrom-Json -AsHash", 'PS7.Parameter'),
+    bad('ConvertTo-Json -EscapeHandling', 'Compat', '@{} | ConvertTo-Json -EscapeHandling EscapeHtml', 'PS7.Parameter'),
+    bad('Get-Content -AsByteStream', 'Compat', 'Get-Content -Path a.bin -AsByteStream', 'PS7.Parameter'),
+    bad(
+        'Join-Path -AdditionalChildPath',
+        'Compat',
+        'Join-Path -Path a -ChildPath b -AdditionalChildPath c',
+        'PS7.Parameter',
+    ),
+    bad('Join-Path with 3 positional paths', 'Compat', 'Join-Path a b c', 'PS7.JoinPathPositional'),
+    bad(
+        'Out-File -Encoding utf8NoBOM',
+        'Compat',
+        "'x' | Out-File -FilePath a.txt -Encoding utf8NoBOM",
+        'PS7.EncodingName',
+    ),
+    bad('$IsWindows', 'Compat', 'if ($IsWindows) { 1 }', 'PS7.AutomaticVariable'),
+    bad('$IsLinux', 'Compat', '$onLinux = $IsLinux', 'PS7.AutomaticVariable'),
+    {
+        name: 'non-ASCII without a BOM',
+        profile: 'Script',
+        file: Buffer.from(frame('Script', "# Caf\u00e9\n$x = 'r\u00e9sum\u00e9'"), 'utf8'),
+        rules: ['Encoding.NonAsciiWithoutBom'],
+    },
+    {
+        name: 'non-ASCII in a runbook, even with a BOM',
+        profile: 'Runbook',
+        file: Buffer.concat([BOM, Buffer.from(frame('Runbook', "    'caf\u00e9'"), 'utf8')]),
+        rules: ['Runbook.NonAscii'],
+    },
+    bad('%', 'Script', 'Get-ChildItem | % { $_.Name }', 'Style.Alias'),
+    bad('?', 'Script', 'Get-ChildItem | ? { $_.Length -gt 0 }', 'Style.Alias'),
+    bad('select', 'Script', 'Get-ChildItem | select Name', 'Style.Alias'),
+    bad('where', 'Script', 'Get-ChildItem | where { $_.Length -gt 0 }', 'Style.Alias'),
+    bad('foreach as a command', 'Script', 'Get-ChildItem | foreach { $_.Name }', 'Style.Alias'),
+    bad('ls (an alias on Windows only)', 'Script', 'ls', 'Style.Alias'),
+    bad('Invoke-Expression', 'Script', "Invoke-Expression -Command 'Get-Date'", 'Style.InvokeExpression'),
+    bad('[scriptblock]::Create', 'Script', "$block = [scriptblock]::Create('Get-Date')", 'Style.InvokeExpression'),
+    bad('3 positional arguments', 'Script', "Set-Thing $x 'a' 'b'", 'Style.PositionalArguments'),
+    bad('an unapproved verb', 'Script', 'function Do-Thing { 1 }', 'Style.ApprovedVerb'),
+    bad('$null on the right of -eq', 'Script', 'if ($x -eq $null) { 1 }', 'Style.NullOnRight'),
+    bad('$null on the right of -ne', 'Script', 'if ($x -ne $null) { 1 }', 'Style.NullOnRight'),
+    bad('an empty catch', 'Script', 'try { Get-Item -Path . } catch { }', 'Style.EmptyCatch'),
+    bad(
+        'a plain-text password',
+        'Script',
+        'function Set-Secret {\n    param([string] $Password)\n}',
+        'Style.PlainTextPassword',
+    ),
+    bad(
+        'an untyped passphrase',
+        'Script',
+        'function Set-Secret {\n    param($Passphrase)\n}',
+        'Style.PlainTextPassword',
+    ),
+    {
+        name: 'no ErrorActionPreference',
+        profile: 'Script',
+        file: 'Get-Item -Path .\n',
+        rules: ['Style.ErrorActionPreference'],
+    },
+    bad(
+        'a silenced Import-Module',
+        'Script',
+        'Import-Module -Name ADSync -ErrorAction SilentlyContinue',
+        'Style.SilencedMustStop',
+    ),
+    bad(
+        'a silenced ADSync call',
+        'Script',
+        'Start-ADSyncSyncCycle -PolicyType Delta -ea Ignore',
+        'Style.SilencedMustStop',
+    ),
+    bad('an unchecked az', 'Script', 'az account show --output none\nWrite-Host done', 'Style.NativeExitCode'),
+    bad(
+        'an unchecked az in an assignment',
+        'Script',
+        '$id = (az account show --query id -o tsv).Trim()',
+        'Style.NativeExitCode',
+    ),
+    bad('Write-Host in a runbook', 'Runbook', "    Write-Host 'hello'", 'Runbook.HostOutput'),
+    bad('[Console]::WriteLine in a runbook', 'Runbook', "    [Console]::WriteLine('hello')", 'Runbook.HostOutput'),
+    {
+        name: 'a bare expression before the result line',
+        profile: 'Runbook',
+        file: "#Requires -Version 5.1\n$ErrorActionPreference = 'Stop'\nGet-Date\nWrite-Output 'result'\n",
+        rules: ['Runbook.OneOutputRecord'],
+    },
+    {
+        name: 'a second Write-Output',
+        profile: 'Runbook',
+        file: "#Requires -Version 5.1\n$ErrorActionPreference = 'Stop'\nfunction Get-Thing { Write-Output 1 }\n$x = Get-Thing\nWrite-Output 'result'\n",
+        rules: ['Runbook.OneOutputRecord'],
+    },
+    {
+        name: 'a last statement that is not Write-Output',
+        profile: 'Runbook',
+        file: "#Requires -Version 5.1\n$ErrorActionPreference = 'Stop'\n$x = 1\n",
+        rules: ['Runbook.OneOutputRecord'],
+    },
+    {
+        name: 'no #Requires',
+        profile: 'Runbook',
+        file: "$ErrorActionPreference = 'Stop'\nWrite-Output 'result'\n",
+        rules: ['Runbook.RequiresVersion'],
+    },
+    {
+        name: '#Requires -Version 7.4',
+        profile: 'Runbook',
+        file: "#Requires -Version 7.4\n$ErrorActionPreference = 'Stop'\nWrite-Output 'result'\n",
+        rules: ['Runbook.RequiresVersion'],
+    },
+
+    // What the rules must leave alone: each is the nearest correct form of a bad snippet above.
+    good('$null on the left', 'Script', 'if ($null -eq $x) { 1 }'),
+    good('Import-Module that stops', 'Script', 'Import-Module -Name ADSync -ErrorAction Stop'),
+    good('a checked npm', 'Script', 'npm ci\nif ($LASTEXITCODE -ne 0) { throw "npm ci failed" }'),
+    good('Join-Path with two paths', 'Compat', 'Join-Path a b'),
+    good('Out-File -Encoding UTF8', 'Compat', "'x' | Out-File -FilePath a.txt -Encoding UTF8"),
+    good('ForEach-Object -Process', 'Compat', '1..3 | ForEach-Object -Process { $_ }'),
+    good('ConvertTo-Json -Depth (5.1 has it)', 'Compat', '@{} | ConvertTo-Json -Depth 5 -Compress'),
+    good('a SecureString password', 'Script', 'function Set-Secret {\n    param([securestring] $Password)\n}'),
+    good('a catch that rethrows', 'Script', 'try { Get-Item -Path . } catch { throw }'),
+    good('? and :: inside strings', 'Compat', "$s = 'a ? b : c && d ?? e'"),
+    good('aliases and 7-only syntax are not style rules in Compat', 'Compat', 'Get-ChildItem | % { $_ }'),
+    good('Write-Host in a hook', 'Script', "Write-Host 'publishing'"),
+    good('a runbook frame', 'Runbook', "    'value'"),
+    {
+        name: 'non-ASCII with a BOM in a hook',
+        profile: 'Script',
+        file: Buffer.concat([BOM, Buffer.from(frame('Script', '# Caf\u00e9'), 'utf8')]),
+        rules: [],
+    },
+];
+
+const checkOutput = z.object({
+    files: z.array(
+        z.object({
+            path: z.string(),
+            profile: z.string(),
+            findings: z.array(
+                z.object({ rule: z.string(), line: z.number(), column: z.number(), message: z.string() }),
+            ),
+        }),
+    ),
+});
+
+const checkScript = join(REPO_ROOT, 'scripts/check-powershell.ps1');
+const psQuote = (text: string) => `'${text.replace(/'/g, "''")}'`;
+
+function runChecks(pwsh: string, files: Readonly<Record<CheckProfile, readonly string[]>>) {
+    const list = (paths: readonly string[]) => `@(${paths.map(psQuote).join(', ')})`;
+    const command = `& ${psQuote(checkScript)} -Runbook ${list(files.Runbook)} -Script ${list(files.Script)} -Compat ${list(files.Compat)} -Format Json; exit $LASTEXITCODE`;
+    return spawnSync(pwsh, ['-NoLogo', '-NoProfile', '-NonInteractive', '-Command', command], { encoding: 'utf8' });
+}
+
+describe('scripts/check-powershell.ps1 (static checks under pwsh)', () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'check-powershell-'));
+    afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+    itWithTool(PWSH, 'the runbook, the azd hooks and the Pester tests pass every check', () => {
+        const run = spawnSync('bash', [join(REPO_ROOT, 'scripts/check-powershell.sh')], {
+            cwd: REPO_ROOT,
+            encoding: 'utf8',
+        });
+        expect(run.stdout + run.stderr).toMatch(/check-powershell: [4-9]\d* file\(s\) checked, 0 finding\(s\)/);
+        expect(run.status).toBe(0);
+    });
+
+    itWithTool(
+        PWSH,
+        'every rule fires on its bad snippet and on nothing else; the near-misses are clean',
+        () => {
+            const files: Record<CheckProfile, string[]> = { Runbook: [], Script: [], Compat: [] };
+            const byPath = new Map<string, Case>();
+            cases.forEach((c, index) => {
+                const path = join(scratch, `case-${String(index).padStart(3, '0')}.ps1`);
+                writeFileSync(path, c.file ?? frame(c.profile, c.body ?? ''));
+                files[c.profile].push(path);
+                byPath.set(path, c);
+            });
+            const run = runChecks(PWSH.path ?? 'pwsh', files);
+            // Something was found (the bad snippets), so the script must say so with its exit code.
+            expect(run.status, run.stderr).toBe(1);
+            const report = checkOutput.parse(JSON.parse(run.stdout));
+            expect(report.files).toHaveLength(cases.length);
+            for (const file of report.files) {
+                const c = byPath.get(file.path);
+                expect(c, file.path).toBeDefined();
+                const found = [...new Set(file.findings.map((f) => f.rule))].sort();
+                expect(found, `${c?.name ?? file.path}: ${JSON.stringify(file.findings)}`).toEqual(
+                    [...(c?.rules ?? [])].sort(),
+                );
+            }
+        },
+        120_000,
+    );
+
+    it('every rule the script documents has a bad snippet above', () => {
+        const help = readFileSync(checkScript, 'utf8');
+        const documented = [...help.matchAll(/^ {6}((?:Parse|PS7|Encoding|Style|Runbook)\.\w+)\s/gm)].map((m) => m[1]);
+        expect(documented.length).toBeGreaterThanOrEqual(25);
+        const tested = new Set(cases.flatMap((c) => c.rules));
+        expect(documented.filter((rule) => rule !== undefined && !tested.has(rule))).toEqual([]);
+        expect([...tested].filter((rule) => !documented.includes(rule))).toEqual([]);
+    });
+
+    // With no pwsh: the check fails in CI and skips loudly elsewhere (it runs on every machine: the tools dir is empty).
+    const missingTools = { POWERSHELL_TOOLS_DIR: join(scratch, 'no-tools-here'), PATH: '/usr/bin:/bin' };
+    it('scripts/check-powershell.sh without pwsh: CI=true fails with the reason, elsewhere SKIPPED and exit 0', () => {
+        const script = join(REPO_ROOT, 'scripts/check-powershell.sh');
+        const inCi = spawnSync('bash', [script], {
+            encoding: 'utf8',
+            env: { ...process.env, ...missingTools, CI: 'true' },
+        });
+        expect(inCi.status).not.toBe(0);
+        expect(inCi.stderr).toMatch(/^ERROR: PowerShell static checks cannot run: pwsh 7\.6\.9 is not installed/m);
+        const local: NodeJS.ProcessEnv = { ...process.env, ...missingTools };
+        delete local.CI;
+        const outside = spawnSync('bash', [script], { encoding: 'utf8', env: local });
+        expect(outside.status).toBe(0);
+        expect(outside.stdout).toMatch(
+            /^SKIPPED: PowerShell static checks \(.*install with: bash scripts\/install-powershell\.sh\)$/m,
+        );
     });
 });
