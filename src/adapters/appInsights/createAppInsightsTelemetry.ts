@@ -8,6 +8,7 @@ import type { Config } from '../../config/loadConfig';
 import { ConfigError } from '../../errors';
 import { noTelemetry } from '../memory/memoryTelemetry';
 import { appInsightsTelemetry, type ClosableTelemetry } from './appInsightsTelemetry';
+import { cloudRoleName } from './cloudRoleName';
 import { ensureContextManager } from './operationContext';
 
 export interface CreateAppInsightsTelemetryOptions {
@@ -18,7 +19,7 @@ export interface CreateAppInsightsTelemetryOptions {
     readonly diskRetry?: boolean;
     /** `runLocation` of availability records. */
     readonly runLocation?: string;
-    /** `cloud_RoleName` of every item. Default `entra-sync-trigger`. */
+    /** `cloud_RoleName` of every item. Default: the Functions host's own role name (see cloudRoleName). */
     readonly roleName?: string;
 }
 
@@ -77,9 +78,10 @@ export function createAppInsightsTelemetry(
     client.config.enableAutoCollectExceptions = false;
     client.config.enableAutoCollectConsole = false;
     client.config.enableUseDiskRetryCaching = options.diskRetry ?? true;
-    // Without it the role shows as `unknown_service:node`; the workbook filters on cloud_RoleName.
+    // Without it the role shows as `unknown_service:node`. It must equal the host's role name (the app's name), or
+    // the application map and cloud_RoleName filters split one app into two roles.
     client.config.azureMonitorOpenTelemetryOptions = {
-        resource: resourceFromAttributes({ 'service.name': options.roleName ?? 'entra-sync-trigger' }),
+        resource: resourceFromAttributes({ 'service.name': options.roleName ?? cloudRoleName(process.env) }),
     };
     const credential = credentialFor(config, options);
     if (credential !== undefined) client.config.aadTokenCredential = credential;

@@ -1,4 +1,5 @@
 export * from './appInsightsTelemetry';
+export * from './cloudRoleName';
 export * from './createAppInsightsTelemetry';
 export * from './operationId';
 export * from './telemetryItems';

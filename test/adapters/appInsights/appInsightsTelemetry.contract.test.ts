@@ -16,6 +16,9 @@ import {
 
 /** The caller's W3C trace id (from `traceparent`): it must become the operation id of every item of the flow. */
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+/** As App Service sets them for the production slot; the host's own items then report role `func-contoso-sync`. */
+const SITE = { WEBSITE_SITE_NAME: 'Func-Contoso-Sync', WEBSITE_SLOT_NAME: 'Production' };
+const HOST_ROLE_NAME = 'func-contoso-sync';
 const DRIVER = resolve(__dirname, 'telemetryFlowDriver.ts');
 
 interface DriverResult {
@@ -35,6 +38,7 @@ function runDriver(cert: TestCertificate, endpoint: string): Promise<DriverResul
             cwd: resolve(__dirname, '../../..'),
             env: {
                 ...process.env,
+                ...SITE,
                 NODE_EXTRA_CA_CERTS: cert.certPath,
                 INGESTION_ENDPOINT: endpoint,
                 CORRELATION_ID: TRACE_ID,
@@ -193,7 +197,12 @@ describe('Application Insights telemetry through the real SDK (loopback HTTPS in
         const a = availability[0] as Envelope;
         expect(a.data.baseData).toMatchObject({ name: 'SyncCycle contoso', success: true, duration: '00:00:40.000' });
         expect(a.tags['ai.operation.id']).toBe(TRACE_ID);
-        expect(a.tags['ai.cloud.role']).toBe('entra-sync-trigger');
+        expect(a.tags['ai.cloud.role']).toBe(HOST_ROLE_NAME);
+    });
+
+    it('reports every item under the Functions host role name (WEBSITE_SITE_NAME), not a role of its own', () => {
+        expect(envelopes.length).toBeGreaterThan(10);
+        expect(new Set(envelopes.map((e) => e.tags['ai.cloud.role']))).toEqual(new Set([HOST_ROLE_NAME]));
     });
 
     it('records Automation calls as dependencies in the same operation', () => {

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import {
     type AppInsightsClient,
     appInsightsTelemetry,
+    cloudRoleName,
     cycleAvailable,
+    DEFAULT_ROLE_NAME,
     itemsFor,
     operationIdFor,
     parseAuthenticationString,
@@ -132,5 +134,31 @@ describe('appInsightsTelemetry', () => {
         await expect(telemetry.shutdown()).resolves.toBeUndefined();
         expect(warnings).toHaveLength(5);
         expect(warnings[0]).toMatch(/ingestion down/);
+    });
+});
+
+describe('cloudRoleName (the Functions host rule, so our items share its cloud_RoleName)', () => {
+    it('is the site name, lower-cased, in the production slot', () => {
+        expect(cloudRoleName({ WEBSITE_SITE_NAME: 'Func-Contoso', WEBSITE_SLOT_NAME: 'Production' })).toBe(
+            'func-contoso',
+        );
+        expect(cloudRoleName({ WEBSITE_SITE_NAME: 'func-contoso' })).toBe('func-contoso');
+    });
+
+    it('appends a non-production slot, as the host does', () => {
+        expect(cloudRoleName({ WEBSITE_SITE_NAME: 'mytestsite', WEBSITE_SLOT_NAME: 'Staging' })).toBe(
+            'mytestsite-staging',
+        );
+    });
+
+    it('prefers WEBSITE_CLOUD_ROLENAME, unchanged', () => {
+        expect(cloudRoleName({ WEBSITE_SITE_NAME: 'mytestsite', WEBSITE_CLOUD_ROLENAME: 'MyCloudRole' })).toBe(
+            'MyCloudRole',
+        );
+    });
+
+    it('falls back to the project name outside App Service', () => {
+        expect(cloudRoleName({})).toBe(DEFAULT_ROLE_NAME);
+        expect(cloudRoleName({ WEBSITE_SITE_NAME: '' })).toBe('entra-sync-trigger');
     });
 });
