@@ -22,6 +22,7 @@ import {
     type SimulatedConnectOptions,
     SimulatedConnectServer,
 } from '../src/simulation/connectServer';
+import type { BenchOutput } from './output';
 import { allTraces, type Trace, type TraceChange, type TraceScale } from './traces';
 
 /** The strategies compared, in table order. */
@@ -533,8 +534,9 @@ export function machineDescription(): string {
 /**
  * `npm run bench -- compare [--reduced] [--seed N] [--no-write]`
  * @param args - command-line arguments after `compare`
+ * @param output - where the results go (bench/results and docs/BENCHMARKS.md only under `npm run bench`)
  */
-export async function main(args: readonly string[]): Promise<void> {
+export async function main(args: readonly string[], output: BenchOutput): Promise<void> {
     const scale: TraceScale = args.includes('--reduced') ? 'reduced' : 'full';
     const seedIndex = args.indexOf('--seed');
     const seed = seedIndex >= 0 ? Number(args[seedIndex + 1]) : 20260105;
@@ -548,13 +550,12 @@ export async function main(args: readonly string[]): Promise<void> {
     console.log(goalsMarkdown(comparison.goals));
     console.log(`\n(simulated in ${(elapsed / 1000).toFixed(1)} s of wall time)`);
     if (args.includes('--no-write')) return;
-    const root = join(__dirname, '..');
-    const jsonPath = join(root, 'bench', 'results', scale === 'full' ? 'compare.json' : 'compare.reduced.json');
+    const jsonPath = join(output.resultsDir, scale === 'full' ? 'compare.json' : 'compare.reduced.json');
     mkdirSync(dirname(jsonPath), { recursive: true });
     writeFileSync(jsonPath, `${JSON.stringify({ machine: machineDescription(), ...comparison }, null, 2)}\n`);
     if (scale === 'full') {
         const command = `npm run bench -- compare${seedIndex >= 0 ? ` --seed ${seed}` : ''}`;
-        writeDocsSection(join(root, 'docs', 'BENCHMARKS.md'), docsSection(comparison, machineDescription(), command));
+        writeDocsSection(output.benchmarksDoc, docsSection(comparison, machineDescription(), command));
     }
     console.log(`Wrote ${jsonPath}${scale === 'full' ? ' and docs/BENCHMARKS.md' : ''}`);
 }

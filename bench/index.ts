@@ -1,8 +1,12 @@
+import { type BenchOutput, projectBenchOutput } from './output';
+
 /**
- * `npm run bench -- <name> [args]`: one entry per benchmark. Each module exports `main(args)` and is loaded
- * only when asked for, so one bench's imports never slow another down.
+ * `npm run bench -- <name> [args]`: one entry per benchmark. Each module exports `main(args, output)` and is
+ * loaded only when asked for, so one bench's imports never slow another down. This is the one place that lets a
+ * bench write into bench/results and docs/BENCHMARKS.md; tests hand `main` a temporary directory instead.
  */
-const BENCHES: Readonly<Record<string, () => Promise<{ main(args: readonly string[]): Promise<void> }>>> = {
+type BenchMain = (args: readonly string[], output: BenchOutput) => Promise<void>;
+const BENCHES: Readonly<Record<string, () => Promise<{ main: BenchMain }>>> = {
     compare: () => import('./compare.js'),
     engine: () => import('./engine.js'),
     throughput: () => import('./throughput.js'),
@@ -20,7 +24,7 @@ async function run(): Promise<void> {
             return;
         }
         console.log(`\n# bench: ${bench}\n`);
-        await (await load()).main(name === undefined ? [] : args);
+        await (await load()).main(name === undefined ? [] : args, projectBenchOutput());
     }
 }
 

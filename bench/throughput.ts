@@ -17,6 +17,7 @@ import { createPostSyncRequestsHandler } from '../src/intake/postSyncRequests';
 import { type RunningAzurite, startAzurite } from '../src/local/azurite';
 import { systemClock } from '../src/ports/clock';
 import { machineDescription } from './compare';
+import type { BenchOutput } from './output';
 
 const root = join(__dirname, '..');
 const TARGET_ID = 'bench';
@@ -315,8 +316,9 @@ export function measureColdStart(runs: number): ColdStartFigure[] {
  * `npm run bench -- throughput [--reduced] [--no-azurite] [--no-memory] [--no-cold-start]`.
  * Run with `node --expose-gc` (the npm script's tsx passes it on) for exact heap figures.
  * @param args - arguments after `throughput`
+ * @param output - where the results go (bench/results only under `npm run bench`)
  */
-export async function main(args: readonly string[]): Promise<void> {
+export async function main(args: readonly string[], output: BenchOutput): Promise<void> {
     const reduced = args.includes('--reduced');
     const result: Record<string, unknown> = { machine: machineDescription(), reduced };
     const intake: IntakeFigure[] = [];
@@ -361,7 +363,8 @@ export async function main(args: readonly string[]): Promise<void> {
         for (const c of cold) console.log(`| ${c.variant} | ${c.medianMs} | ${c.runs} | ${c.sizeKiB ?? '—'} |`);
     }
     if (!reduced) {
-        const path = join(root, 'bench', 'results', 'throughput.json');
+        mkdirSync(output.resultsDir, { recursive: true });
+        const path = join(output.resultsDir, 'throughput.json');
         writeFileSync(path, `${JSON.stringify(result, null, 2)}\n`);
         console.log(`\nWrote ${path}`);
     }

@@ -1,6 +1,11 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
-import { type ComparisonResult, markdownTable, runComparison, type StrategyId } from '../../bench/compare';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+
+import { type ComparisonResult, main, markdownTable, runComparison, type StrategyId } from '../../bench/compare';
+import { projectBenchOutput } from '../../bench/output';
 
 /** The bench in reduced mode: proves it still runs and that its counts hold. Never asserts timings. */
 describe('comparison bench (reduced)', () => {
@@ -46,5 +51,32 @@ describe('comparison bench (reduced)', () => {
     it('replays identically from the same seed', async () => {
         const again = await runComparison('reduced', 7);
         expect(again.results).toEqual(comparison.results);
+    });
+
+    it('writes its results where it is told: a test run leaves bench/results and the docs untouched', async () => {
+        const project = projectBenchOutput();
+        const before = readdirSync(project.resultsDir).map((f) => [
+            f,
+            readFileSync(join(project.resultsDir, f), 'utf8'),
+        ]);
+        const doc = readFileSync(project.benchmarksDoc, 'utf8');
+        const scratch = mkdtempSync(join(tmpdir(), 'compare-bench-'));
+        const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+        try {
+            await main(['--reduced', '--seed', '7'], {
+                resultsDir: scratch,
+                benchmarksDoc: join(scratch, 'BENCHMARKS.md'),
+            });
+            expect(existsSync(join(scratch, 'compare.reduced.json'))).toBe(true);
+        } finally {
+            log.mockRestore();
+            rmSync(scratch, { recursive: true, force: true });
+        }
+        const after = readdirSync(project.resultsDir).map((f) => [
+            f,
+            readFileSync(join(project.resultsDir, f), 'utf8'),
+        ]);
+        expect(after).toEqual(before);
+        expect(readFileSync(project.benchmarksDoc, 'utf8')).toBe(doc);
     });
 });
