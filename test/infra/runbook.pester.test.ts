@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
 import { parseRunbookOutput, RUNBOOK_OUTCOMES } from '../../src/domain/runbookResult';
-import { itWithTool } from '../support/requiredTool';
+import { findExecutable, itWithTool } from '../support/requiredTool';
 import { PESTER_VERSION, PWSH_VERSION, PWSH_WITH_PESTER, REPO_ROOT } from './powershellTool';
 
 const runPester = join(REPO_ROOT, 'scripts/run-pester.sh');
@@ -112,6 +112,28 @@ describe('runbook Pester tests (scripts/run-pester.sh)', () => {
         expect(run.status).toBe(0);
         expect(run.stdout).toMatch(
             /^SKIPPED: Pester tests of infra\/runbooks \(pwsh 7\.6\.9 is not installed at .*no-tools-here\/pwsh\/pwsh; install with: bash scripts\/install-powershell\.sh\)$/m,
+        );
+    });
+
+    it('install-powershell.sh without dotnet: CI=true exits 1 with the reason; elsewhere a loud NOT INSTALLED and exit 0', () => {
+        // A PATH holding only what the script needs besides dotnet (on this machine dotnet lives in /usr/bin).
+        const bin = join(scratch, 'bin-without-dotnet');
+        mkdirSync(bin);
+        for (const tool of ['bash', 'mkdir', 'dirname', 'cat', 'grep', 'rm', 'cut', 'head', 'tail', 'mktemp']) {
+            const path = findExecutable(tool);
+            if (path !== null) symlinkSync(path, join(bin, tool));
+        }
+        const install = join(REPO_ROOT, 'scripts/install-powershell.sh');
+        const env = { PATH: bin, HOME: scratch, POWERSHELL_TOOLS_DIR: join(scratch, 'tools-without-dotnet') };
+        const inCi = spawnSync('bash', [install], { encoding: 'utf8', env: { ...env, CI: 'true' } });
+        expect(inCi.status, inCi.stderr).toBe(1);
+        expect(inCi.stderr).toContain('ERROR: dotnet is not installed');
+        const local = spawnSync('bash', [install], { encoding: 'utf8', env });
+        expect(local.status, local.stderr).toBe(0);
+        expect(local.stderr).toContain('# NOT INSTALLED: dotnet is not installed');
+        expect(local.stderr).toContain('# Install with: bash scripts/install-powershell.sh');
+        expect(readFileSync(join(env.POWERSHELL_TOOLS_DIR, 'powershell.UNAVAILABLE'), 'utf8')).toMatch(
+            /^dotnet is not installed/,
         );
     });
 });
