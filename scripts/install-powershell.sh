@@ -52,7 +52,8 @@ pester_version() {
     PSModulePath="$PS_MODULES_DIR" "$PWSH" -NoLogo -NoProfile -NonInteractive -Command \
         "(Get-Module -ListAvailable -Name Pester | Where-Object { \$_.Version -eq [version]'$PESTER_VERSION' } | Select-Object -First 1).Version.ToString()" 2>/dev/null
 }
-if [ -f "$PESTER_MANIFEST" ] && [ "$(pester_version || true)" = "$PESTER_VERSION" ]; then
+# Already there: the manifest in the pinned folder names the pinned version (read as text: a pwsh start costs seconds).
+if [ -f "$PESTER_MANIFEST" ] && grep -Eq "^[[:space:]]*ModuleVersion[[:space:]]*=[[:space:]]*'$PESTER_VERSION'" "$PESTER_MANIFEST"; then
     echo "Pester: already installed: $PESTER_VERSION ($(dirname "$PESTER_MANIFEST"))"
 else
     work="$(mktemp -d)"
