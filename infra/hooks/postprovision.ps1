@@ -36,8 +36,8 @@ if ($LASTEXITCODE -ne 0) { throw "publishing the runbook failed ($LASTEXITCODE)"
 $state = ''
 for ($i = 0; $i -lt 30; $i++) {
     $state = az rest --method get --url "$url`?api-version=$api" --query properties.state -o tsv
-    # A failed read is retried like a state that is not there yet, but the last message must not blame an empty state.
-    if ($LASTEXITCODE -ne 0) { $state = "unknown: reading it failed (az exited $LASTEXITCODE)" }
+    # Stop on a failed read, as postprovision.sh does (set -e), rather than poll on and blame an empty state at the end.
+    if ($LASTEXITCODE -ne 0) { throw "postprovision: reading the state of $runbook failed ($LASTEXITCODE)" }
     if ($state -eq 'Published') {
         Write-Host "postprovision: $runbook is published"
         exit 0
