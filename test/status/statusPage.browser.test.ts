@@ -2,27 +2,28 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 import { type Browser, chromium } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 
+import { findExecutable, itWithTool, type RequiredTool } from '../support/requiredTool';
 import { hostileSource, IMG_REASON, SCRIPT_ID, startStatusServer } from './statusFixtures';
 
-/** Debian's Chromium; CHROMIUM_PATH points elsewhere (and lets you see the skip path). */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
+/** Debian's Chromium (`chromium` on PATH, as scripts/install-tools.sh installs it); CHROMIUM_PATH points elsewhere. */
+const CHROMIUM: RequiredTool = {
+    name: 'Chromium (headless browser for the status page test)',
+    path: findExecutable(process.env.CHROMIUM_PATH ?? 'chromium'),
+    install: 'npm run tools (as root: apt-get install chromium; or set CHROMIUM_PATH to a Chromium binary)',
+};
 const SCREENSHOT = resolve(__dirname, '../../test-results/status-page.png');
-const why = hasChromium
-    ? ''
-    : ` (SKIPPED: ${CHROMIUM} is missing; scripts/install-tools.sh installs Debian's chromium)`;
 
 describe('status page in headless Chromium (Debian) via playwright-core', () => {
     let browser: Browser | undefined;
     let server: { url: string; close(): Promise<void> } | undefined;
 
     beforeAll(async () => {
-        if (!hasChromium) return;
+        if (CHROMIUM.path === null) return;
         server = await startStatusServer(hostileSource());
         browser = await chromium.launch({
-            executablePath: CHROMIUM,
+            executablePath: CHROMIUM.path,
             args: [
                 '--headless',
                 '--no-sandbox',
@@ -41,8 +42,9 @@ describe('status page in headless Chromium (Debian) via playwright-core', () => 
         await server?.close();
     });
 
-    it.skipIf(!hasChromium)(
-        `shows hostile strings as text on a phone, runs no script, applies its CSP-allowed style${why}`,
+    itWithTool(
+        CHROMIUM,
+        'shows hostile strings as text on a phone, runs no script, applies its CSP-allowed style',
         async () => {
             if (browser === undefined || server === undefined) throw new Error('not started');
             const context = await browser.newContext({
