@@ -7,6 +7,8 @@
  *   npm run connector                               rewrites connector/apiDefinition.swagger.json
  *   npx tsx scripts/openapi-to-swagger.ts --check   exits 1 when the committed file is stale
  *   npx tsx scripts/openapi-to-swagger.ts --stdout  prints the document
+ *   npx tsx scripts/openapi-to-swagger.ts --host <app host name> --out <file>
+ *                                                   writes a copy for one Function App (what paconn imports)
  *
  * How 3.0 features that 2.0 lacks are mapped (deliberately; each choice is checked by test/connector/):
  *
@@ -284,9 +286,10 @@ function submitResult(definitions: JsonObject): Json {
 /**
  * The connector definition for a 3.0 document.
  * @param openapi - the parsed openapi/openapi.json
+ * @param host - the Function App's host name; the committed file has the placeholder
  * @throws Error when the document uses a 3.0 feature that has no deliberate mapping
  */
-export function toSwagger(openapi: Json): JsonObject {
+export function toSwagger(openapi: Json, host: string = CONNECTOR_HOST): JsonObject {
     const source = obj(openapi, 'document');
     if (!/^3\.0\.\d+$/.test(str(source.openapi, 'openapi'))) throw new Error('expected an OpenAPI 3.0 document');
     const servers = Array.isArray(source.servers) ? source.servers : [];
@@ -321,7 +324,7 @@ export function toSwagger(openapi: Json): JsonObject {
             description: str(info.description, 'info.description'),
             version: str(info.version, 'info.version'),
         },
-        host: CONNECTOR_HOST,
+        host,
         basePath,
         schemes: ['https'],
         consumes: [CONNECTOR_CONTENT_TYPE],
@@ -344,9 +347,17 @@ export function toSwagger(openapi: Json): JsonObject {
 }
 
 /** The committed file's exact text: the definition formatted by the project's Prettier settings. */
-export async function renderSwagger(openapi: Json): Promise<string> {
+export async function renderSwagger(openapi: Json, host: string = CONNECTOR_HOST): Promise<string> {
     const options = (await resolveConfig(SWAGGER_PATH)) ?? {};
-    return format(JSON.stringify(toSwagger(openapi)), { ...options, filepath: SWAGGER_PATH });
+    return format(JSON.stringify(toSwagger(openapi, host)), { ...options, filepath: SWAGGER_PATH });
+}
+
+function option(argv: readonly string[], name: string): string | undefined {
+    const at = argv.indexOf(name);
+    if (at < 0) return undefined;
+    const value = argv[at + 1];
+    if (value === undefined || value.startsWith('--')) throw new Error(`${name} needs a value`);
+    return value;
 }
 
 export function readOpenApi(): Json {
@@ -354,7 +365,19 @@ export function readOpenApi(): Json {
 }
 
 async function main(argv: readonly string[]): Promise<void> {
-    const text = await renderSwagger(readOpenApi());
+    const host = option(argv, '--host');
+    // A host name only: the 2.0 `host` field takes no scheme, path or port separator mistakes.
+    if (host !== undefined && !/^[A-Za-z0-9.-]+(?::\d+)?$/.test(host)) {
+        throw new Error(`--host must be a host name such as func-sync.azurewebsites.net, got "${host}"`);
+    }
+    const out = option(argv, '--out');
+    const text = await renderSwagger(readOpenApi(), host);
+    if (out !== undefined) {
+        writeFileSync(out, text);
+        console.log(`wrote ${out}${host === undefined ? '' : ` for ${host}`}`);
+        return;
+    }
+    if (host !== undefined) throw new Error('--host needs --out: the committed file keeps the placeholder host');
     if (argv.includes('--stdout')) {
         process.stdout.write(text);
         return;

@@ -194,6 +194,12 @@ describe('connector/apiDefinition.swagger.json (Power Platform custom connector)
         });
     });
 
+    it('a copy for one Function App (--host) differs from the committed file in the host only', () => {
+        const copy = toSwagger(openapi, 'func-sync-abc123.westeurope-01.azurewebsites.net');
+        expect(copy.host).toBe('func-sync-abc123.westeurope-01.azurewebsites.net');
+        expect({ ...copy, host: at(committed, 'host') }).toEqual(committed);
+    });
+
     it('maps nullable to x-nullable and nothing 3.0-only survives anywhere', () => {
         expect(objectAt(committed, 'definitions', 'Run', 'properties', 'jobName')).toEqual({
             type: 'string',
