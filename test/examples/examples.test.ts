@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -270,6 +270,38 @@ describe('examples run against the local host', () => {
             }
         },
         300_000,
+    );
+
+    itWithTool(
+        PWSH,
+        'docs/EXAMPLES.md: the PowerShell blocks pass scripts/check-powershell.ps1 (Windows PowerShell 5.1 and style rules)',
+        async () => {
+            const blocks = fencedBlocks(read('docs/EXAMPLES.md'), 'powershell');
+            // Each block as a script the way a person pastes it after the set-up block, with the Stop preference the
+            // Script profile asks for (a snippet is not a script; the rule is about scripts).
+            const files = blocks.map((block, i) => {
+                const file = join(dataDir, `example-${i}.ps1`);
+                writeFileSync(file, `$ErrorActionPreference = 'Stop'\n${blocks[0]?.code ?? ''}\n${block.code}`);
+                return file;
+            });
+            const list = files.map((f) => `'${f}'`).join(',');
+            const { code, stdout, stderr } = await run(
+                PWSH.path ?? 'pwsh',
+                [
+                    '-NoLogo',
+                    '-NoProfile',
+                    '-NonInteractive',
+                    '-Command',
+                    `& '${join(root, 'scripts', 'check-powershell.ps1')}' -Script @(${list}) -Format Json`,
+                ],
+                120_000,
+            );
+            const report = JSON.parse(stdout) as { files: { path: string; findings: unknown[] }[] };
+            expect(report.files).toHaveLength(blocks.length);
+            expect(report.files.flatMap((f) => f.findings)).toEqual([]);
+            expect(code, stderr).toBe(0);
+        },
+        180_000,
     );
 
     it('connector/sample-workflow.json: the body its HTTP action posts is accepted', async () => {
