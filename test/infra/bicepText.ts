@@ -1,6 +1,7 @@
 /**
- * A small structural reader of Bicep text, enough for the consistency tests to check what the Bicep CLI would
- * otherwise check (module wiring, balanced syntax) and what it cannot (settings, roles, names agree with the code).
+ * A small structural reader of Bicep text, for what the Bicep CLI does not check: that settings, roles, names and
+ * parameter descriptions agree with the code and the project's conventions. What the CLI checks (syntax, module
+ * wiring, types, API versions) is read from its compiled ARM JSON instead (armTemplate.ts).
  * It understands comments, strings with `${…}` interpolation and bracket nesting; it is not a full parser.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -122,29 +123,6 @@ export function codeOnly(text: string): string {
     }
     if (stack.length !== 1) throw new Error('unterminated string or interpolation at end of file');
     return out.join('');
-}
-
-/** Problems with bracket nesting, as messages with line numbers; empty when balanced. */
-export function bracketProblems(text: string): string[] {
-    const code = codeOnly(text);
-    const pairs: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
-    const stack: { ch: string; line: number }[] = [];
-    const problems: string[] = [];
-    let line = 1;
-    for (const ch of code) {
-        if (ch === '\n') line++;
-        if (ch === '(' || ch === '[' || ch === '{') stack.push({ ch, line });
-        const open = pairs[ch];
-        if (open !== undefined) {
-            const top = stack.pop();
-            if (top?.ch !== open)
-                problems.push(
-                    `line ${line}: '${ch}' closes ${top === undefined ? 'nothing' : `'${top.ch}' from line ${top.line}`}`,
-                );
-        }
-    }
-    for (const open of stack) problems.push(`line ${open.line}: '${open.ch}' is never closed`);
-    return problems;
 }
 
 /** Index of the bracket that closes the one at `openIndex` (in code-only text). */
