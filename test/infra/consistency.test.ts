@@ -308,50 +308,50 @@ describe('role assignments: least privilege, commented GUIDs', () => {
         expect(seen).toBeGreaterThanOrEqual(6);
     });
 
-    const assignments = resources(rbacBicep).filter((r) => r.type === 'Microsoft.Authorization/roleAssignments');
-    const roleIds = varObject(rbacBicep, 'roleIds');
-    const symbols = new Map(resources(rbacBicep).map((r) => [r.symbol, r.type]));
-
-    function describeAssignment(body: string) {
-        const scope = /\n\s*scope:\s*([A-Za-z_][A-Za-z0-9_]*)(\[i\])?\s*\n/.exec(body);
-        const name = /name:\s*guid\(([A-Za-z_][A-Za-z0-9_]*)(\[i\])?\.id,\s*([A-Za-z]+),\s*roleIds\.([A-Za-z]+)\)/.exec(
-            body,
-        );
-        const definition =
-            /roleDefinitionId:\s*subscriptionResourceId\('Microsoft\.Authorization\/roleDefinitions',\s*roleIds\.([A-Za-z]+)\)/.exec(
-                body,
-            );
-        const principal = /principalId:\s*([A-Za-z]+)\s*\n/.exec(body);
+    /**
+     * One role assignment as the compiled template states it: the type of the resource it is scoped to (and that
+     * resource's last name argument, e.g. the queue parameter), the role (a key of rbac.bicep's roleIds) and the
+     * principal parameter; and whether its name is guid(that scope, that principal, that role).
+     */
+    function describeAssignment(r: ArmResource) {
+        const scope = typeof r.raw.scope === 'string' ? r.raw.scope : '';
+        const scopeInner = /^\[(resourceId\(.*\))\]$/.exec(scope)?.[1] ?? '?';
+        const principalInner = /^\[(parameters\('\w+'\)(?:\[copyIndex\(\)\])?)\]$/.exec(
+            String(r.properties.principalId),
+        )?.[1];
+        const role =
+            /^\[subscriptionResourceId\('Microsoft\.Authorization\/roleDefinitions', variables\('roleIds'\)\.(\w+)\)\]$/.exec(
+                String(r.properties.roleDefinitionId),
+            )?.[1];
         return {
-            scope: scope?.[1] ?? '?',
-            scopeType: symbols.get(scope?.[1] ?? '') ?? '?',
-            nameScope: name?.[1] ?? '?',
-            namePrincipal: name?.[3] ?? '?',
-            nameRole: name?.[4] ?? '?',
-            role: definition?.[1] ?? '?',
-            principal: principal?.[1] ?? '?',
+            symbol: r.symbol ?? '?',
+            scopeType: /^resourceId\('([^']+)'/.exec(scopeInner)?.[1] ?? '?',
+            scopeTarget: /parameters\('(\w+)'\)[^,]*\)$/.exec(scopeInner)?.[1] ?? '?',
+            role: role ?? '?',
+            principal: /parameters\('(\w+)'\)/.exec(principalInner ?? '')?.[1] ?? '?',
+            nameIsGuidOfThese:
+                r.name === `[guid(${scopeInner}, ${principalInner ?? '?'}, variables('roleIds').${role ?? '?'})]`,
         };
     }
+    const assignments = () => ofType(arm, 'Microsoft.Authorization/roleAssignments').map(describeAssignment);
 
-    it('names each assignment guid(scope.id, principalId, roleId) with the scope, principal and role it grants', () => {
-        expect(assignments.length).toBeGreaterThan(0);
-        for (const a of assignments) {
-            const d = describeAssignment(a.body);
-            expect(d.nameScope, a.symbol).toBe(d.scope);
-            expect(d.namePrincipal, a.symbol).toBe(d.principal);
-            expect(d.nameRole, a.symbol).toBe(d.role);
-            expect(roleIds.has(d.role), a.symbol).toBe(true);
-            expect(d.scopeType, `${a.symbol} must be scoped to a resource`).not.toBe('?');
-        }
-    });
+    itWithTool(
+        BICEP,
+        'names each assignment guid(scope.id, principalId, roleId) with the scope, principal and role it grants',
+        () => {
+            const roleIds = [...varObject(rbacBicep, 'roleIds').keys()];
+            expect(assignments().length).toBeGreaterThan(0);
+            for (const a of assignments()) {
+                expect(a.nameIsGuidOfThese, a.symbol).toBe(true);
+                expect(roleIds, a.symbol).toContain(a.role);
+                expect(a.scopeType, `${a.symbol} must be scoped to a resource`).not.toBe('?');
+            }
+        },
+    );
 
-    it('grants the Function App identity exactly the roles it needs, each on its one resource', () => {
-        const granted = assignments
-            .map((a) => describeAssignment(a.body))
-            .filter((d) => d.principal === 'appPrincipalId')
-            .map((d) => `${d.role} on ${d.scopeType}`)
-            .sort();
-        expect(granted).toEqual(
+    itWithTool(BICEP, 'grants the Function App identity exactly the roles it needs, each on its one resource', () => {
+        const app = assignments().filter((a) => a.principal === 'appPrincipalId');
+        expect(app.map((a) => `${a.role} on ${a.scopeType}`).sort()).toEqual(
             [
                 'automationJobOperator on Microsoft.Automation/automationAccounts',
                 'automationRunbookOperator on Microsoft.Automation/automationAccounts/runbooks',
@@ -365,28 +365,33 @@ describe('role assignments: least privilege, commented GUIDs', () => {
                 'monitoringMetricsPublisher on Microsoft.Insights/components',
             ].sort(),
         );
-        const senders = assignments
-            .map((a) => describeAssignment(a.body))
-            .filter((d) => d.principal === 'appPrincipalId' && d.role === 'serviceBusDataSender');
-        expect(senders.map((d) => d.scope).sort()).toEqual(['controlQueue', 'invalidChangeQueue']);
-        const receivers = assignments
-            .map((a) => describeAssignment(a.body))
-            .filter((d) => d.principal === 'appPrincipalId' && d.role === 'serviceBusDataReceiver');
-        expect(receivers.map((d) => d.scope).sort()).toEqual(['changeQueue', 'controlQueue', 'invalidChangeQueue']);
+        const queues = (role: string) =>
+            app
+                .filter((a) => a.role === role)
+                .map((a) => a.scopeTarget)
+                .sort();
+        expect(queues('serviceBusDataSender')).toEqual(['controlQueueName', 'invalidChangeQueueName']);
+        expect(queues('serviceBusDataReceiver')).toEqual([
+            'changeQueueName',
+            'controlQueueName',
+            'invalidChangeQueueName',
+        ]);
     });
 
-    it('gives producers Data Sender on the change queue only', () => {
-        const producer = describeAssignment(resource(rbacBicep, 'producerChangeQueueSender').body);
-        expect(producer).toMatchObject({ scope: 'changeQueue', role: 'serviceBusDataSender' });
+    itWithTool(BICEP, 'gives producers Data Sender on the change queue only', () => {
+        const producers = assignments().filter((a) => a.principal === 'changeQueueSenderPrincipalIds');
+        expect(producers).toHaveLength(1);
+        expect(producers[0]).toMatchObject({
+            scopeType: 'Microsoft.ServiceBus/namespaces/queues',
+            scopeTarget: 'changeQueueName',
+            role: 'serviceBusDataSender',
+        });
     });
 
-    it('assigns no role at resource group or subscription scope', () => {
-        for (const file of bicepFiles) {
-            for (const a of resources(file.text).filter((r) => r.type === 'Microsoft.Authorization/roleAssignments')) {
-                expect(a.body, `${file.relativePath} ${a.symbol}`).toMatch(/\n\s*scope:\s*[A-Za-z_]/);
-                expect(a.body).not.toMatch(/scope:\s*(resourceGroup|subscription)\(/);
-            }
-        }
+    itWithTool(BICEP, 'assigns no role at resource group or subscription scope', () => {
+        // An assignment without a resource scope would land on the deployment's resource group.
+        expect(assignments().length).toBeGreaterThan(10);
+        for (const a of assignments()) expect(a.scopeType, a.symbol).toMatch(/^Microsoft\.[A-Za-z]+\/[A-Za-z]+/);
     });
 });
 
