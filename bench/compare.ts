@@ -9,19 +9,19 @@ import {
     MemoryWakeScheduler,
     noTelemetry,
 } from '../src/adapters/memory';
-import { acceptRequest } from '../src/app/acceptRequest';
-import { createCoordinator } from '../src/app/coordinator';
-import { silentLogger } from '../src/app/logger';
-import { reconcileAll } from '../src/app/reconcile';
-import type { TargetConfig } from '../src/config/loadConfig';
-import { DEFAULT_TIMING, type TargetTiming } from '../src/domain/timing';
-import type { AutomationTarget } from '../src/ports/automationJobs';
 import {
     type CycleRecord,
     DEFAULT_SIMULATED_CONNECT,
     type SimulatedConnectOptions,
     SimulatedConnectServer,
-} from '../src/simulation/connectServer';
+} from '../src/adapters/simulatedConnect/connectServer';
+import { acceptRequest } from '../src/app/acceptRequest';
+import { createCoordinator } from '../src/app/coordinator';
+import { reconcileAll } from '../src/app/reconcile';
+import type { TargetConfig } from '../src/config/loadConfig';
+import { DEFAULT_TIMING, type TargetTiming } from '../src/domain/timing';
+import type { AutomationTarget } from '../src/ports/automationJobs';
+import { silentLogger } from '../src/ports/logger';
 import { allTraces, type Trace, type TraceChange, type TraceScale } from './traces';
 
 /** The strategies compared, in table order. */
@@ -456,7 +456,7 @@ function docsSection(comparison: ComparisonResult, machine: string, command: str
         SECTION_START,
         '## Strategies compared',
         '',
-        'Every strategy runs against the same simulated Entra Connect server (src/simulation/connectServer.ts) and the',
+        'Every strategy runs against the same simulated Entra Connect server (src/adapters/simulatedConnect/connectServer.ts) and the',
         'same seeded event traces (bench/traces.ts). A change counts as covered by the first exporting cycle whose',
         'import started after the change; joiner latency runs from the change to the end of that cycle. The built-in',
         '30-minute scheduler runs in every strategy, as it does on a real server.',

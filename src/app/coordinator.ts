@@ -11,12 +11,12 @@ import {
 } from '../errors';
 import type { AutomationJobs } from '../ports/automationJobs';
 import type { Clock } from '../ports/clock';
+import { traceIdFor } from '../ports/correlation';
+import { type Logger, silentLogger } from '../ports/logger';
 import type { TargetStateStore } from '../ports/targetStateStore';
 import type { Telemetry } from '../ports/telemetry';
 import type { WakeScheduler } from '../ports/wakeScheduler';
 import { jobNameFor } from './jobName';
-import { type Logger, silentLogger } from './logger';
-import { traceIdFor } from './traceId';
 
 export type ChangesAcceptedInput = Extract<EngineInput, { type: 'changesAccepted' }>;
 

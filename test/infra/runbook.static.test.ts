@@ -3,8 +3,8 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { traceIdFor } from '../../src/app/traceId';
 import { CYCLE_RESULT_SCHEMA, RUNBOOK_OUTCOMES } from '../../src/domain/runbookResult';
+import { traceIdFor } from '../../src/ports/correlation';
 
 // Static checks of the runbook that need no PowerShell; the behaviour is covered by the Pester tests
 // (infra/runbooks/tests, run by scripts/run-pester.sh where pwsh and Pester are installed).

@@ -7,6 +7,7 @@ import {
     MemoryTelemetry,
     MemoryWakeScheduler,
 } from '../../src/adapters/memory';
+import { seededRandom as simulationRandom } from '../../src/adapters/simulatedConnect/random';
 import { type Coordinator, type CoordinatorFaults, createCoordinator } from '../../src/app/coordinator';
 import { jobNameFor } from '../../src/app/jobName';
 import type { TargetConfig } from '../../src/config/loadConfig';
@@ -19,7 +20,6 @@ import type { TargetTiming } from '../../src/domain/timing';
 import type { AutomationTarget, SyncJobParameters } from '../../src/ports/automationJobs';
 import type { StoredTargetState, TargetStateStore } from '../../src/ports/targetStateStore';
 import type { WakeMessage, WakeScheduler } from '../../src/ports/wakeScheduler';
-import { seededRandom as simulationRandom } from '../../src/simulation/random';
 
 /*
  * A small discrete-event simulation of the engine: one target, several coordinator instances sharing one store,
@@ -117,7 +117,7 @@ export interface SimResult {
 }
 
 /**
- * The simulation's seeded generator (mulberry32, src/simulation/random.ts) as a bare function: same seed, same
+ * The simulation's seeded generator (mulberry32, src/adapters/simulatedConnect/random.ts) as a bare function: same seed, same
  * faults and interleavings.
  * @param seed - any 32-bit integer
  */

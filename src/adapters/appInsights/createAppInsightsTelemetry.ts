@@ -3,9 +3,9 @@ import { ManagedIdentityCredential } from '@azure/identity';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { TelemetryClient } from 'applicationinsights';
 
-import { consoleLogger, type Logger } from '../../app/logger';
 import type { Config } from '../../config/loadConfig';
 import { ConfigError } from '../../errors';
+import { consoleLogger, type Logger } from '../../ports/logger';
 import { noTelemetry } from '../memory/memoryTelemetry';
 import { appInsightsTelemetry, type ClosableTelemetry } from './appInsightsTelemetry';
 import { ensureContextManager } from './operationContext';

@@ -1,10 +1,10 @@
 import type { TokenCredential } from '@azure/identity';
 import type { ServiceBusMessage, ServiceBusReceivedMessage } from '@azure/service-bus';
 
-import type { Logger } from '../../app/logger';
 import type { Config } from '../../config/loadConfig';
 import { ensureError } from '../../errors';
-import type { InvalidMessage, InvalidMessageSink } from '../../intake/invalidMessages';
+import type { InvalidMessage, InvalidMessageSink } from '../../ports/invalidMessageSink';
+import type { Logger } from '../../ports/logger';
 import { createServiceBusClient } from './serviceBusClient';
 import { toServiceBusDependencyError } from './serviceBusErrors';
 

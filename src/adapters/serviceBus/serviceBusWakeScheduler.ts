@@ -4,10 +4,10 @@ import type Long from 'long';
 
 import type { Config } from '../../config/loadConfig';
 import { TransientDependencyError } from '../../errors';
+import { WAKE_SUBJECT, type WakeMessageBody, wakeMessageId } from '../../ports/wakeMessage';
 import type { WakeMessage, WakeScheduler } from '../../ports/wakeScheduler';
 import { createServiceBusClient } from './serviceBusClient';
 import { toServiceBusDependencyError } from './serviceBusErrors';
-import { WAKE_SUBJECT, type WakeMessageBody, wakeMessageId } from './wakeMessage';
 
 /**
  * The part of `ServiceBusSender` the scheduler uses; a real sender fits, and tests use a typed in-memory fake

@@ -15,9 +15,9 @@ import {
 } from '../../../src/adapters/memory';
 import { acceptRequest } from '../../../src/app/acceptRequest';
 import { createCoordinator } from '../../../src/app/coordinator';
-import { silentLogger } from '../../../src/app/logger';
-import { withDependencyTelemetry } from '../../../src/app/trackedAutomationJobs';
 import { loadConfig } from '../../../src/config/loadConfig';
+import { silentLogger } from '../../../src/ports/logger';
+import { withDependencyTelemetry } from '../../support/trackedAutomationJobs';
 
 async function main(): Promise<void> {
     const endpoint = process.env.INGESTION_ENDPOINT ?? '';
