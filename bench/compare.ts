@@ -18,7 +18,7 @@ import {
 import { acceptRequest } from '../src/app/acceptRequest';
 import { createCoordinator } from '../src/app/coordinator';
 import { reconcileAll } from '../src/app/reconcile';
-import type { TargetConfig } from '../src/config/loadConfig';
+import type { Target } from '../src/domain/target';
 import { DEFAULT_TIMING, type TargetTiming } from '../src/domain/timing';
 import type { AutomationTarget } from '../src/ports/automationJobs';
 import { silentLogger } from '../src/ports/logger';
@@ -82,7 +82,7 @@ export interface ComparisonResult {
     readonly server: SimulatedConnectOptions;
 }
 
-const PROJECT_TARGET: TargetConfig = {
+const PROJECT_TARGET: Target = {
     targetId: 'contoso',
     subscriptionId: '00000000-0000-0000-0000-000000000001',
     resourceGroup: 'rg-sync',
@@ -148,7 +148,7 @@ function projectDriver(
     start: number,
     timing: TargetTiming,
 ): Driver {
-    const target: TargetConfig = { ...PROJECT_TARGET, timing };
+    const target: Target = { ...PROJECT_TARGET, timing };
     const wakes = new MemoryWakeScheduler();
     const requests = new MemoryRequestStore();
     const coordinator = createCoordinator({

@@ -5,7 +5,7 @@ import type { RequestStore } from '../ports/requestStore';
 import type { Telemetry } from '../ports/telemetry';
 import type { Coordinator } from './coordinator';
 
-/** One request's changes for one target, normalised by the intake. */
+/** One request's changes for one target, routed by {@link submitChanges}. */
 export interface TargetRequest {
     readonly requestId: string;
     readonly targetId: string;
@@ -52,7 +52,7 @@ export async function acceptRequest(deps: AcceptDeps, request: TargetRequest): P
         idempotencyKey: request.idempotencyKey,
     });
     const existing = registered.kind === 'existing';
-    if (existing && registered.record.bodyHash !== request.bodyHash) {
+    if (existing && isKeyReuse(registered.record, request.bodyHash)) {
         return { kind: 'idempotencyConflict', existing: registered.record };
     }
     const record =
@@ -70,6 +70,16 @@ export async function acceptRequest(deps: AcceptDeps, request: TargetRequest): P
         duplicate: existing,
     });
     return { kind: 'accepted', record, duplicate: existing };
+}
+
+/**
+ * The idempotency rule: a stored request with the same id (the same idempotency key) but another body means the
+ * key was reused for different changes; the same body is a retry.
+ * @param existing - the request stored under the id
+ * @param bodyHash - the hash of the body now submitted
+ */
+export function isKeyReuse(existing: RequestRecord, bodyHash: string): boolean {
+    return existing.bodyHash !== bodyHash;
 }
 
 async function merge(deps: AcceptDeps, record: RequestRecord, kinds: KindCounts): Promise<RequestRecord> {

@@ -1,6 +1,6 @@
-import type { TargetConfig } from '../config/loadConfig';
 import { decide, type Effect, type EngineInput } from '../domain/decide';
 import type { JobObservation } from '../domain/jobObservation';
+import type { Target } from '../domain/target';
 import { emptyTargetState, type RunSummary, type TargetState } from '../domain/targetState';
 import {
     ensureError,
@@ -34,7 +34,7 @@ export interface CoordinatorDeps {
     readonly jobs: AutomationJobs;
     readonly telemetry: Telemetry;
     readonly clock: Clock;
-    readonly targets: ReadonlyMap<string, TargetConfig>;
+    readonly targets: ReadonlyMap<string, Target>;
     readonly log?: Logger;
     /** Save attempts per step under ETag conflicts before giving up (the caller then retries). */
     readonly maxSaveAttempts?: number;
@@ -111,7 +111,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
         effectFailures: 0,
     };
 
-    function target(targetId: string): TargetConfig {
+    function target(targetId: string): Target {
         const found = deps.targets.get(targetId);
         if (found === undefined) throw new UnknownTargetError(targetId);
         return found;

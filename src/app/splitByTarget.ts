@@ -1,12 +1,27 @@
-import type { Config } from '../config/loadConfig';
-import { countKinds, isUrgentByDefault } from '../domain/change';
+import { type ChangeKind, countKinds, isUrgentByDefault } from '../domain/change';
 import { strongerPolicy, type SyncPolicy } from '../domain/policy';
-import { routeChange } from '../domain/routing';
-import type { ParsedChanges, RawChange } from '../transports/formats/parseIntake';
-import { type FieldError, type Refusal, refuse } from '../transports/formats/problem';
+import { routeChange,type Routing, type RoutingHints } from '../domain/routing';
 import { sha256Hex } from './idempotency';
 
-/** One target's share of a request, ready for `acceptRequest` once ids are assigned. */
+/** One change as submitted, before routing. `pointer` locates it in the submission for error reports. */
+export interface SubmittedChange {
+    readonly pointer: string;
+    readonly kind: ChangeKind;
+    readonly hints: RoutingHints;
+    readonly id?: string;
+    readonly objectId?: string;
+    readonly urgent?: boolean;
+    readonly policy?: SyncPolicy;
+}
+
+/** The changes of one submission with the defaults the submission sets for all of them. */
+export interface SubmittedChanges {
+    readonly changes: readonly SubmittedChange[];
+    readonly requestPolicy?: SyncPolicy;
+    readonly requestUrgent?: boolean;
+}
+
+/** One target's share of a request, ready to be accepted once ids are assigned. */
 export interface TargetShare {
     readonly targetId: string;
     readonly policy: SyncPolicy;
@@ -17,52 +32,54 @@ export interface TargetShare {
     readonly bodyHash: string;
 }
 
+/** Changes that cannot be routed, each located by its pointer (`…/target` for a named target that is unknown). */
+export type RoutingFailure =
+    | { readonly kind: 'unknownTarget'; readonly pointers: readonly string[] }
+    | { readonly kind: 'noRoute'; readonly pointers: readonly string[] };
+
+/** What routing needs: the configured targets and rules. */
+export interface RoutingDeps {
+    readonly targets: ReadonlyMap<string, unknown>;
+    readonly routing: Routing;
+}
+
 interface Routed {
-    readonly change: RawChange;
+    readonly change: SubmittedChange;
     readonly targetId: string;
     readonly urgent: boolean;
     readonly policy: SyncPolicy;
 }
 
+/** At most this many unroutable changes are named in a failure. */
+const MAX_NAMED = 50;
+
 /**
  * Routes every change to a target and groups them, one share per target (sorted by target id so that a
- * retry produces the same shares).
- * @param parsed - the parsed request
- * @param config - targets and routing
+ * retry produces the same shares). A change naming an unknown target wins over one that matches no rule.
+ * @param submitted - the submitted changes
+ * @param deps - targets and routing
  */
-export function splitByTarget(parsed: ParsedChanges, config: Config): TargetShare[] | Refusal {
-    const known = new Set(config.targets.keys());
+export function splitByTarget(submitted: SubmittedChanges, deps: RoutingDeps): TargetShare[] | RoutingFailure {
+    const known = new Set(deps.targets.keys());
     const routed: Routed[] = [];
-    const unknown: FieldError[] = [];
-    const unrouted: FieldError[] = [];
-    for (const change of parsed.changes) {
-        const route = routeChange(change.hints, config.routing, known);
+    const unknown: string[] = [];
+    const unrouted: string[] = [];
+    for (const change of submitted.changes) {
+        const route = routeChange(change.hints, deps.routing, known);
         if (!route.ok) {
-            if (route.reason === 'unknownTarget') {
-                unknown.push({ pointer: `${change.pointer}/target`, detail: 'is not a configured target' });
-            } else {
-                unrouted.push({
-                    pointer: change.pointer,
-                    detail: 'no routing rule matches and there is no default target',
-                });
-            }
+            if (route.reason === 'unknownTarget') unknown.push(`${change.pointer}/target`);
+            else unrouted.push(change.pointer);
             continue;
         }
         routed.push({
             change,
             targetId: route.targetId,
-            urgent: change.urgent ?? parsed.requestUrgent ?? isUrgentByDefault(change.kind),
-            policy: strongerPolicy(change.policy ?? 'Delta', parsed.requestPolicy ?? 'Delta'),
+            urgent: change.urgent ?? submitted.requestUrgent ?? isUrgentByDefault(change.kind),
+            policy: strongerPolicy(change.policy ?? 'Delta', submitted.requestPolicy ?? 'Delta'),
         });
     }
-    if (unknown.length > 0) {
-        return refuse('UNKNOWN_TARGET', 'A change names a target that is not configured.', {
-            errors: unknown.slice(0, 50),
-        });
-    }
-    if (unrouted.length > 0) {
-        return refuse('NO_ROUTE', 'A change matches no routing rule.', { errors: unrouted.slice(0, 50) });
-    }
+    if (unknown.length > 0) return { kind: 'unknownTarget', pointers: unknown.slice(0, MAX_NAMED) };
+    if (unrouted.length > 0) return { kind: 'noRoute', pointers: unrouted.slice(0, MAX_NAMED) };
     const byTarget = new Map<string, Routed[]>();
     for (const r of routed) byTarget.set(r.targetId, [...(byTarget.get(r.targetId) ?? []), r]);
     return [...byTarget.entries()]

@@ -1,17 +1,12 @@
 import { z } from 'zod';
 
 import type { Routing, RoutingRule } from '../domain/routing';
+import type { Target } from '../domain/target';
 import type { TargetTiming } from '../domain/timing';
 import { ConfigError } from '../errors';
-import type { AutomationTarget } from '../ports/automationJobs';
 import { type SettingName, settingSpec } from './settings';
 
 export type Env = Readonly<Record<string, string | undefined>>;
-
-/** One configured target: where its jobs run and its timing. */
-export interface TargetConfig extends AutomationTarget {
-    readonly timing: TargetTiming;
-}
 
 export type UserIdentifierMode = 'none' | 'hashed' | 'plain';
 export type AuthMode = 'functionKeys' | 'appRoles';
@@ -24,7 +19,7 @@ export type StorageConnection =
 
 /** The whole validated configuration. Frozen; loaded once at start. */
 export interface Config {
-    readonly targets: ReadonlyMap<string, TargetConfig>;
+    readonly targets: ReadonlyMap<string, Target>;
     readonly routing: Routing;
     readonly storage: StorageConnection | null;
     readonly stateTableName: string;
@@ -217,9 +212,9 @@ function checkTiming(where: string, t: TargetTiming): void {
     if (t.runTimeoutMs < t.pollIntervalMs) throw new ConfigError(where, 'runTimeout must be at least pollInterval');
 }
 
-function loadTargets(env: Env, defaults: TargetTiming): Map<string, TargetConfig> {
+function loadTargets(env: Env, defaults: TargetTiming): Map<string, Target> {
     const parsed = parseWith('SYNC_TARGETS', targetsSchema, json(env, 'SYNC_TARGETS'));
-    const targets = new Map<string, TargetConfig>();
+    const targets = new Map<string, Target>();
     parsed.forEach((t, i) => {
         if (targets.has(t.id)) throw new ConfigError(`SYNC_TARGETS[${i}].id`, `duplicate target id "${t.id}"`);
         const timing = applyOverrides(defaults, t.timing);
@@ -230,7 +225,7 @@ function loadTargets(env: Env, defaults: TargetTiming): Map<string, TargetConfig
     return targets;
 }
 
-function loadRouting(env: Env, targets: ReadonlyMap<string, TargetConfig>): Routing {
+function loadRouting(env: Env, targets: ReadonlyMap<string, Target>): Routing {
     const parsed = parseWith('SYNC_ROUTING', routingSchema, json(env, 'SYNC_ROUTING'));
     parsed.rules.forEach((rule, i) => {
         if (!targets.has(rule.target)) {
@@ -333,13 +328,4 @@ function deepFreeze<T>(value: T): T {
         for (const child of children) deepFreeze(child);
     }
     return value;
-}
-
-/**
- * The timing of a configured target.
- * @param config - the configuration
- * @param targetId - the target
- */
-export function targetConfig(config: Config, targetId: string): TargetConfig | undefined {
-    return config.targets.get(targetId);
 }

@@ -10,11 +10,11 @@ import {
 import { seededRandom as simulationRandom } from '../../src/adapters/simulatedConnect/random';
 import { type Coordinator, type CoordinatorFaults, createCoordinator } from '../../src/app/coordinator';
 import { jobNameFor } from '../../src/app/jobName';
-import type { TargetConfig } from '../../src/config/loadConfig';
 import { classifyOutcome } from '../../src/domain/cycleOutcome';
 import { type Effect, LOST_WAKE_GRACE_MS, startRetryDelay } from '../../src/domain/decide';
 import type { JobObservation } from '../../src/domain/jobObservation';
 import type { SyncPolicy } from '../../src/domain/policy';
+import type { Target } from '../../src/domain/target';
 import { emptyTargetState, type RunSummary, type TargetState } from '../../src/domain/targetState';
 import type { TargetTiming } from '../../src/domain/timing';
 import type { AutomationTarget, SyncJobParameters } from '../../src/ports/automationJobs';
@@ -279,7 +279,7 @@ export async function simulate(schedule: SimSchedule, horizonMs = 7 * 24 * 3_600
         () => chance(schedule.faults.createFailure) && fault('createFailure'),
     );
     const telemetry = new MemoryTelemetry();
-    const target: TargetConfig = {
+    const target: Target = {
         targetId: SIM_TARGET_ID,
         subscriptionId: '00000000-0000-0000-0000-000000000001',
         resourceGroup: 'rg',

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 
+import type { SubmittedChange } from '../../app/splitByTarget';
 import type { ChangeKind } from '../../domain/change';
 import type { SyncPolicy } from '../../domain/policy';
 import type { RoutingHints } from '../../domain/routing';
@@ -21,16 +22,8 @@ import { fieldErrors } from './zodErrors';
 export type IntakeFormat =
     'native' | 'cloudEvents.structured' | 'cloudEvents.batch' | 'cloudEvents.binary' | 'eventGrid' | 'serviceBus';
 
-/** One change as sent, before routing. `pointer` locates it in the body for error reports. */
-export interface RawChange {
-    readonly pointer: string;
-    readonly kind: ChangeKind;
-    readonly hints: RoutingHints;
-    readonly id?: string;
-    readonly objectId?: string;
-    readonly urgent?: boolean;
-    readonly policy?: SyncPolicy;
-}
+/** One change as sent, before routing: what the submission use case takes. */
+export type RawChange = SubmittedChange;
 
 export interface ParsedChanges {
     readonly kind: 'changes';

@@ -1,9 +1,9 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
 
-import type { Config } from '../../config/loadConfig';
 import type { SyncPolicy } from '../../domain/policy';
 import { problemResponse, type Refusal, refuse } from '../formats/problem';
+import type { HttpOptions } from '../frontDoor';
 
 /** App Service Authentication's client principal header (base64 JSON), set by the platform, never by callers. */
 export const CLIENT_PRINCIPAL_HEADER = 'x-ms-client-principal';
@@ -19,8 +19,10 @@ export interface Principal {
     readonly roles: ReadonlySet<string>;
 }
 
-/** Config the authorization checks need; `Config` satisfies it. */
-export type AuthConfig = Pick<Config, 'http'>;
+/** The settings the authorization checks need; the front door's settings satisfy it. */
+export interface AuthConfig {
+    readonly http: HttpOptions;
+}
 
 /**
  * Decodes the client principal header; null when absent or unreadable.

@@ -4,8 +4,9 @@ import { REQUEST_ID_PATTERN, targetRequestId } from '../../app/idempotency';
 import { getRequestStatus } from '../../app/requestStatusQuery';
 import type { RequestStatus } from '../../domain/requestStatus';
 import { problem, type ProblemCode, problemResponse } from '../formats/problem';
+import type { FrontDoorResolver } from '../frontDoor';
 import { authorizeRead } from './auth';
-import { guarded, type HttpHandler, type ServicesResolver } from './httpGuard';
+import { guarded, type HttpHandler } from './httpGuard';
 import { statusUrl } from './location';
 import { requestStatusView } from './statusView';
 
@@ -24,7 +25,7 @@ const FINAL_PROBLEM: Partial<Record<RequestStatus['state'], { code: ProblemCode;
  * body); a problem (409/410/424) when it was skipped, expired or failed, so the Logic Apps action fails.
  * @param resolve - gives the services
  */
-export function createGetSyncRequestStatusHandler(resolve: ServicesResolver): HttpHandler {
+export function createGetSyncRequestStatusHandler(resolve: FrontDoorResolver): HttpHandler {
     return guarded(resolve, async (request, _context, services): Promise<HttpResponseInit> => {
         const { config } = services;
         const denied = authorizeRead(request, config);

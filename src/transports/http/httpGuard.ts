@@ -1,11 +1,10 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 
-import type { Services } from '../../composition/createServices';
 import { ensureError, isConfigError, isTransientDependencyError } from '../../errors';
 import { problem, problemResponse } from '../formats/problem';
+import type { FrontDoor, FrontDoorResolver } from '../frontDoor';
 
 export type HttpHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
-export type ServicesResolver = () => Services | Promise<Services>;
 
 /**
  * Runs an HTTP handler with its services and turns anything thrown into a problem response: never a stack
@@ -14,11 +13,11 @@ export type ServicesResolver = () => Services | Promise<Services>;
  * @param handle - the handler proper
  */
 export function guarded(
-    resolve: ServicesResolver,
-    handle: (request: HttpRequest, context: InvocationContext, services: Services) => Promise<HttpResponseInit>,
+    resolve: FrontDoorResolver,
+    handle: (request: HttpRequest, context: InvocationContext, services: FrontDoor) => Promise<HttpResponseInit>,
 ): HttpHandler {
     return async (request, context) => {
-        let services: Services;
+        let services: FrontDoor;
         try {
             services = await resolve();
         } catch (e) {

@@ -1,6 +1,6 @@
 import type { HttpRequest } from '@azure/functions';
 
-import type { Config } from '../../config/loadConfig';
+import type { HttpOptions } from '../frontDoor';
 import { statusPath } from '../routes';
 
 /**
@@ -14,7 +14,7 @@ import { statusPath } from '../routes';
  */
 export function statusUrl(
     request: HttpRequest,
-    config: Pick<Config, 'http'>,
+    config: { readonly http: Pick<HttpOptions, 'publicBaseUrl'> },
     requestId: string,
     targets: readonly string[] | null,
 ): string {

@@ -1,23 +1,21 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 
-import { traceIdOf } from '../../app/correlation';
-import { idempotencyKeyOf, requestIdFor } from '../../app/idempotency';
-import { splitByTarget } from '../../app/splitByTarget';
-import { acceptShares } from '../../app/submitChanges';
-import type { Services } from '../../composition/createServices';
+import { submitChanges } from '../../app/submitChanges';
 import { parseIntake } from '../formats/parseIntake';
 import { isRefusal, problemResponse, type Refusal, refuse } from '../formats/problem';
 import { idempotencyKeySchema } from '../formats/schemas';
+import { submitRefusal } from '../formats/submitRefusal';
+import { type FrontDoor, type FrontDoorResolver, submitDeps } from '../frontDoor';
 import { authenticate, authorizeWrite } from './auth';
-import { guarded, type HttpHandler, type ServicesResolver } from './httpGuard';
+import { guarded, type HttpHandler } from './httpGuard';
 import { statusUrl } from './location';
 
 /**
- * The POST handler of `sync/requests`: every accepted shape becomes one request per target through
- * `acceptRequest`; OPTIONS answers the CloudEvents webhook handshake.
+ * The POST handler of `sync/requests`: every accepted shape becomes one submission to `submitChanges`, whose
+ * outcome it answers (202, or the refusal as problem details); OPTIONS answers the CloudEvents webhook handshake.
  * @param resolve - gives the services
  */
-export function createPostSyncRequestsHandler(resolve: ServicesResolver): HttpHandler {
+export function createPostSyncRequestsHandler(resolve: FrontDoorResolver): HttpHandler {
     return guarded(resolve, async (request, context, services) => {
         if (request.method === 'OPTIONS') return webhookHandshake(request);
         const outcome = await handlePost(request, services);
@@ -60,7 +58,7 @@ async function readBodyText(request: HttpRequest, maxBytes: number): Promise<str
     }
 }
 
-async function handlePost(request: HttpRequest, services: Services): Promise<HttpResponseInit | Refusal> {
+async function handlePost(request: HttpRequest, services: FrontDoor): Promise<HttpResponseInit | Refusal> {
     const { config } = services;
     const unauthenticated = authenticate(request, config);
     if (unauthenticated !== null) return unauthenticated;
@@ -88,28 +86,16 @@ async function handlePost(request: HttpRequest, services: Services): Promise<Htt
         if (forbidden !== null) return forbidden;
         return { status: 200, jsonBody: { validationResponse: parsed.validationCode } };
     }
-    const shares = splitByTarget(parsed, config);
-    if (isRefusal(shares)) return shares;
-    const forbidden = authorizeWrite(request, config, new Set(shares.map((s) => s.policy)));
-    if (forbidden !== null) return forbidden;
-
-    const idempotencyKey = idempotencyKeyOf(keyHeader, parsed.eventKeys);
-    const requestId = requestIdFor(idempotencyKey);
-    const split = shares.length > 1;
-    const correlationId =
-        traceIdOf(request.headers.get('traceparent')) ?? traceIdOf(parsed.traceparent) ?? requestId.replace(/-/g, '');
-
-    const accepted = await acceptShares(services, shares, {
-        requestId,
-        idempotencyKey,
-        correlationId,
+    const outcome = await submitChanges(submitDeps(services), {
+        ...parsed,
+        idempotencyKey: keyHeader,
+        traceparents: [request.headers.get('traceparent'), parsed.traceparent],
         source: 'http',
-        policyPointer: '/policy',
+        authorize: (policies) => authorizeWrite(request, config, policies),
     });
-    if (isRefusal(accepted)) return accepted;
-    const targets = split ? shares.map((s) => s.targetId) : null;
-    const location = statusUrl(request, config, requestId, targets);
-    const duplicate = accepted.every((a) => a.duplicate);
+    if (outcome.kind !== 'accepted') return submitRefusal(outcome, '/policy');
+    const { requestId, duplicate } = outcome;
+    const location = statusUrl(request, config, requestId, outcome.splitTargets);
     return {
         status: 202,
         headers: {
@@ -122,10 +108,10 @@ async function handlePost(request: HttpRequest, services: Services): Promise<Htt
             requestId,
             state: 'accepted',
             statusUrl: location,
-            correlationId: accepted[0]?.record.correlationId ?? correlationId,
+            correlationId: outcome.correlationId,
             duplicate,
             format: parsed.format,
-            targets: accepted.map(({ record }) => ({
+            targets: outcome.shares.map(({ record }) => ({
                 targetId: record.targetId,
                 requestId: record.requestId,
                 windowSeq: record.windowSeq,

@@ -1,11 +1,12 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 
 import { type StatusReport, targetStatus } from '../../app/statusModel';
-import type { Services } from '../../composition/createServices';
 import type { TargetState } from '../../domain/targetState';
 import type { TargetTiming } from '../../domain/timing';
+import type { FrontDoor } from '../frontDoor';
+import type { FrontDoorResolver } from '../frontDoor';
 import { type AuthConfig, authorizeRead } from './auth';
-import { guarded, type HttpHandler, type ServicesResolver } from './httpGuard';
+import { guarded, type HttpHandler } from './httpGuard';
 import { renderStatusPage, STATUS_PAGE_CSP } from './renderStatusPage';
 
 /** Where the status comes from; {@link statusSourceOf} builds it from the services, tests build their own. */
@@ -21,7 +22,7 @@ export interface StatusSource {
  * The status source of the running app: configured targets, the coordinator's view of their state.
  * @param services - the composition root's services
  */
-export function statusSourceOf(services: Services): StatusSource {
+export function statusSourceOf(services: FrontDoor): StatusSource {
     return {
         auth: services.config,
         workbookUrl: services.config.telemetry.workbookUrl,
@@ -84,6 +85,6 @@ export async function respondWithStatus(request: HttpRequest, source: StatusSour
  * The HTTP handler the `statusPage` function registers; failures become problem details (never a stack trace).
  * @param resolve - gives the services
  */
-export function createStatusHandler(resolve: ServicesResolver): HttpHandler {
+export function createStatusHandler(resolve: FrontDoorResolver): HttpHandler {
     return guarded(resolve, (request, _context, services) => respondWithStatus(request, statusSourceOf(services)));
 }

@@ -1,16 +1,13 @@
 import type { InvocationContext } from '@azure/functions';
 
-import { traceIdOf } from '../../app/correlation';
-import { idempotencyKeyOf, requestIdFor } from '../../app/idempotency';
-import { splitByTarget } from '../../app/splitByTarget';
-import { acceptShares } from '../../app/submitChanges';
-import type { Services } from '../../composition/createServices';
+import { submitChanges } from '../../app/submitChanges';
 import { ensureError } from '../../errors';
 import type { InvalidMessage } from '../../ports/invalidMessageSink';
 import { parseJsonText } from '../formats/jsonBody';
 import { parseMessageBody } from '../formats/parseIntake';
 import { isRefusal, type Refusal, refuse } from '../formats/problem';
-import type { ServicesResolver } from '../http/httpGuard';
+import { submitRefusal } from '../formats/submitRefusal';
+import { type FrontDoor, type FrontDoorResolver, submitDeps } from '../frontDoor';
 
 export type ChangeQueueHandler = (messages: unknown, context: InvocationContext) => Promise<void>;
 
@@ -34,7 +31,7 @@ type MessageOutcome = 'accepted' | 'deadLettered' | { readonly failed: Error };
  *   are recognised as duplicates on redelivery; after `maxDeliveryCount` the host dead-letters what remains.
  * @param resolve - gives the services
  */
-export function createChangeQueueHandler(resolve: ServicesResolver): ChangeQueueHandler {
+export function createChangeQueueHandler(resolve: FrontDoorResolver): ChangeQueueHandler {
     return async (messages, context) => {
         const services = await resolve();
         const batch = toQueueMessages(messages, context);
@@ -100,7 +97,7 @@ function describe(refusal: Refusal): string {
 }
 
 async function handleOne(
-    services: Services,
+    services: FrontDoor,
     message: QueueMessage,
     context: InvocationContext,
 ): Promise<MessageOutcome> {
@@ -133,20 +130,16 @@ async function handleOne(
     const parsed = parseMessageBody(decoded.value, { maxChanges: config.http.maxChangesPerRequest });
     if (isRefusal(parsed)) return deadLetter(parsed);
     if (parsed.kind !== 'changes') return { failed: new Error('unreachable: validation handshake on a queue') };
-    const shares = splitByTarget(parsed, config);
-    if (isRefusal(shares)) return deadLetter(shares);
     const eventKeys = parsed.eventKeys ?? (message.messageId === null ? null : [`servicebus\n${message.messageId}`]);
-    const idempotencyKey = idempotencyKeyOf(null, eventKeys);
-    const requestId = requestIdFor(idempotencyKey);
     try {
-        const accepted = await acceptShares(services, shares, {
-            requestId,
-            idempotencyKey,
-            correlationId: traceIdOf(parsed.traceparent) ?? requestId.replace(/-/g, ''),
+        const outcome = await submitChanges<Refusal>(submitDeps(services), {
+            ...parsed,
+            idempotencyKey: null,
+            eventKeys,
+            traceparents: [parsed.traceparent],
             source: 'serviceBus',
-            policyPointer: '/policy',
         });
-        if (isRefusal(accepted)) return await deadLetter(accepted);
+        if (outcome.kind !== 'accepted') return await deadLetter(submitRefusal(outcome, '/policy'));
         return 'accepted';
     } catch (e) {
         return { failed: ensureError(e) };

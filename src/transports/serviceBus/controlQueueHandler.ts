@@ -1,7 +1,7 @@
 import type { InvocationContext } from '@azure/functions';
 
 import { parseWakeMessage } from '../../ports/wakeMessage';
-import type { ServicesResolver } from '../http/httpGuard';
+import type { FrontDoorResolver } from '../frontDoor';
 
 export type ControlQueueHandler = (message: unknown, context: InvocationContext) => Promise<void>;
 
@@ -11,7 +11,7 @@ export type ControlQueueHandler = (message: unknown, context: InvocationContext)
  * lost wake would have done. A failing step throws, so Service Bus redelivers the wake.
  * @param resolve - gives the services
  */
-export function createControlQueueHandler(resolve: ServicesResolver): ControlQueueHandler {
+export function createControlQueueHandler(resolve: FrontDoorResolver): ControlQueueHandler {
     return async (message, context) => {
         const services = await resolve();
         const parsed = parseWakeMessage(message);

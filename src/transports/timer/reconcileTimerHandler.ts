@@ -1,7 +1,7 @@
 import type { InvocationContext, Timer } from '@azure/functions';
 
 import { reconcileAll } from '../../app/reconcile';
-import type { ServicesResolver } from '../http/httpGuard';
+import type { FrontDoorResolver } from '../frontDoor';
 
 export type ReconcileTimerHandler = (timer: Timer, context: InvocationContext) => Promise<void>;
 
@@ -10,7 +10,7 @@ export type ReconcileTimerHandler = (timer: Timer, context: InvocationContext) =
  * are logged by `reconcileAll`; the next tick tries again, so nothing is thrown for them.
  * @param resolve - gives the services
  */
-export function createReconcileTimerHandler(resolve: ServicesResolver): ReconcileTimerHandler {
+export function createReconcileTimerHandler(resolve: FrontDoorResolver): ReconcileTimerHandler {
     return async (timer, context) => {
         const services = await resolve();
         const report = await reconcileAll({
