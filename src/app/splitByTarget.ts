@@ -1,6 +1,6 @@
 import { type ChangeKind, countKinds, isUrgentByDefault } from '../domain/change';
 import { strongerPolicy, type SyncPolicy } from '../domain/policy';
-import { routeChange,type Routing, type RoutingHints } from '../domain/routing';
+import { routeChange, type Routing, type RoutingHints } from '../domain/routing';
 import { sha256Hex } from './idempotency';
 
 /** One change as submitted, before routing. `pointer` locates it in the submission for error reports. */

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+import type { UserIdentifierMode } from '../adapters/appInsights/userIdentifiers';
+import type { StorageConnection } from '../adapters/tables/tableClients';
 import type { Routing, RoutingRule } from '../domain/routing';
 import type { Target } from '../domain/target';
 import type { TargetTiming } from '../domain/timing';
@@ -8,14 +10,11 @@ import { type SettingName, settingSpec } from './settings';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-export type UserIdentifierMode = 'none' | 'hashed' | 'plain';
+export type { UserIdentifierMode };
 export type AuthMode = 'functionKeys' | 'appRoles';
 export type AutomationMode = 'azure' | 'simulated';
 
-/** Storage: a connection string (Azurite, dev) or an identity-based table endpoint. */
-export type StorageConnection =
-    | { readonly kind: 'connectionString'; readonly connectionString: string }
-    | { readonly kind: 'identity'; readonly tableServiceUri: string; readonly clientId: string | null };
+export type { StorageConnection };
 
 /** The whole validated configuration. Frozen; loaded once at start. */
 export interface Config {

@@ -5,7 +5,7 @@
  * and prints a one-line JSON summary on stdout.
  * Env: INGESTION_ENDPOINT, CORRELATION_ID.
  */
-import { createAppInsightsTelemetry } from '../../../src/adapters/appInsights';
+import { createAppInsightsTelemetry } from '../../../src/adapters/appInsights/createAppInsightsTelemetry';
 import {
     ManualClock,
     MemoryAutomationJobs,

@@ -585,7 +585,7 @@ describe('runbook parameters come from a closed set', () => {
                     const w = world({ INITIAL_MIN_INTERVAL_SECONDS: '0' }, (clock, telemetry) => {
                         clockRef = { current: clock };
                         return createAutomationJobs(
-                            { automation: { mode: 'azure', endpoint: fake.baseUri, clientId: null, retryBudgetMs: 0 } },
+                            { automation: { endpoint: fake.baseUri, clientId: null, retryBudgetMs: 0 } },
                             telemetry,
                             { credential: fakeCredential, clock, sleep: () => Promise.resolve() },
                         );

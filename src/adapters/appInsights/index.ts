@@ -1,5 +1,0 @@
-export * from './appInsightsTelemetry';
-export * from './createAppInsightsTelemetry';
-export * from './operationId';
-export * from './telemetryItems';
-export * from './userIdentifiers';
