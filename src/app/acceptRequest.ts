@@ -1,4 +1,5 @@
 import type { KindCounts } from '../domain/change';
+import type { MergeRefusal } from '../domain/decide';
 import type { SyncPolicy } from '../domain/policy';
 import type { RequestRecord } from '../domain/requestStatus';
 import type { RequestStore } from '../ports/requestStore';
@@ -18,10 +19,17 @@ export interface TargetRequest {
     readonly correlationId: string;
     readonly acceptedAt: number;
     readonly source: 'http' | 'serviceBus';
+    /** The engine refuses an Initial within this period of the last one on the target; absent: no limit. */
+    readonly initialMinIntervalMs?: number;
 }
 
 export type AcceptOutcome =
     | { readonly kind: 'accepted'; readonly record: RequestRecord; readonly duplicate: boolean }
+    /**
+     * The engine refused to merge (an Initial within the target's Initial interval). The request is stored with
+     * the refusal as its final state; a retry after `refusal.retryAt` is merged.
+     */
+    | { readonly kind: 'refused'; readonly record: RequestRecord; readonly refusal: MergeRefusal }
     /** The idempotency key was used before for a different body. Nothing was changed. */
     | { readonly kind: 'idempotencyConflict'; readonly existing: RequestRecord };
 
@@ -55,8 +63,15 @@ export async function acceptRequest(deps: AcceptDeps, request: TargetRequest): P
     if (existing && isKeyReuse(registered.record, request.bodyHash)) {
         return { kind: 'idempotencyConflict', existing: registered.record };
     }
-    const record =
-        registered.record.windowSeq === null ? await merge(deps, registered.record, request.kinds) : registered.record;
+    let record = registered.record;
+    if (record.windowSeq === null) {
+        const merged = await merge(deps, record, request.kinds, request.initialMinIntervalMs);
+        if (merged.kind === 'refused') {
+            await deps.requests.markRefused(record.requestId, merged.refusal);
+            return { kind: 'refused', record: { ...record, refusal: merged.refusal }, refusal: merged.refusal };
+        }
+        record = merged.record;
+    }
     deps.telemetry.track({
         type: 'RequestAccepted',
         targetId: record.targetId,
@@ -82,8 +97,13 @@ export function isKeyReuse(existing: RequestRecord, bodyHash: string): boolean {
     return existing.bodyHash !== bodyHash;
 }
 
-async function merge(deps: AcceptDeps, record: RequestRecord, kinds: KindCounts): Promise<RequestRecord> {
-    const seq = await deps.coordinator.acceptChanges(record.targetId, {
+async function merge(
+    deps: AcceptDeps,
+    record: RequestRecord,
+    kinds: KindCounts,
+    initialMinIntervalMs?: number,
+): Promise<{ kind: 'merged'; record: RequestRecord } | { kind: 'refused'; refusal: MergeRefusal }> {
+    const result = await deps.coordinator.mergeChanges(record.targetId, {
         type: 'changesAccepted',
         requestId: record.requestId,
         correlationId: record.correlationId,
@@ -91,9 +111,12 @@ async function merge(deps: AcceptDeps, record: RequestRecord, kinds: KindCounts)
         urgentCount: record.urgentCount,
         policy: record.policy,
         kinds,
+        ...(initialMinIntervalMs === undefined ? {} : { initialMinIntervalMs }),
     });
-    await deps.requests.markMerged(record.requestId, seq);
-    return { ...record, windowSeq: seq };
+    if (result.kind === 'refused') return result;
+    await deps.requests.markMerged(record.requestId, result.seq);
+    const { refusal: _refusal, ...unrefused } = record;
+    return { kind: 'merged', record: { ...unrefused, windowSeq: result.seq } };
 }
 
 /**

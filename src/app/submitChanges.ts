@@ -89,7 +89,7 @@ export async function submitChanges<Denial>(
     const correlationId = correlationIdFor(command.traceparents, requestId);
     const split = shares.length > 1;
     const now = deps.clock.now();
-    const blocked = await preCheck(deps, shares, requestId, split, now);
+    const blocked = await preCheck(deps, shares, requestId, split);
     if (blocked !== null) return blocked;
     const accepted: AcceptedShare[] = [];
     for (const share of shares) {
@@ -105,8 +105,18 @@ export async function submitChanges<Denial>(
             correlationId,
             acceptedAt: now,
             source: command.source,
+            initialMinIntervalMs: deps.initialMinIntervalMs,
         });
         if (outcome.kind === 'idempotencyConflict') return { kind: 'keyReused' };
+        if (outcome.kind === 'refused') {
+            // Shares before this one stay accepted (a retry with the same key finds them as duplicates).
+            return {
+                kind: 'rateLimited',
+                targetId: share.targetId,
+                intervalMs: deps.initialMinIntervalMs,
+                retryAfterMs: outcome.refusal.retryAt - now,
+            };
+        }
         accepted.push({ record: outcome.record, duplicate: outcome.duplicate });
     }
     return {
@@ -119,34 +129,20 @@ export async function submitChanges<Denial>(
     };
 }
 
-/** Refusals that must come before the first write, so that a request split across targets is all or nothing. */
+/**
+ * The refusal that must come before the first write, so that a request split across targets is all or nothing:
+ * a key reused for another body. (The Initial limit is the engine's: it is decided with the merge, under the
+ * target state's ETag.)
+ */
 async function preCheck(
     deps: SubmitChangesDeps,
     shares: readonly TargetShare[],
     requestId: string,
     split: boolean,
-    now: number,
 ): Promise<SubmitOutcome<never> | null> {
     for (const share of shares) {
         const existing = await deps.requests.get(targetRequestId(requestId, share.targetId, split));
-        if (existing !== null) {
-            if (isKeyReuse(existing, share.bodyHash)) return { kind: 'keyReused' };
-            continue;
-        }
-        if (share.policy !== 'Initial') continue;
-        // Best effort across instances: two Initials racing within one interval may both pass; the engine
-        // still merges them into one window when they arrive before it closes.
-        const state = await deps.coordinator.readState(share.targetId);
-        const last = state.lastInitialAcceptedAt;
-        const interval = deps.initialMinIntervalMs;
-        if (last !== null && now - last < interval) {
-            return {
-                kind: 'rateLimited',
-                targetId: share.targetId,
-                intervalMs: interval,
-                retryAfterMs: last + interval - now,
-            };
-        }
+        if (existing !== null && isKeyReuse(existing, share.bodyHash)) return { kind: 'keyReused' };
     }
     return null;
 }

@@ -12,6 +12,7 @@ import { jobNameFor } from '../../src/app/jobName';
 import { getRequestStatus } from '../../src/app/requestStatusQuery';
 import { createServices, type Services } from '../../src/composition/createServices';
 import { type Env, loadConfig } from '../../src/config/loadConfig';
+import type { MergeRefusal } from '../../src/domain/decide';
 import { type Effect, LOST_WAKE_GRACE_MS, startRetryDelay } from '../../src/domain/decide';
 import { isFinalRequestState, type RequestRecord } from '../../src/domain/requestStatus';
 import type { RunSummary, TargetState } from '../../src/domain/targetState';
@@ -175,6 +176,9 @@ class CrashingRequestStore implements RequestStore {
     async markMerged(requestId: string, windowSeq: number): Promise<void> {
         if (this.inject('crashBeforeMarkMerged', 0.05)) throw new SimulatedCrash('between merge and markMerged');
         await this.inner.markMerged(requestId, windowSeq);
+    }
+    markRefused(requestId: string, refusal: MergeRefusal): Promise<void> {
+        return this.inner.markRefused(requestId, refusal);
     }
     get(requestId: string): Promise<RequestRecord | null> {
         return this.inner.get(requestId);

@@ -11,12 +11,23 @@ import { statusUrl } from './location';
 import { requestStatusView } from './statusView';
 
 /** Worst first: the state a request split across targets reports as a whole. */
-const SEVERITY: readonly RequestStatus['state'][] = ['failed', 'skipped', 'expired', 'partiallySucceeded', 'succeeded'];
+const SEVERITY: readonly RequestStatus['state'][] = [
+    'failed',
+    'refused',
+    'skipped',
+    'expired',
+    'partiallySucceeded',
+    'succeeded',
+];
 
 const FINAL_PROBLEM: Partial<Record<RequestStatus['state'], { code: ProblemCode; detail: string }>> = {
     failed: { code: 'SYNC_FAILED', detail: 'The sync cycle that covered this request failed; see run.' },
     skipped: { code: 'SYNC_SKIPPED', detail: 'The sync cycle was skipped (staging mode or scheduler suspended).' },
     expired: { code: 'REQUEST_EXPIRED', detail: 'The run of this request is older than the history kept.' },
+    refused: {
+        code: 'INITIAL_RATE_LIMITED',
+        detail: 'An Initial sync was accepted for this target recently; this request was not merged. Retry it later.',
+    },
 };
 
 /**

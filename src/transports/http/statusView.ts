@@ -44,6 +44,8 @@ export interface RequestStatusView {
         readonly startedAt: string | null;
     };
     readonly run?: RunView;
+    /** A refused request: why, and from when a retry can be merged. */
+    readonly refusal?: { readonly reason: string; readonly retryAt: string | null };
 }
 
 function runView(run: RunSummary): RunView {
@@ -102,6 +104,8 @@ export function requestStatusView(status: RequestStatus): RequestStatusView {
         case 'skipped':
         case 'failed':
             return { ...base, run: runView(status.run) };
+        case 'refused':
+            return { ...base, refusal: { reason: status.refusal.reason, retryAt: iso(status.refusal.retryAt) } };
         default:
             return base;
     }

@@ -30,7 +30,9 @@ const cases = z
 async function snapshot(h: Harness): Promise<string> {
     const states = await Promise.all(['contoso', 'fabrikam'].map((t) => h.services.coordinator.readState(t)));
     return JSON.stringify({
-        requests: h.requests.all(),
+        // A request the engine refused (the Initial limit) is stored with its final state `refused`; it is in no
+        // window and reconcile never merges it, so it is not an effect of the refused input.
+        requests: h.requests.all().filter((r) => r.refusal === undefined),
         states,
         wakes: h.wakes.pending(),
         jobs: [...h.jobs.jobs.keys()],
