@@ -2,7 +2,18 @@ import simpleImportSort from 'eslint-plugin-simple-import-sort';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-    { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.local/**', 'test-results/**', '**/*.mjs', '**/*.js'] },
+    {
+        ignores: [
+            'dist/**',
+            'node_modules/**',
+            'coverage/**',
+            '.local/**',
+            'test-results/**',
+            '**/*.mjs',
+            '**/*.cjs',
+            '**/*.js',
+        ],
+    },
     ...tseslint.configs.recommendedTypeChecked,
     {
         languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

@@ -9,19 +9,19 @@ import {
     MemoryWakeScheduler,
     noTelemetry,
 } from '../src/adapters/memory';
-import { acceptRequest } from '../src/app/acceptRequest';
-import { createCoordinator } from '../src/app/coordinator';
-import { silentLogger } from '../src/app/logger';
-import { reconcileAll } from '../src/app/reconcile';
-import type { TargetConfig } from '../src/config/loadConfig';
-import { DEFAULT_TIMING, type TargetTiming } from '../src/domain/timing';
-import type { AutomationTarget } from '../src/ports/automationJobs';
 import {
     type CycleRecord,
     DEFAULT_SIMULATED_CONNECT,
     type SimulatedConnectOptions,
     SimulatedConnectServer,
-} from '../src/simulation/connectServer';
+} from '../src/adapters/simulatedConnect/connectServer';
+import { acceptRequest } from '../src/app/acceptRequest';
+import { createCoordinator } from '../src/app/coordinator';
+import { reconcileAll } from '../src/app/reconcile';
+import type { Target } from '../src/domain/target';
+import { DEFAULT_TIMING, type TargetTiming } from '../src/domain/timing';
+import type { AutomationTarget } from '../src/ports/automationJobs';
+import { silentLogger } from '../src/ports/logger';
 import type { BenchOutput } from './output';
 import { allTraces, type Trace, type TraceChange, type TraceScale } from './traces';
 
@@ -83,7 +83,7 @@ export interface ComparisonResult {
     readonly server: SimulatedConnectOptions;
 }
 
-const PROJECT_TARGET: TargetConfig = {
+const PROJECT_TARGET: Target = {
     targetId: 'contoso',
     subscriptionId: '00000000-0000-0000-0000-000000000001',
     resourceGroup: 'rg-sync',
@@ -149,7 +149,7 @@ function projectDriver(
     start: number,
     timing: TargetTiming,
 ): Driver {
-    const target: TargetConfig = { ...PROJECT_TARGET, timing };
+    const target: Target = { ...PROJECT_TARGET, timing };
     const wakes = new MemoryWakeScheduler();
     const requests = new MemoryRequestStore();
     const coordinator = createCoordinator({
@@ -457,7 +457,7 @@ function docsSection(comparison: ComparisonResult, machine: string, command: str
         SECTION_START,
         '## Strategies compared',
         '',
-        'Every strategy runs against the same simulated Entra Connect server (src/simulation/connectServer.ts) and the',
+        'Every strategy runs against the same simulated Entra Connect server (src/adapters/simulatedConnect/connectServer.ts) and the',
         'same seeded event traces (bench/traces.ts). A change counts as covered by the first exporting cycle whose',
         'import started after the change; joiner latency runs from the change to the end of that cycle. The built-in',
         '30-minute scheduler runs in every strategy, as it does on a real server.',

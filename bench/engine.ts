@@ -10,7 +10,7 @@ import {
 } from '../src/adapters/memory';
 import { TableTargetStateStore } from '../src/adapters/tables/tableTargetStateStore';
 import { createCoordinator } from '../src/app/coordinator';
-import type { TargetConfig } from '../src/config/loadConfig';
+import type { Target } from '../src/domain/target';
 import type { RunSummary, TargetState } from '../src/domain/targetState';
 import { DEFAULT_TIMING } from '../src/domain/timing';
 import type { StoredTargetState, TargetStateStore } from '../src/ports/targetStateStore';
@@ -69,7 +69,7 @@ export interface EngineBenchReport {
     readonly bursts: readonly BurstFigure[];
 }
 
-const TARGET: TargetConfig = {
+const TARGET: Target = {
     targetId: 'bench',
     subscriptionId: '00000000-0000-0000-0000-000000000001',
     resourceGroup: 'rg-bench',

@@ -7,15 +7,15 @@ import { HttpRequest, InvocationContext } from '@azure/functions';
 
 import { MemoryRequestStore, MemoryTargetStateStore, MemoryWakeScheduler, noTelemetry } from '../src/adapters/memory';
 import { MemoryAutomationJobs } from '../src/adapters/memory/memoryAutomationJobs';
+import { MemoryInvalidMessageSink } from '../src/adapters/memory/memoryInvalidMessageSink';
 import { createCoordinator } from '../src/app/coordinator';
-import { silentLogger } from '../src/app/logger';
-import { createServices, type ServiceOverrides, type Services } from '../src/composition';
+import { createServices, type ServiceOverrides, type Services } from '../src/composition/createServices';
 import { type Config, type Env, loadConfig } from '../src/config/loadConfig';
 import { DEFAULT_TIMING } from '../src/domain/timing';
-import { MemoryInvalidMessageSink } from '../src/intake/invalidMessages';
-import { createPostSyncRequestsHandler } from '../src/intake/postSyncRequests';
 import { type RunningAzurite, startAzurite } from '../src/local/azurite';
 import { systemClock } from '../src/ports/clock';
+import { silentLogger } from '../src/ports/logger';
+import { createPostSyncRequestsHandler } from '../src/transports/http/postSyncRequests';
 import { machineDescription } from './compare';
 import type { BenchOutput } from './output';
 

@@ -1,6 +1,6 @@
+import { type Random, seededRandom } from '../src/adapters/simulatedConnect/random';
 import type { ChangeKind } from '../src/domain/change';
 import type { SyncPolicy } from '../src/domain/policy';
-import { type Random, seededRandom } from '../src/simulation/random';
 
 /** One change event in a trace, as an intake would receive it. */
 export interface TraceChange {

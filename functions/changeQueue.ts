@@ -1,8 +1,8 @@
 import { app } from '@azure/functions';
 
-import { createChangeQueueHandler } from '../src/intake/changeQueueHandler';
-import { CHANGE_QUEUE_SETTING, FUNCTION_NAMES, SERVICE_BUS_CONNECTION } from '../src/intake/routes';
-import { getServices } from '../src/intake/runtime';
+import { getServices } from '../src/composition/runtime';
+import { CHANGE_QUEUE_SETTING, FUNCTION_NAMES, SERVICE_BUS_CONNECTION } from '../src/transports/routes';
+import { createChangeQueueHandler } from '../src/transports/serviceBus/changeQueueHandler';
 
 app.serviceBusQueue(FUNCTION_NAMES.changeQueue, {
     connection: SERVICE_BUS_CONNECTION,

@@ -1,8 +1,8 @@
 import { app } from '@azure/functions';
 
-import { createControlQueueHandler } from '../src/intake/controlQueueHandler';
-import { CONTROL_QUEUE_SETTING, FUNCTION_NAMES, SERVICE_BUS_CONNECTION } from '../src/intake/routes';
-import { getServices } from '../src/intake/runtime';
+import { getServices } from '../src/composition/runtime';
+import { CONTROL_QUEUE_SETTING, FUNCTION_NAMES, SERVICE_BUS_CONNECTION } from '../src/transports/routes';
+import { createControlQueueHandler } from '../src/transports/serviceBus/controlQueueHandler';
 
 app.serviceBusQueue(FUNCTION_NAMES.controlQueue, {
     connection: SERVICE_BUS_CONNECTION,

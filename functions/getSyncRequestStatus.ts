@@ -1,8 +1,8 @@
 import { app } from '@azure/functions';
 
-import { createGetSyncRequestStatusHandler } from '../src/intake/getSyncRequestStatus';
-import { FUNCTION_NAMES, ROUTES } from '../src/intake/routes';
-import { getServices } from '../src/intake/runtime';
+import { getServices } from '../src/composition/runtime';
+import { createGetSyncRequestStatusHandler } from '../src/transports/http/getSyncRequestStatus';
+import { FUNCTION_NAMES, ROUTES } from '../src/transports/routes';
 
 app.http(FUNCTION_NAMES.getSyncRequestStatus, {
     route: ROUTES.syncRequestStatus,

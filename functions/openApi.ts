@@ -1,7 +1,7 @@
 import { app } from '@azure/functions';
 
-import { getOpenApi } from '../src/intake/getOpenApi';
-import { FUNCTION_NAMES, ROUTES } from '../src/intake/routes';
+import { getOpenApi } from '../src/transports/http/getOpenApi';
+import { FUNCTION_NAMES, ROUTES } from '../src/transports/routes';
 
 app.http(FUNCTION_NAMES.openApi, {
     route: ROUTES.openApi,

@@ -1,8 +1,8 @@
 import { app } from '@azure/functions';
 
-import { createPostSyncRequestsHandler } from '../src/intake/postSyncRequests';
-import { FUNCTION_NAMES, ROUTES } from '../src/intake/routes';
-import { getServices } from '../src/intake/runtime';
+import { getServices } from '../src/composition/runtime';
+import { createPostSyncRequestsHandler } from '../src/transports/http/postSyncRequests';
+import { FUNCTION_NAMES, ROUTES } from '../src/transports/routes';
 
 app.http(FUNCTION_NAMES.postSyncRequests, {
     route: ROUTES.syncRequests,

@@ -1,8 +1,8 @@
 import { app } from '@azure/functions';
 
-import { createReconcileTimerHandler } from '../src/intake/reconcileTimerHandler';
-import { FUNCTION_NAMES, RECONCILE_SCHEDULE } from '../src/intake/routes';
-import { getServices } from '../src/intake/runtime';
+import { getServices } from '../src/composition/runtime';
+import { FUNCTION_NAMES, RECONCILE_SCHEDULE } from '../src/transports/routes';
+import { createReconcileTimerHandler } from '../src/transports/timer/reconcileTimerHandler';
 
 app.timer(FUNCTION_NAMES.reconcileTimer, {
     schedule: RECONCILE_SCHEDULE,

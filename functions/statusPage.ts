@@ -1,7 +1,7 @@
 import { app } from '@azure/functions';
 
-import { getServices } from '../src/intake/runtime';
-import { createStatusHandler } from '../src/status/statusHandler';
+import { getServices } from '../src/composition/runtime';
+import { createStatusHandler } from '../src/transports/http/statusHandler';
 
 /** On-call status: `GET /api/status` (JSON), `GET /api/status/page` (HTML). Read-protected like request status. */
 app.http('statusPage', {

@@ -7,10 +7,10 @@
  */
 import { join } from 'node:path';
 
-import { type Logger } from '../src/app/logger';
 import { type LocalHost, startLocalHost } from '../src/local/localHost';
 import { mergeLocalSettings } from '../src/local/localSettings';
 import type { Clock } from '../src/ports/clock';
+import { type Logger } from '../src/ports/logger';
 
 const root = join(__dirname, '..');
 const BULK_SIZE = 5_000;

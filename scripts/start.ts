@@ -5,10 +5,10 @@
  */
 import { join, resolve } from 'node:path';
 
-import { consoleLogger } from '../src/app/logger';
 import { isConfigError } from '../src/errors';
 import { type LocalStorageMode, startLocalHost } from '../src/local/localHost';
 import { mergeLocalSettings, readLocalSettings } from '../src/local/localSettings';
+import { consoleLogger } from '../src/ports/logger';
 
 const root = join(__dirname, '..');
 

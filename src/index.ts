@@ -15,6 +15,6 @@ import '../functions/reconcileTimer';
 
 import { app } from '@azure/functions';
 
-import { flushServices } from './intake/runtime';
+import { flushServices } from './composition/runtime';
 
 app.hook.appTerminate(flushServices);

@@ -1,11 +1,12 @@
 import type { KindCounts } from '../domain/change';
+import type { MergeRefusal } from '../domain/decide';
 import type { SyncPolicy } from '../domain/policy';
 import type { RequestRecord } from '../domain/requestStatus';
 import type { RequestStore } from '../ports/requestStore';
 import type { Telemetry } from '../ports/telemetry';
 import type { Coordinator } from './coordinator';
 
-/** One request's changes for one target, normalised by the intake. */
+/** One request's changes for one target, routed by {@link submitChanges}. */
 export interface TargetRequest {
     readonly requestId: string;
     readonly targetId: string;
@@ -18,10 +19,17 @@ export interface TargetRequest {
     readonly correlationId: string;
     readonly acceptedAt: number;
     readonly source: 'http' | 'serviceBus';
+    /** The engine refuses an Initial within this period of the last one on the target; absent: no limit. */
+    readonly initialMinIntervalMs?: number;
 }
 
 export type AcceptOutcome =
     | { readonly kind: 'accepted'; readonly record: RequestRecord; readonly duplicate: boolean }
+    /**
+     * The engine refused to merge (an Initial within the target's Initial interval). The request is stored with
+     * the refusal as its final state; a retry after `refusal.retryAt` is merged.
+     */
+    | { readonly kind: 'refused'; readonly record: RequestRecord; readonly refusal: MergeRefusal }
     /** The idempotency key was used before for a different body. Nothing was changed. */
     | { readonly kind: 'idempotencyConflict'; readonly existing: RequestRecord };
 
@@ -52,11 +60,18 @@ export async function acceptRequest(deps: AcceptDeps, request: TargetRequest): P
         idempotencyKey: request.idempotencyKey,
     });
     const existing = registered.kind === 'existing';
-    if (existing && registered.record.bodyHash !== request.bodyHash) {
+    if (existing && isKeyReuse(registered.record, request.bodyHash)) {
         return { kind: 'idempotencyConflict', existing: registered.record };
     }
-    const record =
-        registered.record.windowSeq === null ? await merge(deps, registered.record, request.kinds) : registered.record;
+    let record = registered.record;
+    if (record.windowSeq === null) {
+        const merged = await merge(deps, record, request.kinds, request.initialMinIntervalMs);
+        if (merged.kind === 'refused') {
+            await deps.requests.markRefused(record.requestId, merged.refusal);
+            return { kind: 'refused', record: { ...record, refusal: merged.refusal }, refusal: merged.refusal };
+        }
+        record = merged.record;
+    }
     deps.telemetry.track({
         type: 'RequestAccepted',
         targetId: record.targetId,
@@ -72,8 +87,23 @@ export async function acceptRequest(deps: AcceptDeps, request: TargetRequest): P
     return { kind: 'accepted', record, duplicate: existing };
 }
 
-async function merge(deps: AcceptDeps, record: RequestRecord, kinds: KindCounts): Promise<RequestRecord> {
-    const seq = await deps.coordinator.acceptChanges(record.targetId, {
+/**
+ * The idempotency rule: a stored request with the same id (the same idempotency key) but another body means the
+ * key was reused for different changes; the same body is a retry.
+ * @param existing - the request stored under the id
+ * @param bodyHash - the hash of the body now submitted
+ */
+export function isKeyReuse(existing: RequestRecord, bodyHash: string): boolean {
+    return existing.bodyHash !== bodyHash;
+}
+
+async function merge(
+    deps: AcceptDeps,
+    record: RequestRecord,
+    kinds: KindCounts,
+    initialMinIntervalMs?: number,
+): Promise<{ kind: 'merged'; record: RequestRecord } | { kind: 'refused'; refusal: MergeRefusal }> {
+    const result = await deps.coordinator.mergeChanges(record.targetId, {
         type: 'changesAccepted',
         requestId: record.requestId,
         correlationId: record.correlationId,
@@ -81,9 +111,12 @@ async function merge(deps: AcceptDeps, record: RequestRecord, kinds: KindCounts)
         urgentCount: record.urgentCount,
         policy: record.policy,
         kinds,
+        ...(initialMinIntervalMs === undefined ? {} : { initialMinIntervalMs }),
     });
-    await deps.requests.markMerged(record.requestId, seq);
-    return { ...record, windowSeq: seq };
+    if (result.kind === 'refused') return result;
+    await deps.requests.markMerged(record.requestId, result.seq);
+    const { refusal: _refusal, ...unrefused } = record;
+    return { kind: 'merged', record: { ...unrefused, windowSeq: result.seq } };
 }
 
 /**

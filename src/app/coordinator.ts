@@ -1,6 +1,6 @@
-import type { TargetConfig } from '../config/loadConfig';
-import { decide, type Effect, type EngineInput } from '../domain/decide';
+import { decide, type Effect, type EngineInput, type MergeRefusal } from '../domain/decide';
 import type { JobObservation } from '../domain/jobObservation';
+import type { Target } from '../domain/target';
 import { emptyTargetState, type RunSummary, type TargetState } from '../domain/targetState';
 import {
     ensureError,
@@ -11,14 +11,18 @@ import {
 } from '../errors';
 import type { AutomationJobs } from '../ports/automationJobs';
 import type { Clock } from '../ports/clock';
+import { traceIdFor } from '../ports/correlation';
+import { type Logger, silentLogger } from '../ports/logger';
 import type { TargetStateStore } from '../ports/targetStateStore';
 import type { Telemetry } from '../ports/telemetry';
 import type { WakeScheduler } from '../ports/wakeScheduler';
 import { jobNameFor } from './jobName';
-import { type Logger, silentLogger } from './logger';
-import { traceIdFor } from './traceId';
 
 export type ChangesAcceptedInput = Extract<EngineInput, { type: 'changesAccepted' }>;
+
+/** What the engine did with a request's changes: merged into a window, or refused (nothing changed). */
+export type MergeResult =
+    { readonly kind: 'merged'; readonly seq: number } | { readonly kind: 'refused'; readonly refusal: MergeRefusal };
 
 /** Test seams for crashes: a hook that throws stops the step there, as a crashed process would. */
 export interface CoordinatorFaults {
@@ -34,7 +38,7 @@ export interface CoordinatorDeps {
     readonly jobs: AutomationJobs;
     readonly telemetry: Telemetry;
     readonly clock: Clock;
-    readonly targets: ReadonlyMap<string, TargetConfig>;
+    readonly targets: ReadonlyMap<string, Target>;
     readonly log?: Logger;
     /** Save attempts per step under ETag conflicts before giving up (the caller then retries). */
     readonly maxSaveAttempts?: number;
@@ -63,6 +67,11 @@ export interface Coordinator {
      * @returns the seq of the window (and run) that covers them
      */
     acceptChanges(targetId: string, input: ChangesAcceptedInput): Promise<number>;
+    /**
+     * Merges a request's changes into the target's window, or reports the engine's refusal (the Initial limit,
+     * decided under the ETag together with the merge).
+     */
+    mergeChanges(targetId: string, input: ChangesAcceptedInput): Promise<MergeResult>;
     /** A wake-up message for the target arrived. */
     onWake(targetId: string, token: string): Promise<void>;
     /** The reconcile timer: repairs lost wake-ups, stale polls and crashed steps. */
@@ -72,9 +81,17 @@ export interface Coordinator {
     stats(): Readonly<CoordinatorStats>;
 }
 
+/** The engine's answer to one input: a merge result for accepted changes, nothing for other inputs. */
+type Verdict = MergeResult | undefined;
+
+function verdictOf(seq: number | undefined, refusal: MergeRefusal | undefined): Verdict {
+    if (refusal !== undefined) return { kind: 'refused', refusal };
+    return seq === undefined ? undefined : { kind: 'merged', seq };
+}
+
 interface Pending {
     readonly input: EngineInput;
-    readonly resolve: (seq: number | undefined) => void;
+    readonly resolve: (verdict: Verdict) => void;
     readonly reject: (e: unknown) => void;
 }
 
@@ -111,20 +128,20 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
         effectFailures: 0,
     };
 
-    function target(targetId: string): TargetConfig {
+    function target(targetId: string): Target {
         const found = deps.targets.get(targetId);
         if (found === undefined) throw new UnknownTargetError(targetId);
         return found;
     }
 
-    function submit(targetId: string, input: EngineInput): Promise<number | undefined> {
+    function submit(targetId: string, input: EngineInput): Promise<Verdict> {
         target(targetId);
         let lane = lanes.get(targetId);
         if (lane === undefined) {
             lane = { pending: [], draining: false };
             lanes.set(targetId, lane);
         }
-        const promise = new Promise<number | undefined>((resolve, reject) => {
+        const promise = new Promise<Verdict>((resolve, reject) => {
             lane.pending.push({ input, resolve, reject });
         });
         if (!lane.draining) void drain(targetId, lane);
@@ -137,11 +154,11 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
             while (lane.pending.length > 0) {
                 const batch = lane.pending.splice(0, maxBatch);
                 try {
-                    const seqs = await step(
+                    const verdicts = await step(
                         targetId,
                         batch.map((p) => p.input),
                     );
-                    batch.forEach((p, i) => p.resolve(seqs[i]));
+                    batch.forEach((p, i) => p.resolve(verdicts[i]));
                 } catch (e) {
                     for (const p of batch) p.reject(e);
                 }
@@ -152,20 +169,20 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
     }
 
     /** One load-decide-save of a batch, then its effects and their follow-ups. */
-    async function step(targetId: string, inputs: readonly EngineInput[]): Promise<(number | undefined)[]> {
-        const { seqs, effects } = await decideAndSave(targetId, inputs);
+    async function step(targetId: string, inputs: readonly EngineInput[]): Promise<Verdict[]> {
+        const { verdicts, effects } = await decideAndSave(targetId, inputs);
         let followUps = await perform(targetId, effects);
         for (let round = 0; followUps.length > 0 && round < MAX_FOLLOW_UP_ROUNDS; round++) {
             const next = await decideAndSave(targetId, followUps);
             followUps = await perform(targetId, next.effects);
         }
-        return seqs;
+        return verdicts;
     }
 
     async function decideAndSave(
         targetId: string,
         inputs: readonly EngineInput[],
-    ): Promise<{ seqs: (number | undefined)[]; effects: Effect[] }> {
+    ): Promise<{ verdicts: Verdict[]; effects: Effect[] }> {
         const timing = target(targetId).timing;
         stats.batches++;
         stats.inputs += inputs.length;
@@ -174,7 +191,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
             const loaded = await deps.store.load(targetId);
             let state = loaded?.state ?? emptyTargetState(targetId);
             const effects: Effect[] = [];
-            const seqs: (number | undefined)[] = [];
+            const verdicts: Verdict[] = [];
             let changed = false;
             const now = deps.clock.now();
             for (const input of inputs) {
@@ -182,14 +199,14 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
                 state = decision.state;
                 changed ||= decision.changed;
                 effects.push(...decision.effects);
-                seqs.push(decision.assignedSeq);
+                verdicts.push(verdictOf(decision.assignedSeq, decision.refusal));
             }
-            if (!changed) return { seqs, effects };
+            if (!changed) return { verdicts, effects };
             try {
                 stats.saves++;
                 await deps.store.save(state, loaded?.etag ?? null);
                 deps.faults?.afterSave?.(targetId, effects);
-                return { seqs, effects };
+                return { verdicts, effects };
             } catch (e) {
                 if (!isConcurrencyConflict(e) || attempt >= maxSaveAttempts) throw e;
                 stats.conflicts++;
@@ -272,9 +289,16 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
 
     return {
         async acceptChanges(targetId, input) {
-            const seq = await submit(targetId, input);
-            if (seq === undefined) throw new Error('The engine assigned no window to accepted changes');
-            return seq;
+            const verdict = await submit(targetId, input);
+            if (verdict === undefined || verdict.kind !== 'merged') {
+                throw new Error('The engine assigned no window to accepted changes');
+            }
+            return verdict.seq;
+        },
+        async mergeChanges(targetId, input) {
+            const verdict = await submit(targetId, input);
+            if (verdict === undefined) throw new Error('The engine assigned no window to accepted changes');
+            return verdict;
         },
         async onWake(targetId, token) {
             await submit(targetId, { type: 'wake', token });

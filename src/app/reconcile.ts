@@ -1,7 +1,7 @@
 import { ensureError } from '../errors';
 import type { Clock } from '../ports/clock';
+import type { Logger } from '../ports/logger';
 import { type AcceptDeps, mergeUnmerged } from './acceptRequest';
-import type { Logger } from './logger';
 
 export interface ReconcileDeps extends AcceptDeps {
     readonly clock: Clock;

@@ -1,12 +1,12 @@
-import type { TargetConfig } from '../config/loadConfig';
 import { deriveRequestStatus, type RequestStatus } from '../domain/requestStatus';
+import type { Target } from '../domain/target';
 import type { RequestStore } from '../ports/requestStore';
 import type { Coordinator } from './coordinator';
 
 export interface RequestStatusDeps {
     readonly coordinator: Coordinator;
     readonly requests: RequestStore;
-    readonly targets: ReadonlyMap<string, TargetConfig>;
+    readonly targets: ReadonlyMap<string, Target>;
 }
 
 /**

@@ -1,30 +1,24 @@
 import { z } from 'zod';
 
+import type { UserIdentifierMode } from '../adapters/appInsights/userIdentifiers';
+import type { StorageConnection } from '../adapters/tables/tableClients';
 import type { Routing, RoutingRule } from '../domain/routing';
-import type { TargetTiming } from '../domain/timing';
+import type { Target } from '../domain/target';
+import { type TargetTiming, TIMING_SETTINGS, timingFrom, type TimingRow } from '../domain/timing';
 import { ConfigError } from '../errors';
-import type { AutomationTarget } from '../ports/automationJobs';
 import { type SettingName, settingSpec } from './settings';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-/** One configured target: where its jobs run and its timing. */
-export interface TargetConfig extends AutomationTarget {
-    readonly timing: TargetTiming;
-}
-
-export type UserIdentifierMode = 'none' | 'hashed' | 'plain';
+export type { UserIdentifierMode };
 export type AuthMode = 'functionKeys' | 'appRoles';
 export type AutomationMode = 'azure' | 'simulated';
 
-/** Storage: a connection string (Azurite, dev) or an identity-based table endpoint. */
-export type StorageConnection =
-    | { readonly kind: 'connectionString'; readonly connectionString: string }
-    | { readonly kind: 'identity'; readonly tableServiceUri: string; readonly clientId: string | null };
+export type { StorageConnection };
 
 /** The whole validated configuration. Frozen; loaded once at start. */
 export interface Config {
-    readonly targets: ReadonlyMap<string, TargetConfig>;
+    readonly targets: ReadonlyMap<string, Target>;
     readonly routing: Routing;
     readonly storage: StorageConnection | null;
     readonly stateTableName: string;
@@ -128,21 +122,9 @@ function parseWith<T>(name: SettingName, schema: z.ZodType<T>, value: unknown): 
     return result.data;
 }
 
-const seconds = (max: number) => z.number().int().min(0).max(max);
+/** `SYNC_TARGETS[].timing`: any timing setting, by its override key, as set (seconds or count). */
 const timingOverrides = z
-    .object({
-        quietSeconds: seconds(3600),
-        maxWaitSeconds: seconds(86_400),
-        urgentMaxWaitSeconds: seconds(86_400),
-        minSpacingSeconds: seconds(86_400),
-        runTimeoutSeconds: seconds(7 * 86_400),
-        pollIntervalSeconds: seconds(3600),
-        pollMaxIntervalSeconds: seconds(3600),
-        workerOfflineSeconds: seconds(86_400),
-        startRetryBudget: z.number().int().min(0).max(100),
-        maxRunAttempts: z.number().int().min(1).max(10),
-        stopGraceSeconds: seconds(86_400),
-    })
+    .object(Object.fromEntries(TIMING_SETTINGS.map((t) => [t.override, z.number().int().min(t.min).max(t.max)])))
     .partial()
     .strict();
 
@@ -173,38 +155,14 @@ const routingSchema = z
     .strict();
 
 function loadTiming(env: Env): TargetTiming {
-    const s = (name: SettingName, max: number) => integer(env, name, 0, max) * 1000;
-    return {
-        quietMs: s('SYNC_QUIET_SECONDS', 3600),
-        maxWaitMs: s('SYNC_MAX_WAIT_SECONDS', 86_400),
-        urgentMaxWaitMs: s('SYNC_URGENT_MAX_WAIT_SECONDS', 86_400),
-        minSpacingMs: s('SYNC_MIN_SPACING_SECONDS', 86_400),
-        runTimeoutMs: s('SYNC_RUN_TIMEOUT_SECONDS', 7 * 86_400),
-        pollIntervalMs: s('SYNC_POLL_INTERVAL_SECONDS', 3600),
-        pollMaxIntervalMs: s('SYNC_POLL_MAX_INTERVAL_SECONDS', 3600),
-        workerOfflineAfterMs: s('SYNC_WORKER_OFFLINE_SECONDS', 86_400),
-        startRetryBudget: integer(env, 'SYNC_START_RETRY_BUDGET', 0, 100),
-        maxRunAttempts: integer(env, 'SYNC_MAX_RUN_ATTEMPTS', 1, 10),
-        stopGraceMs: s('SYNC_STOP_GRACE_SECONDS', 86_400),
-    };
+    return timingFrom((t) => integer(env, t.setting, t.min, t.max));
 }
 
 function applyOverrides(base: TargetTiming, o: z.infer<typeof timingOverrides> | undefined): TargetTiming {
     if (o === undefined) return base;
-    const ms = (v: number | undefined, fallback: number) => (v === undefined ? fallback : v * 1000);
-    return {
-        quietMs: ms(o.quietSeconds, base.quietMs),
-        maxWaitMs: ms(o.maxWaitSeconds, base.maxWaitMs),
-        urgentMaxWaitMs: ms(o.urgentMaxWaitSeconds, base.urgentMaxWaitMs),
-        minSpacingMs: ms(o.minSpacingSeconds, base.minSpacingMs),
-        runTimeoutMs: ms(o.runTimeoutSeconds, base.runTimeoutMs),
-        pollIntervalMs: ms(o.pollIntervalSeconds, base.pollIntervalMs),
-        pollMaxIntervalMs: ms(o.pollMaxIntervalSeconds, base.pollMaxIntervalMs),
-        workerOfflineAfterMs: ms(o.workerOfflineSeconds, base.workerOfflineAfterMs),
-        startRetryBudget: o.startRetryBudget ?? base.startRetryBudget,
-        maxRunAttempts: o.maxRunAttempts ?? base.maxRunAttempts,
-        stopGraceMs: ms(o.stopGraceSeconds, base.stopGraceMs),
-    };
+    // A row's base value is held (ms for durations); an override is set (seconds), so it goes through timingFrom.
+    const baseSet = (t: TimingRow): number => (t.unit === 'seconds' ? base[t.field] / 1000 : base[t.field]);
+    return timingFrom((t) => o[t.override] ?? baseSet(t));
 }
 
 /** Relations between timing values that single ranges cannot express. */
@@ -217,9 +175,9 @@ function checkTiming(where: string, t: TargetTiming): void {
     if (t.runTimeoutMs < t.pollIntervalMs) throw new ConfigError(where, 'runTimeout must be at least pollInterval');
 }
 
-function loadTargets(env: Env, defaults: TargetTiming): Map<string, TargetConfig> {
+function loadTargets(env: Env, defaults: TargetTiming): Map<string, Target> {
     const parsed = parseWith('SYNC_TARGETS', targetsSchema, json(env, 'SYNC_TARGETS'));
-    const targets = new Map<string, TargetConfig>();
+    const targets = new Map<string, Target>();
     parsed.forEach((t, i) => {
         if (targets.has(t.id)) throw new ConfigError(`SYNC_TARGETS[${i}].id`, `duplicate target id "${t.id}"`);
         const timing = applyOverrides(defaults, t.timing);
@@ -230,7 +188,7 @@ function loadTargets(env: Env, defaults: TargetTiming): Map<string, TargetConfig
     return targets;
 }
 
-function loadRouting(env: Env, targets: ReadonlyMap<string, TargetConfig>): Routing {
+function loadRouting(env: Env, targets: ReadonlyMap<string, Target>): Routing {
     const parsed = parseWith('SYNC_ROUTING', routingSchema, json(env, 'SYNC_ROUTING'));
     parsed.rules.forEach((rule, i) => {
         if (!targets.has(rule.target)) {
@@ -333,13 +291,4 @@ function deepFreeze<T>(value: T): T {
         for (const child of children) deepFreeze(child);
     }
     return value;
-}
-
-/**
- * The timing of a configured target.
- * @param config - the configuration
- * @param targetId - the target
- */
-export function targetConfig(config: Config, targetId: string): TargetConfig | undefined {
-    return config.targets.get(targetId);
 }

@@ -1,3 +1,5 @@
+import { TIMING_SETTINGS } from '../domain/timing';
+
 /**
  * Every setting the code reads, with its default and meaning. README's settings table, the sample
  * `local.settings.sample.json` and the infra consistency tests are checked against this list, so a new setting
@@ -37,43 +39,8 @@ export const SETTINGS = [
         'JSON routing: `{ "defaultTarget": "id", "rules": [ { "upnSuffix": "contoso.com", "target": "id" }, { "domain": "CONTOSO", "target": "id" }, { "dnSuffix": "DC=contoso,DC=com", "target": "id" } ] }`. With one target and no routing, everything goes to it.',
         { default: '{"rules":[]}', setByInfra: true },
     ),
-    spec('SYNC_QUIET_SECONDS', 'Close a window after this long without new changes (trailing debounce).', {
-        default: '20',
-    }),
-    spec('SYNC_MAX_WAIT_SECONDS', 'Never hold a window open longer than this after its first change.', {
-        default: '300',
-    }),
-    spec(
-        'SYNC_URGENT_MAX_WAIT_SECONDS',
-        'Cap for urgent changes (joiners, password resets, or `urgent: true`); at most SYNC_MAX_WAIT_SECONDS.',
-        { default: '30' },
-    ),
-    spec(
-        'SYNC_MIN_SPACING_SECONDS',
-        'Minimum time between two cycle starts on a target (Microsoft treats very frequent cycles as unsupported).',
-        { default: '60' },
-    ),
-    spec('SYNC_RUN_TIMEOUT_SECONDS', 'Stop a job that has not finished this long after it was created.', {
-        default: '3600',
-    }),
-    spec('SYNC_POLL_INTERVAL_SECONDS', 'First poll of a job after creation, and base of the poll back-off.', {
-        default: '15',
-    }),
-    spec('SYNC_POLL_MAX_INTERVAL_SECONDS', 'Upper bound of the poll back-off.', { default: '60' }),
-    spec(
-        'SYNC_WORKER_OFFLINE_SECONDS',
-        'A job still queued this long after creation means the Hybrid Worker is offline (reported, alerted).',
-        { default: '180' },
-    ),
-    spec('SYNC_START_RETRY_BUDGET', 'Retries of a transiently failed job creation before the run fails.', {
-        default: '5',
-    }),
-    spec('SYNC_MAX_RUN_ATTEMPTS', 'Jobs per run when the cycle reports Connect busy for too long (BusyTimeout).', {
-        default: '3',
-    }),
-    spec('SYNC_STOP_GRACE_SECONDS', 'After a stop request, give up waiting for the job to confirm after this long.', {
-        default: '300',
-    }),
+    // The timing settings, from the one table that describes them (src/domain/timing.ts).
+    ...TIMING_SETTINGS.map((t) => spec(t.setting, t.meaning, { default: String(t.default) })),
     // Storage
     spec(
         'AzureWebJobsStorage',

@@ -23,6 +23,11 @@ export type EngineInput =
           readonly urgentCount: number;
           readonly policy: SyncPolicy;
           readonly kinds: KindCounts;
+          /**
+           * At most one Initial merged per target in this period: an Initial within it is refused (the decision
+           * carries the refusal and nothing changes). Absent: no limit (a stranded request merged by reconcile).
+           */
+          readonly initialMinIntervalMs?: number;
       }
     /** A wake-up message arrived. `token: null` is the reconcile timer, which may also repair a lost wake. */
     | { readonly type: 'wake'; readonly token: string | null }
@@ -78,6 +83,18 @@ export interface Decision {
     readonly changed: boolean;
     /** For `changesAccepted`: the window (and so the run) that will cover the request. */
     readonly assignedSeq?: number;
+    /** For `changesAccepted`: why the changes were not merged (then nothing changed). */
+    readonly refusal?: MergeRefusal;
+}
+
+/**
+ * Why the engine refused to merge a request's changes. Decided under the target state's ETag, so it holds on any
+ * number of instances.
+ */
+export interface MergeRefusal {
+    readonly reason: 'initialRateLimited';
+    /** The earliest moment an Initial can be merged again. */
+    readonly retryAt: number;
 }
 
 /** How late a pending wake may be before the reconcile timer assumes it was lost and schedules another. */
@@ -99,9 +116,12 @@ export const LOST_WAKE_GRACE_MS = 60_000;
 export function decide(state: TargetState, input: EngineInput, now: number, timing: TargetTiming): Decision {
     const step = new Step(state, now, timing);
     switch (input.type) {
-        case 'changesAccepted':
+        case 'changesAccepted': {
+            const refusal = initialRefusal(state, input, now);
+            if (refusal !== null) return { state, effects: [], changed: false, refusal };
             step.acceptChanges(input);
             break;
+        }
         case 'wake':
             if (!step.wake(input.token)) return { state, effects: [], changed: false };
             break;
@@ -120,6 +140,19 @@ export function decide(state: TargetState, input: EngineInput, now: number, timi
     }
     step.advance();
     return step.result();
+}
+
+/** An Initial within the target's Initial interval, unless it is a retry of a request already merged. */
+function initialRefusal(
+    state: TargetState,
+    input: Extract<EngineInput, { type: 'changesAccepted' }>,
+    now: number,
+): MergeRefusal | null {
+    const interval = input.initialMinIntervalMs;
+    const last = state.lastInitialAcceptedAt;
+    if (input.policy !== 'Initial' || interval === undefined || last === null || now - last >= interval) return null;
+    if (state.recentRequests.some((r) => r.requestId === input.requestId)) return null;
+    return { reason: 'initialRateLimited', retryAt: last + interval };
 }
 
 function unchanged(state: TargetState): Decision {

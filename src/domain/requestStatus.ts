@@ -1,5 +1,5 @@
 import { classifyOutcome, type OutcomeClass } from './cycleOutcome';
-import { windowStartDueAt } from './decide';
+import { type MergeRefusal, windowStartDueAt } from './decide';
 import type { RunPhase, RunSummary, TargetState } from './targetState';
 import type { TargetTiming } from './timing';
 
@@ -17,6 +17,8 @@ export interface RequestRecord {
     /** Hash of the normalised body, to tell a retry from a reused idempotency key. */
     readonly bodyHash: string;
     readonly idempotencyKey: string | null;
+    /** Set when the engine refused to merge the request (final unless the caller retries it after `retryAt`). */
+    readonly refusal?: MergeRefusal;
 }
 
 /**
@@ -25,6 +27,7 @@ export interface RequestRecord {
  * - `waiting`: in the open window; `expectedStartAt` is the earliest the run can start.
  * - `running`: its run's job is being created or is running.
  * - a final status: the run ended; `run` says how.
+ * - `refused`: the engine refused to merge it (an Initial within the target's Initial interval); nothing runs.
  * - `expired`: the run is older than the history kept.
  */
 export type RequestStatus =
@@ -40,6 +43,7 @@ export type RequestStatus =
           readonly jobStartedAt: number | null;
       }
     | { readonly state: OutcomeClass; readonly request: RequestRecord; readonly run: RunSummary }
+    | { readonly state: 'refused'; readonly request: RequestRecord; readonly refusal: MergeRefusal }
     | { readonly state: 'expired'; readonly request: RequestRecord };
 
 /** States in which the caller should poll again. */
@@ -61,6 +65,7 @@ export function deriveRequestStatus(
     storedRun?: RunSummary | null,
 ): RequestStatus {
     const seq = request.windowSeq;
+    if (seq === null && request.refusal !== undefined) return { state: 'refused', request, refusal: request.refusal };
     if (seq === null) return { state: 'accepted', request };
     if (state.window?.seq === seq) {
         const expected = windowStartDueAt(state.window, state.lastRunStartedAt, timing);

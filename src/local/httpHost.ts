@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { HttpRequest, HttpResponse, type HttpResponseInit, InvocationContext } from '@azure/functions';
 
-import type { Logger } from '../app/logger';
+import type { Logger } from '../ports/logger';
 import { type CapturedFunction, triggerOf } from './functionsCore';
 
 /** One HTTP-triggered function, matched the way the Functions host matches routes. */

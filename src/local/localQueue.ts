@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 
-import type { Logger } from '../app/logger';
+import { EventQueue } from '../adapters/simulatedConnect/eventQueue';
+import type { Logger } from '../ports/logger';
 import type { WakeMessage, WakeScheduler } from '../ports/wakeScheduler';
-import { EventQueue } from '../simulation/eventQueue';
 import type { ScaledClock } from './scaledClock';
 
 /** A message on a stand-in queue, with what the Service Bus trigger metadata would say about it. */

@@ -1,7 +1,7 @@
-import type { Logger } from '../app/logger';
+import type { SimulatedConnectServer } from '../adapters/simulatedConnect/connectServer';
 import type { Clock } from '../ports/clock';
+import type { Logger } from '../ports/logger';
 import type { Telemetry, TelemetryEvent } from '../ports/telemetry';
-import type { SimulatedConnectServer } from '../simulation/connectServer';
 
 function time(clock: Clock): string {
     return new Date(clock.now()).toISOString().slice(11, 19);

@@ -1,15 +1,8 @@
 import type { JobObservation } from '../domain/jobObservation';
 import type { SyncPolicy } from '../domain/policy';
+import type { AutomationTarget } from '../domain/target';
 
-/** Where a target's jobs run: one Automation account, runbook and Hybrid Worker group. */
-export interface AutomationTarget {
-    readonly targetId: string;
-    readonly subscriptionId: string;
-    readonly resourceGroup: string;
-    readonly automationAccount: string;
-    readonly runbook: string;
-    readonly hybridWorkerGroup: string;
-}
+export type { AutomationTarget } from '../domain/target';
 
 /** Runbook parameters: a closed set, nothing free-text reaches the Connect server. */
 export interface SyncJobParameters {

@@ -1,3 +1,4 @@
+import type { MergeRefusal } from '../domain/decide';
 import type { RequestRecord } from '../domain/requestStatus';
 
 /** The outcome of registering a request: new, or the one already stored under the same key. */
@@ -12,8 +13,13 @@ export interface RequestStore {
      * then returns that one instead. Callers compare `bodyHash` to detect a key reused for another body.
      */
     register(record: RequestRecord): Promise<RegisterRequestResult>;
-    /** Records the window a request was merged into. Idempotent. */
+    /** Records the window a request was merged into (clearing an earlier refusal). Idempotent. */
     markMerged(requestId: string, windowSeq: number): Promise<void>;
+    /**
+     * Records that the engine refused to merge a request: its final state until a retry merges it. A refused
+     * request is not listed by `listUnmerged` (reconcile must not merge what the engine refused). Idempotent.
+     */
+    markRefused(requestId: string, refusal: MergeRefusal): Promise<void>;
     get(requestId: string): Promise<RequestRecord | null>;
     /**
      * Requests accepted before `acceptedBefore` that were never merged (a crash in between), oldest first.

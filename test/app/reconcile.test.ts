@@ -9,9 +9,9 @@ import {
     MemoryWakeScheduler,
 } from '../../src/adapters/memory';
 import { createCoordinator } from '../../src/app/coordinator';
-import type { Logger } from '../../src/app/logger';
 import { reconcileAll, type ReconcileDeps, RETENTION_BATCH } from '../../src/app/reconcile';
 import type { RequestRecord } from '../../src/domain/requestStatus';
+import type { Logger } from '../../src/ports/logger';
 import { requestRecord } from '../adapters/contracts/requestStoreContract';
 import { testTarget } from '../support/targets';
 

@@ -9,10 +9,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DESCRIPTION_PROPERTY, REASON_PROPERTY } from '../../src/adapters/serviceBus/serviceBusInvalidMessageSink';
 import { SETTINGS } from '../../src/config/settings';
 import { CHANGE_KINDS } from '../../src/domain/change';
-import { createChangeQueueHandler } from '../../src/intake/changeQueueHandler';
-import { EVENT_TYPES } from '../../src/intake/eventTypes';
-import { PROBLEMS } from '../../src/intake/problem';
-import { type Harness, harness } from '../intake/harness';
+import { EVENT_TYPES } from '../../src/transports/formats/eventTypes';
+import { PROBLEMS } from '../../src/transports/formats/problem';
+import { createChangeQueueHandler } from '../../src/transports/serviceBus/changeQueueHandler';
+import { type Harness, harness } from '../transports/harness';
 
 const root = join(__dirname, '..', '..');
 const text = readFileSync(join(root, 'asyncapi', 'ad-changes.asyncapi.yaml'), 'utf8');

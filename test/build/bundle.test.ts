@@ -7,7 +7,6 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { type CapturedFunction, captureRegistrations } from '../../src/local/functionsCore';
-import { BASE_ENV } from '../intake/harness';
 import {
     type IngestionServer,
     makeTestCertificate,
@@ -15,6 +14,7 @@ import {
     startIngestionServer,
     type TestCertificate,
 } from '../support/ingestionServer';
+import { BASE_ENV } from '../transports/harness';
 
 const REPO_ROOT = resolve(__dirname, '../..');
 const FUNCTIONS_DIR = join(REPO_ROOT, 'functions');

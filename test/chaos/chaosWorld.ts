@@ -3,26 +3,27 @@ import { HttpRequest, InvocationContext, type Timer } from '@azure/functions';
 
 import { createAutomationJobs } from '../../src/adapters/automation';
 import { ManualClock, MemoryRequestStore, MemoryTargetStateStore, MemoryTelemetry } from '../../src/adapters/memory';
+import { MemoryInvalidMessageSink } from '../../src/adapters/memory/memoryInvalidMessageSink';
 import { MemoryWakeScheduler } from '../../src/adapters/memory/memoryWakeScheduler';
 import { createTableStores } from '../../src/adapters/tables/tableClients';
 import { type Coordinator, type CoordinatorFaults, createCoordinator } from '../../src/app/coordinator';
+import { idempotencyKeyOf, requestIdFor } from '../../src/app/idempotency';
 import { jobNameFor } from '../../src/app/jobName';
 import { getRequestStatus } from '../../src/app/requestStatusQuery';
-import { createServices, type Services } from '../../src/composition';
+import { createServices, type Services } from '../../src/composition/createServices';
 import { type Env, loadConfig } from '../../src/config/loadConfig';
+import type { MergeRefusal } from '../../src/domain/decide';
 import { type Effect, LOST_WAKE_GRACE_MS, startRetryDelay } from '../../src/domain/decide';
 import { isFinalRequestState, type RequestRecord } from '../../src/domain/requestStatus';
 import type { RunSummary, TargetState } from '../../src/domain/targetState';
-import { createChangeQueueHandler } from '../../src/intake/changeQueueHandler';
-import { createControlQueueHandler } from '../../src/intake/controlQueueHandler';
-import { idempotencyKeyOf, requestIdFor } from '../../src/intake/idempotency';
-import { MemoryInvalidMessageSink } from '../../src/intake/invalidMessages';
-import { createPostSyncRequestsHandler } from '../../src/intake/postSyncRequests';
-import { createReconcileTimerHandler } from '../../src/intake/reconcileTimerHandler';
 import type { Clock } from '../../src/ports/clock';
 import type { RegisterRequestResult, RequestStore } from '../../src/ports/requestStore';
 import type { StoredTargetState, TargetStateStore } from '../../src/ports/targetStateStore';
 import type { WakeMessage, WakeScheduler } from '../../src/ports/wakeScheduler';
+import { createPostSyncRequestsHandler } from '../../src/transports/http/postSyncRequests';
+import { createChangeQueueHandler } from '../../src/transports/serviceBus/changeQueueHandler';
+import { createControlQueueHandler } from '../../src/transports/serviceBus/controlQueueHandler';
+import { createReconcileTimerHandler } from '../../src/transports/timer/reconcileTimerHandler';
 import {
     AutomationFake,
     type FakeFault,
@@ -175,6 +176,9 @@ class CrashingRequestStore implements RequestStore {
     async markMerged(requestId: string, windowSeq: number): Promise<void> {
         if (this.inject('crashBeforeMarkMerged', 0.05)) throw new SimulatedCrash('between merge and markMerged');
         await this.inner.markMerged(requestId, windowSeq);
+    }
+    markRefused(requestId: string, refusal: MergeRefusal): Promise<void> {
+        return this.inner.markRefused(requestId, refusal);
     }
     get(requestId: string): Promise<RequestRecord | null> {
         return this.inner.get(requestId);

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { silentLogger } from '../../src/app/logger';
 import { type LocalHost, startLocalHost } from '../../src/local/localHost';
 import { LOCAL_DEFAULTS } from '../../src/local/localSettings';
+import { silentLogger } from '../../src/ports/logger';
 import { PWSH } from '../infra/powershellTool';
 import { findExecutable, itWithTool, type RequiredTool } from '../support/requiredTool';
 

@@ -16,7 +16,7 @@ beforeAll(async () => {
 });
 
 async function contract() {
-    const routes = await import('../../src/intake/routes.js');
+    const routes = await import('../../src/transports/routes.js');
     const settings = await import('../../src/config/settings.js');
     return { ...routes, settingNames: new Set<string>(settings.SETTINGS.map((s) => s.name)) };
 }

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
-import { traceIdFor } from '../../src/app/traceId';
 import { loadConfig } from '../../src/config/loadConfig';
 import { CYCLE_RESULT_SCHEMA, RUNBOOK_OUTCOMES } from '../../src/domain/runbookResult';
+import { traceIdFor } from '../../src/ports/correlation';
 import { itWithTool } from '../support/requiredTool';
 import { PWSH, REPO_ROOT } from './powershellTool';
 

@@ -4,9 +4,9 @@ import { connect, type Socket } from 'node:net';
 import { HttpResponse } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { silentLogger } from '../../src/app/logger';
 import type { CapturedFunction } from '../../src/local/functionsCore';
 import { httpRoutes, serveFunction } from '../../src/local/httpHost';
+import { silentLogger } from '../../src/ports/logger';
 
 /** The local host's HTTP edge, driven over raw TCP as a client would (keep-alive, partial bodies, odd targets). */
 const MAX_BODY_BYTES = 1_000;

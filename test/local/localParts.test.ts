@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 
-import { silentLogger } from '../../src/app/logger';
 import type { CapturedFunction } from '../../src/local/functionsCore';
 import { httpRoutes } from '../../src/local/httpHost';
 import { type LocalMessage, LocalQueue, queueWakeScheduler } from '../../src/local/localQueue';
 import { LOCAL_DEFAULTS, mergeLocalSettings } from '../../src/local/localSettings';
 import { parseNcrontab } from '../../src/local/ncrontab';
 import { ScaledClock } from '../../src/local/scaledClock';
+import { silentLogger } from '../../src/ports/logger';
 
 describe('parseNcrontab', () => {
     const at = (iso: string) => Date.parse(iso);

@@ -5,8 +5,8 @@ import { HttpRequest, type HttpResponseInit } from '@azure/functions';
 
 import { emptyTargetState, type RunSummary, type TargetState } from '../../src/domain/targetState';
 import { DEFAULT_TIMING } from '../../src/domain/timing';
-import type { AuthConfig } from '../../src/intake/auth';
-import { respondWithStatus, type StatusSource } from '../../src/status/statusHandler';
+import type { AuthConfig } from '../../src/transports/http/auth';
+import { respondWithStatus, type StatusSource } from '../../src/transports/http/statusHandler';
 
 export const SCRIPT_ID = '<script>alert(1)</script>';
 export const IMG_REASON = '"><img src=x onerror=alert(1)>';

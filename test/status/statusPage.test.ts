@@ -1,7 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { escapeHtml, humanDuration, renderStatusPage, STATUS_PAGE_CSP } from '../../src/status/renderStatusPage';
-import { buildStatusReport, respondWithStatus } from '../../src/status/statusHandler';
+import {
+    escapeHtml,
+    humanDuration,
+    renderStatusPage,
+    STATUS_PAGE_CSP,
+} from '../../src/transports/http/renderStatusPage';
+import { buildStatusReport, respondWithStatus } from '../../src/transports/http/statusHandler';
 import { type CapturedFunction, captureRegistrations, triggerOf } from '../support/functionsRegistry';
 import { functionKeyAuth, hostileSource, IMG_REASON, responseText, SCRIPT_ID, statusRequest } from './statusFixtures';
 

@@ -7,19 +7,19 @@ import {
     MemoryTelemetry,
     MemoryWakeScheduler,
 } from '../../src/adapters/memory';
+import { seededRandom as simulationRandom } from '../../src/adapters/simulatedConnect/random';
 import { type Coordinator, type CoordinatorFaults, createCoordinator } from '../../src/app/coordinator';
 import { jobNameFor } from '../../src/app/jobName';
-import type { TargetConfig } from '../../src/config/loadConfig';
 import { classifyOutcome } from '../../src/domain/cycleOutcome';
 import { type Effect, LOST_WAKE_GRACE_MS, startRetryDelay } from '../../src/domain/decide';
 import type { JobObservation } from '../../src/domain/jobObservation';
 import type { SyncPolicy } from '../../src/domain/policy';
+import type { Target } from '../../src/domain/target';
 import { emptyTargetState, type RunSummary, type TargetState } from '../../src/domain/targetState';
 import type { TargetTiming } from '../../src/domain/timing';
 import type { AutomationTarget, SyncJobParameters } from '../../src/ports/automationJobs';
 import type { StoredTargetState, TargetStateStore } from '../../src/ports/targetStateStore';
 import type { WakeMessage, WakeScheduler } from '../../src/ports/wakeScheduler';
-import { seededRandom as simulationRandom } from '../../src/simulation/random';
 
 /*
  * A small discrete-event simulation of the engine: one target, several coordinator instances sharing one store,
@@ -117,7 +117,7 @@ export interface SimResult {
 }
 
 /**
- * The simulation's seeded generator (mulberry32, src/simulation/random.ts) as a bare function: same seed, same
+ * The simulation's seeded generator (mulberry32, src/adapters/simulatedConnect/random.ts) as a bare function: same seed, same
  * faults and interleavings.
  * @param seed - any 32-bit integer
  */
@@ -279,7 +279,7 @@ export async function simulate(schedule: SimSchedule, horizonMs = 7 * 24 * 3_600
         () => chance(schedule.faults.createFailure) && fault('createFailure'),
     );
     const telemetry = new MemoryTelemetry();
-    const target: TargetConfig = {
+    const target: Target = {
         targetId: SIM_TARGET_ID,
         subscriptionId: '00000000-0000-0000-0000-000000000001',
         resourceGroup: 'rg',

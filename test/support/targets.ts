@@ -1,12 +1,12 @@
 import type { ChangesAcceptedInput } from '../../src/app/coordinator';
-import type { TargetConfig } from '../../src/config/loadConfig';
+import type { Target } from '../../src/domain/target';
 import { DEFAULT_TIMING, type TargetTiming } from '../../src/domain/timing';
 
 /**
  * The target most tests use: one Connect server `contoso` with default timing.
  * @param timing - timing overrides
  */
-export function testTarget(timing: Partial<TargetTiming> = {}): TargetConfig {
+export function testTarget(timing: Partial<TargetTiming> = {}): Target {
     return {
         targetId: 'contoso',
         subscriptionId: '00000000-0000-0000-0000-000000000001',

@@ -1,6 +1,6 @@
 import type { TelemetryClient } from 'applicationinsights';
 
-import type { Logger } from '../../app/logger';
+import type { Logger } from '../../ports/logger';
 import type { DependencyCall, Telemetry, TelemetryEvent } from '../../ports/telemetry';
 import { inOperation } from './operationContext';
 import { dependencyProperties, heartbeatItem, itemsFor, type TelemetryItems } from './telemetryItems';

@@ -3,13 +3,20 @@ import { ManagedIdentityCredential } from '@azure/identity';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { TelemetryClient } from 'applicationinsights';
 
-import { consoleLogger, type Logger } from '../../app/logger';
-import type { Config } from '../../config/loadConfig';
 import { ConfigError } from '../../errors';
+import { consoleLogger, type Logger } from '../../ports/logger';
 import { noTelemetry } from '../memory/memoryTelemetry';
 import { appInsightsTelemetry, type ClosableTelemetry } from './appInsightsTelemetry';
 import { cloudRoleName } from './cloudRoleName';
 import { ensureContextManager } from './operationContext';
+
+/** The Application Insights adapter's own settings (the validated config has this shape). */
+export interface AppInsightsSettings {
+    readonly telemetry: {
+        readonly connectionString: string | null;
+        readonly authenticationString: string | null;
+    };
+}
 
 export interface CreateAppInsightsTelemetryOptions {
     readonly log?: Logger;
@@ -42,7 +49,10 @@ export function parseAuthenticationString(text: string): { readonly clientId: st
     return { clientId: clientId === undefined || clientId === '' ? null : clientId };
 }
 
-function credentialFor(config: Config, options: CreateAppInsightsTelemetryOptions): TokenCredential | undefined {
+function credentialFor(
+    config: AppInsightsSettings,
+    options: CreateAppInsightsTelemetryOptions,
+): TokenCredential | undefined {
     if (options.credential !== undefined) return options.credential;
     const text = config.telemetry.authenticationString;
     if (text === null) return undefined;
@@ -61,7 +71,7 @@ function credentialFor(config: Config, options: CreateAppInsightsTelemetryOption
  * @param options - logger, credential override, disk retry
  */
 export function createAppInsightsTelemetry(
-    config: Config,
+    config: AppInsightsSettings,
     options: CreateAppInsightsTelemetryOptions = {},
 ): ClosableTelemetry {
     const log = options.log ?? consoleLogger;

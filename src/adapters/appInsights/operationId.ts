@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 
-import { traceIdFor } from '../../app/traceId';
+import { traceIdFor } from '../../ports/correlation';
 
 /** The Application Insights operation id of a window: its correlation id in trace-id form. */
 export const operationIdFor = traceIdFor;

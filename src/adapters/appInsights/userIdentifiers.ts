@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 
-import type { UserIdentifierMode } from '../../config/loadConfig';
+/** What telemetry may record of an object reference (`TELEMETRY_USER_IDENTIFIERS`). */
+export type UserIdentifierMode = 'none' | 'hashed' | 'plain';
 
 /**
  * What telemetry may say about an object reference (a UPN, a DN, an object id), per `TELEMETRY_USER_IDENTIFIERS`:

@@ -3,13 +3,22 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { AutomationClient } from '@azure/arm-automation';
 import type { TokenCredential } from '@azure/core-auth';
 
-import type { Config } from '../../config/loadConfig';
 import type { AutomationJobs } from '../../ports/automationJobs';
 import { type Clock, systemClock } from '../../ports/clock';
 import type { Telemetry } from '../../ports/telemetry';
 import { ArmAutomationJobs } from './armAutomationJobs';
 import { createArmCredential } from './credential';
 import { DEFAULT_BACKOFF, type Sleep } from './retry';
+
+/** Where and as whom the Azure Automation adapter calls ARM. */
+export interface AzureAutomationSettings {
+    /** The ARM endpoint (sovereign clouds, tests). */
+    readonly endpoint: string;
+    /** The user-assigned managed identity; null: developer credentials. */
+    readonly clientId: string | null;
+    /** Total time one Automation call may spend retrying 429/5xx. */
+    readonly retryBudgetMs: number;
+}
 
 export { ArmAutomationJobs, encodeParameters } from './armAutomationJobs';
 export { type CallFailure, classifyCallFailure, parseRetryAfter } from './callFailure';
@@ -41,7 +50,7 @@ const systemSleep: Sleep = (ms, signal) => delay(ms, undefined, signal === undef
  * @param options - test seams
  */
 export function createAutomationJobs(
-    config: Pick<Config, 'automation'>,
+    config: { readonly automation: AzureAutomationSettings },
     telemetry: Telemetry,
     options: AutomationJobsOptions = {},
 ): AutomationJobs {

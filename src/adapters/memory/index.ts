@@ -1,5 +1,6 @@
 export * from './manualClock';
 export * from './memoryAutomationJobs';
+export * from './memoryInvalidMessageSink';
 export * from './memoryRequestStore';
 export * from './memoryTargetStateStore';
 export * from './memoryTelemetry';

@@ -1,3 +1,4 @@
+import type { MergeRefusal } from '../../domain/decide';
 import type { RequestRecord } from '../../domain/requestStatus';
 import type { RegisterRequestResult, RequestStore } from '../../ports/requestStore';
 
@@ -18,7 +19,16 @@ export class MemoryRequestStore implements RequestStore {
 
     markMerged(requestId: string, windowSeq: number): Promise<void> {
         const record = this.byId.get(requestId);
-        if (record !== undefined && record.windowSeq === null) this.byId.set(requestId, { ...record, windowSeq });
+        if (record !== undefined && record.windowSeq === null) {
+            const { refusal: _refusal, ...unrefused } = record;
+            this.byId.set(requestId, { ...unrefused, windowSeq });
+        }
+        return Promise.resolve();
+    }
+
+    markRefused(requestId: string, refusal: MergeRefusal): Promise<void> {
+        const record = this.byId.get(requestId);
+        if (record !== undefined && record.windowSeq === null) this.byId.set(requestId, { ...record, refusal });
         return Promise.resolve();
     }
 
@@ -28,7 +38,7 @@ export class MemoryRequestStore implements RequestStore {
 
     listUnmerged(acceptedBefore: number, limit: number): Promise<RequestRecord[]> {
         const found = [...this.byId.values()]
-            .filter((r) => r.windowSeq === null && r.acceptedAt < acceptedBefore)
+            .filter((r) => r.windowSeq === null && r.refusal === undefined && r.acceptedAt < acceptedBefore)
             .sort((a, b) => a.acceptedAt - b.acceptedAt)
             .slice(0, Math.max(limit, 0));
         return Promise.resolve(found);

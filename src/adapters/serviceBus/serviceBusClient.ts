@@ -2,8 +2,13 @@ import type { TokenCredential } from '@azure/identity';
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import { ServiceBusClient } from '@azure/service-bus';
 
-import type { Config } from '../../config/loadConfig';
 import { ConfigError } from '../../errors';
+
+/** The identity-based Service Bus connection (`ServiceBusConnection__*`). */
+export interface ServiceBusSettings {
+    readonly fullyQualifiedNamespace: string | null;
+    readonly clientId: string | null;
+}
 
 /**
  * A Service Bus client on the identity-based connection the Functions host uses too
@@ -15,7 +20,7 @@ import { ConfigError } from '../../errors';
  * @throws ConfigError when no namespace is configured
  */
 export function createServiceBusClient(
-    config: Pick<Config, 'serviceBus'>,
+    config: { readonly serviceBus: ServiceBusSettings },
     purpose: string,
     credential?: TokenCredential,
 ): ServiceBusClient {

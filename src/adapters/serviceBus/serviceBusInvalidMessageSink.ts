@@ -1,11 +1,10 @@
 import type { TokenCredential } from '@azure/identity';
 import type { ServiceBusMessage, ServiceBusReceivedMessage } from '@azure/service-bus';
 
-import type { Logger } from '../../app/logger';
-import type { Config } from '../../config/loadConfig';
 import { ensureError } from '../../errors';
-import type { InvalidMessage, InvalidMessageSink } from '../../intake/invalidMessages';
-import { createServiceBusClient } from './serviceBusClient';
+import type { InvalidMessage, InvalidMessageSink } from '../../ports/invalidMessageSink';
+import type { Logger } from '../../ports/logger';
+import { createServiceBusClient, type ServiceBusSettings } from './serviceBusClient';
 import { toServiceBusDependencyError } from './serviceBusErrors';
 
 /** Application properties that carry the reason until the message is dead-lettered (Service Bus's own names). */
@@ -101,7 +100,7 @@ export interface ServiceBusInvalidMessageSinkOptions {
  * @param options - logger, credential override
  */
 export function createServiceBusInvalidMessageSink(
-    config: Pick<Config, 'serviceBus' | 'invalidChangeQueueName'>,
+    config: { readonly serviceBus: ServiceBusSettings; readonly invalidChangeQueueName: string },
     options: ServiceBusInvalidMessageSinkOptions,
 ): ServiceBusInvalidMessageSink {
     const client = createServiceBusClient(config, 'to dead-letter messages', options.credential);

@@ -2,12 +2,11 @@ import type { TokenCredential } from '@azure/identity';
 import type { ServiceBusMessage } from '@azure/service-bus';
 import type Long from 'long';
 
-import type { Config } from '../../config/loadConfig';
 import { TransientDependencyError } from '../../errors';
+import { WAKE_SUBJECT, type WakeMessageBody, wakeMessageId } from '../../ports/wakeMessage';
 import type { WakeMessage, WakeScheduler } from '../../ports/wakeScheduler';
-import { createServiceBusClient } from './serviceBusClient';
+import { createServiceBusClient, type ServiceBusSettings } from './serviceBusClient';
 import { toServiceBusDependencyError } from './serviceBusErrors';
-import { WAKE_SUBJECT, type WakeMessageBody, wakeMessageId } from './wakeMessage';
 
 /**
  * The part of `ServiceBusSender` the scheduler uses; a real sender fits, and tests use a typed in-memory fake
@@ -79,7 +78,7 @@ export interface ServiceBusWakes {
  * @param options - optional credential override
  */
 export function createServiceBusWakeScheduler(
-    config: Pick<Config, 'serviceBus' | 'controlQueueName'>,
+    config: { readonly serviceBus: ServiceBusSettings; readonly controlQueueName: string },
     options: ServiceBusWakeSchedulerOptions = {},
 ): ServiceBusWakes {
     const client = createServiceBusClient(config, 'to schedule wake-ups on Service Bus', options.credential);

@@ -2,11 +2,22 @@ import { TableClient, type TableServiceClientOptions } from '@azure/data-tables'
 import type { TokenCredential } from '@azure/identity';
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 
-import type { Config, StorageConnection } from '../../config/loadConfig';
 import { ConfigError } from '../../errors';
 import { toDependencyError } from './tableErrors';
 import { TableRequestStore } from './tableRequestStore';
 import { TableTargetStateStore } from './tableTargetStateStore';
+
+/** Storage: a connection string (Azurite, dev) or an identity-based table endpoint. */
+export type StorageConnection =
+    | { readonly kind: 'connectionString'; readonly connectionString: string }
+    | { readonly kind: 'identity'; readonly tableServiceUri: string; readonly clientId: string | null };
+
+/** The table stores' own settings (the validated config has this shape). */
+export interface TableStoreSettings {
+    readonly storage: StorageConnection | null;
+    readonly stateTableName: string;
+    readonly requestTableName: string;
+}
 
 /** The two tables the service uses, as clients. */
 export interface TableClients {
@@ -54,10 +65,7 @@ export function createTableClient(
  * @param config - the loaded config; `storage` must be set
  * @param options - optional credential override
  */
-export function createTableClients(
-    config: Pick<Config, 'storage' | 'stateTableName' | 'requestTableName'>,
-    options: TableClientFactoryOptions = {},
-): TableClients {
+export function createTableClients(config: TableStoreSettings, options: TableClientFactoryOptions = {}): TableClients {
     if (config.storage === null) {
         throw new ConfigError(
             'AzureWebJobsStorage',
@@ -83,10 +91,7 @@ export interface TableStores {
  * @param config - the loaded config; `storage` must be set
  * @param options - optional credential override
  */
-export function createTableStores(
-    config: Pick<Config, 'storage' | 'stateTableName' | 'requestTableName'>,
-    options: TableClientFactoryOptions = {},
-): TableStores {
+export function createTableStores(config: TableStoreSettings, options: TableClientFactoryOptions = {}): TableStores {
     const clients = createTableClients(config, options);
     return {
         stateStore: new TableTargetStateStore(clients.state),

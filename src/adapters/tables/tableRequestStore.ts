@@ -1,6 +1,7 @@
 import { odata, type TableClient } from '@azure/data-tables';
 import { z } from 'zod';
 
+import type { MergeRefusal } from '../../domain/decide';
 import type { RequestRecord } from '../../domain/requestStatus';
 import { PermanentDependencyError, TransientDependencyError } from '../../errors';
 import type { RegisterRequestResult, RequestStore } from '../../ports/requestStore';
@@ -32,6 +33,7 @@ const recordSchema: z.ZodType<RequestRecord> = z.object({
     correlationId: z.string(),
     bodyHash: z.string(),
     idempotencyKey: z.string().nullable(),
+    refusal: z.object({ reason: z.literal('initialRateLimited'), retryAt: z.number() }).optional(),
 });
 
 const markerSchema = z.object({ requestId: z.string() });
@@ -81,21 +83,40 @@ export class TableRequestStore implements RequestStore {
         return this.createIndexedRequest(record, indexKey);
     }
 
-    async markMerged(requestId: string, windowSeq: number): Promise<void> {
+    markMerged(requestId: string, windowSeq: number): Promise<void> {
+        return this.settle(requestId, 'merged', (record) => {
+            const { refusal: _refusal, ...unrefused } = record;
+            return { ...unrefused, windowSeq };
+        });
+    }
+
+    markRefused(requestId: string, refusal: MergeRefusal): Promise<void> {
+        return this.settle(requestId, 'refused', (record) => ({ ...record, refusal }));
+    }
+
+    /**
+     * Gives an unmerged request its outcome (merged, or refused) and removes its unmerged marker, so reconcile
+     * never merges it. Read-modify-write under the row's ETag; a merged request is never changed again.
+     */
+    private async settle(
+        requestId: string,
+        what: 'merged' | 'refused',
+        update: (record: RequestRecord) => RequestRecord,
+    ): Promise<void> {
         for (let attempt = 1; attempt <= MARK_MERGED_ATTEMPTS; attempt++) {
             const row = await this.readRequestRow(requestId);
             if (row === null) return;
             // Already merged: an earlier call may have died before removing the marker, so remove it again.
             if (row.record.windowSeq !== null) return this.deleteMarker(row.record);
-            const merged: RequestRecord = { ...row.record, windowSeq };
+            const settled = update(row.record);
             try {
-                await this.table.updateEntity(requestRow(merged), 'Replace', { etag: row.etag });
-                return await this.deleteMarker(merged);
+                await this.table.updateEntity(requestRow(settled), 'Replace', { etag: row.etag });
+                return await this.deleteMarker(settled);
             } catch (e) {
-                if (!isUpdateConditionNotSatisfied(e)) throw toDependencyError(e, 'Marking a request merged');
+                if (!isUpdateConditionNotSatisfied(e)) throw toDependencyError(e, `Marking a request ${what}`);
             }
         }
-        throw new TransientDependencyError(`Request ${requestId} kept changing while being marked merged`, 412);
+        throw new TransientDependencyError(`Request ${requestId} kept changing while being marked ${what}`, 412);
     }
 
     async get(requestId: string): Promise<RequestRecord | null> {
@@ -121,7 +142,7 @@ export class TableRequestStore implements RequestStore {
                     const record = (await this.readRequestRow(requestId))?.record;
                     // No request: its register died before the request row; retention removes the marker.
                     if (record === undefined) continue;
-                    if (record.windowSeq !== null) {
+                    if (record.windowSeq !== null || record.refusal !== undefined) {
                         await this.deleteMarker(record);
                         continue;
                     }

@@ -1,16 +1,11 @@
 import { describe, expect, it } from 'vitest';
 
-import {
-    type AppInsightsClient,
-    appInsightsTelemetry,
-    cloudRoleName,
-    cycleAvailable,
-    DEFAULT_ROLE_NAME,
-    itemsFor,
-    operationIdFor,
-    parseAuthenticationString,
-    telemetryObjectReference,
-} from '../../../src/adapters/appInsights';
+import { type AppInsightsClient, appInsightsTelemetry } from '../../../src/adapters/appInsights/appInsightsTelemetry';
+import { cloudRoleName, DEFAULT_ROLE_NAME } from '../../../src/adapters/appInsights/cloudRoleName';
+import { parseAuthenticationString } from '../../../src/adapters/appInsights/createAppInsightsTelemetry';
+import { operationIdFor } from '../../../src/adapters/appInsights/operationId';
+import { cycleAvailable, itemsFor } from '../../../src/adapters/appInsights/telemetryItems';
+import { telemetryObjectReference } from '../../../src/adapters/appInsights/userIdentifiers';
 import type { RunSummary } from '../../../src/domain/targetState';
 
 const run = (outcome: RunSummary['outcome']): RunSummary => ({

@@ -5,7 +5,7 @@
  * and prints a one-line JSON summary on stdout.
  * Env: INGESTION_ENDPOINT, CORRELATION_ID.
  */
-import { createAppInsightsTelemetry } from '../../../src/adapters/appInsights';
+import { createAppInsightsTelemetry } from '../../../src/adapters/appInsights/createAppInsightsTelemetry';
 import {
     ManualClock,
     MemoryAutomationJobs,
@@ -15,9 +15,9 @@ import {
 } from '../../../src/adapters/memory';
 import { acceptRequest } from '../../../src/app/acceptRequest';
 import { createCoordinator } from '../../../src/app/coordinator';
-import { silentLogger } from '../../../src/app/logger';
-import { withDependencyTelemetry } from '../../../src/app/trackedAutomationJobs';
 import { loadConfig } from '../../../src/config/loadConfig';
+import { silentLogger } from '../../../src/ports/logger';
+import { withDependencyTelemetry } from '../../support/trackedAutomationJobs';
 
 async function main(): Promise<void> {
     const endpoint = process.env.INGESTION_ENDPOINT ?? '';

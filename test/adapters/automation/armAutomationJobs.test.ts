@@ -64,11 +64,12 @@ const sleep: Sleep = (ms) => {
 };
 
 function adapter(retryBudgetMs = 30_000, requestTimeoutMs = 30_000): AutomationJobs {
-    return createAutomationJobs(
-        { automation: { mode: 'azure', endpoint: fake.baseUri, clientId: null, retryBudgetMs } },
-        telemetry,
-        { credential: fakeCredential, clock, sleep, requestTimeoutMs },
-    );
+    return createAutomationJobs({ automation: { endpoint: fake.baseUri, clientId: null, retryBudgetMs } }, telemetry, {
+        credential: fakeCredential,
+        clock,
+        sleep,
+        requestTimeoutMs,
+    });
 }
 
 /** A fresh deterministic job name per test, the way the coordinator makes them. */
@@ -440,7 +441,7 @@ describe('resilience', () => {
         const controller = new AbortController();
         fake.fail({ op: 'create', times: 1, fault: { status: 503 } });
         const jobs = createAutomationJobs(
-            { automation: { mode: 'azure', endpoint: fake.baseUri, clientId: null, retryBudgetMs: 30_000 } },
+            { automation: { endpoint: fake.baseUri, clientId: null, retryBudgetMs: 30_000 } },
             telemetry,
             {
                 credential: fakeCredential,

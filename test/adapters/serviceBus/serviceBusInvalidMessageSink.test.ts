@@ -7,8 +7,8 @@ import {
     type QuarantineSender,
     ServiceBusInvalidMessageSink,
 } from '../../../src/adapters/serviceBus/serviceBusInvalidMessageSink';
-import { silentLogger } from '../../../src/app/logger';
 import { isTransientDependencyError } from '../../../src/errors';
+import { silentLogger } from '../../../src/ports/logger';
 
 interface FakeMessage extends QuarantinedMessage {
     readonly body: unknown;

@@ -7,8 +7,8 @@ import {
     ServiceBusWakeScheduler,
     type WakeMessageSender,
 } from '../../../src/adapters/serviceBus/serviceBusWakeScheduler';
-import { parseWakeMessage, WAKE_SUBJECT, wakeMessageId } from '../../../src/adapters/serviceBus/wakeMessage';
 import { isConfigError, isPermanentDependencyError, isTransientDependencyError } from '../../../src/errors';
+import { parseWakeMessage, WAKE_SUBJECT, wakeMessageId } from '../../../src/ports/wakeMessage';
 
 /** Records what would be scheduled and answers with Service Bus-like 64-bit sequence numbers. */
 class FakeSender implements WakeMessageSender {

@@ -6,7 +6,7 @@ import { TableRequestStore } from '../../../src/adapters/tables/tableRequestStor
 import { TableTargetStateStore } from '../../../src/adapters/tables/tableTargetStateStore';
 import { acceptRequest } from '../../../src/app/acceptRequest';
 import { type Coordinator, createCoordinator } from '../../../src/app/coordinator';
-import type { TargetConfig } from '../../../src/config/loadConfig';
+import type { Target } from '../../../src/domain/target';
 import type { RunSummary } from '../../../src/domain/targetState';
 import { DEFAULT_TIMING } from '../../../src/domain/timing';
 import { type AzuriteTables, startAzuriteTables } from '../../support/azurite';
@@ -17,7 +17,7 @@ import { createTestTable, tableClient } from '../../support/tables';
 // share what separate instances share: one Azurite table, one control queue (the wake scheduler), one Automation
 // account (the jobs) and one notion of time.
 
-const TARGET: TargetConfig = {
+const TARGET: Target = {
     targetId: 'contoso',
     subscriptionId: '00000000-0000-0000-0000-000000000001',
     resourceGroup: 'rg-sync',

@@ -1,3 +1,0 @@
-export * from './renderStatusPage';
-export * from './statusHandler';
-export * from './statusModel';

@@ -1,0 +1,295 @@
+import { describe, expect, it } from 'vitest';
+
+import {
+    ManualClock,
+    MemoryTargetStateStore,
+    MemoryTelemetry,
+    MemoryWakeScheduler,
+} from '../../../src/adapters/memory';
+import {
+    type SimulatedConnectOptions,
+    SimulatedConnectServer,
+} from '../../../src/adapters/simulatedConnect/connectServer';
+import { createCoordinator } from '../../../src/app/coordinator';
+import { simulatedConnectOptionsFromEnv } from '../../../src/config/simulatedConnectSettings';
+import type { JobObservation } from '../../../src/domain/jobObservation';
+import type { SyncJobParameters } from '../../../src/ports/automationJobs';
+import { joinerAccepted, testTarget } from '../../support/targets';
+
+const target = testTarget();
+const delta: SyncJobParameters = { PolicyType: 'Delta', TimeoutSeconds: 3600, CorrelationId: 'c'.repeat(32) };
+
+/** No randomness in timing, no scheduler: every figure in these tests follows from the options. */
+const exact: Partial<SimulatedConnectOptions> = {
+    pickupJitterMs: 0,
+    durationJitter: 0,
+    schedulerIntervalMs: 0,
+    busyPollMs: 1,
+};
+
+function setup(options: Partial<SimulatedConnectOptions> = {}) {
+    const clock = new ManualClock(0);
+    const server = new SimulatedConnectServer(clock, { ...exact, ...options });
+    return { clock, server };
+}
+
+function finished(o: JobObservation): Extract<JobObservation, { kind: 'finished' }> {
+    if (o.kind !== 'finished') throw new Error(`expected finished, got ${o.kind}`);
+    return o;
+}
+
+describe('SimulatedConnectServer', () => {
+    it('picks a job up at the worker’s next poll and reports the cycle like the real runbook', async () => {
+        const { clock, server } = setup({ workerPollIntervalMs: 30_000, deltaBaseMs: 40_000 });
+        expect((await server.createJob(target, 'job-1', delta)).kind).toBe('queued');
+        // The worker's poll phase is seeded; within one interval the job is picked up.
+        clock.set(30_000);
+        expect((await server.getJob(target, 'job-1')).kind).toBe('running');
+        clock.set(200_000);
+        const done = finished(await server.getJob(target, 'job-1'));
+        expect(done.status).toBe('Completed');
+        expect(done.report.outcome).toBe('Succeeded');
+        const cycleStart = done.report.cycleStartedAt ?? -1;
+        expect(done.report.cycleEndedAt).toBe(cycleStart + 40_000);
+        expect(done.startedAt).toBe(cycleStart);
+        expect(cycleStart).toBeGreaterThan(0);
+        expect(cycleStart).toBeLessThanOrEqual(30_000);
+        expect(done.endedAt).toBe(cycleStart + 40_000 + 3_000);
+        expect(done.report.connectors?.map((c) => c.runProfile)).toEqual([
+            'Delta Import',
+            'Delta Synchronization',
+            'Export',
+        ]);
+        expect(server.stats()).toMatchObject({ jobsCreated: 1, createCalls: 1, getCalls: 2 });
+    });
+
+    it('makes a cycle longer for every change it imports, and much longer for Initial', async () => {
+        const { clock, server } = setup({ perChangeMs: 10, deltaBaseMs: 40_000, initialBaseMs: 600_000 });
+        server.recordChanges(1_000);
+        await server.createJob(target, 'delta', delta);
+        clock.set(3_600_000);
+        server.recordChanges(5);
+        await server.createJob(target, 'initial', { ...delta, PolicyType: 'Initial' });
+        clock.set(7_200_000);
+        const [first, second] = server.cycles();
+        expect(first).toMatchObject({ policy: 'Delta', changesImported: 1_000, trigger: 'job', jobName: 'delta' });
+        expect((first?.endedAt ?? 0) - (first?.importStartedAt ?? 0)).toBe(40_000 + 10_000);
+        expect(second).toMatchObject({ policy: 'Initial', changesImported: 5 });
+        expect((second?.endedAt ?? 0) - (second?.importStartedAt ?? 0)).toBe(600_050);
+    });
+
+    it('runs the built-in scheduler, and our runbook waits for its cycle and starts after it', async () => {
+        const { clock, server } = setup({
+            schedulerIntervalMs: 1_800_000,
+            schedulerPhaseMs: 10_000,
+            workerPollIntervalMs: 30_000,
+            deltaBaseMs: 120_000,
+        });
+        server.recordChanges(3);
+        await server.createJob(target, 'ours', delta);
+        clock.set(1_000_000);
+        const done = finished(await server.getJob(target, 'ours'));
+        const cycles = server.cycles();
+        expect(cycles.map((c) => c.trigger)).toEqual(['scheduler', 'job']);
+        expect(cycles[0]?.changesImported).toBe(3);
+        // The scheduler cycle may have imported before the change that asked for ours: ours runs after it.
+        expect(done.report.cycleStartedAt ?? 0).toBeGreaterThan(cycles[0]?.endedAt ?? Infinity);
+        expect(server.stats().busyWaits).toBe(1);
+        expect(server.stats().busyErrors).toBe(0);
+        clock.set(1_810_000 + 1);
+        expect(server.cycles()).toHaveLength(3);
+    });
+
+    it('skips a scheduler tick that finds a cycle running', () => {
+        const { clock, server } = setup({ schedulerIntervalMs: 60_000, schedulerPhaseMs: 60_000, deltaBaseMs: 90_000 });
+        clock.set(60_000);
+        server.recordChanges(0);
+        clock.set(125_000);
+        expect(server.stats().schedulerSkips).toBe(1);
+        expect(server.cycles()).toHaveLength(1);
+    });
+
+    it('never syncs a staging server', async () => {
+        const { clock, server } = setup({ stagingMode: true, schedulerIntervalMs: 1_800_000, schedulerPhaseMs: 1 });
+        await server.createJob(target, 'job', delta);
+        clock.set(600_000);
+        const done = finished(await server.getJob(target, 'job'));
+        expect(done.report.outcome).toBe('SkippedStagingMode');
+        expect(server.cycles().every((c) => !c.exported)).toBe(true);
+    });
+
+    it('reports a suspended scheduler', async () => {
+        const { clock, server } = setup({ schedulerSuspended: true });
+        await server.createJob(target, 'job', delta);
+        clock.set(600_000);
+        expect(finished(await server.getJob(target, 'job')).report.outcome).toBe('SkippedSchedulerSuspended');
+        expect(server.cycles()).toHaveLength(0);
+    });
+
+    it('reports export errors per connector', async () => {
+        const { clock, server } = setup({ exportErrorRate: 1 });
+        server.recordChanges(50);
+        await server.createJob(target, 'job', delta);
+        clock.set(600_000);
+        const done = finished(await server.getJob(target, 'job'));
+        expect(done.status).toBe('Completed');
+        expect(done.report.outcome).toBe('CompletedWithExportErrors');
+        expect(done.report.exportErrors).toBeGreaterThan(0);
+        expect(done.report.connectors?.at(-1)).toMatchObject({ result: 'completed-export-errors' });
+    });
+
+    it('fails a runbook outright when told to', async () => {
+        const { clock, server } = setup({ failureRate: 1 });
+        await server.createJob(target, 'job', delta);
+        clock.set(600_000);
+        const done = finished(await server.getJob(target, 'job'));
+        expect(done.status).toBe('Failed');
+        expect(done.report.outcome).toBe('Failed');
+        expect(server.cycles()).toHaveLength(0);
+    });
+
+    it('refuses creates with 503 when Automation throttles', async () => {
+        const { server } = setup({ createFailureRate: 1 });
+        await expect(server.createJob(target, 'job', delta)).rejects.toMatchObject({
+            code: 'DEPENDENCY_TRANSIENT',
+            statusCode: 503,
+        });
+        expect(server.stats().jobsCreated).toBe(0);
+    });
+
+    it('keeps jobs queued while the worker is offline and runs them when it returns', async () => {
+        const { clock, server } = setup({ worker: 'offline' });
+        await server.createJob(target, 'job', delta);
+        clock.set(3_600_000);
+        expect(await server.getJob(target, 'job')).toEqual({ kind: 'queued', status: 'New' });
+        server.setWorker('online');
+        clock.set(3_800_000);
+        expect(finished(await server.getJob(target, 'job')).report.outcome).toBe('Succeeded');
+    });
+
+    it('leaves a job running forever on a hung worker until it is stopped', async () => {
+        const { clock, server } = setup({ worker: 'hung' });
+        await server.createJob(target, 'job', delta);
+        clock.set(86_400_000);
+        expect((await server.getJob(target, 'job')).kind).toBe('running');
+        await server.stopJob(target, 'job');
+        const done = finished(await server.getJob(target, 'job'));
+        expect(done.status).toBe('Stopped');
+        expect(done.report.outcome).toBe('Stopped');
+    });
+
+    it('reports TimedOut when the cycle outlasts the runbook timeout', async () => {
+        const { clock, server } = setup({ deltaBaseMs: 600_000 });
+        await server.createJob(target, 'job', { ...delta, TimeoutSeconds: 120 });
+        clock.set(3_600_000);
+        expect(finished(await server.getJob(target, 'job')).report.outcome).toBe('TimedOut');
+    });
+
+    it('reports BusyTimeout when someone else’s cycle outlasts the wait limit', async () => {
+        const { clock, server } = setup({ initialBaseMs: 3_000_000, busyWaitTimeoutMs: 60_000 });
+        await server.createJob(target, 'full', { ...delta, PolicyType: 'Initial' });
+        clock.set(100_000);
+        await server.createJob(target, 'delta', delta);
+        clock.set(1_000_000);
+        expect(finished(await server.getJob(target, 'delta')).report.outcome).toBe('BusyTimeout');
+    });
+
+    it('answers a repeated create with the existing job', async () => {
+        const { server } = setup();
+        await server.createJob(target, 'job', delta);
+        await server.createJob(target, 'job', delta);
+        expect(server.stats()).toMatchObject({ jobsCreated: 1, createCalls: 2 });
+        await expect(server.getJob(target, 'other')).rejects.toMatchObject({ statusCode: 404 });
+    });
+
+    it('plays scripts that retry on busy, and the Laparoscope guard', async () => {
+        const { clock, server } = setup({
+            deltaBaseMs: 600_000,
+            runbooks: {
+                'Invoke-ADConnect': { kind: 'retryOnBusy', attempts: 10, intervalMs: 30_000 },
+                'Laparoscope-Guard': { kind: 'skipIfRecent', withinMs: 1_200_000 },
+            },
+        });
+        const script = { ...target, runbook: 'Invoke-ADConnect' };
+        const guard = { ...target, runbook: 'Laparoscope-Guard' };
+        await server.createJob(script, 's1', delta);
+        await server.createJob(script, 's2', delta);
+        clock.set(900_000);
+        const s1 = finished(await server.getJob(script, 's1'));
+        const s2 = finished(await server.getJob(script, 's2'));
+        expect([s1.status, s2.status].sort()).toEqual(['Completed', 'Failed']);
+        expect(server.stats().busyErrors).toBe(10);
+        await server.createJob(guard, 'g1', delta);
+        clock.set(1_000_000);
+        expect(finished(await server.getJob(guard, 'g1')).report.reason).toMatch(/Skipped/);
+        expect(server.cycles()).toHaveLength(1);
+    });
+
+    it('replays the same history from the same seed', async () => {
+        async function history(seed: number) {
+            const clock = new ManualClock(0);
+            const server = new SimulatedConnectServer(clock, { seed, exportErrorRate: 0.5 });
+            for (let i = 0; i < 20; i++) {
+                server.recordChanges(i * 7);
+                await server.createJob(target, `job-${i}`, delta);
+                clock.advance(400_000);
+            }
+            return server.cycles();
+        }
+        expect(await history(42)).toEqual(await history(42));
+        expect(await history(42)).not.toEqual(await history(43));
+    });
+
+    it('drives the real coordinator from a joiner to a Succeeded run', async () => {
+        const clock = new ManualClock(0);
+        const server = new SimulatedConnectServer(clock, { seed: 7 });
+        const wakes = new MemoryWakeScheduler();
+        const coordinator = createCoordinator({
+            store: new MemoryTargetStateStore(),
+            wakes,
+            jobs: server,
+            telemetry: new MemoryTelemetry(),
+            clock,
+            targets: new Map([[target.targetId, target]]),
+        });
+        server.recordChanges(1);
+        await coordinator.acceptChanges('contoso', joinerAccepted());
+        for (let next = wakes.nextAt(); next !== null && next < 3_600_000; next = wakes.nextAt()) {
+            clock.set(next);
+            for (const w of wakes.takeDue(clock.now())) await coordinator.onWake(w.targetId, w.token);
+        }
+        const state = await coordinator.readState('contoso');
+        expect(state.history[0]?.outcome).toBe('Succeeded');
+        expect(state.history[0]?.report?.cycleStartedAt ?? 0).toBeGreaterThan(0);
+        expect(server.cycles().filter((c) => c.trigger === 'job')).toHaveLength(1);
+    });
+});
+
+describe('simulatedConnectOptionsFromEnv', () => {
+    it('uses the registered defaults and reads overrides', () => {
+        expect(simulatedConnectOptionsFromEnv({})).toMatchObject({
+            workerPollIntervalMs: 30_000,
+            deltaBaseMs: 40_000,
+            schedulerIntervalMs: 1_800_000,
+            stagingMode: false,
+            worker: 'online',
+        });
+        expect(
+            simulatedConnectOptionsFromEnv({
+                SIMULATED_CONNECT_WORKER_POLL_SECONDS: '0.5',
+                SIMULATED_CONNECT_SCHEDULER_MINUTES: '0',
+                SIMULATED_CONNECT_STAGING_MODE: 'true',
+                SIMULATED_CONNECT_WORKER: 'hung',
+            }),
+        ).toMatchObject({ workerPollIntervalMs: 500, schedulerIntervalMs: 0, stagingMode: true, worker: 'hung' });
+    });
+
+    it('names the bad setting', () => {
+        expect(() => simulatedConnectOptionsFromEnv({ SIMULATED_CONNECT_FAILURE_RATE: '2' })).toThrow(
+            /SIMULATED_CONNECT_FAILURE_RATE/,
+        );
+        expect(() => simulatedConnectOptionsFromEnv({ SIMULATED_CONNECT_WORKER: 'asleep' })).toThrow(
+            /SIMULATED_CONNECT_WORKER/,
+        );
+    });
+});

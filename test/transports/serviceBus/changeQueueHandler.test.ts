@@ -1,0 +1,122 @@
+import { InvocationContext } from '@azure/functions';
+import { describe, expect, it } from 'vitest';
+
+import { MemoryRequestStore } from '../../../src/adapters/memory';
+import type { RequestRecord } from '../../../src/domain/requestStatus';
+import { TransientDependencyError } from '../../../src/errors';
+import type { RegisterRequestResult } from '../../../src/ports/requestStore';
+import { createChangeQueueHandler } from '../../../src/transports/serviceBus/changeQueueHandler';
+import { type Harness, harness } from '../harness';
+
+/** A request store whose n-th registration fails as a storage outage would. */
+class FlakyRequestStore extends MemoryRequestStore {
+    private calls = 0;
+    constructor(private readonly failingCall: number) {
+        super();
+    }
+    override register(record: RequestRecord): Promise<RegisterRequestResult> {
+        if (++this.calls === this.failingCall) {
+            return Promise.reject(new TransientDependencyError('Simulated 503 from Table storage', 503));
+        }
+        return super.register(record);
+    }
+}
+
+function batchContext(messageIds: readonly string[]): InvocationContext {
+    return new InvocationContext({
+        invocationId: 'sb',
+        functionName: 'changeQueue',
+        logHandler: () => undefined,
+        triggerMetadata: { messageIdArray: [...messageIds], deliveryCountArray: messageIds.map(() => 1) },
+    });
+}
+
+const cloudEvent = {
+    specversion: '1.0',
+    id: 'ce-1',
+    source: '/ad/notifier',
+    type: 'dev.entra-sync-trigger.change.group',
+    data: { target: 'fabrikam' },
+};
+
+async function windowCount(h: Harness, target: string): Promise<number> {
+    return (await h.services.coordinator.readState(target)).window?.changeCount ?? 0;
+}
+
+describe('change queue trigger (cardinality many)', () => {
+    it('accepts valid messages and dead-letters invalid ones next to them, naming the problem', async () => {
+        const h = harness();
+        const handler = createChangeQueueHandler(() => h.services);
+        await handler(
+            [
+                { kind: 'joiner', upn: 'a@contoso.com' },
+                '{"kind": "joiner",',
+                Buffer.from(JSON.stringify(cloudEvent)),
+                { kind: 'leaver', target: 'northwind' },
+                JSON.stringify({ changes: [{ kind: 'mover' }, { kind: 'hire' }] }),
+            ],
+            batchContext(['m1', 'm2', 'm3', 'm4', 'm5']),
+        );
+        expect(await windowCount(h, 'contoso')).toBe(1);
+        expect(await windowCount(h, 'fabrikam')).toBe(1);
+        expect(h.invalidMessages.messages.map((m) => [m.messageId, m.reason])).toEqual([
+            ['m2', 'MALFORMED_JSON'],
+            ['m4', 'UNKNOWN_TARGET'],
+            ['m5', 'VALIDATION_FAILED'],
+        ]);
+        expect(h.invalidMessages.messages[1]?.description).toContain('/target: is not a configured target');
+        expect(h.invalidMessages.messages[2]?.description).toContain('/changes/1/kind');
+        // The dead-lettered copy keeps the body, so nothing is lost; the description never echoes it.
+        expect(h.invalidMessages.messages[1]?.body).toContain('northwind');
+        expect(h.invalidMessages.messages[1]?.description).not.toContain('northwind');
+        expect(h.telemetry.ofType('RequestRejected')).toHaveLength(3);
+    });
+
+    it('throws on a transient failure after handling the rest; the redelivered batch counts nothing twice', async () => {
+        const h = harness({}, { requests: new FlakyRequestStore(2) });
+        const handler = createChangeQueueHandler(() => h.services);
+        const batch = [{ kind: 'attribute' }, { kind: 'attribute', target: 'fabrikam' }, { kind: 'group' }];
+        const ids = ['a1', 'a2', 'a3'];
+        await expect(handler(batch, batchContext(ids))).rejects.toThrow(/1 of 3 messages failed transiently/);
+        expect(await windowCount(h, 'contoso')).toBe(2);
+        expect(await windowCount(h, 'fabrikam')).toBe(0);
+
+        await handler(batch, batchContext(ids));
+        expect(await windowCount(h, 'contoso')).toBe(2);
+        expect(await windowCount(h, 'fabrikam')).toBe(1);
+        expect(h.requests.all()).toHaveLength(3);
+    });
+
+    it('throws when the dead-letter path is down, so the poisoned message is not lost and its neighbour stays accepted', async () => {
+        const h = harness();
+        const handler = createChangeQueueHandler(() => h.services);
+        h.invalidMessages.failNext(1);
+        const batch = [{ kind: 'joiner' }, 'not json'];
+        await expect(handler(batch, batchContext(['v1', 'p1']))).rejects.toThrow(/redelivered/);
+        expect(await windowCount(h, 'contoso')).toBe(1);
+        expect(h.invalidMessages.messages).toHaveLength(0);
+
+        await handler(batch, batchContext(['v1', 'p1']));
+        expect(await windowCount(h, 'contoso')).toBe(1);
+        expect(h.invalidMessages.messages.map((m) => m.reason)).toEqual(['MALFORMED_JSON']);
+    });
+
+    it('dead-letters an Initial that arrives within INITIAL_MIN_INTERVAL_SECONDS', async () => {
+        const h = harness();
+        const handler = createChangeQueueHandler(() => h.services);
+        await handler([{ policy: 'Initial' }], batchContext(['i1']));
+        await handler([{ policy: 'Initial' }], batchContext(['i2']));
+        expect(h.invalidMessages.messages.map((m) => [m.messageId, m.reason])).toEqual([
+            ['i2', 'INITIAL_RATE_LIMITED'],
+        ]);
+    });
+
+    it('uses the CloudEvent id over the message id, so a re-sent event is a duplicate', async () => {
+        const h = harness();
+        const handler = createChangeQueueHandler(() => h.services);
+        await handler([cloudEvent], batchContext(['first-send']));
+        await handler([cloudEvent], batchContext(['second-send']));
+        expect(await windowCount(h, 'fabrikam')).toBe(1);
+        expect(h.telemetry.ofType('RequestAccepted').map((e) => e.duplicate)).toEqual([false, true]);
+    });
+});
