@@ -19,6 +19,9 @@ export function hasLoneSurrogate(value: string): boolean {
     return LONE_SURROGATE.test(value);
 }
 
+/** A JSON number literal, matched in place (sticky) so a literal of any length is read whole. */
+const NUMBER = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+
 type Frame =
     | {
           readonly kind: 'object';
@@ -117,7 +120,8 @@ export function iJsonViolation(text: string, prefix = ''): FieldError | null {
             }
             i = end;
         } else if (c === '-' || (c >= '0' && c <= '9')) {
-            const match = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
+            NUMBER.lastIndex = i;
+            const match = NUMBER.exec(text);
             const literal = match?.[0] ?? c;
             if (!Number.isFinite(Number(literal))) {
                 return {

@@ -346,3 +346,11 @@ describe('item 17: content codings and charsets other than identity and UTF-8 ar
         expect(response.status).toBe(202);
     });
 });
+
+describe('I-JSON number range, long literals', () => {
+    it('reads a number literal whole, however long (no false positive from a split literal)', () => {
+        const long = `{"kind":"joiner","x":0.${'0'.repeat(398)}1e400}`;
+        expect(isRefusal(parseJsonText(long))).toBe(false);
+        expect(parseJsonText(`{"x":${'9'.repeat(400)}}`)).toMatchObject({ refused: { code: 'NOT_I_JSON' } });
+    });
+});
