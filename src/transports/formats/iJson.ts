@@ -183,3 +183,47 @@ export function decodedViolation(value: unknown): FieldError | null {
     }
     return null;
 }
+
+type SerialiseTask = { readonly text: string } | { readonly value: unknown };
+
+/**
+ * `JSON.stringify` for a decoded JSON value of any depth, with an explicit stack: the dead-letter copy of a
+ * message too deep for `JSON.stringify` (which recurses and overflows at a few thousand levels) still keeps its
+ * body. Same output as `JSON.stringify` for values made of JSON types.
+ * @param value - a decoded JSON value
+ */
+export function stringifyIteratively(value: unknown): string {
+    const out: string[] = [];
+    const stack: SerialiseTask[] = [{ value }];
+    for (let task = stack.pop(); task !== undefined; task = stack.pop()) {
+        if ('text' in task) {
+            out.push(task.text);
+            continue;
+        }
+        const v = task.value;
+        if (Array.isArray(v)) {
+            out.push('[');
+            stack.push({ text: ']' });
+            for (let i = v.length - 1; i >= 0; i--) {
+                const item: unknown = v[i];
+                stack.push({ value: item === undefined || typeof item === 'function' ? null : item });
+                if (i > 0) stack.push({ text: ',' });
+            }
+        } else if (typeof v === 'object' && v !== null) {
+            const entries: readonly (readonly [string, unknown])[] = Object.entries(v).filter(
+                ([, x]) => x !== undefined && typeof x !== 'function',
+            );
+            out.push('{');
+            stack.push({ text: '}' });
+            for (let i = entries.length - 1; i >= 0; i--) {
+                const [name, x] = entries[i] ?? ['', null];
+                stack.push({ value: x });
+                stack.push({ text: `${JSON.stringify(name)}:` });
+                if (i > 0) stack.push({ text: ',' });
+            }
+        } else {
+            out.push(JSON.stringify(v) ?? 'null');
+        }
+    }
+    return out.join('');
+}

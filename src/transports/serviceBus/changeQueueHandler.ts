@@ -3,7 +3,7 @@ import type { InvocationContext } from '@azure/functions';
 import { submitChanges } from '../../app/submitChanges';
 import { ensureError } from '../../errors';
 import type { InvalidMessage } from '../../ports/invalidMessageSink';
-import { decodedViolation, valueDepthExceeds } from '../formats/iJson';
+import { decodedViolation, stringifyIteratively, valueDepthExceeds } from '../formats/iJson';
 import { MAX_JSON_DEPTH, parseJsonText } from '../formats/jsonBody';
 import { type ParsedChanges, type ParsedIntake, parseMessageBody } from '../formats/parseIntake';
 import { isRefusal, type Refusal, refuse } from '../formats/problem';
@@ -81,12 +81,12 @@ function toQueueMessages(messages: unknown, context: InvocationContext): QueueMe
 }
 
 /**
- * Serialises a decoded body for the dead-letter copy; only called once its depth is known to be bounded, and
- * never throws (a body JSON cannot represent is copied as an empty string).
+ * Serialises a decoded body for the dead-letter copy, at any depth (iteratively), and never throws: a body that
+ * cannot be read (a throwing getter) is copied as an empty string.
  */
 function textOf(body: unknown): string {
     try {
-        return JSON.stringify(body) ?? '';
+        return stringifyIteratively(body);
     } catch {
         return '';
     }
@@ -110,7 +110,7 @@ function decode(body: unknown, maxBytes: number): { text: string; value: unknown
                 errors: [{ pointer: '', detail: `nesting exceeds ${MAX_JSON_DEPTH}` }],
             },
         );
-        return { ...refusal, text: '' };
+        return { ...refusal, text: textOf(body) };
     }
     const text = textOf(body);
     if (Buffer.byteLength(text, 'utf8') > maxBytes) return tooLarge(text, maxBytes);

@@ -4,6 +4,7 @@ import { HttpRequest } from '@azure/functions';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
+import { stringifyIteratively } from '../../../src/transports/formats/iJson';
 import { parseJsonText } from '../../../src/transports/formats/jsonBody';
 import { isRefusal } from '../../../src/transports/formats/problem';
 import { BASE_URL, bodyOf, context, harness, headerOf, postRequest } from '../harness';
@@ -352,5 +353,16 @@ describe('I-JSON number range, long literals', () => {
         const long = `{"kind":"joiner","x":0.${'0'.repeat(398)}1e400}`;
         expect(isRefusal(parseJsonText(long))).toBe(false);
         expect(parseJsonText(`{"x":${'9'.repeat(400)}}`)).toMatchObject({ refused: { code: 'NOT_I_JSON' } });
+    });
+});
+
+describe('iterative serialisation (dead-letter copies of bodies too deep for JSON.stringify)', () => {
+    it('property: gives the same text as JSON.stringify for any JSON value', () => {
+        fc.assert(
+            fc.property(fc.jsonValue({ maxDepth: 6 }), (value) => {
+                expect(stringifyIteratively(value)).toBe(JSON.stringify(value));
+            }),
+            { numRuns: 300 },
+        );
     });
 });

@@ -133,6 +133,10 @@ describe('change queue trigger (cardinality many)', () => {
         expect(await windowCount(h, 'fabrikam')).toBe(1);
         expect(h.invalidMessages.messages.map((m) => [m.messageId, m.reason])).toEqual([['deep', 'NESTING_TOO_DEEP']]);
         expect(h.invalidMessages.messages[0]?.description).toContain('nesting');
+        // The dead-letter copy keeps the whole body, although JSON.stringify cannot serialise it.
+        expect(h.invalidMessages.messages[0]?.body).toBe(
+            `${'{"nested":'.repeat(5000)}{"kind":"joiner"}${'}'.repeat(5000)}`,
+        );
     });
 
     it('property: one poisoned message of any kind, anywhere in a batch, is dead-lettered alone', async () => {
