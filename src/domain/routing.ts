@@ -41,10 +41,19 @@ export function routeChange(hints: RoutingHints, routing: Routing, knownTargets:
     return { ok: false, reason: 'noRoute' };
 }
 
+/**
+ * One form for comparing UPNs and suffixes: NFC (a composed and a decomposed `é` are the same suffix) and lower
+ * case. Compatibility forms (fullwidth letters) are not folded here; the intake refuses UPN suffixes that have one.
+ * @param value - a UPN or UPN suffix
+ */
+export function upnFold(value: string): string {
+    return value.normalize('NFC').toLowerCase();
+}
+
 function ruleMatches(rule: RoutingRule, hints: RoutingHints): boolean {
     if ('upnSuffix' in rule) {
-        const upn = hints.upn?.toLowerCase();
-        const suffix = rule.upnSuffix.toLowerCase().replace(/^@/, '');
+        const upn = hints.upn === undefined ? undefined : upnFold(hints.upn);
+        const suffix = upnFold(rule.upnSuffix).replace(/^@/, '');
         return upn !== undefined && upn.endsWith(`@${suffix}`);
     }
     if ('domain' in rule) {

@@ -1,3 +1,4 @@
+import { iJsonViolation } from './iJson';
 import { type FieldError, type Refusal, refuse } from './problem';
 
 /** Deeper than any format we accept needs (a CloudEvent's data object sits at depth 3). */
@@ -25,7 +26,8 @@ export function jsonDepth(text: string): number {
 }
 
 /**
- * Parses a JSON text that passed the size check; refuses deep nesting and malformed JSON.
+ * Parses a JSON text that passed the size check; refuses deep nesting, malformed JSON and text that is not
+ * I-JSON (RFC 7493: duplicate member names, unpaired surrogates, numbers beyond the double range).
  * @param text - the body
  * @param pointer - where the text came from, for the field error
  */
@@ -35,8 +37,9 @@ export function parseJsonText(text: string, pointer = ''): ParsedJson {
             errors: [{ pointer, detail: `nesting exceeds ${MAX_JSON_DEPTH}` }],
         });
     }
+    let json: unknown;
     try {
-        return { json: JSON.parse(text) as unknown };
+        json = JSON.parse(text) as unknown;
     } catch (e) {
         // V8's SyntaxError quotes a slice of the input; problem details and dead-letter descriptions never echo it.
         const position = e instanceof SyntaxError ? /position (\d+)/.exec(e.message)?.[1] : undefined;
@@ -44,6 +47,14 @@ export function parseJsonText(text: string, pointer = ''): ParsedJson {
         const errors: FieldError[] = [{ pointer, detail }];
         return refuse('MALFORMED_JSON', 'The body could not be parsed as JSON.', { errors });
     }
+    // After JSON.parse, so the scanner only ever sees well-formed text.
+    const violation = iJsonViolation(text, pointer);
+    if (violation !== null) {
+        return refuse('NOT_I_JSON', 'The body is JSON but not I-JSON (RFC 7493); see errors.', {
+            errors: [violation],
+        });
+    }
+    return { json };
 }
 
 export type ParsedJson = { readonly json: unknown } | Refusal;

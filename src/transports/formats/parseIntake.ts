@@ -4,6 +4,7 @@ import type { SubmittedChange } from '../../app/splitByTarget';
 import type { ChangeKind } from '../../domain/change';
 import type { SyncPolicy } from '../../domain/policy';
 import type { RoutingHints } from '../../domain/routing';
+import { decodeHeaderValue } from './cloudEventTypes';
 import { kindOfEventType } from './eventTypes';
 import { parseJsonText } from './jsonBody';
 import { type FieldError, isRefusal, type Refusal, refuse } from './problem';
@@ -37,8 +38,17 @@ export interface ParsedChanges {
     readonly traceparent?: string;
 }
 
+/**
+ * An empty CloudEvents batch: json-format.md §4.3 calls `[]` "typically used in a response, but also valid in
+ * a request", and http-protocol-binding.md §3.3.2 says "The batch MAY be empty". Nothing to submit.
+ */
+export interface EmptyBatch {
+    readonly kind: 'emptyBatch';
+    readonly format: IntakeFormat;
+}
+
 export type ParsedIntake =
-    ParsedChanges | { readonly kind: 'subscriptionValidation'; readonly validationCode: string } | Refusal;
+    ParsedChanges | EmptyBatch | { readonly kind: 'subscriptionValidation'; readonly validationCode: string } | Refusal;
 
 /** What the parser needs from a transport: headers by lowercase name and the body text. */
 export interface IntakeMessage {
@@ -92,6 +102,7 @@ export function parseIntake(message: IntakeMessage, options: ParseOptions): Pars
         return parseCloudEvents([body], 'cloudEvents.structured', options, '');
     if (mediaType === 'application/cloudevents-batch+json') {
         if (!Array.isArray(body)) return notA('a JSON array of CloudEvents', '');
+        if (body.length === 0) return { kind: 'emptyBatch', format: 'cloudEvents.batch' };
         return parseCloudEvents(body, 'cloudEvents.batch', options, null);
     }
     if (
@@ -275,11 +286,26 @@ function parseCloudEvents(
 
 const BINARY_ATTRIBUTES = ['specversion', 'id', 'source', 'type', 'subject', 'time', 'dataschema', 'traceparent'];
 
+/**
+ * Binary mode (http-protocol-binding.md §3.1): each attribute is a `ce-<name>` header whose value is unquoted and
+ * percent-decoded (§3.1.3.2). The distributed-tracing extension arrives as `ce-traceparent` (what the official
+ * SDKs send); a plain `traceparent` header is the fallback (the HTTP handler reads it too). Other extension
+ * headers are not read: the service uses none of them.
+ */
 function parseBinary(message: IntakeMessage, options: ParseOptions): ParsedIntake {
     const attributes: Record<string, string> = {};
+    const errors: FieldError[] = [];
     for (const name of BINARY_ATTRIBUTES) {
-        const value = message.header(name === 'traceparent' ? 'traceparent' : `ce-${name}`);
-        if (value !== null) attributes[name] = value;
+        const header = `ce-${name}`;
+        const raw = message.header(header) ?? (name === 'traceparent' ? message.header('traceparent') : null);
+        if (raw === null) continue;
+        const value = decodeHeaderValue(raw);
+        if (value === null)
+            errors.push({ pointer: `/headers/${header}`, detail: 'percent-encoded bytes are not UTF-8' });
+        else attributes[name] = value;
+    }
+    if (errors.length > 0) {
+        return refuse('VALIDATION_FAILED', 'The CloudEvent attributes are invalid; see errors.', { errors });
     }
     let data: unknown = undefined;
     if (message.bodyText.trim() !== '') {

@@ -3,6 +3,7 @@ import type { HttpResponseInit } from '@azure/functions';
 /** Stable problem codes; the `type` URI and the OpenAPI document are derived from them. */
 export const PROBLEMS = {
     MALFORMED_JSON: { status: 400, title: 'The body is not valid JSON' },
+    NOT_I_JSON: { status: 400, title: 'The body is not I-JSON (RFC 7493)' },
     NESTING_TOO_DEEP: { status: 400, title: 'The body is nested too deeply' },
     VALIDATION_FAILED: { status: 400, title: 'The body does not match the schema' },
     INVALID_POLICY: { status: 400, title: 'The sync policy is not Delta or Initial' },

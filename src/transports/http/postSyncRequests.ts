@@ -1,7 +1,7 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 
 import { submitChanges } from '../../app/submitChanges';
-import { parseIntake } from '../formats/parseIntake';
+import { mediaTypeOf, parseIntake } from '../formats/parseIntake';
 import { isRefusal, problemResponse, type Refusal, refuse } from '../formats/problem';
 import { idempotencyKeySchema } from '../formats/schemas';
 import { submitRefusal } from '../formats/submitRefusal';
@@ -42,7 +42,36 @@ function webhookHandshake(request: HttpRequest): HttpResponseInit {
     return { status: 200, headers };
 }
 
+/**
+ * RFC 9110 §8.4: a body with a content coding is bytes of that coding, not text. The Functions host does not
+ * decode request bodies, and this API needs no compression (bodies are small, `HTTP_MAX_BODY_BYTES`), so any
+ * coding but `identity` is refused with 415 and `Accept-Encoding: identity` (RFC 9110 §15.5.16: "If the problem
+ * was caused by an unsupported content coding, the Accept-Encoding response header field ... ought to be
+ * used"). Decoding is deliberately not offered: a 20 KB gzip body can inflate to gigabytes.
+ * @param header - the Content-Encoding header
+ */
+function contentCodingRefusal(header: string | null): Refusal | null {
+    if (header === null) return null;
+    const codings = header
+        .split(',')
+        .map((c) => c.trim().toLowerCase())
+        .filter((c) => c !== '');
+    if (codings.every((c) => c === 'identity')) return null;
+    return refuse(
+        'UNSUPPORTED_MEDIA_TYPE',
+        'Content codings (gzip, deflate, br, …) are not accepted; send the body uncompressed.',
+        { errors: [{ pointer: '/headers/content-encoding', detail: 'only identity is accepted' }] },
+        { 'accept-encoding': 'identity' },
+    );
+}
+
 async function readBodyText(request: HttpRequest, maxBytes: number): Promise<string | Refusal> {
+    // Media type, charset and content coding are checked before a byte is decoded: a body in another charset
+    // or coding is 415, not a UTF-8 decoding error (400).
+    const mediaType = mediaTypeOf(request.headers.get('content-type'));
+    if (isRefusal(mediaType)) return mediaType;
+    const coding = contentCodingRefusal(request.headers.get('content-encoding'));
+    if (coding !== null) return coding;
     const tooLarge = () =>
         refuse('BODY_TOO_LARGE', `Bodies larger than ${maxBytes} bytes are not accepted.`, { limit: maxBytes });
     const declared = Number(request.headers.get('content-length') ?? '0');
@@ -85,6 +114,16 @@ async function handlePost(request: HttpRequest, services: FrontDoor): Promise<Ht
         const forbidden = authorizeWrite(request, config, new Set(['Delta']));
         if (forbidden !== null) return forbidden;
         return { status: 200, jsonBody: { validationResponse: parsed.validationCode } };
+    }
+    if (parsed.kind === 'emptyBatch') {
+        // A valid no-op: nothing was submitted, so there is no request to poll (200, not 202 with a Location).
+        const forbidden = authorizeWrite(request, config, new Set(['Delta']));
+        if (forbidden !== null) return forbidden;
+        return {
+            status: 200,
+            headers: { 'cache-control': 'no-store' },
+            jsonBody: { state: 'empty', format: parsed.format, changeCount: 0 },
+        };
     }
     const outcome = await submitChanges(submitDeps(services), {
         ...parsed,

@@ -3,8 +3,9 @@ import type { InvocationContext } from '@azure/functions';
 import { submitChanges } from '../../app/submitChanges';
 import { ensureError } from '../../errors';
 import type { InvalidMessage } from '../../ports/invalidMessageSink';
-import { parseJsonText } from '../formats/jsonBody';
-import { parseMessageBody } from '../formats/parseIntake';
+import { decodedViolation, stringifyIteratively, valueDepthExceeds } from '../formats/iJson';
+import { MAX_JSON_DEPTH, parseJsonText } from '../formats/jsonBody';
+import { type ParsedChanges, type ParsedIntake, parseMessageBody } from '../formats/parseIntake';
 import { isRefusal, type Refusal, refuse } from '../formats/problem';
 import { submitRefusal } from '../formats/submitRefusal';
 import { type FrontDoor, type FrontDoorResolver, submitDeps } from '../frontDoor';
@@ -26,6 +27,9 @@ type MessageOutcome = 'accepted' | 'deadLettered' | { readonly failed: Error };
  * - valid: accepted (idempotent on its event ids or `messageId`, so a redelivered batch never counts twice);
  * - permanently invalid: handed to the invalid-message sink, which dead-letters it with the problem code as
  *   reason and the field errors as description;
+ * - anything else a message throws while it is decoded or parsed (a bug, a body no check foresaw): caught for
+ *   that message alone and dead-lettered as `INTERNAL_ERROR`, so one poisoned message never takes its
+ *   neighbours with it;
  * - a transient failure (storage, the sink): remembered, the rest of the batch still handled, then the
  *   invocation throws so the host abandons the batch and Service Bus redelivers it. Messages already accepted
  *   are recognised as duplicates on redelivery; after `maxDeliveryCount` the host dead-letters what remains.
@@ -36,7 +40,13 @@ export function createChangeQueueHandler(resolve: FrontDoorResolver): ChangeQueu
         const services = await resolve();
         const batch = toQueueMessages(messages, context);
         const outcomes: MessageOutcome[] = [];
-        for (const message of batch) outcomes.push(await handleOne(services, message, context));
+        for (const message of batch) {
+            // handleOne settles every failure itself; this catch is the last line that keeps one message's
+            // failure from skipping the rest of the batch.
+            outcomes.push(
+                await handleOne(services, message, context).catch((e: unknown) => ({ failed: ensureError(e) })),
+            );
+        }
         const failures = outcomes.flatMap((o) => (typeof o === 'object' ? [o.failed] : []));
         const deadLettered = outcomes.filter((o) => o === 'deadLettered').length;
         context.info(
@@ -70,20 +80,49 @@ function toQueueMessages(messages: unknown, context: InvocationContext): QueueMe
     });
 }
 
+/**
+ * Serialises a decoded body for the dead-letter copy, at any depth (iteratively), and never throws: a body that
+ * cannot be read (a throwing getter) is copied as an empty string.
+ */
+function textOf(body: unknown): string {
+    try {
+        return stringifyIteratively(body);
+    } catch {
+        return '';
+    }
+}
+
 /** The body as text (for the dead-letter copy) and as a parsed value. */
-function decode(body: unknown, maxBytes: number): { text: string; value: unknown } | Refusal {
+function decode(body: unknown, maxBytes: number): { text: string; value: unknown } | (Refusal & { text: string }) {
     if (typeof body === 'string' || body instanceof Uint8Array) {
         const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
         if (Buffer.byteLength(text, 'utf8') > maxBytes) return tooLarge(text, maxBytes);
         const parsed = parseJsonText(text);
         return isRefusal(parsed) ? { ...parsed, text } : { text, value: parsed.json };
     }
-    // The host already decoded a JSON body into a value.
-    const text = JSON.stringify(body) ?? '';
+    // The host already decoded a JSON body into a value. Its depth is measured without recursion BEFORE it is
+    // serialised: JSON.stringify of a 5,000-level value throws (stack), which used to abort the whole batch.
+    if (valueDepthExceeds(body, MAX_JSON_DEPTH)) {
+        const refusal = refuse(
+            'NESTING_TOO_DEEP',
+            `JSON nesting deeper than ${MAX_JSON_DEPTH} levels is not accepted.`,
+            {
+                errors: [{ pointer: '', detail: `nesting exceeds ${MAX_JSON_DEPTH}` }],
+            },
+        );
+        return { ...refusal, text: textOf(body) };
+    }
+    const text = textOf(body);
     if (Buffer.byteLength(text, 'utf8') > maxBytes) return tooLarge(text, maxBytes);
-    // The same nesting limit as a text body: a decoded body must not bypass it.
-    const depthChecked = parseJsonText(text);
-    return isRefusal(depthChecked) ? { ...depthChecked, text } : { text, value: body };
+    // Duplicate member names are gone once the host has parsed the body; what I-JSON rules remain are checked.
+    const violation = decodedViolation(body);
+    if (violation !== null) {
+        const refusal = refuse('NOT_I_JSON', 'The body is JSON but not I-JSON (RFC 7493); see errors.', {
+            errors: [violation],
+        });
+        return { ...refusal, text };
+    }
+    return { text, value: body };
 }
 
 function tooLarge(text: string, maxBytes: number): Refusal & { text: string } {
@@ -101,9 +140,7 @@ async function handleOne(
     message: QueueMessage,
     context: InvocationContext,
 ): Promise<MessageOutcome> {
-    const { config } = services;
-    const decoded = decode(message.body, config.http.maxBodyBytes);
-    const text = 'text' in decoded ? decoded.text : '';
+    let text = '';
     const deadLetter = async (refusal: Refusal): Promise<MessageOutcome> => {
         const invalid: InvalidMessage = {
             messageId: message.messageId,
@@ -126,10 +163,33 @@ async function handleOne(
         context.warn(`Dead-lettered message ${message.messageId ?? '(no id)'}: ${refusal.refused.code}`);
         return 'deadLettered';
     };
-    if (isRefusal(decoded)) return deadLetter(decoded);
-    const parsed = parseMessageBody(decoded.value, { maxChanges: config.http.maxChangesPerRequest });
+    let parsed: ParsedIntake;
+    try {
+        const decoded = decode(message.body, services.config.http.maxBodyBytes);
+        text = decoded.text;
+        if (isRefusal(decoded)) return await deadLetter(decoded);
+        parsed = parseMessageBody(decoded.value, { maxChanges: services.config.http.maxChangesPerRequest });
+    } catch (e) {
+        // Decoding and validation are deterministic: a message that throws here throws on every delivery.
+        const error = ensureError(e);
+        context.error(`Message ${message.messageId ?? '(no id)'} could not be read: ${error.name}`);
+        return deadLetter(
+            refuse('INTERNAL_ERROR', `The message could not be read (${error.name}); it was set aside alone.`),
+        );
+    }
     if (isRefusal(parsed)) return deadLetter(parsed);
-    if (parsed.kind !== 'changes') return { failed: new Error('unreachable: validation handshake on a queue') };
+    if (parsed.kind !== 'changes') {
+        return deadLetter(refuse('VALIDATION_FAILED', 'The body is not a change (native JSON or one CloudEvent).'));
+    }
+    return submitOne(services, message, parsed, deadLetter);
+}
+
+async function submitOne(
+    services: FrontDoor,
+    message: QueueMessage,
+    parsed: ParsedChanges,
+    deadLetter: (refusal: Refusal) => Promise<MessageOutcome>,
+): Promise<MessageOutcome> {
     const eventKeys = parsed.eventKeys ?? (message.messageId === null ? null : [`servicebus\n${message.messageId}`]);
     try {
         const outcome = await submitChanges<Refusal>(submitDeps(services), {

@@ -109,7 +109,12 @@ const METACHARACTERS = [
     'a && calc',
 ];
 
-/** Every string field of every format, as [description, pointer, body builder, headers]. */
+/**
+ * Every change field of every format, as [description, pointer, body builder, headers]. CloudEvents and Event
+ * Grid attributes (id, type, subject, extensions, topic, eventType) are not here: they are validated by their
+ * CloudEvents type, under which these payloads are legal Strings (cloudEventConformance.test.ts); `source` is
+ * here because none of them is a URI-reference.
+ */
 const STRING_FIELDS: readonly [string, string, (v: string) => unknown, Record<string, string>][] = [
     ['native id', '/id', (v) => ({ kind: 'joiner', id: v }), {}],
     ['native target', '/target', (v) => ({ kind: 'joiner', target: v }), {}],
@@ -126,24 +131,10 @@ const STRING_FIELDS: readonly [string, string, (v: string) => unknown, Record<st
     ['batch target', '/target', (v) => ({ target: v, changes: [{ kind: 'group' }] }), {}],
     ['batch policy', '/policy', (v) => ({ policy: v }), {}],
     ['batch change upn', '/changes/0/upn', (v) => ({ changes: [{ kind: 'group', upn: v }] }), {}],
-    ['CloudEvent id', '/id', (v) => cloudEvent({ id: v }), { 'content-type': 'application/cloudevents+json' }],
     [
         'CloudEvent source',
         '/source',
         (v) => cloudEvent({ source: v }),
-        { 'content-type': 'application/cloudevents+json' },
-    ],
-    ['CloudEvent type', '/type', (v) => cloudEvent({ type: v }), { 'content-type': 'application/cloudevents+json' }],
-    [
-        'CloudEvent subject',
-        '/subject',
-        (v) => cloudEvent({ subject: v }),
-        { 'content-type': 'application/cloudevents+json' },
-    ],
-    [
-        'CloudEvent extension',
-        '/partitionkey',
-        (v) => cloudEvent({ partitionkey: v }),
         { 'content-type': 'application/cloudevents+json' },
     ],
     [
@@ -158,10 +149,6 @@ const STRING_FIELDS: readonly [string, string, (v: string) => unknown, Record<st
         (v) => cloudEvent({ data: { distinguishedName: `CN=${v}` } }),
         { 'content-type': 'application/cloudevents+json' },
     ],
-    ['Event Grid id', '/0/id', (v) => [gridEvent({ id: v })], {}],
-    ['Event Grid subject', '/0/subject', (v) => [gridEvent({ subject: v })], {}],
-    ['Event Grid topic', '/0/topic', (v) => [gridEvent({ topic: v })], {}],
-    ['Event Grid eventType', '/0/eventType', (v) => [gridEvent({ eventType: v })], {}],
     ['Event Grid data.domain', '/0/data/domain', (v) => [gridEvent({ data: { domain: v } })], {}],
 ];
 
@@ -195,16 +182,17 @@ describe('PowerShell and HTML metacharacters in every string field', () => {
         });
     });
 
-    it('refuses metacharacters in the binary-mode ce-id header and the Idempotency-Key header', async () => {
+    it('refuses a control character in the binary-mode ce-id header and metacharacters in Idempotency-Key', async () => {
         for (const payload of METACHARACTERS) {
             const h = harness();
+            // Percent-decoded (http-protocol-binding §3.1.3.2), %07 is BEL: not a CloudEvents String.
             await expectRefusedWithoutEffect(
                 h,
                 postRequest(
                     {},
                     {
                         'ce-specversion': '1.0',
-                        'ce-id': payload,
+                        'ce-id': `${encodeURIComponent(payload)}%07`,
                         'ce-source': '/s',
                         'ce-type': 'dev.entra-sync-trigger.change.joiner',
                     },

@@ -1,4 +1,5 @@
 import { InvocationContext } from '@azure/functions';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import { MemoryRequestStore } from '../../../src/adapters/memory';
@@ -119,4 +120,90 @@ describe('change queue trigger (cardinality many)', () => {
         expect(await windowCount(h, 'fabrikam')).toBe(1);
         expect(h.telemetry.ofType('RequestAccepted').map((e) => e.duplicate)).toEqual([false, true]);
     });
+
+    it('dead-letters a 5,000-level message alone; its neighbours in the batch are accepted (issue 13 item 5)', async () => {
+        const h = harness();
+        const handler = createChangeQueueHandler(() => h.services);
+        // About 10 KB as text; decoded by the host, it is a 5,000-level value that JSON.stringify cannot walk.
+        await handler(
+            [{ kind: 'joiner', upn: 'a@contoso.com' }, deepValue(5000), { kind: 'leaver', target: 'fabrikam' }],
+            batchContext(['v1', 'deep', 'v2']),
+        );
+        expect(await windowCount(h, 'contoso')).toBe(1);
+        expect(await windowCount(h, 'fabrikam')).toBe(1);
+        expect(h.invalidMessages.messages.map((m) => [m.messageId, m.reason])).toEqual([['deep', 'NESTING_TOO_DEEP']]);
+        expect(h.invalidMessages.messages[0]?.description).toContain('nesting');
+        // The dead-letter copy keeps the whole body, although JSON.stringify cannot serialise it.
+        expect(h.invalidMessages.messages[0]?.body).toBe(
+            `${'{"nested":'.repeat(5000)}{"kind":"joiner"}${'}'.repeat(5000)}`,
+        );
+    });
+
+    it('property: one poisoned message of any kind, anywhere in a batch, is dead-lettered alone', async () => {
+        await fc.assert(
+            fc.asyncProperty(
+                fc.array(fc.constantFrom('contoso', 'fabrikam'), { minLength: 1, maxLength: 5 }),
+                fc.nat(),
+                fc.constantFrom(...POISONS),
+                async (targets, at, [expectedReason, poison]) => {
+                    const h = harness();
+                    const handler = createChangeQueueHandler(() => h.services);
+                    const valid = targets.map((target, i) => ({ kind: 'attribute', target, id: `v${i}` }));
+                    const position = at % (valid.length + 1);
+                    const batch: unknown[] = [...valid.slice(0, position), poison(), ...valid.slice(position)];
+                    const ids = batch.map((_, i) => (i === position ? 'poison' : `m${i}`));
+                    await handler(batch, batchContext(ids));
+                    for (const target of ['contoso', 'fabrikam']) {
+                        expect(await windowCount(h, target)).toBe(targets.filter((t) => t === target).length);
+                    }
+                    expect(h.invalidMessages.messages.map((m) => [m.messageId, m.reason])).toEqual([
+                        ['poison', expectedReason],
+                    ]);
+                },
+            ),
+            { numRuns: 120 },
+        );
+    });
 });
+
+/** A value nested `levels` deep, built without recursion. */
+function deepValue(levels: number): unknown {
+    let value: unknown = { kind: 'joiner' };
+    for (let i = 0; i < levels; i++) value = { nested: value };
+    return value;
+}
+
+/** Every kind of poisoned message a sender can put on the queue, with the reason it is dead-lettered for. */
+const POISONS: readonly (readonly [string, () => unknown])[] = [
+    ['NESTING_TOO_DEEP', () => deepValue(5000)],
+    ['NESTING_TOO_DEEP', () => JSON.parse(`${'['.repeat(17)}${']'.repeat(17)}`) as unknown],
+    ['NESTING_TOO_DEEP', () => `${'['.repeat(2000)}${']'.repeat(2000)}`],
+    ['NESTING_TOO_DEEP', () => Buffer.from('{"a":'.repeat(600) + '1' + '}'.repeat(600))],
+    ['MALFORMED_JSON', () => '{"kind": "joiner",'],
+    ['MALFORMED_JSON', () => ''],
+    ['NOT_I_JSON', () => '{"kind":"joiner","policy":"Delta","policy":"Initial"}'],
+    ['NOT_I_JSON', () => '{"kind":"joiner","id":"\\udead"}'],
+    ['NOT_I_JSON', () => ({ kind: 'joiner', id: '\udead' })],
+    ['BODY_TOO_LARGE', () => JSON.stringify({ kind: 'joiner', id: 'x'.repeat(5000) })],
+    ['BODY_TOO_LARGE', () => ({ kind: 'joiner', id: 'x'.repeat(5000) })],
+    ['VALIDATION_FAILED', () => ({ kind: 'hire' })],
+    ['VALIDATION_FAILED', () => 42],
+    ['VALIDATION_FAILED', () => null],
+    ['VALIDATION_FAILED', () => ({ kind: 'joiner', upn: 'a\u202e@contoso.com' })],
+    ['UNKNOWN_TARGET', () => ({ kind: 'joiner', target: 'northwind' })],
+    ['UNKNOWN_EVENT_TYPE', () => ({ specversion: '1.0', id: '1', source: '/s', type: 'other.type' })],
+    [
+        'INTERNAL_ERROR',
+        () => {
+            // A body that throws when read (no check foresaw it): still set aside alone.
+            const hostile: Record<string, unknown> = {};
+            Object.defineProperty(hostile, 'kind', {
+                enumerable: true,
+                get: () => {
+                    throw new RangeError('hostile getter');
+                },
+            });
+            return hostile;
+        },
+    ],
+];
