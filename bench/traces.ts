@@ -21,7 +21,7 @@ export interface Trace {
 }
 
 /** Monday 2026-01-05 08:00 UTC: the start of a working day. */
-export const DAY_START = Date.UTC(2026, 0, 5, 8, 0, 0);
+const DAY_START = Date.UTC(2026, 0, 5, 8, 0, 0);
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
@@ -51,7 +51,7 @@ const OTHER_KINDS: readonly ChangeKind[] = ['attribute', 'mover', 'group', 'leav
  * @param seed - the seed
  * @param scale - full or reduced
  */
-export function joinerTrickle(seed: number, scale: TraceScale): Trace {
+function joinerTrickle(seed: number, scale: TraceScale): Trace {
     const random = seededRandom(seed);
     const end = DAY_START + 9 * HOUR;
     const joiners = scale === 'full' ? 60 : 12;
@@ -76,7 +76,7 @@ export function joinerTrickle(seed: number, scale: TraceScale): Trace {
  * @param seed - the seed
  * @param scale - full (20,000 changes) or reduced (2,000)
  */
-export function bulkBurst(seed: number, scale: TraceScale): Trace {
+function bulkBurst(seed: number, scale: TraceScale): Trace {
     const random = seededRandom(seed);
     const bulk = scale === 'full' ? 20_000 : 2_000;
     const burstStart = DAY_START + 2 * HOUR;
@@ -102,7 +102,7 @@ export function bulkBurst(seed: number, scale: TraceScale): Trace {
  * @param seed - the seed
  * @param scale - full (4 hours) or reduced (1 hour)
  */
-export function steadyStream(seed: number, scale: TraceScale): Trace {
+function steadyStream(seed: number, scale: TraceScale): Trace {
     const random = seededRandom(seed);
     const end = DAY_START + (scale === 'full' ? 4 : 1) * HOUR;
     const changes: TraceChange[] = [];
@@ -124,7 +124,7 @@ export function steadyStream(seed: number, scale: TraceScale): Trace {
  * @param seed - the seed
  * @param scale - full or reduced
  */
-export function fullSyncInTheMiddle(seed: number, scale: TraceScale): Trace {
+function fullSyncInTheMiddle(seed: number, scale: TraceScale): Trace {
     const random = seededRandom(seed);
     const end = DAY_START + 4 * HOUR;
     const joiners = scale === 'full' ? 30 : 10;

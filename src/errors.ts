@@ -1,9 +1,9 @@
 /** Stable codes of the technical failures this service throws. */
-export type ErrorCode =
+type ErrorCode =
     'CONFIG_INVALID' | 'ETAG_CONFLICT' | 'DEPENDENCY_TRANSIENT' | 'DEPENDENCY_PERMANENT' | 'UNKNOWN_TARGET';
 
 /** Base of every typed error; `code` is stable and safe to show. */
-export abstract class SyncTriggerError extends Error {
+abstract class SyncTriggerError extends Error {
     abstract readonly code: ErrorCode;
     constructor(message: string, options?: ErrorOptions) {
         super(message, options);
@@ -71,8 +71,6 @@ export const isTransientDependencyError = (e: unknown): e is TransientDependency
     e instanceof TransientDependencyError || hasCode(e, 'DEPENDENCY_TRANSIENT');
 export const isPermanentDependencyError = (e: unknown): e is PermanentDependencyError =>
     e instanceof PermanentDependencyError || hasCode(e, 'DEPENDENCY_PERMANENT');
-export const isUnknownTargetError = (e: unknown): e is UnknownTargetError =>
-    e instanceof UnknownTargetError || hasCode(e, 'UNKNOWN_TARGET');
 
 /**
  * Normalises anything caught into an Error, for logging.

@@ -21,7 +21,7 @@ import { jobNameFor } from './jobName';
 export type ChangesAcceptedInput = Extract<EngineInput, { type: 'changesAccepted' }>;
 
 /** What the engine did with a request's changes: merged into a window, or refused (nothing changed). */
-export type MergeResult =
+type MergeResult =
     { readonly kind: 'merged'; readonly seq: number } | { readonly kind: 'refused'; readonly refusal: MergeRefusal };
 
 /** Test seams for crashes: a hook that throws stops the step there, as a crashed process would. */
@@ -50,7 +50,7 @@ export interface CoordinatorDeps {
 }
 
 /** Counters for benchmarks and the status page. */
-export interface CoordinatorStats {
+interface CoordinatorStats {
     loads: number;
     saves: number;
     conflicts: number;

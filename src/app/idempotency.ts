@@ -35,7 +35,7 @@ export function requestIdFor(idempotencyKey: string | null): string {
 }
 
 /** Separates a request id from the target in the id of a request that was split across targets. */
-export const TARGET_SEPARATOR = '_';
+const TARGET_SEPARATOR = '_';
 
 /**
  * The id of one target's part of a request.

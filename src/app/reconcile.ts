@@ -12,7 +12,7 @@ export interface ReconcileDeps extends AcceptDeps {
 }
 
 /** Requests younger than this may still be merging in another process; leave them to it. */
-export const UNMERGED_GRACE_MS = 60_000;
+const UNMERGED_GRACE_MS = 60_000;
 
 /** Requests deleted per tick at most, so one tick stays short; a backlog drains over the following ticks. */
 export const RETENTION_BATCH = 100;

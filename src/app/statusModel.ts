@@ -7,7 +7,7 @@ import type { TargetTiming } from '../domain/timing';
 export type TargetHealth = 'healthy' | 'warning' | 'failing' | 'unknown';
 
 /** What is going on at a target right now. */
-export type TargetActivity = 'idle' | 'waiting' | 'running' | 'waitingAndRunning';
+type TargetActivity = 'idle' | 'waiting' | 'running' | 'waitingAndRunning';
 
 export interface WindowStatus {
     readonly seq: number;
@@ -70,7 +70,7 @@ export interface StatusReport {
 }
 
 /** How many finished runs per target the page lists. */
-export const LAST_RUNS_SHOWN = 10;
+const LAST_RUNS_SHOWN = 10;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const seconds = (ms: number): number => Math.max(0, Math.round(ms / 1000));

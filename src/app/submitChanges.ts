@@ -25,7 +25,7 @@ export interface SubmitChangesCommand<Denial> extends SubmittedChanges {
 }
 
 /** One target's part of an accepted submission. */
-export interface AcceptedShare {
+interface AcceptedShare {
     readonly record: RequestRecord;
     readonly duplicate: boolean;
 }

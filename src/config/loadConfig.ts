@@ -10,11 +10,8 @@ import { type SettingName, settingSpec } from './settings';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-export type { UserIdentifierMode };
-export type AuthMode = 'functionKeys' | 'appRoles';
-export type AutomationMode = 'azure' | 'simulated';
-
-export type { StorageConnection };
+type AuthMode = 'functionKeys' | 'appRoles';
+type AutomationMode = 'azure' | 'simulated';
 
 /** The whole validated configuration. Frozen; loaded once at start. */
 export interface Config {

@@ -10,7 +10,7 @@ export const RUNBOOK_OUTCOMES = [
 ] as const;
 
 /** Outcomes the engine decides when the runbook could not report (never started, never finished, stopped). */
-export const ENGINE_OUTCOMES = ['WorkerOffline', 'StartFailed', 'Stopped', 'NeedsAttention'] as const;
+const ENGINE_OUTCOMES = ['WorkerOffline', 'StartFailed', 'Stopped', 'NeedsAttention'] as const;
 
 /** How a run ended: a runbook outcome or an engine outcome. */
 export type CycleOutcome = (typeof RUNBOOK_OUTCOMES)[number] | (typeof ENGINE_OUTCOMES)[number];

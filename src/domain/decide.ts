@@ -176,7 +176,7 @@ export function windowCloseAt(window: OpenWindow, timing: TargetTiming): number 
 }
 
 /** Poll back-off: the base interval for the first polls, doubling up to the cap for long cycles. */
-export function pollDelay(polls: number, timing: TargetTiming): number {
+function pollDelay(polls: number, timing: TargetTiming): number {
     const doublings = Math.max(0, polls - 3);
     return Math.min(timing.pollMaxIntervalMs, timing.pollIntervalMs * 2 ** Math.min(doublings, 10));
 }

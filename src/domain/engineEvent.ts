@@ -95,5 +95,3 @@ export type EngineEvent =
           /** Job start (or creation) to end. */
           readonly cycleDurationMs: number | null;
       };
-
-export type EngineEventType = EngineEvent['type'];

@@ -46,7 +46,7 @@ export function routeChange(hints: RoutingHints, routing: Routing, knownTargets:
  * case. Compatibility forms (fullwidth letters) are not folded here; the intake refuses UPN suffixes that have one.
  * @param value - a UPN or UPN suffix
  */
-export function upnFold(value: string): string {
+function upnFold(value: string): string {
     return value.normalize('NFC').toLowerCase();
 }
 

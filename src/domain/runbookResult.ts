@@ -49,7 +49,7 @@ const connectorList = z.preprocess(
 );
 
 /** The runbook's result line, version 1. Unknown fields are ignored so that additions stay compatible. */
-export const runbookResultSchema = z.object({
+const runbookResultSchema = z.object({
     schema: z.literal(CYCLE_RESULT_SCHEMA),
     outcome: z.enum(RUNBOOK_OUTCOMES),
     reason: z.string().nullish(),
@@ -63,7 +63,7 @@ export const runbookResultSchema = z.object({
     connectors: connectorList,
 });
 
-export type RunbookResult = z.infer<typeof runbookResultSchema>;
+type RunbookResult = z.infer<typeof runbookResultSchema>;
 
 /** Parsing a job's output: the result and its report, or why there is none. Never throws. */
 export type RunbookOutputParse =

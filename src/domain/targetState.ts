@@ -26,7 +26,7 @@ export interface OpenWindow {
 export type RunPhase = 'starting' | 'active' | 'stopping';
 
 /** What a run carries over from the window it covers. */
-export interface ClosedWindow {
+interface ClosedWindow {
     readonly seq: number;
     readonly policy: SyncPolicy;
     readonly changeCount: number;
@@ -78,13 +78,13 @@ export interface RunSummary extends ClosedWindow {
 }
 
 /** The one pending wake-up of a target. Wake messages with another token are stale. */
-export interface PendingWake {
+interface PendingWake {
     readonly token: string;
     readonly at: number;
 }
 
 /** Request ids merged recently, so a retried merge is not counted twice. */
-export interface MergedRequest {
+interface MergedRequest {
     readonly requestId: string;
     readonly seq: number;
 }

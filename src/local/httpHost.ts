@@ -66,7 +66,7 @@ function headersOf(req: IncomingMessage): Record<string, string> {
 }
 
 /** How long the host waits for the next chunk of a request body before it gives up (408). */
-export const DEFAULT_BODY_IDLE_TIMEOUT_MS = 10_000;
+const DEFAULT_BODY_IDLE_TIMEOUT_MS = 10_000;
 
 type BodyRead =
     { readonly kind: 'complete'; readonly body: Buffer } | { readonly kind: 'tooLarge' } | { readonly kind: 'stalled' };

@@ -15,7 +15,7 @@ function seconds(ms: number | null): string {
  * One readable line per step, or null for events not worth a line. No payloads: counts, ids and outcomes.
  * @param event - the telemetry event
  */
-export function describeEvent(event: TelemetryEvent): string | null {
+function describeEvent(event: TelemetryEvent): string | null {
     switch (event.type) {
         case 'RequestAccepted':
             return `${event.targetId}: request ${event.requestId} accepted${event.duplicate ? ' (duplicate)' : ''}: ${event.changeCount} change(s), ${event.urgentCount} urgent, ${event.policy} → window #${event.windowSeq}`;

@@ -26,7 +26,7 @@ const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
  * The trace id of a W3C `traceparent`, or null when absent or invalid (all-zero ids are invalid).
  * @param traceparent - the header or CloudEvents extension value
  */
-export function traceIdOf(traceparent: string | null | undefined): string | null {
+function traceIdOf(traceparent: string | null | undefined): string | null {
     if (traceparent === null || traceparent === undefined) return null;
     const match = TRACEPARENT.exec(traceparent.trim().toLowerCase());
     const traceId = match?.[1];

@@ -1,7 +1,7 @@
 import type { EngineEvent } from '../domain/engineEvent';
 
 /** The intake's own step, reported next to the engine's events. */
-export interface RequestAcceptedEvent {
+interface RequestAcceptedEvent {
     readonly type: 'RequestAccepted';
     readonly targetId: string;
     readonly requestId: string;
@@ -15,7 +15,7 @@ export interface RequestAcceptedEvent {
 }
 
 /** A request that was refused, with its stable problem code; no payload. */
-export interface RequestRejectedEvent {
+interface RequestRejectedEvent {
     readonly type: 'RequestRejected';
     readonly code: string;
     readonly status: number;

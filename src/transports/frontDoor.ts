@@ -20,7 +20,7 @@ export interface HttpOptions {
 }
 
 /** The settings the transports read, in the shape of the validated config (which satisfies it). */
-export interface FrontDoorSettings {
+interface FrontDoorSettings {
     readonly http: HttpOptions;
     readonly targets: ReadonlyMap<string, Target>;
     readonly routing: Routing;

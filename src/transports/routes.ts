@@ -21,7 +21,7 @@ export const ROUTES = {
 } as const;
 
 /** host.json `extensions.http.routePrefix`. */
-export const ROUTE_PREFIX = 'api';
+const ROUTE_PREFIX = 'api';
 
 /** App setting prefix of the identity-based Service Bus connection (`ServiceBusConnection__fullyQualifiedNamespace`). */
 export const SERVICE_BUS_CONNECTION = 'ServiceBusConnection';

@@ -14,7 +14,7 @@ export function emptyTotals(): ChaosTotals {
     return { runs: 0, azuriteRuns: 0, invariantsChecked: 0, faults: new Map(), violations: [] };
 }
 
-export function addResult(totals: ChaosTotals, result: ChaosResult): void {
+function addResult(totals: ChaosTotals, result: ChaosResult): void {
     totals.runs++;
     if (result.store === 'azurite') totals.azuriteRuns++;
     totals.invariantsChecked += result.invariantsChecked;

@@ -44,10 +44,10 @@ import { uniqueTableName } from '../support/tables';
  * queue, the control queue and the reconcile timer. Time moves only through the true ManualClock.
  */
 
-export const CHAOS_TARGET = 'contoso';
+const CHAOS_TARGET = 'contoso';
 /** Appears in every payload; must never reach a log line, telemetry or the Automation fake. */
-export const CANARY_UPN_LOCAL = 'canary-7f3a9c';
-export const CANARY_KEY = 'fk-canary-5d1e0b9a';
+const CANARY_UPN_LOCAL = 'canary-7f3a9c';
+const CANARY_KEY = 'fk-canary-5d1e0b9a';
 
 /** Every fault the world injects, counted per kind. */
 export const FAULT_KINDS = [

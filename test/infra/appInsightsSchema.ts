@@ -3,7 +3,7 @@
  * table names, as seen from the Application Insights resource, which is the scope of both). Used by the KQL test
  * to catch unknown columns offline. `customDimensions`/`customMeasurements` are dynamic.
  */
-export type KustoType = 'string' | 'datetime' | 'dynamic' | 'real' | 'int' | 'long' | 'bool';
+type KustoType = 'string' | 'datetime' | 'dynamic' | 'real' | 'int' | 'long' | 'bool';
 
 export interface TableSchema {
     readonly name: string;

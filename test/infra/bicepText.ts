@@ -273,7 +273,7 @@ function addEntry(text: string, code: string, from: number, to: number, entries:
     entries.set(m[2], text.slice(from + m[0].length, to).trim());
 }
 
-export function objectKeys(objectText: string): string[] {
+function objectKeys(objectText: string): string[] {
     return [...objectEntries(objectText).keys()];
 }
 

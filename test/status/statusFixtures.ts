@@ -10,7 +10,7 @@ import { respondWithStatus, type StatusSource } from '../../src/transports/http/
 
 export const SCRIPT_ID = '<script>alert(1)</script>';
 export const IMG_REASON = '"><img src=x onerror=alert(1)>';
-export const NOW = Date.UTC(2026, 0, 5, 8, 30, 0);
+const NOW = Date.UTC(2026, 0, 5, 8, 30, 0);
 
 const run = (seq: number, outcome: RunSummary['outcome'], reason: string | null, exportErrors = 0): RunSummary => ({
     targetId: SCRIPT_ID,
@@ -37,7 +37,7 @@ const run = (seq: number, outcome: RunSummary['outcome'], reason: string | null,
 });
 
 /** One target with hostile strings everywhere text is shown, one healthy plain target, one never used. */
-export function hostileStates(): Map<string, TargetState> {
+function hostileStates(): Map<string, TargetState> {
     const hostile: TargetState = {
         ...emptyTargetState(SCRIPT_ID),
         nextSeq: 5,

@@ -55,7 +55,7 @@ export interface FakeJobScript {
     readonly stopDelayMs?: number;
 }
 
-export interface FakeStream {
+interface FakeStream {
     readonly type: 'Error' | 'Warning' | 'Verbose';
     readonly summary: string | null;
     readonly text?: string;

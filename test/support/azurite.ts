@@ -1,7 +1,5 @@
 import { type RunningAzurite, startAzurite } from '../../src/local/azurite';
 
-export { AZURITE_ACCOUNT_KEY, AZURITE_ACCOUNT_NAME } from '../../src/local/azurite';
-
 /** A running in-memory Azurite Table service on a loopback port (see src/local/azurite.ts). */
 export type AzuriteTables = RunningAzurite;
 

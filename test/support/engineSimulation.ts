@@ -29,7 +29,7 @@ import type { WakeMessage, WakeScheduler } from '../../src/ports/wakeScheduler';
  */
 
 export const SIM_TARGET_ID = 'sim';
-export const SIM_START = Date.UTC(2026, 0, 5, 8, 0, 0);
+const SIM_START = Date.UTC(2026, 0, 5, 8, 0, 0);
 
 /** A request as an intake would hand it to the coordinator. Every request is delivered until it succeeds. */
 export interface SimRequest {
@@ -83,7 +83,7 @@ export interface SimSchedule {
 }
 
 /** One injected fault, with when it happened. */
-export interface SimFault {
+interface SimFault {
     readonly at: number;
     readonly kind:
         'dropWake' | 'lateWake' | 'crashAfterSave' | 'crashBeforeEffect' | 'createFailure' | 'lostRedelivery';
@@ -463,7 +463,7 @@ export function jobOf(result: SimResult, seq: number, attempt: number): { create
  * simulation a stop that reaches Automation always works, so an overlap is excused only when every stop request
  * was lost to injected crashes and the engine had kept repeating it (more than one request decided).
  */
-export function checkSingleFlight(result: SimResult): string[] {
+function checkSingleFlight(result: SimResult): string[] {
     const problems = [...result.stateViolations];
     const runOfJob = new Map<string, RunSummary>();
     for (const run of result.runs.values()) {
@@ -498,7 +498,7 @@ export function checkSingleFlight(result: SimResult): string[] {
  * 2. Coverage: the simulation drained, every request was merged, and its run either created its job after the
  * request was saved or ended failed/skipped with a reason. Every window became a run.
  */
-export function checkCoverage(result: SimResult): string[] {
+function checkCoverage(result: SimResult): string[] {
     const problems: string[] = [];
     if (!result.drained) {
         const s = result.finalState;
@@ -613,7 +613,7 @@ export function perWindowBudget(timing: TargetTiming): { wakes: number; automati
 }
 
 /** 4. O(1) per window: wake-ups and Automation calls stay within the per-window budget (plus repairs). */
-export function checkPerWindowCost(result: SimResult): string[] {
+function checkPerWindowCost(result: SimResult): string[] {
     const windows = Math.max(1, result.finalState.nextSeq - 1);
     const budget = perWindowBudget(result.schedule.timing);
     // Each repair may schedule one more wake and repeat one Automation call.
@@ -629,7 +629,7 @@ export function checkPerWindowCost(result: SimResult): string[] {
 }
 
 /** 5. At-least-once safe: every delivery of a request id got the same window, and counts add up exactly once. */
-export function checkAtLeastOnce(result: SimResult): string[] {
+function checkAtLeastOnce(result: SimResult): string[] {
     const problems: string[] = [];
     let expectedChanges = 0;
     for (const request of result.schedule.requests) {
@@ -650,7 +650,7 @@ export function checkAtLeastOnce(result: SimResult): string[] {
 }
 
 /** 6. Self-healing: with faults injected, the target still drains and no window is left behind. */
-export function checkSelfHealing(result: SimResult): string[] {
+function checkSelfHealing(result: SimResult): string[] {
     const s = result.finalState;
     const problems: string[] = [];
     if (s.window !== null || s.run !== null) problems.push('work left after the simulation drained');

@@ -4,9 +4,4 @@
  * `captureRegistrations` first in a test file: `@azure/functions` remembers the host (or its absence) on first use,
  * and vitest runs each test file in its own process.
  */
-export {
-    type CapturedBinding,
-    type CapturedFunction,
-    captureRegistrations,
-    triggerOf,
-} from '../../src/local/functionsCore';
+export { type CapturedFunction, captureRegistrations, triggerOf } from '../../src/local/functionsCore';

@@ -16,7 +16,7 @@ import { silentLogger } from '../../src/ports/logger';
 import { createGetSyncRequestStatusHandler } from '../../src/transports/http/getSyncRequestStatus';
 import { createPostSyncRequestsHandler } from '../../src/transports/http/postSyncRequests';
 
-export const TARGETS = [
+const TARGETS = [
     {
         id: 'contoso',
         subscriptionId: '00000000-0000-0000-0000-000000000001',

@@ -25,7 +25,7 @@ export function ensureContextManager(): boolean {
 }
 
 /** The OpenTelemetry context whose trace id is the operation id of a correlation id. */
-export function operationContext(correlationId: string): Context {
+function operationContext(correlationId: string): Context {
     const traceId = operationIdFor(correlationId);
     return trace.setSpanContext(ROOT_CONTEXT, {
         traceId,

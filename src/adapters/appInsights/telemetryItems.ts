@@ -5,7 +5,7 @@ import type { DependencyCall, TelemetryEvent } from '../../ports/telemetry';
 /** String dimensions of an item (`customDimensions`). Only ids, counts as text, enums and plain reasons. */
 export type ItemProperties = Readonly<Record<string, string>>;
 /** Numeric values of an item (`customMeasurements`). */
-export type ItemMeasurements = Readonly<Record<string, number>>;
+type ItemMeasurements = Readonly<Record<string, number>>;
 
 /** A custom event (`customEvents`). */
 export interface EventItem {
@@ -15,14 +15,14 @@ export interface EventItem {
 }
 
 /** One value of a custom metric (`customMetrics`). */
-export interface MetricItem {
+interface MetricItem {
     readonly name: string;
     readonly value: number;
     readonly properties: ItemProperties;
 }
 
 /** One availability result (`availabilityResults`): one per finished sync cycle. */
-export interface AvailabilityItem {
+interface AvailabilityItem {
     readonly name: string;
     readonly success: boolean;
     readonly durationMs: number;
@@ -40,7 +40,7 @@ export interface TelemetryItems {
 }
 
 /** Metric names, shared with the workbook, the alerts and docs/MONITORING.md. */
-export const METRIC = {
+const METRIC = {
     changesPerWindow: 'ChangesPerWindow',
     changeToJobStartMs: 'ChangeToJobStartMs',
     urgentChangeToJobStartMs: 'UrgentChangeToJobStartMs',
@@ -53,10 +53,10 @@ export const METRIC = {
 } as const;
 
 /** Availability test name of a target's sync cycles. */
-export const availabilityName = (targetId: string): string => `SyncCycle ${targetId}`;
+const availabilityName = (targetId: string): string => `SyncCycle ${targetId}`;
 
 /** Event name of the reconcile timer's heartbeat. */
-export const HEARTBEAT_EVENT = 'Heartbeat';
+const HEARTBEAT_EVENT = 'Heartbeat';
 
 /** Reasons are plain language from the engine or the runbook; capped so a runaway message cannot bloat items. */
 const MAX_REASON_LENGTH = 512;

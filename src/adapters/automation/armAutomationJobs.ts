@@ -268,7 +268,7 @@ export class ArmAutomationJobs implements AutomationJobs {
  * `SyncJobParameters` is sent, never anything else from a request.
  * @param parameters - the runbook parameters
  */
-export function encodeParameters(parameters: SyncJobParameters): Record<string, string> {
+function encodeParameters(parameters: SyncJobParameters): Record<string, string> {
     return {
         PolicyType: JSON.stringify(parameters.PolicyType),
         TimeoutSeconds: JSON.stringify(parameters.TimeoutSeconds),

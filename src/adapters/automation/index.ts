@@ -20,10 +20,10 @@ export interface AzureAutomationSettings {
     readonly retryBudgetMs: number;
 }
 
-export { ArmAutomationJobs, encodeParameters } from './armAutomationJobs';
-export { type CallFailure, classifyCallFailure, parseRetryAfter } from './callFailure';
+export { ArmAutomationJobs } from './armAutomationJobs';
+export { classifyCallFailure, parseRetryAfter } from './callFailure';
 export { classifyJobStatus } from './jobStatus';
-export { type RetryPolicy, type Sleep, withRetry } from './retry';
+export { type Sleep } from './retry';
 
 /** Test and tuning seams of the Automation adapter; production passes none of them. */
 export interface AutomationJobsOptions {

@@ -64,7 +64,7 @@ export class MemoryRequestStore implements RequestStore {
 }
 
 /** Idempotency is per target and key; without a key the request id itself is the key. */
-export function idempotencyIndexKey(record: Pick<RequestRecord, 'targetId' | 'idempotencyKey' | 'requestId'>): string {
+function idempotencyIndexKey(record: Pick<RequestRecord, 'targetId' | 'idempotencyKey' | 'requestId'>): string {
     return record.idempotencyKey === null
         ? `id:${record.requestId}`
         : `key:${record.targetId}:${record.idempotencyKey}`;

@@ -49,7 +49,7 @@ export class ServiceBusWakeScheduler implements WakeScheduler {
  * The message for a wake-up: JSON body `{ targetId, token }`, a message id derived from the token.
  * @param wake - the wake-up
  */
-export function wakeServiceBusMessage(wake: WakeMessage): ServiceBusMessage {
+function wakeServiceBusMessage(wake: WakeMessage): ServiceBusMessage {
     const body: WakeMessageBody = { targetId: wake.targetId, token: wake.token };
     return {
         body,

@@ -20,7 +20,7 @@ export type WorkerState = 'online' | 'offline' | 'hung';
  *   `intervalMs` apart (DLConversionV2: 10 × 30 s); returns as soon as the cycle has started.
  * - `skipIfRecent`: the Laparoscope guard: do nothing when a cycle started within `withinMs`, else start one.
  */
-export type RunbookBehaviour =
+type RunbookBehaviour =
     | { readonly kind: 'waitThenStart' }
     | { readonly kind: 'retryOnBusy'; readonly attempts: number; readonly intervalMs: number }
     | { readonly kind: 'skipIfRecent'; readonly withinMs: number };

@@ -20,7 +20,7 @@ export interface TableStoreSettings {
 }
 
 /** The two tables the service uses, as clients. */
-export interface TableClients {
+interface TableClients {
     readonly state: TableClient;
     readonly requests: TableClient;
 }
@@ -65,7 +65,7 @@ export function createTableClient(
  * @param config - the loaded config; `storage` must be set
  * @param options - optional credential override
  */
-export function createTableClients(config: TableStoreSettings, options: TableClientFactoryOptions = {}): TableClients {
+function createTableClients(config: TableStoreSettings, options: TableClientFactoryOptions = {}): TableClients {
     if (config.storage === null) {
         throw new ConfigError(
             'AzureWebJobsStorage',
@@ -104,7 +104,7 @@ export function createTableStores(config: TableStoreSettings, options: TableClie
  * Creates tables that are missing. `createTable` itself treats 409 TableAlreadyExists as success.
  * @param tables - clients of the tables to create
  */
-export async function ensureTables(...tables: readonly TableClient[]): Promise<void> {
+async function ensureTables(...tables: readonly TableClient[]): Promise<void> {
     for (const table of tables) {
         try {
             await table.createTable();

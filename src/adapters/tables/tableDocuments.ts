@@ -3,16 +3,16 @@ import type { z } from 'zod';
 import { PermanentDependencyError } from '../../errors';
 
 /** Table string properties hold at most 64 KiB of UTF-16, i.e. 32 Ki characters; stay below it. */
-export const CHUNK_CHARS = 30_000;
+const CHUNK_CHARS = 30_000;
 /** An entity holds at most 1 MiB and 255 properties; 15 chunks stay well inside both. */
-export const MAX_CHUNKS = 15;
+const MAX_CHUNKS = 15;
 
 /**
  * Splits a JSON document across string properties `json0`, `json1`, … with `jsonChunks` saying how many.
  * @param json - the document
  * @param what - names the document in the error when it is too large
  */
-export function toChunkedProperties(json: string, what: string): Record<string, string | number> {
+function toChunkedProperties(json: string, what: string): Record<string, string | number> {
     const chunks = Math.max(1, Math.ceil(json.length / CHUNK_CHARS));
     if (chunks > MAX_CHUNKS) {
         throw new RangeError(
@@ -28,7 +28,7 @@ export function toChunkedProperties(json: string, what: string): Record<string, 
  * Joins what {@link toChunkedProperties} split; null when the entity is not shaped that way.
  * @param entity - the entity as read
  */
-export function fromChunkedProperties(entity: Readonly<Record<string, unknown>>): string | null {
+function fromChunkedProperties(entity: Readonly<Record<string, unknown>>): string | null {
     const chunks = entity.jsonChunks;
     if (typeof chunks !== 'number' || !Number.isInteger(chunks) || chunks < 1 || chunks > MAX_CHUNKS) return null;
     let json = '';

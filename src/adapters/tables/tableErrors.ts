@@ -10,7 +10,7 @@ const storageErrorShape = z.object({
 });
 
 /** A storage failure reduced to what decides its handling. */
-export interface StorageFailure {
+interface StorageFailure {
     readonly statusCode: number | undefined;
     /** The Table service code (`EntityAlreadyExists`, `UpdateConditionNotSatisfied`, …) or the network code. */
     readonly code: string | undefined;
@@ -20,7 +20,7 @@ export interface StorageFailure {
  * Reads status and code from anything a TableClient call threw.
  * @param e - the caught value
  */
-export function describeStorageFailure(e: unknown): StorageFailure {
+function describeStorageFailure(e: unknown): StorageFailure {
     const parsed = storageErrorShape.safeParse(e);
     if (!parsed.success) return { statusCode: undefined, code: undefined };
     return {

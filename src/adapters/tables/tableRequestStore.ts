@@ -13,14 +13,14 @@ import { hashedKey, safeKey } from './tableKeys';
 /** Partition of request rows; row key = {@link safeKey} of the request id, so `get` is a point read. */
 export const REQUEST_PARTITION = 'request';
 /** Partition of idempotency index rows; row key = hash of (target, key), value = the first request's record. */
-export const IDEMPOTENCY_PARTITION = 'idempotency';
+const IDEMPOTENCY_PARTITION = 'idempotency';
 /**
  * Partition of markers for requests not yet merged; row key = {@link unmergedRowKey}, so a range over row keys
  * lists them oldest first. It holds only the few requests between register and markMerged.
  */
 export const UNMERGED_PARTITION = 'unmerged';
 /** Prefix of the per-UTC-day index partitions (`byday|YYYY-MM-DD`) that retention deletes a day at a time. */
-export const DAY_PARTITION_PREFIX = 'byday|';
+const DAY_PARTITION_PREFIX = 'byday|';
 
 const recordSchema: z.ZodType<RequestRecord> = z.object({
     requestId: z.string(),
@@ -316,7 +316,7 @@ export function dayPartition(epochMs: number): string {
 }
 
 /** Zero-padded acceptedAt, then the request: row keys sort by age, and one request has one marker per time. */
-export function unmergedRowKey(record: Pick<RequestRecord, 'requestId' | 'acceptedAt'>): string {
+function unmergedRowKey(record: Pick<RequestRecord, 'requestId' | 'acceptedAt'>): string {
     return `${epochKey(record.acceptedAt)}|${safeKey(record.requestId)}`;
 }
 

@@ -16,7 +16,7 @@ export const TARGET_PARTITION = 'target';
  * Partition of a target's finished runs; rows are zero-padded seqs so they list oldest first.
  * @param targetId - the target
  */
-export function runPartition(targetId: string): string {
+function runPartition(targetId: string): string {
     return `run|${safeKey(targetId)}`;
 }
 

@@ -14,7 +14,7 @@ import { isIPv6 } from 'node:net';
  * above U+FFFF, so any surrogate seen here is unpaired).
  * @param cp - a code point
  */
-export function isCeStringCodePoint(cp: number): boolean {
+function isCeStringCodePoint(cp: number): boolean {
     if (cp <= 0x1f || (cp >= 0x7f && cp <= 0x9f)) return false;
     if ((cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) === 0xfffe) return false;
     return cp < 0xd800 || cp > 0xdfff;

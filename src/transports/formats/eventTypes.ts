@@ -1,7 +1,7 @@
 import { CHANGE_KINDS, type ChangeKind } from '../../domain/change';
 
 /** CloudEvents `type` / Event Grid `eventType` of a change: reverse-DNS prefix plus the change kind. */
-export const EVENT_TYPE_PREFIX = 'dev.entra-sync-trigger.change.';
+const EVENT_TYPE_PREFIX = 'dev.entra-sync-trigger.change.';
 
 /** Every accepted event type, for docs and the OpenAPI document. */
 export const EVENT_TYPES: readonly string[] = CHANGE_KINDS.map((k) => `${EVENT_TYPE_PREFIX}${k}`);

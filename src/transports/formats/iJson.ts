@@ -15,7 +15,7 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
  * Whether a string holds an unpaired surrogate.
  * @param value - the string
  */
-export function hasLoneSurrogate(value: string): boolean {
+function hasLoneSurrogate(value: string): boolean {
     return LONE_SURROGATE.test(value);
 }
 

@@ -14,7 +14,7 @@
  * Whether a code point may appear in an identifier field.
  * @param cp - a code point
  */
-export function isIdentifierCodePoint(cp: number): boolean {
+function isIdentifierCodePoint(cp: number): boolean {
     if (cp <= 0x1f || (cp >= 0x7f && cp <= 0x9f)) return false;
     if (cp === 0x061c || cp === 0x200e || cp === 0x200f) return false;
     if ((cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069)) return false;

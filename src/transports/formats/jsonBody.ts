@@ -9,7 +9,7 @@ export const MAX_JSON_DEPTH = 16;
  * the parser's stack.
  * @param text - the JSON text
  */
-export function jsonDepth(text: string): number {
+function jsonDepth(text: string): number {
     let depth = 0;
     let deepest = 0;
     let inString = false;

@@ -20,11 +20,11 @@ import {
 import { fieldErrors } from './zodErrors';
 
 /** The shapes a POST can take. */
-export type IntakeFormat =
+type IntakeFormat =
     'native' | 'cloudEvents.structured' | 'cloudEvents.batch' | 'cloudEvents.binary' | 'eventGrid' | 'serviceBus';
 
 /** One change as sent, before routing: what the submission use case takes. */
-export type RawChange = SubmittedChange;
+type RawChange = SubmittedChange;
 
 export interface ParsedChanges {
     readonly kind: 'changes';
@@ -42,7 +42,7 @@ export interface ParsedChanges {
  * An empty CloudEvents batch: json-format.md §4.3 calls `[]` "typically used in a response, but also valid in
  * a request", and http-protocol-binding.md §3.3.2 says "The batch MAY be empty". Nothing to submit.
  */
-export interface EmptyBatch {
+interface EmptyBatch {
     readonly kind: 'emptyBatch';
     readonly format: IntakeFormat;
 }

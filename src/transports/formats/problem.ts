@@ -29,7 +29,7 @@ export const PROBLEMS = {
 
 export type ProblemCode = keyof typeof PROBLEMS;
 
-export const PROBLEM_TYPE_BASE = 'https://entra-sync-trigger.dev/problems/';
+const PROBLEM_TYPE_BASE = 'https://entra-sync-trigger.dev/problems/';
 
 /** One offending field: a JSON pointer into the body (or `#/headers/<name>`) and what is wrong with it. */
 export interface FieldError {

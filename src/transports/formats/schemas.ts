@@ -17,7 +17,7 @@ const FORBIDDEN = /[`$|;<>&"\\\u0000-\u001f\u007f]/;
  * characters of {@link isCleanIdentifier}. For change fields only; event attributes follow their own spec.
  * @param max - the longest accepted length
  */
-export const safeText = (max: number) =>
+const safeText = (max: number) =>
     z
         .string()
         .min(1, 'must not be empty')
@@ -45,7 +45,7 @@ const upn = safeText(256)
     );
 const domain = safeText(255).refine((v) => /^[A-Za-z0-9][A-Za-z0-9.-]*$/.test(v), 'must be a domain name');
 const objectId = safeText(128);
-export const policySchema = z.enum(SYNC_POLICIES);
+const policySchema = z.enum(SYNC_POLICIES);
 const kindSchema = z.enum(CHANGE_KINDS);
 
 /** What a change says about itself, in every format. */
@@ -172,8 +172,6 @@ export const cloudEventSchema = z.preprocess(
         }),
 );
 
-export type CloudEventInput = z.infer<typeof cloudEventSchema>;
-
 /**
  * The Event Grid event schema: `id`, `subject`, `eventType`, `eventTime` required; `topic` and `metadataVersion`
  * are stamped by Event Grid (`metadataVersion` is "1"), `dataVersion` is stamped empty when the publisher sends
@@ -189,8 +187,6 @@ export const eventGridEventSchema = z.strictObject({
     topic: ceString(1, 1024).optional(),
     data: z.unknown().optional(),
 });
-
-export type EventGridEventInput = z.infer<typeof eventGridEventSchema>;
 
 export const subscriptionValidationSchema = z.object({
     eventType: z.literal('Microsoft.EventGrid.SubscriptionValidationEvent'),

@@ -6,7 +6,7 @@ import { problemResponse, type Refusal, refuse } from '../formats/problem';
 import type { HttpOptions } from '../frontDoor';
 
 /** App Service Authentication's client principal header (base64 JSON), set by the platform, never by callers. */
-export const CLIENT_PRINCIPAL_HEADER = 'x-ms-client-principal';
+const CLIENT_PRINCIPAL_HEADER = 'x-ms-client-principal';
 
 const principalSchema = z.object({
     auth_typ: z.string().optional(),
@@ -15,7 +15,7 @@ const principalSchema = z.object({
 });
 
 /** The roles of the caller, as App Service Authentication forwarded them. */
-export interface Principal {
+interface Principal {
     readonly roles: ReadonlySet<string>;
 }
 
@@ -28,7 +28,7 @@ export interface AuthConfig {
  * Decodes the client principal header; null when absent or unreadable.
  * @param header - the header value
  */
-export function decodePrincipal(header: string | null): Principal | null {
+function decodePrincipal(header: string | null): Principal | null {
     if (header === null || header.length === 0 || header.length > 16_384) return null;
     let decoded: unknown;
     try {

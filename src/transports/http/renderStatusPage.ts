@@ -10,7 +10,7 @@ import type {
 } from '../../app/statusModel';
 
 /** Seconds between automatic reloads: the page is left open on a phone or a wall screen. */
-export const REFRESH_SECONDS = 30;
+const REFRESH_SECONDS = 30;
 
 const CSS = `
 :root{color-scheme:light dark;--ok:#1a7f37;--warn:#9a6700;--bad:#cf222e;--muted:#6e7781;--line:#d0d7de}

@@ -22,7 +22,7 @@ export interface StatusSource {
  * The status source of the running app: configured targets, the coordinator's view of their state.
  * @param services - the composition root's services
  */
-export function statusSourceOf(services: FrontDoor): StatusSource {
+function statusSourceOf(services: FrontDoor): StatusSource {
     return {
         auth: services.config,
         workbookUrl: services.config.telemetry.workbookUrl,
@@ -46,7 +46,7 @@ export async function buildStatusReport(source: StatusSource): Promise<StatusRep
 }
 
 /** `status/page` or `?format=html` is the page; anything else under `status` is JSON. */
-export function wantsHtml(request: HttpRequest): boolean {
+function wantsHtml(request: HttpRequest): boolean {
     return request.params.view === 'page' || request.query.get('format') === 'html';
 }
 

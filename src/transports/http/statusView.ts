@@ -6,7 +6,7 @@ const iso = (ms: number | null | undefined): string | null =>
     ms === null || ms === undefined ? null : new Date(ms).toISOString();
 
 /** The run that covered a request, as callers see it: which job, when it started and ended, the outcome. */
-export interface RunView {
+interface RunView {
     readonly seq: number;
     readonly jobName: string | null;
     readonly attempts: number;
