@@ -66,7 +66,7 @@ export const FAULT_KINDS = [
     'crashBeforeMarkMerged',
     'automation429',
     'automation5xx',
-    /** A reset connection or a request that never got an answer (the adapter's request timeout fired). */
+    /** A reset connection, or a request the fake held without an answer and then dropped. */
     'automationNoAnswer',
     'jobStuckQueued',
     'jobSuspended',
@@ -337,7 +337,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
                     truth.advance(ms);
                     return Promise.resolve();
                 },
-                requestTimeoutMs: 25,
+                // Real time, so far above any healthy answer of the local fake even on a loaded machine: a short
+                // timeout also fires on healthy calls in a cold process, and the same seed then retries other
+                // calls and counts other faults. "No answer" faults are ended by the fake (dropAfterMs) instead.
+                requestTimeoutMs: 10_000,
                 baseDelayMs: 1000,
                 maxDelayMs: 8000,
             });
@@ -629,7 +632,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
                 ['429', { status: 429, retryAfter: String(between(1, 10)) }],
                 ['5xx', { status: chance(0.5) ? 503 : 500 }],
                 ['reset', { reset: true }],
-                ['no answer', { hang: true }],
+                ['no answer', { hang: true, dropAfterMs: 25 }],
             ];
             const [, fault] = choices[Math.floor(random() * choices.length)] ?? choices[0] ?? never();
             const ops = ['create', 'get', 'output', 'streams', 'stop'] as const;

@@ -71,8 +71,12 @@ export type FakeFault =
           readonly retryAfter?: string;
       }
     | { readonly reset: true }
-    /** Never answers (until the fake closes): the client's request timeout must fire. */
-    | { readonly hang: true };
+    /**
+     * Never answers (until the fake closes): the client's request timeout must fire. With `dropAfterMs`, the fake
+     * gives up on the held request itself and closes the connection after that long, so the outcome (a failed
+     * request) does not depend on whether a real-time client timeout fires first.
+     */
+    | { readonly hang: true; readonly dropAfterMs?: number };
 
 export type FakeOperation = 'create' | 'get' | 'output' | 'streams' | 'stream' | 'stop';
 
@@ -255,7 +259,12 @@ export class AutomationFake {
                 req.socket.destroy();
                 return;
             }
-            if ('hang' in fault) return;
+            if ('hang' in fault) {
+                if (fault.dropAfterMs !== undefined) {
+                    setTimeout(() => req.socket.destroy(), fault.dropAfterMs).unref();
+                }
+                return;
+            }
             const code = fault.code ?? (fault.status === 429 ? 'TooManyRequests' : 'InternalServerError');
             const message = fault.message ?? `Fake ${fault.status} from Automation`;
             // ARM's front door throttles with the wrapped shape; the Automation service answers with the flat one.

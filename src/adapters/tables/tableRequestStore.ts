@@ -80,7 +80,16 @@ export class TableRequestStore implements RequestStore {
             if (!isEntityAlreadyExists(e)) throw toDependencyError(e, 'Registering an idempotency key');
             return { kind: 'existing', record: await this.completeFirstWriter(indexKey) };
         }
-        return this.createIndexedRequest(record, indexKey);
+        const written = await this.createIndexedRequest(record, indexKey);
+        // This call created the key's index row, so it is the key's one first writer. A 409 on its request row with
+        // its own record stored means a duplicate delivery completed the row from the index copy while this call
+        // was between the index row and the request row (the duplicate got 409 on the key, read the index, found
+        // no request row yet, wrote it, and reported `existing`). Reporting `existing` here too would leave no
+        // caller with `created`: the first delivery would be answered as a replay.
+        if (written.kind === 'existing' && isCopyOf(written.record, record)) {
+            return { kind: 'created', record: written.record };
+        }
+        return written;
     }
 
     markMerged(requestId: string, windowSeq: number): Promise<void> {
@@ -289,6 +298,21 @@ export class TableRequestStore implements RequestStore {
         if (entity === null) return null;
         return { record: parseRecord(entity, `request ${requestId}`), etag: entity.etag };
     }
+}
+
+/**
+ * Whether a stored request row is the one `register` writes for `record`, possibly by a duplicate completing it
+ * from the index copy (which holds the same fields). The stored copy may already be merged or refused, so only
+ * the fields fixed at registration are compared.
+ */
+function isCopyOf(stored: RequestRecord, record: RequestRecord): boolean {
+    return (
+        stored.requestId === record.requestId &&
+        stored.targetId === record.targetId &&
+        stored.idempotencyKey === record.idempotencyKey &&
+        stored.acceptedAt === record.acceptedAt &&
+        stored.bodyHash === record.bodyHash
+    );
 }
 
 /**

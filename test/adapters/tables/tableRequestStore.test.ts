@@ -59,6 +59,39 @@ function observed(table: TableClient): { client: TableClient; reads: () => numbe
     return { client, reads: () => reads, filters };
 }
 
+/**
+ * The same client, except that its first createEntity of a request row waits until the test opens the gate, so
+ * a test can run another writer at exactly that step.
+ */
+function pausedBeforeRequestRow(table: TableClient): { client: TableClient; reached: Promise<void>; open: () => void } {
+    let signalReached = (): void => undefined;
+    const reached = new Promise<void>((resolve) => (signalReached = resolve));
+    let open = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let paused = false;
+    const client = new Proxy(table, {
+        get(target, property, receiver) {
+            const value: unknown = Reflect.get(target, property, receiver);
+            if (property !== 'createEntity' || typeof value !== 'function') return value;
+            return async (...args: unknown[]): Promise<unknown> => {
+                const entity: unknown = args[0];
+                const isRequestRow =
+                    typeof entity === 'object' &&
+                    entity !== null &&
+                    'partitionKey' in entity &&
+                    entity.partitionKey === REQUEST_PARTITION;
+                if (isRequestRow && !paused) {
+                    paused = true;
+                    signalReached();
+                    await gate;
+                }
+                return Reflect.apply(value, target, args);
+            };
+        },
+    });
+    return { client, reached, open };
+}
+
 /** Every row in the table as `partition/row`, to see exactly what a store left behind. */
 async function allRows(table: TableClient): Promise<string[]> {
     const rows: string[] = [];
@@ -130,6 +163,54 @@ describe('TableRequestStore (Azurite only)', () => {
         expect(await store.get('req-first')).toEqual(first);
         expect(await store.get('req-retry')).toBeNull();
         expect((await store.listUnmerged(first.acceptedAt + 1, 10)).map((r) => r.requestId)).toEqual(['req-first']);
+    });
+
+    // Two deliveries of one key on two instances. The first writer creates the idempotency row, then pauses just
+    // before its request row; the second finds the key taken and no request row, so it completes the first
+    // writer's request from the index copy. The first writer then gets 409 on its own request row.
+    it('the first writer of a key is the one created even when a duplicate completed its request row first', async () => {
+        const table = await createTestTable(azurite);
+        const firstRecord = requestRecord({ requestId: 'req-first', idempotencyKey: 'hr-4711' });
+        const paused = pausedBeforeRequestRow(table);
+        const first = new TableRequestStore(paused.client).register(firstRecord);
+        await paused.reached;
+
+        const duplicate = await new TableRequestStore(table).register(
+            requestRecord({ requestId: 'req-duplicate', idempotencyKey: 'hr-4711' }),
+        );
+        paused.open();
+        const results = [await first, duplicate];
+
+        expect(results.map((r) => r.kind)).toEqual(['created', 'existing']);
+        expect(results.map((r) => r.record)).toEqual([firstRecord, firstRecord]);
+        const store = new TableRequestStore(table);
+        expect(await store.get('req-duplicate')).toBeNull();
+        expect((await store.listUnmerged(firstRecord.acceptedAt + 1, 10)).map((r) => r.requestId)).toEqual([
+            'req-first',
+        ]);
+    });
+
+    // The other order: the duplicate finds no request row, then pauses before writing it; the first writer
+    // creates its request row meanwhile, and the duplicate's completion gets 409 and returns the stored row.
+    it('a duplicate that pauses before completing the request row still reports existing', async () => {
+        const table = await createTestTable(azurite);
+        const firstRecord = requestRecord({ requestId: 'req-first', idempotencyKey: 'hr-4711' });
+        // The first writer's index row is in place, as if its request row were still on the way.
+        const crashed = new TableRequestStore(crashingOnCreate(table, 2));
+        await expect(crashed.register(firstRecord)).rejects.toThrow(/Registering a request/);
+        const paused = pausedBeforeRequestRow(table);
+        const duplicate = new TableRequestStore(paused.client).register(
+            requestRecord({ requestId: 'req-duplicate', idempotencyKey: 'hr-4711' }),
+        );
+        await paused.reached;
+        // The first writer's retry of its own request row (the same id and record) lands first.
+        const retry = await new TableRequestStore(table).register(firstRecord);
+        paused.open();
+        const results = [retry, await duplicate];
+
+        expect(results.map((r) => r.kind)).toEqual(['existing', 'existing']);
+        expect(results.map((r) => r.record)).toEqual([firstRecord, firstRecord]);
+        expect(await new TableRequestStore(table).get('req-duplicate')).toBeNull();
     });
 
     it('a retry of the same crashed request finds its own index row', async () => {
