@@ -72,6 +72,32 @@ describe('POST sync/requests', () => {
         expect(bodyOf(status).state).toBe('waiting');
     });
 
+    it('reads each target of ?targets= once, however often the URL repeats it (issue 13 item 12)', async () => {
+        const h = harness();
+        const response = await h.post(
+            postRequest({
+                changes: [
+                    { kind: 'mover', upn: 'a@contoso.com' },
+                    { kind: 'leaver', target: 'fabrikam' },
+                ],
+            }),
+            context(),
+        );
+        const location = new URL(headerOf(response, 'location') ?? '');
+        let reads = 0;
+        const read = h.services.requests.get.bind(h.services.requests);
+        h.services.requests.get = (id) => {
+            reads++;
+            return read(id);
+        };
+        location.searchParams.set('targets', `${'fabrikam,contoso,'.repeat(250)}unknown,fabrikam`);
+        const status = await h.getStatus(getRequest(location.toString()), context());
+        expect(status.status).toBe(202);
+        expect((bodyOf(status).targets as unknown[]).length).toBe(2);
+        expect(reads).toBeLessThanOrEqual(2);
+        expect(new URL(headerOf(status, 'location') ?? '').searchParams.get('targets')).toBe('fabrikam,contoso');
+    });
+
     it('accepts a CloudEvent in structured mode (cloudevents SDK) and treats a resend as a retry', async () => {
         const h = harness();
         const event = new CloudEvent<EventData>({
