@@ -12,10 +12,13 @@
        before the change that asked for ours.
     3. Start-ADSyncSyncCycle is retried a bounded number of times on "Sync is already running" / "AAD is busy".
     4. Start-ADSyncSyncCycle returns when the cycle has STARTED; the runbook waits for its end (timeout: TimedOut).
-    5. The run-profile results of this cycle are collected per connector (result, counters, errors).
+    5. The run-profile results of this cycle are collected per connector (result, counters, errors), and the start
+       of its first import run profile is reported as importStartedAt: the import reads every change made before
+       that moment, so the service counts a change as covered by this cycle only if it was accepted before it.
 
     Output contract: exactly ONE compact JSON line, written last, with schema 'entra-sync-trigger/cycle-result@1'
-    (parsed by src/domain/runbookResult.ts). Everything else goes to the Verbose and Warning streams; nothing else
+    (parsed by src/domain/runbookResult.ts). importStartedAt was added within @1 as an optional field (null when no
+    import run of this cycle was seen): a parser that predates it ignores it. Everything else goes to the Verbose and Warning streams; nothing else
     is ever written to the Output stream. Outcomes: Succeeded, CompletedWithExportErrors, SkippedStagingMode,
     SkippedSchedulerSuspended, BusyTimeout, Failed, TimedOut.
 
@@ -195,6 +198,7 @@ function New-CycleResult {
         policyType                   = $PolicyType
         cycleStartedAt               = $null
         cycleEndedAt                 = $null
+        importStartedAt              = $null
         exportErrors                 = 0
         busyRetries                  = 0
         waitedForRunningCycleSeconds = 0
@@ -208,6 +212,15 @@ function Set-Outcome {
     $Result.reason = Format-Reason $Reason
 }
 
+function Get-ImportStartedAt {
+    <# When the first import run profile ("Delta Import", "Full Import") of these runs started, or $null. #>
+    param([object[]] $Runs)
+    # Get-CycleRunResults returns runs oldest first, so the first import run is the earliest.
+    $imports = @($Runs | Where-Object { $_ -and $_.runProfile -match 'Import' -and $null -ne $_.startedAt })
+    if ($imports.Count -eq 0) { return $null }
+    $imports[0].startedAt
+}
+
 function Complete-FromRunResults {
     <# Decides the outcome of a cycle that ended, from its run-profile results. #>
     param($Result, [object[]] $Runs)
@@ -218,6 +231,7 @@ function Complete-FromRunResults {
                 adds = $_.adds; updates = $_.updates; deletes = $_.deletes; errors = $_.errors
             }
         })
+    $Result.importStartedAt = Get-ImportStartedAt $Runs
     if ($Runs.Count -eq 0) {
         Set-Outcome -Result $Result -Outcome 'Failed' -Reason 'The cycle ended but no run-profile results were found for it'
         return
@@ -302,9 +316,12 @@ function Invoke-EntraSyncCycle {
         # The scheduler may not show the cycle as in progress at once; give it one poll before looking.
         Start-Sleep -Seconds $PollSeconds
         if (-not (Wait-SyncCycleIdle -Deadline $deadline)) {
-            $result.connectors = @(Get-CycleRunResults -Since $cycleStartedAt | ForEach-Object {
+            $runsSoFar = @(Get-CycleRunResults -Since $cycleStartedAt)
+            $result.connectors = @($runsSoFar | ForEach-Object {
                     [ordered]@{ connector = $_.connector; runProfile = $_.runProfile; result = $_.result; startedAt = $_.startedAt; endedAt = $_.endedAt }
                 })
+            # The import may well have started (and read AD) even though the cycle has not ended: report it.
+            $result.importStartedAt = Get-ImportStartedAt $runsSoFar
             Set-Outcome -Result $result -Outcome 'TimedOut' -Reason "The cycle was still running after $TimeoutSeconds seconds"
             return $result
         }

@@ -55,6 +55,11 @@ export interface CycleReport {
     /** When the sync cycle itself (not the job) started and ended, as reported by the runbook. */
     readonly cycleStartedAt?: number;
     readonly cycleEndedAt?: number;
+    /**
+     * When the cycle's first import run profile started (epoch ms), from the runbook's run history: the import
+     * reads every change made before this moment, so it is the evidence that a change is covered by the run.
+     */
+    readonly importStartedAt?: number;
     /** Per-connector results, compact. */
     readonly connectors?: readonly ConnectorReport[];
 }

@@ -57,6 +57,8 @@ const runbookResultSchema = z.object({
     policyType: z.enum(['Delta', 'Initial']).nullish(),
     cycleStartedAt: timestamp.nullish(),
     cycleEndedAt: timestamp.nullish(),
+    // Added within @1 (optional): runbooks written before it leave it out, and the connectors' import runs stand in.
+    importStartedAt: timestamp.nullish(),
     exportErrors: counter.nullish(),
     busyRetries: counter.nullish(),
     waitedForRunningCycleSeconds: z.number().min(0).nullish(),
@@ -65,9 +67,18 @@ const runbookResultSchema = z.object({
 
 type RunbookResult = z.infer<typeof runbookResultSchema>;
 
-/** Parsing a job's output: the result and its report, or why there is none. Never throws. */
+/**
+ * Parsing a job's output: the result and its report, or why there is none. Never throws.
+ * `importStartedAt` is when the cycle's first import run profile started: the runbook's own field, else the
+ * earliest start among the connectors' import runs, else undefined (no evidence: the run covers nothing by it).
+ */
 export type RunbookOutputParse =
-    | { readonly ok: true; readonly result: RunbookResult; readonly report: CycleReport }
+    | {
+          readonly ok: true;
+          readonly result: RunbookResult;
+          readonly report: CycleReport;
+          readonly importStartedAt: Date | undefined;
+      }
     | { readonly ok: false; readonly reason: string };
 
 /**
@@ -103,7 +114,13 @@ export function parseRunbookOutput(output: string): RunbookOutputParse {
             reason: `The runbook result line is invalid${where === '' ? '' : ` at ${where}`}: ${issue?.message ?? 'unknown issue'}`,
         };
     }
-    return { ok: true, result: parsed.data, report: reportFromResult(parsed.data) };
+    const importStartedAt = importStartOf(parsed.data);
+    return {
+        ok: true,
+        result: parsed.data,
+        report: reportFromResult(parsed.data, importStartedAt),
+        importStartedAt: importStartedAt === undefined ? undefined : new Date(importStartedAt),
+    };
 }
 
 /**
@@ -116,7 +133,20 @@ export function cycleReportFromOutput(output: string): CycleReport {
     return parsed.ok ? parsed.report : { outcome: 'Failed', reason: parsed.reason, exportErrors: 0 };
 }
 
-function reportFromResult(result: RunbookResult): CycleReport {
+/**
+ * When the first import run profile of the cycle started (epoch ms): the runbook says so itself since it reports
+ * `importStartedAt`; an older runbook's line still lists each run with its start, and an import run is named so
+ * ("Delta Import", "Full Import").
+ */
+function importStartOf(result: RunbookResult): number | undefined {
+    if (isNumber(result.importStartedAt)) return result.importStartedAt;
+    const starts = result.connectors.flatMap((c) =>
+        isNumber(c.startedAt) && /import/i.test(c.runProfile) ? [c.startedAt] : [],
+    );
+    return starts.length === 0 ? undefined : Math.min(...starts);
+}
+
+function reportFromResult(result: RunbookResult, importStartedAt: number | undefined): CycleReport {
     const connectors = result.connectors.map(toConnectorReport);
     const counted = connectors.reduce((sum, c) => sum + (isExportRun(c) ? (c.errors ?? 0) : 0), 0);
     return {
@@ -125,6 +155,7 @@ function reportFromResult(result: RunbookResult): CycleReport {
         exportErrors: result.exportErrors ?? counted,
         ...(isNumber(result.cycleStartedAt) ? { cycleStartedAt: result.cycleStartedAt } : {}),
         ...(isNumber(result.cycleEndedAt) ? { cycleEndedAt: result.cycleEndedAt } : {}),
+        ...(importStartedAt === undefined ? {} : { importStartedAt }),
         ...(connectors.length > 0 ? { connectors } : {}),
     };
 }

@@ -92,7 +92,7 @@ AfterAll {
 Describe 'Start-EntraSyncCycle' {
     # Pester 5 runs per-test setup only inside a block: at the root it refuses the whole file.
     BeforeEach {
-        $global:TestClock = @{ Now = $script:Start; Started = $script:Start }
+        $global:TestClock = @{ Now = $script:Start; Started = $script:Start; Origin = $script:Start }
         $global:CycleRunsUntil = $null   # the clock time at which a cycle in progress ends
         Mock Get-Date { $global:TestClock.Now }
         Mock Start-Sleep { $global:TestClock.Now = $global:TestClock.Now.AddSeconds([math]::Max(1, $Seconds)) }
@@ -136,6 +136,19 @@ Describe 'Start-EntraSyncCycle' {
             [System.DateTimeOffset]::Parse($endedAt, [cultureinfo]::InvariantCulture) |
                 Should -BeGreaterThan ([System.DateTimeOffset]::Parse('2026-01-05T08:00:00Z', [cultureinfo]::InvariantCulture))
             Should -Invoke Start-ADSyncSyncCycle -Times 1 -Exactly -ParameterFilter { $PolicyType -eq 'Delta' }
+        }
+
+        It 'reports importStartedAt: the start of the first import run profile of its own cycle' {
+            Mock Get-ADSyncRunProfileResult {
+                # Returned newest first, as ADSync does; the earlier cycle's import (an hour before ours) is not ours.
+                New-Run -Connector 'contoso.onmicrosoft.com - AAD' -RunProfile 'Export' -OffsetSeconds 30
+                New-Run -Connector 'corp.contoso.com' -RunProfile 'Delta Synchronization' -OffsetSeconds 12
+                New-Run -Connector 'contoso.onmicrosoft.com - AAD' -RunProfile 'Delta Import' -OffsetSeconds 4
+                New-Run -Connector 'corp.contoso.com' -RunProfile 'Delta Import' -OffsetSeconds 2
+                New-Run -Connector 'corp.contoso.com' -RunProfile 'Delta Import' -OffsetSeconds -3600
+            }
+            (Invoke-Runbook).outcome | Should -Be 'Succeeded'
+            Get-WireTime 'importStartedAt' | Should -Be '2026-01-05T08:00:02.0000000Z'
         }
 
         It 'passes Initial through' {
@@ -204,6 +217,27 @@ Describe 'Start-EntraSyncCycle' {
             $result.waitedForRunningCycleSeconds | Should -BeGreaterOrEqual 95
             Should -Invoke Start-ADSyncSyncCycle -Times 1 -Exactly
         }
+
+        It 'queued behind a running cycle (a trailing job), starts its own after that end and reports its own import start' {
+            # The running cycle started at 08:00:00 and ends at 08:01:35; its runs are in the history too.
+            $global:CycleRunsUntil = $script:Start.AddSeconds(95)
+            Mock Get-ADSyncRunProfileResult {
+                New-Run -Connector 'contoso.onmicrosoft.com - AAD' -RunProfile 'Export' -OffsetSeconds 30
+                New-Run -Connector 'corp.contoso.com' -RunProfile 'Delta Import' -OffsetSeconds 1
+                # The running cycle's import, at 08:00:00: before our start, so not ours.
+                New-Run -Connector 'corp.contoso.com' -RunProfile 'Delta Import' -OffsetSeconds (-$global:TestClock.Started.Subtract($global:TestClock.Origin).TotalSeconds)
+            }
+            $result = Invoke-Runbook
+            $result.outcome | Should -Be 'Succeeded'
+            $foreignEnd = [System.DateTimeOffset]::Parse('2026-01-05T08:01:35Z', [cultureinfo]::InvariantCulture)
+            $started = [System.DateTimeOffset]::Parse((Get-WireTime 'cycleStartedAt'), [cultureinfo]::InvariantCulture)
+            $importStarted = [System.DateTimeOffset]::Parse((Get-WireTime 'importStartedAt'), [cultureinfo]::InvariantCulture)
+            $started | Should -BeGreaterThan $foreignEnd
+            # The evidence is our cycle's import, one second after our start, never the running cycle's.
+            $importStarted | Should -Be $started.AddSeconds(1)
+            @($result.connectors) | Should -HaveCount 2
+            Should -Invoke Start-ADSyncSyncCycle -Times 1 -Exactly
+        }
     }
 
     Context 'BusyTimeout' {
@@ -211,6 +245,8 @@ Describe 'Start-EntraSyncCycle' {
             $global:CycleRunsUntil = $script:Start.AddHours(5)
             $result = Invoke-Runbook @{ BusyWaitSeconds = 120 }
             $result.outcome | Should -Be 'BusyTimeout'
+            $result.waitedForRunningCycleSeconds | Should -BeGreaterOrEqual 120
+            Get-WireTime 'importStartedAt' | Should -BeNullOrEmpty -Because 'no cycle of ours ran, so nothing is covered'
             Should -Invoke Start-ADSyncSyncCycle -Times 0 -Exactly
         }
 
@@ -263,6 +299,7 @@ Describe 'Start-EntraSyncCycle' {
         It 'fails when the cycle left no run-profile results' {
             Mock Get-ADSyncRunProfileResult { }
             (Invoke-Runbook).outcome | Should -Be 'Failed'
+            Get-WireTime 'importStartedAt' | Should -BeNullOrEmpty
         }
 
         It 'still writes its one result line when an ADSync cmdlet throws' {
@@ -429,6 +466,8 @@ Describe 'Start-EntraSyncCycle' {
             # The run from an earlier cycle (an hour before ours) is not among them.
             @($result.connectors) | Should -HaveCount 3
             @($result.connectors | Where-Object { $_.result -eq 'stopped-server-down' }) | Should -HaveCount 0
+            # The import of our cycle did start (and read AD) although the cycle has not ended.
+            Get-WireTime 'importStartedAt' | Should -Be '2026-01-05T08:00:01.0000000Z'
         }
     }
 

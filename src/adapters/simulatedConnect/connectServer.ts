@@ -628,6 +628,8 @@ function cycleReport(cycle: CycleRecord): CycleReport {
         ...(cycle.exportErrors > 0 ? { reason: `${cycle.exportErrors} export error(s)` } : {}),
         ...(cycle.endedAt === null ? {} : { cycleEndedAt: cycle.endedAt }),
         cycleStartedAt: cycle.importStartedAt,
+        // The runbook's evidence of coverage; here the import starts the moment the cycle does.
+        importStartedAt: cycle.importStartedAt,
         connectors,
     };
 }

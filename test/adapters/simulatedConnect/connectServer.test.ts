@@ -55,6 +55,9 @@ describe('SimulatedConnectServer', () => {
         expect(cycleStart).toBeGreaterThan(0);
         expect(cycleStart).toBeLessThanOrEqual(30_000);
         expect(done.endedAt).toBe(cycleStart + 40_000 + 3_000);
+        // The evidence of coverage the runbook reports: its import started with the cycle.
+        expect(done.report.importStartedAt).toBe(server.cycles()[0]?.importStartedAt);
+        expect(done.report.importStartedAt).toBe(cycleStart);
         expect(done.report.connectors?.map((c) => c.runProfile)).toEqual([
             'Delta Import',
             'Delta Synchronization',
