@@ -4,7 +4,14 @@ import { join } from 'node:path';
 
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 
-import { type ComparisonResult, main, markdownTable, runComparison, type StrategyId } from '../../bench/compare';
+import {
+    type ComparisonResult,
+    main,
+    markdownTable,
+    runComparison,
+    STRATEGIES,
+    type StrategyId,
+} from '../../bench/compare';
 import { projectBenchOutput } from '../../bench/output';
 
 /** The bench in reduced mode: proves it still runs and that its counts hold. Never asserts timings. */
@@ -21,8 +28,8 @@ describe('comparison bench (reduced)', () => {
     });
 
     it('runs every strategy on every trace', () => {
-        expect(comparison.results).toHaveLength(4 * 5);
-        expect(markdownTable(comparison).split('\n')).toHaveLength(2 + 20);
+        expect(comparison.results).toHaveLength(4 * 6);
+        expect(markdownTable(comparison).split('\n')).toHaveLength(2 + 24);
     });
 
     it('covers every change with this project, and only it covers the full-sync request without per-event jobs', () => {
@@ -48,6 +55,37 @@ describe('comparison bench (reduced)', () => {
         expect(row('joiner-trickle', 'project').joinerLatency).not.toBeNull();
     });
 
+    it('has a physical floor that no strategy beats: joiner p50 and p95 at or below every row, on every trace', () => {
+        for (const trace of comparison.traces) {
+            const floor = row(trace.name, 'floor');
+            const base = floor.joinerLatency;
+            if (base === null) throw new Error(`the floor covered no joiner on ${trace.name}`);
+            expect(floor.vsFloor).toEqual({ p50: 1, p95: 1 });
+            for (const { id } of STRATEGIES) {
+                const latency = row(trace.name, id).joinerLatency;
+                if (latency === null) continue;
+                expect({ trace: trace.name, id, p50: latency.p50 >= base.p50, p95: latency.p95 >= base.p95 }).toEqual({
+                    trace: trace.name,
+                    id,
+                    p50: true,
+                    p95: true,
+                });
+            }
+        }
+    });
+
+    it('gives the floor one job per Delta change and never a busy error, nor a full sync', () => {
+        for (const trace of comparison.traces) {
+            const floor = row(trace.name, 'floor');
+            expect(floor.busyErrors).toBe(0);
+            expect(floor.apiCalls).toBe(floor.jobsCreated);
+        }
+        expect(row('joiner-trickle', 'floor').jobsCreated).toBe(row('joiner-trickle', 'floor').changes);
+        // The one Initial request is left to no one: the floor never makes a joiner wait for a full sync.
+        expect(row('full-sync-middle', 'floor')).toMatchObject({ neverCovered: 1 });
+        expect(row('full-sync-middle', 'floor').jobsCreated).toBe(row('full-sync-middle', 'floor').changes - 1);
+    });
+
     it('replays identically from the same seed', async () => {
         const again = await runComparison('reduced', 7);
         expect(again.results).toEqual(comparison.results);
@@ -68,6 +106,15 @@ describe('comparison bench (reduced)', () => {
                 benchmarksDoc: join(scratch, 'BENCHMARKS.md'),
             });
             expect(existsSync(join(scratch, 'compare.reduced.json'))).toBe(true);
+            const written = JSON.parse(readFileSync(join(scratch, 'compare.reduced.json'), 'utf8')) as {
+                results: { strategy: string; label: string; vsFloor: unknown }[];
+            };
+            expect(written.results.filter((r) => r.strategy === 'floor')).toHaveLength(4);
+            expect(written.results.find((r) => r.strategy === 'floor')?.label).toBe('(f) physical floor');
+            for (const r of written.results) {
+                expect(r.vsFloor).toEqual({ p50: expect.any(Number) as unknown, p95: expect.any(Number) as unknown });
+            }
+            expect(log.mock.calls.flat().join('\n')).toMatch(/\| p50 ÷ floor \| p95 ÷ floor \|/);
         } finally {
             log.mockRestore();
             rmSync(scratch, { recursive: true, force: true });

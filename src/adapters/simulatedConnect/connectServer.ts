@@ -19,11 +19,17 @@ export type WorkerState = 'online' | 'offline' | 'hung';
  * - `retryOnBusy`: the usual script: `Start-ADSyncSyncCycle`, and on "busy" retry `attempts` times
  *   `intervalMs` apart (DLConversionV2: 10 × 30 s); returns as soon as the cycle has started.
  * - `skipIfRecent`: the Laparoscope guard: do nothing when a cycle started within `withinMs`, else start one.
+ * - `startWhenFree`: the physical floor of the comparison bench, not a real runbook. Picked up at the worker's next
+ *   poll with no start-up delay, it starts a cycle the instant the server is free (no poll of its own, no retries)
+ *   that runs as fast as the duration jitter allows, and none at all when a cycle that started after the job was
+ *   created is already there to cover it (a second cycle would only hold up the next change). Best-case physics,
+ *   so that no strategy beats it by the luck of a draw.
  */
 type RunbookBehaviour =
     | { readonly kind: 'waitThenStart' }
     | { readonly kind: 'retryOnBusy'; readonly attempts: number; readonly intervalMs: number }
-    | { readonly kind: 'skipIfRecent'; readonly withinMs: number };
+    | { readonly kind: 'skipIfRecent'; readonly withinMs: number }
+    | { readonly kind: 'startWhenFree' };
 
 /** How the simulated Entra Connect server and its Hybrid Worker behave. All times in milliseconds. */
 export interface SimulatedConnectOptions {
@@ -184,6 +190,10 @@ export class SimulatedConnectServer implements AutomationJobs {
     private readonly cycleLog: CycleRecord[] = [];
     private readonly waiters: SimJob[] = [];
     private readonly owners = new Map<number, SimJob>();
+    /** `startWhenFree` jobs waiting for the server, oldest first. */
+    private readonly floorWaiters: SimJob[] = [];
+    /** `startWhenFree` jobs covered by a cycle someone else started: they end with it. */
+    private readonly followers = new Map<number, SimJob[]>();
     private readonly parked: SimJob[] = [];
     private readonly counters: SimulatedConnectStats = {
         jobsCreated: 0,
@@ -253,7 +263,9 @@ export class SimulatedConnectServer implements AutomationJobs {
         if (job.behaviour.kind === 'retryOnBusy') job.attemptsLeft = job.behaviour.attempts;
         this.jobs.set(key, job);
         this.counters.jobsCreated++;
-        this.queue.push(this.pickupAt(now), { type: 'pickup', job });
+        // The floor starts up as fast as the worker ever does: with many jobs at one poll, some job always does.
+        const pickupAt = job.behaviour.kind === 'startWhenFree' ? this.nextPollAt(now) : this.pickupAt(now);
+        this.queue.push(pickupAt, { type: 'pickup', job });
         return Promise.resolve(this.observe(job));
     }
 
@@ -354,10 +366,14 @@ export class SimulatedConnectServer implements AutomationJobs {
     // ---- the model ----
 
     private pickupAt(now: number): number {
+        return this.nextPollAt(now) + this.random.int(this.options.pickupJitterMs + 1);
+    }
+
+    /** The worker's next poll for new jobs after `now`. */
+    private nextPollAt(now: number): number {
         const interval = Math.max(1, this.options.workerPollIntervalMs);
         const sinceTick = (((now - this.workerPhase) % interval) + interval) % interval;
-        const nextTick = now - sinceTick + interval;
-        return nextTick + this.random.int(this.options.pickupJitterMs + 1);
+        return now - sinceTick + interval;
     }
 
     private handle(at: number, event: SimEvent): void {
@@ -431,6 +447,10 @@ export class SimulatedConnectServer implements AutomationJobs {
             });
             return;
         }
+        if (job.behaviour.kind === 'startWhenFree') {
+            this.startWhenFree(at, job);
+            return;
+        }
         if (job.behaviour.kind === 'waitThenStart') {
             if (this.stagingMode) {
                 this.finishLater(job, at + collect, 'Completed', {
@@ -472,6 +492,31 @@ export class SimulatedConnectServer implements AutomationJobs {
             }
         }
         this.retryStart(at, job);
+    }
+
+    /** The floor: covered already, or start now, or wait for the instant the running cycle ends. */
+    private startWhenFree(at: number, job: SimJob): void {
+        const latest = this.cycleLog.at(-1);
+        // Strictly after: a cycle whose import started at the very instant of the change may not have read it.
+        if (latest !== undefined && latest.importStartedAt > job.createdAt) {
+            this.follow(at, job, latest);
+        } else if (this.running === null) {
+            this.startCycle(at, job.policy, job, true);
+        } else {
+            this.floorWaiters.push(job);
+            this.counters.busyWaits++;
+        }
+    }
+
+    private follow(at: number, job: SimJob, cycle: CycleRecord): void {
+        if (cycle.endedAt !== null) {
+            const endAt = Math.max(at, cycle.endedAt) + this.options.resultCollectionMs;
+            this.finishLater(job, endAt, 'Completed', cycleReport(cycle));
+            return;
+        }
+        const list = this.followers.get(cycle.id) ?? [];
+        list.push(job);
+        this.followers.set(cycle.id, list);
     }
 
     /** Scripts call `Start-ADSyncSyncCycle` directly, which refuses while a cycle runs. */
@@ -518,7 +563,10 @@ export class SimulatedConnectServer implements AutomationJobs {
         const imported = this.pendingChanges;
         this.pendingChanges = 0;
         const base = policy === 'Initial' ? o.initialBaseMs : o.deltaBaseMs;
-        const jitter = 1 + o.durationJitter * (2 * this.random.next() - 1);
+        const draw = this.random.next();
+        // The floor's cycles run as fast as this server ever runs a cycle of that size: the luck of the draw is
+        // not something any strategy can beat it with.
+        const jitter = 1 + o.durationJitter * (starter?.behaviour.kind === 'startWhenFree' ? -1 : 2 * draw - 1);
         const duration = Math.max(1_000, Math.round((base + o.perChangeMs * imported) * jitter));
         const exportErrors =
             !this.stagingMode && this.random.chance(o.exportErrorRate)
@@ -550,6 +598,18 @@ export class SimulatedConnectServer implements AutomationJobs {
         this.owners.delete(cycle.id);
         if (owner !== undefined && !isTerminal(owner.status) && !owner.finishing) {
             this.finishLater(owner, at + this.options.resultCollectionMs, 'Completed', cycleReport(cycle));
+        }
+        for (const job of this.followers.get(cycle.id) ?? []) {
+            if (!isTerminal(job.status) && !job.finishing) {
+                this.finishLater(job, at + this.options.resultCollectionMs, 'Completed', cycleReport(cycle));
+            }
+        }
+        this.followers.delete(cycle.id);
+        // The floor's waiters start the instant the server is free: the first starts a cycle that covers them all.
+        const [first, ...rest] = this.floorWaiters.splice(0);
+        if (first !== undefined) {
+            const next = this.startCycle(at, first.policy, first, true);
+            for (const job of rest) this.follow(at, job, next);
         }
         if (this.waiters.length > 0) {
             this.queue.push(at + 1 + this.random.int(this.options.busyPollMs), { type: 'waiterCheck' });

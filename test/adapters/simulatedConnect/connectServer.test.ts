@@ -296,3 +296,86 @@ describe('simulatedConnectOptionsFromEnv', () => {
         );
     });
 });
+
+describe('SimulatedConnectServer: a second job while a cycle runs (the trailing job)', () => {
+    it('waits for the running cycle to end, then runs its own cycle and reports that cycle’s import start', async () => {
+        const { clock, server } = setup({ workerPollIntervalMs: 30_000, deltaBaseMs: 120_000, busyPollMs: 10_000 });
+        server.recordChanges(1);
+        await server.createJob(target, 'running', delta);
+        clock.set(60_000);
+        const first = server.cycles()[0];
+        expect(first?.jobName).toBe('running');
+        // A change during the first cycle, and at once the job that is to cover it.
+        server.recordChanges(1);
+        await server.createJob(target, 'trailing', delta);
+        clock.set(100_000);
+        expect(await server.getJob(target, 'trailing')).toMatchObject({ kind: 'running' });
+        expect(server.cycles()).toHaveLength(1);
+        clock.set(600_000);
+        const trailing = finished(await server.getJob(target, 'trailing'));
+        const [ended, second] = server.cycles();
+        expect(second).toMatchObject({ jobName: 'trailing', changesImported: 1 });
+        expect(ended?.endedAt).toBe((first?.importStartedAt ?? 0) + 120_000 + 10);
+        expect(second?.importStartedAt ?? 0).toBeGreaterThan(ended?.endedAt ?? Infinity);
+        expect(trailing.report).toMatchObject({ outcome: 'Succeeded', importStartedAt: second?.importStartedAt });
+        expect(server.stats()).toMatchObject({ busyWaits: 1, busyErrors: 0, jobsCreated: 2 });
+    });
+});
+
+describe('SimulatedConnectServer: the physical floor (startWhenFree)', () => {
+    const floor = { ...target, runbook: 'Physical-Floor' };
+    const floorOptions: Partial<SimulatedConnectOptions> = {
+        workerPollIntervalMs: 30_000,
+        pickupJitterMs: 5_000,
+        deltaBaseMs: 40_000,
+        durationJitter: 0.1,
+        runbooks: { 'Physical-Floor': { kind: 'startWhenFree' } },
+    };
+
+    it('starts at the worker’s poll with no start-up, and its cycle runs as fast as the jitter allows', async () => {
+        // The same server (same seed: same poll phase) once with this project's runbook, once with the floor.
+        const ours = setup({ ...floorOptions, pickupJitterMs: 20_000 });
+        const best = setup({ ...floorOptions, pickupJitterMs: 20_000 });
+        await ours.server.createJob(target, 'joiner', delta);
+        await best.server.createJob(floor, 'joiner', delta);
+        ours.clock.set(300_000);
+        best.clock.set(300_000);
+        const [usual] = ours.server.cycles();
+        const [fastest] = best.server.cycles();
+        const poll = fastest?.importStartedAt ?? -1;
+        expect(poll).toBeGreaterThan(0);
+        expect(poll).toBeLessThanOrEqual(30_000);
+        // The usual job starts at that same poll plus its start-up.
+        expect(usual?.importStartedAt ?? 0).toBeGreaterThanOrEqual(poll);
+        expect(usual?.importStartedAt ?? Infinity).toBeLessThanOrEqual(poll + 20_000);
+        expect((fastest?.endedAt ?? 0) - poll).toBe(36_000);
+    });
+
+    it('starts the instant the running cycle ends, once for all the jobs waiting, and never again for covered ones', async () => {
+        const { clock, server } = setup({ ...floorOptions, deltaBaseMs: 100_000 });
+        await server.createJob(floor, 'first', delta);
+        clock.set(31_000);
+        const [first] = server.cycles();
+        await server.createJob(floor, 'second', delta);
+        clock.set(32_000);
+        await server.createJob(floor, 'third', delta);
+        clock.set(600_000);
+        const cycles = server.cycles();
+        expect(cycles).toHaveLength(2);
+        expect(cycles[0]?.id).toBe(first?.id);
+        expect(cycles[1]?.importStartedAt).toBe(cycles[0]?.endedAt);
+        for (const name of ['first', 'second', 'third']) {
+            expect(finished(await server.getJob(floor, name)).report.outcome).toBe('Succeeded');
+        }
+        expect(server.stats()).toMatchObject({ busyErrors: 0, jobsCreated: 3 });
+    });
+
+    it('lets a cycle that started after the change cover it without a cycle of its own', async () => {
+        const { clock, server } = setup({ ...floorOptions, schedulerIntervalMs: 1_800_000, schedulerPhaseMs: 5_000 });
+        await server.createJob(floor, 'joiner', delta);
+        clock.set(300_000);
+        // Created at 0, the scheduler's cycle started at 5 s (before the worker's poll): it covers the change.
+        expect(server.cycles().map((c) => c.trigger)).toEqual(['scheduler']);
+        expect(finished(await server.getJob(floor, 'joiner')).report.outcome).toBe('Succeeded');
+    });
+});
