@@ -85,7 +85,8 @@ export const DEFAULT_SIMULATED_CONNECT: SimulatedConnectOptions = Object.freeze(
     schedulerIntervalMs: 30 * 60_000,
     schedulerPhaseMs: null,
     busyPollMs: 10_000,
-    busyWaitTimeoutMs: 20 * 60_000,
+    // The runbook's BusyWaitSeconds default (1800); the service does not pass it.
+    busyWaitTimeoutMs: 30 * 60_000,
     stagingMode: false,
     schedulerSuspended: false,
     exportErrorRate: 0,
@@ -468,7 +469,6 @@ export class SimulatedConnectServer implements AutomationJobs {
                 });
                 return;
             }
-            this.queue.push(at + job.timeoutMs, { type: 'runbookTimeout', job });
             if (this.running === null) {
                 this.startCycle(at, job.policy, job, true);
             } else {
@@ -586,7 +586,11 @@ export class SimulatedConnectServer implements AutomationJobs {
         this.cycleLog.push(cycle);
         this.running = cycle;
         this.lastCycleStartedAt = at;
-        if (starter !== null && owns) this.owners.set(cycle.id, starter);
+        if (starter !== null && owns) {
+            this.owners.set(cycle.id, starter);
+            // As in the runbook, TimeoutSeconds counts from the start of its own cycle, not from the wait before it.
+            this.queue.push(at + starter.timeoutMs, { type: 'runbookTimeout', job: starter });
+        }
         this.queue.push(at + duration, { type: 'cycleEnd', cycle });
         return cycle;
     }

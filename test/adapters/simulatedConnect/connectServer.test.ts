@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 
 import {
@@ -7,6 +10,7 @@ import {
     MemoryWakeScheduler,
 } from '../../../src/adapters/memory';
 import {
+    DEFAULT_SIMULATED_CONNECT,
     type SimulatedConnectOptions,
     SimulatedConnectServer,
 } from '../../../src/adapters/simulatedConnect/connectServer';
@@ -319,6 +323,27 @@ describe('SimulatedConnectServer: a second job while a cycle runs (the trailing 
         expect(second?.importStartedAt ?? 0).toBeGreaterThan(ended?.endedAt ?? Infinity);
         expect(trailing.report).toMatchObject({ outcome: 'Succeeded', importStartedAt: second?.importStartedAt });
         expect(server.stats()).toMatchObject({ busyWaits: 1, busyErrors: 0, jobsCreated: 2 });
+    });
+});
+
+describe('SimulatedConnectServer: the waiting runbook’s bounds are the real runbook’s', () => {
+    it('counts TimeoutSeconds from the start of its own cycle, not from the wait before it', async () => {
+        const { clock, server } = setup({ workerPollIntervalMs: 30_000, initialBaseMs: 600_000, deltaBaseMs: 300_000 });
+        await server.createJob(target, 'full', { ...delta, PolicyType: 'Initial' });
+        clock.set(60_000);
+        // Waits about 10 minutes for the full sync, then runs 5 minutes: well within 12 minutes of its own start.
+        await server.createJob(target, 'delta', { ...delta, TimeoutSeconds: 720 });
+        clock.set(3_600_000);
+        expect(finished(await server.getJob(target, 'delta')).report.outcome).toBe('Succeeded');
+    });
+
+    it('waits for someone else’s cycle as long as the runbook’s BusyWaitSeconds default, which the service does not pass', () => {
+        const runbook = readFileSync(join(__dirname, '../../../infra/runbooks/Start-EntraSyncCycle.ps1'), 'utf8');
+        const busyWaitSeconds = /\[int\] \$BusyWaitSeconds = (\d+)/.exec(runbook)?.[1];
+        expect(busyWaitSeconds).toBeDefined();
+        expect(DEFAULT_SIMULATED_CONNECT.busyWaitTimeoutMs).toBe(Number(busyWaitSeconds) * 1000);
+        const parameters: (keyof SyncJobParameters)[] = ['PolicyType', 'TimeoutSeconds', 'CorrelationId'];
+        expect(Object.keys(delta).sort()).toEqual([...parameters].sort());
     });
 });
 
