@@ -67,13 +67,6 @@ export interface TargetStatus {
     readonly lastRuns: readonly FinishedRunStatus[];
 }
 
-/** The status page's content, also served as JSON. */
-export interface StatusReport {
-    readonly generatedAt: string;
-    readonly workbookUrl: string | null;
-    readonly targets: readonly TargetStatus[];
-}
-
 /** How many finished runs per target the page lists at least, however old. */
 const LAST_RUNS_SHOWN = 10;
 
