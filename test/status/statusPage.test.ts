@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -43,6 +45,33 @@ describe('status page function', () => {
             authLevel: 'function',
             methods: ['GET'],
         });
+    });
+});
+
+describe('the read-only key (README, On-call)', () => {
+    it('is a key of the function the README names, which only reads the status', async () => {
+        const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+        const named = [...readme.matchAll(/az functionapp function keys (?:set|delete) .*--function-name (\w+)/g)].map(
+            (m) => m[1],
+        );
+        expect(named.length).toBeGreaterThanOrEqual(2);
+        expect(new Set(named)).toEqual(new Set(['statusPage']));
+        // That function is GET only, on the status routes only: its keys cannot submit anything.
+        // statusPage was captured in beforeAll (a module registers once per process); the others here.
+        const others = await captureRegistrations(async () => {
+            await import('../../functions/postSyncRequests.js');
+            await import('../../functions/getSyncRequestStatus.js');
+            await import('../../functions/openApi.js');
+        });
+        const all = [...registered, ...others];
+        const statusFunctions = all.filter((f) => f.name === 'statusPage');
+        expect(statusFunctions).toHaveLength(1);
+        expect(triggerOf(statusFunctions[0] as CapturedFunction)).toMatchObject({
+            methods: ['GET'],
+            authLevel: 'function',
+        });
+        const writers = all.filter((f) => (triggerOf(f) as { methods?: string[] }).methods?.includes('POST'));
+        expect(writers.map((f) => f.name)).toEqual(['postSyncRequests']);
     });
 });
 
