@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { type CliIo, EXIT, runStatusCli } from '../../src/cli/statusCli';
-import { NO_COLOUR,timelineText } from '../../src/cli/statusText';
+import { NO_COLOUR, timelineText } from '../../src/cli/statusText';
 import { type LocalHost, startLocalHost } from '../../src/local/localHost';
 import { LOCAL_DEFAULTS } from '../../src/local/localSettings';
 import { silentLogger } from '../../src/ports/logger';
