@@ -2,6 +2,7 @@
  * The layer rules of src/ (docs/ARCHITECTURE.md, "Layers"), checked by `npm run check:layers` in .ci/run.
  *
  *   domain ← ports ← app ← adapters (driven) and transports (driving) ← composition ← functions/, local
+ *   cli (npm run status) stands apart: an HTTP client of the deployed app, it knows only the status answer.
  *
  * config is read by the composition roots only; src/errors.ts is the shared kernel every layer may use.
  * A rule names what a layer must NOT import, so a new folder is caught by `not-in-a-layer` until it is placed.
@@ -15,12 +16,13 @@ const LAYER = {
     config: '^src/config/',
     composition: '^src/composition/',
     local: '^src/local/',
+    cli: '^src/cli/',
     functions: '^functions/',
 };
 const KERNEL = '^src/errors\\.ts$';
 const ENTRY = '^src/index\\.ts$';
-/** Where the code is entered: the deployed bundle, and the local host that scripts/start.ts runs. */
-const ROOTS = `${ENTRY}|^src/local/(localHost|localSettings)\\.ts$`;
+/** Where the code is entered: the deployed bundle, the local host that scripts/start.ts runs, the status CLI. */
+const ROOTS = `${ENTRY}|^src/local/(localHost|localSettings)\\.ts$|^src/cli/statusCli\\.ts$`;
 const any = (...names) => names.map((n) => LAYER[n]);
 
 /** A layer that may import only the listed layers (itself and the shared kernel always). */
@@ -53,6 +55,11 @@ module.exports = {
             'adapters',
             ['domain', 'ports'],
             'An adapter implements a port for one technology and receives its own options, never the whole config.',
+        ),
+        onlyImports(
+            'cli',
+            [],
+            'The status CLI talks to the app over HTTP only: it parses the status answer itself and imports no other layer.',
         ),
         onlyImports(
             'transports',

@@ -163,6 +163,10 @@ var appSettings = {
   APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD;ClientId=${identityClientId}'
   WORKBOOK_URL: workbookUrl
+  // The status page's per-run links into the portal (Logs by operation id, the Automation job).
+  PORTAL_URL: environment().portal
+  PORTAL_TENANT_ID: tenant().tenantId
+  APPLICATION_INSIGHTS_RESOURCE_ID: appInsights.id
   AUTH_MODE: authMode
 }
 

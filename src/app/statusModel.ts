@@ -41,6 +41,8 @@ export interface FinishedRunStatus {
     readonly policy: string;
     readonly outcome: string;
     readonly outcomeClass: OutcomeClass;
+    /** Job start, else job creation, else window close: where the run sits on the 24-hour timeline. */
+    readonly startedAt: string;
     readonly endedAt: string;
     /** Cycle (job start to end), else window close to end when the job never started. */
     readonly durationSeconds: number;
@@ -50,6 +52,8 @@ export interface FinishedRunStatus {
     readonly attempts: number;
     readonly reason: string | null;
     readonly correlationId: string;
+    /** The Automation job of the run's last attempt; null when no job was ever created. */
+    readonly jobName: string | null;
 }
 
 export interface TargetStatus {
@@ -59,18 +63,15 @@ export interface TargetStatus {
     readonly window: WindowStatus | null;
     readonly run: RunStatus | null;
     readonly lastSuccessAt: string | null;
+    /** Newest first: every run that ended in the last 24 hours, and never fewer than the last 10 runs. */
     readonly lastRuns: readonly FinishedRunStatus[];
 }
 
-/** The status page's content, also served as JSON. */
-export interface StatusReport {
-    readonly generatedAt: string;
-    readonly workbookUrl: string | null;
-    readonly targets: readonly TargetStatus[];
-}
-
-/** How many finished runs per target the page lists. */
+/** How many finished runs per target the page lists at least, however old. */
 const LAST_RUNS_SHOWN = 10;
+
+/** The status shows the runs of this last stretch of time: on-call reads a day at a glance. */
+export const STATUS_DAY_MS = 24 * 3_600_000;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const seconds = (ms: number): number => Math.max(0, Math.round(ms / 1000));
@@ -82,6 +83,7 @@ function finishedRun(run: RunSummary): FinishedRunStatus {
         policy: run.policy,
         outcome: run.outcome,
         outcomeClass: classifyOutcome(run.outcome),
+        startedAt: iso(startedAt),
         endedAt: iso(run.endedAt),
         durationSeconds: seconds(run.endedAt - startedAt),
         waitSeconds: seconds(run.endedAt - run.firstChangeAt),
@@ -90,7 +92,20 @@ function finishedRun(run: RunSummary): FinishedRunStatus {
         attempts: run.attempts,
         reason: run.reason,
         correlationId: run.correlationId,
+        jobName: run.jobName,
     };
+}
+
+/**
+ * The runs listed: the day's runs (from the recent history and, beyond it, the run store), newest first, one per
+ * seq; at least the last {@link LAST_RUNS_SHOWN} even when they are older.
+ */
+function listedRuns(state: TargetState, olderRuns: readonly RunSummary[], now: number): RunSummary[] {
+    const bySeq = new Map<number, RunSummary>();
+    for (const run of [...state.history, ...olderRuns]) if (!bySeq.has(run.seq)) bySeq.set(run.seq, run);
+    const newestFirst = [...bySeq.values()].sort((a, b) => b.seq - a.seq);
+    const dayStart = now - STATUS_DAY_MS;
+    return newestFirst.filter((run, index) => index < LAST_RUNS_SHOWN || run.endedAt >= dayStart);
 }
 
 /**
@@ -125,8 +140,14 @@ function activityOf(state: TargetState): TargetActivity {
  * @param state - the target's state
  * @param timing - the target's timing (for the expected start of the open window)
  * @param now - the current time
+ * @param olderRuns - finished runs that have left the recent history (see `readOlderRuns`), if any
  */
-export function targetStatus(state: TargetState, timing: TargetTiming, now: number): TargetStatus {
+export function targetStatus(
+    state: TargetState,
+    timing: TargetTiming,
+    now: number,
+    olderRuns: readonly RunSummary[] = [],
+): TargetStatus {
     const w = state.window;
     const r = state.run;
     const success = state.history.find((h) => {
@@ -168,6 +189,6 @@ export function targetStatus(state: TargetState, timing: TargetTiming, now: numb
                       lastError: r.lastError,
                   },
         lastSuccessAt: success === undefined ? null : iso(success.endedAt),
-        lastRuns: state.history.slice(0, LAST_RUNS_SHOWN).map(finishedRun),
+        lastRuns: listedRuns(state, olderRuns, now).map(finishedRun),
     };
 }

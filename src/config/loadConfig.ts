@@ -39,6 +39,12 @@ export interface Config {
         readonly userIdentifiers: UserIdentifierMode;
         readonly hashSalt: string;
         readonly workbookUrl: string | null;
+        /** Status page deep links into the portal; null when PORTAL_URL is unset. */
+        readonly portalLinks: {
+            readonly portalUrl: string;
+            readonly tenantId: string | null;
+            readonly appInsightsResourceId: string | null;
+        } | null;
     };
     readonly http: {
         readonly publicBaseUrl: string | null;
@@ -93,6 +99,29 @@ function url(env: Env, name: SettingName): string | null {
         throw new ConfigError(name, `must be an absolute http(s) URL, got "${value}"`);
     }
     return value.replace(/\/+$/, '');
+}
+
+/** `/subscriptions/<guid>/resourceGroups/<rg>/providers/Microsoft.Insights/components/<name>`, any letter case. */
+const COMPONENT_ID =
+    /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[-\w.()]{1,90}\/providers\/microsoft\.insights\/components\/[-\w.()]{1,260}$/i;
+
+/** A tenant id (GUID) or a verified domain name such as `contoso.onmicrosoft.com`. */
+const TENANT = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[a-z0-9-]+(?:\.[a-z0-9-]+)+)$/i;
+
+function loadPortalLinks(env: Env): Config['telemetry']['portalLinks'] {
+    const portalUrl = url(env, 'PORTAL_URL');
+    const tenantId = optional(env, 'PORTAL_TENANT_ID');
+    const appInsightsResourceId = optional(env, 'APPLICATION_INSIGHTS_RESOURCE_ID');
+    if (tenantId !== null && !TENANT.test(tenantId)) {
+        throw new ConfigError('PORTAL_TENANT_ID', `must be a tenant id (GUID) or domain name, got "${tenantId}"`);
+    }
+    if (appInsightsResourceId !== null && !COMPONENT_ID.test(appInsightsResourceId)) {
+        throw new ConfigError(
+            'APPLICATION_INSIGHTS_RESOURCE_ID',
+            `must be an Application Insights component resource id (/subscriptions/…/providers/Microsoft.Insights/components/<name>), got "${appInsightsResourceId}"`,
+        );
+    }
+    return portalUrl === null ? null : { portalUrl, tenantId, appInsightsResourceId };
 }
 
 function json(env: Env, name: SettingName): unknown {
@@ -267,6 +296,7 @@ export function loadConfig(env: Env = process.env): Config {
             userIdentifiers: oneOf(env, 'TELEMETRY_USER_IDENTIFIERS', ['none', 'hashed', 'plain'] as const),
             hashSalt: required(env, 'TELEMETRY_HASH_SALT'),
             workbookUrl: url(env, 'WORKBOOK_URL'),
+            portalLinks: loadPortalLinks(env),
         },
         http: {
             publicBaseUrl: url(env, 'PUBLIC_BASE_URL'),

@@ -131,6 +131,23 @@ export const SETTINGS = [
     ),
     spec('TELEMETRY_HASH_SALT', 'Salt for `hashed` user identifiers.', { default: 'entra-sync-trigger' }),
     spec('WORKBOOK_URL', 'Link to the Azure Monitor workbook, shown on the status page.', { setByInfra: true }),
+    spec(
+        'PORTAL_URL',
+        'Azure portal origin for the status page’s per-run links (e.g. `https://portal.azure.com`). Unset: no portal links.',
+        { setByInfra: true },
+    ),
+    spec(
+        'PORTAL_TENANT_ID',
+        'Directory the portal links open in (`#@<tenant>`); unset: the user’s default directory.',
+        {
+            setByInfra: true,
+        },
+    ),
+    spec(
+        'APPLICATION_INSIGHTS_RESOURCE_ID',
+        'Resource id of the Application Insights component: each run on the status page links to its telemetry (Logs, by operation id). Unset: no telemetry links.',
+        { setByInfra: true },
+    ),
     // HTTP
     spec(
         'PUBLIC_BASE_URL',

@@ -6,6 +6,7 @@ import type { Clock } from '../ports/clock';
 import type { InvalidMessageSink } from '../ports/invalidMessageSink';
 import type { RequestStore } from '../ports/requestStore';
 import type { Telemetry } from '../ports/telemetry';
+import type { PortalLinkSettings } from './http/portalLinks';
 
 /** The HTTP transport's settings: limits, answers and authorization. */
 export interface HttpOptions {
@@ -25,7 +26,7 @@ interface FrontDoorSettings {
     readonly targets: ReadonlyMap<string, Target>;
     readonly routing: Routing;
     readonly requestRetentionMs: number;
-    readonly telemetry: { readonly workbookUrl: string | null };
+    readonly telemetry: { readonly workbookUrl: string | null; readonly portalLinks: PortalLinkSettings | null };
 }
 
 /**

@@ -196,3 +196,41 @@ describe('loadConfig', () => {
         expect(loadConfig(env({ SYNC_QUIET_SECONDS: '   ' })).targets.get('contoso')?.timing.quietMs).toBe(20_000);
     });
 });
+
+describe('status page portal links', () => {
+    const COMPONENT =
+        '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-sync/providers/microsoft.insights/components/appi-sync';
+
+    it('are off without PORTAL_URL, whatever else is set', () => {
+        expect(loadConfig(env({ APPLICATION_INSIGHTS_RESOURCE_ID: COMPONENT })).telemetry.portalLinks).toBeNull();
+    });
+
+    it('carry the portal, the tenant and the Application Insights component', () => {
+        const config = loadConfig(
+            env({
+                PORTAL_URL: 'https://portal.azure.us/',
+                PORTAL_TENANT_ID: 'contoso.onmicrosoft.com',
+                APPLICATION_INSIGHTS_RESOURCE_ID: COMPONENT,
+            }),
+        );
+        expect(config.telemetry.portalLinks).toEqual({
+            portalUrl: 'https://portal.azure.us',
+            tenantId: 'contoso.onmicrosoft.com',
+            appInsightsResourceId: COMPONENT,
+        });
+        expect(loadConfig(env({ PORTAL_URL: 'https://portal.azure.com' })).telemetry.portalLinks).toEqual({
+            portalUrl: 'https://portal.azure.com',
+            tenantId: null,
+            appInsightsResourceId: null,
+        });
+    });
+
+    it.each([
+        ['PORTAL_URL', 'javascript:alert(1)'],
+        ['PORTAL_TENANT_ID', 'contoso/../x'],
+        ['APPLICATION_INSIGHTS_RESOURCE_ID', '/subscriptions/x/providers/Microsoft.Automation/automationAccounts/a'],
+    ])('refuse a malformed %s, naming it', (name, value) => {
+        const error = configError(env({ PORTAL_URL: 'https://portal.azure.com', [name]: value }));
+        expect(error.message).toContain(name);
+    });
+});

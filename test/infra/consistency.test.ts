@@ -120,6 +120,10 @@ function infraEnvironment(authMode: string): Record<string, string> {
         'appInsights.properties.ConnectionString':
             'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/',
         workbookUrl: 'https://portal.azure.com/#@tenant/resource/subscriptions/x/workbook',
+        'environment().portal': 'https://portal.azure.com',
+        'tenant().tenantId': '12345678-aaaa-bbbb-cccc-1234567890ab',
+        'appInsights.id':
+            '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-prod/providers/Microsoft.Insights/components/appi-abcdefghijklm',
         authMode,
     };
     const env: Record<string, string> = {};

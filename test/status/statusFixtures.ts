@@ -3,9 +3,10 @@ import type { AddressInfo } from 'node:net';
 
 import { HttpRequest, type HttpResponseInit } from '@azure/functions';
 
-import { emptyTargetState, type RunSummary, type TargetState } from '../../src/domain/targetState';
+import { emptyTargetState, HISTORY_LIMIT, type RunSummary, type TargetState } from '../../src/domain/targetState';
 import { DEFAULT_TIMING } from '../../src/domain/timing';
 import type { AuthConfig } from '../../src/transports/http/auth';
+import type { PortalLinkSettings } from '../../src/transports/http/portalLinks';
 import { respondWithStatus, type StatusSource } from '../../src/transports/http/statusHandler';
 
 export const SCRIPT_ID = '<script>alert(1)</script>';
@@ -107,13 +108,136 @@ export const functionKeyAuth: AuthConfig = {
     },
 };
 
-export function hostileSource(auth: AuthConfig = functionKeyAuth): StatusSource {
+/** Where a target's jobs run, as the status links need it. */
+export const JOB_LOCATION = {
+    subscriptionId: '00000000-1111-2222-3333-444444444444',
+    resourceGroup: 'rg-sync',
+    automationAccount: 'aa-sync',
+    runbook: 'Invoke-EntraConnectSync',
+};
+
+export const PORTAL: PortalLinkSettings = {
+    portalUrl: 'https://portal.azure.com',
+    tenantId: 'contoso.onmicrosoft.com',
+    appInsightsResourceId:
+        '/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg-sync/providers/Microsoft.Insights/components/appi-sync',
+};
+
+export function hostileSource(
+    auth: AuthConfig = functionKeyAuth,
+    portalLinks: PortalLinkSettings | null = null,
+): StatusSource {
     const states = hostileStates();
     return {
         auth,
         workbookUrl: `https://portal.azure.com/#blade/workbook?x="><script>alert(2)</script>`,
-        targets: new Map([...states.keys()].map((id) => [id, { timing: DEFAULT_TIMING }])),
+        portalLinks,
+        targets: new Map([...states.keys()].map((id) => [id, { ...JOB_LOCATION, timing: DEFAULT_TIMING }])),
         readState: (id) => Promise.resolve(states.get(id) ?? emptyTargetState(id)),
+        readRun: () => Promise.resolve(null),
+        now: () => NOW,
+    };
+}
+
+/** A day of runs every 30 minutes ends at {@link NOW}: this many. */
+export const DAY_RUNS = 48;
+/** The runs of the day that carry a reason (failed or skipped). */
+export const DAY_REASONS = new Map<number, [RunSummary['outcome'], string]>([
+    [
+        DAY_RUNS - 3,
+        [
+            'Failed',
+            'Export to the connector contoso.com failed: stopped-server-down (the AD DS server did not answer).',
+        ],
+    ],
+    [
+        DAY_RUNS - 20,
+        ['SkippedStagingMode', 'The Connect server is in staging mode: it never exports, so no cycle was run.'],
+    ],
+    [DAY_RUNS - 33, ['WorkerOffline', 'No Hybrid Worker of group hwg-connect picked the job up within 10 min.']],
+]);
+
+/** Run `seq` of the day: one every 30 minutes, the newest (seq {@link DAY_RUNS}) ending at NOW − 5 min. */
+function dayRun(seq: number): RunSummary {
+    const endedAt = NOW - 5 * 60_000 - (DAY_RUNS - seq) * 30 * 60_000;
+    const special = DAY_REASONS.get(seq);
+    return {
+        targetId: 'contoso',
+        seq,
+        attempts: 1,
+        policy: 'Delta',
+        jobName: `7b0d${String(seq).padStart(4, '0')}-5a8e-5c4e-9a57-2f0f3c7e9d21`,
+        changeCount: 1 + (seq % 7),
+        urgentCount: seq % 2,
+        requestCount: 1,
+        kinds: { joiner: 1 },
+        correlationId: seq.toString(16).padStart(32, 'a'),
+        firstChangeAt: endedAt - 150_000,
+        firstUrgentAt: null,
+        windowClosedAt: endedAt - 120_000,
+        jobCreatedAt: endedAt - 118_000,
+        jobStartedAt: endedAt - 95_000,
+        endedAt,
+        outcome: special?.[0] ?? 'Succeeded',
+        reason: special?.[1] ?? null,
+        exportErrors: 0,
+        lastStatus: 'Completed',
+        report: null,
+    };
+}
+
+/**
+ * One target with a day of runs: the state keeps the newest {@link HISTORY_LIMIT}, the run store all of them
+ * (and a few from the day before), as the engine keeps them; a cycle is running now.
+ */
+export function daySource(portalLinks: PortalLinkSettings | null = PORTAL): StatusSource & { reads: number[] } {
+    const all = Array.from({ length: DAY_RUNS + 5 }, (_, i) => dayRun(i - 4)).filter((r) => r.seq >= 1);
+    const newestFirst = [...all].sort((a, b) => b.seq - a.seq);
+    const state: TargetState = {
+        ...emptyTargetState('contoso'),
+        nextSeq: DAY_RUNS + 2,
+        history: newestFirst.slice(0, HISTORY_LIMIT),
+        run: {
+            seq: DAY_RUNS + 1,
+            attempt: 1,
+            phase: 'active',
+            policy: 'Delta',
+            changeCount: 2,
+            urgentCount: 1,
+            requestCount: 1,
+            kinds: { joiner: 2 },
+            correlationId: 'corr-running',
+            firstChangeAt: NOW - 100_000,
+            firstUrgentAt: NOW - 100_000,
+            windowClosedAt: NOW - 80_000,
+            jobName: '7b0d9999-5a8e-5c4e-9a57-2f0f3c7e9d21',
+            jobCreatedAt: NOW - 78_000,
+            jobStartedAt: NOW - 60_000,
+            lastStatus: 'Running',
+            startDueAt: NOW - 80_000,
+            startFailures: 0,
+            nextPollAt: NOW + 15_000,
+            polls: 3,
+            workerOfflineReported: false,
+            attentionSince: null,
+            stopRequestedAt: null,
+            stopReason: null,
+            lastError: null,
+        },
+        lastRunStartedAt: NOW - 78_000,
+    };
+    const reads: number[] = [];
+    return {
+        reads,
+        auth: functionKeyAuth,
+        workbookUrl: 'https://portal.azure.com/#@contoso.onmicrosoft.com/resource/workbook',
+        portalLinks,
+        targets: new Map([['contoso', { ...JOB_LOCATION, timing: DEFAULT_TIMING }]]),
+        readState: () => Promise.resolve(state),
+        readRun: (_id, seq) => {
+            reads.push(seq);
+            return Promise.resolve(all.find((r) => r.seq === seq) ?? null);
+        },
         now: () => NOW,
     };
 }

@@ -1,14 +1,34 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+
 import { beforeAll, describe, expect, it } from 'vitest';
 
+import { readOlderRuns } from '../../src/app/olderRuns';
+import { HISTORY_LIMIT } from '../../src/domain/targetState';
+import { jobLink, operationLink, operationQuery } from '../../src/transports/http/portalLinks';
 import {
     escapeHtml,
     humanDuration,
     renderStatusPage,
+    shortDuration,
     STATUS_PAGE_CSP,
 } from '../../src/transports/http/renderStatusPage';
 import { buildStatusReport, respondWithStatus } from '../../src/transports/http/statusHandler';
 import { type CapturedFunction, captureRegistrations, triggerOf } from '../support/functionsRegistry';
-import { functionKeyAuth, hostileSource, IMG_REASON, responseText, SCRIPT_ID, statusRequest } from './statusFixtures';
+import {
+    DAY_REASONS,
+    DAY_RUNS,
+    daySource,
+    functionKeyAuth,
+    hostileSource,
+    IMG_REASON,
+    JOB_LOCATION,
+    PORTAL,
+    responseText,
+    SCRIPT_ID,
+    statusRequest,
+} from './statusFixtures';
 
 let registered: CapturedFunction[] = [];
 beforeAll(async () => {
@@ -28,6 +48,33 @@ describe('status page function', () => {
     });
 });
 
+describe('the read-only key (README, On-call)', () => {
+    it('is a key of the function the README names, which only reads the status', async () => {
+        const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+        const named = [...readme.matchAll(/az functionapp function keys (?:set|delete) .*--function-name (\w+)/g)].map(
+            (m) => m[1],
+        );
+        expect(named.length).toBeGreaterThanOrEqual(2);
+        expect(new Set(named)).toEqual(new Set(['statusPage']));
+        // That function is GET only, on the status routes only: its keys cannot submit anything.
+        // statusPage was captured in beforeAll (a module registers once per process); the others here.
+        const others = await captureRegistrations(async () => {
+            await import('../../functions/postSyncRequests.js');
+            await import('../../functions/getSyncRequestStatus.js');
+            await import('../../functions/openApi.js');
+        });
+        const all = [...registered, ...others];
+        const statusFunctions = all.filter((f) => f.name === 'statusPage');
+        expect(statusFunctions).toHaveLength(1);
+        expect(triggerOf(statusFunctions[0] as CapturedFunction)).toMatchObject({
+            methods: ['GET'],
+            authLevel: 'function',
+        });
+        const writers = all.filter((f) => (triggerOf(f) as { methods?: string[] }).methods?.includes('POST'));
+        expect(writers.map((f) => f.name)).toEqual(['postSyncRequests']);
+    });
+});
+
 describe('status report', () => {
     it('shows per target the state, the open window, the current run and the last runs', async () => {
         const report = await buildStatusReport(hostileSource());
@@ -44,8 +91,100 @@ describe('status report', () => {
             [2, 'Failed', 50, 90],
             [1, 'CompletedWithExportErrors', 50, 90],
         ]);
+        expect(hostile?.lastRuns[0]).toMatchObject({
+            startedAt: '2026-01-05T06:29:10.000Z',
+            endedAt: '2026-01-05T06:30:00.000Z',
+            jobName: 'job-2',
+            correlationId: 'corr-2',
+        });
         expect(fabrikam).toMatchObject({ health: 'healthy', activity: 'idle', window: null, run: null });
         expect(northwind).toMatchObject({ health: 'unknown', lastRuns: [], lastSuccessAt: null });
+    });
+});
+
+describe('a day of runs', () => {
+    it('lists every run of the last 24 hours, reading the ones past the recent history from the run store', async () => {
+        const source = daySource();
+        const report = await buildStatusReport(source);
+        const runs = report.targets[0]?.lastRuns ?? [];
+        expect(runs.map((r) => r.seq)).toEqual(Array.from({ length: DAY_RUNS }, (_, i) => DAY_RUNS - i));
+        // The history holds the newest HISTORY_LIMIT; the rest are point reads, newest first, and no more.
+        expect(source.reads).toEqual(
+            Array.from({ length: DAY_RUNS - HISTORY_LIMIT }, (_, i) => DAY_RUNS - HISTORY_LIMIT - i),
+        );
+    });
+
+    it('reads nothing from the run store when the history is not full or already reaches past the day', async () => {
+        const readRun = () => Promise.reject(new Error('must not read'));
+        const source = daySource();
+        const state = await source.readState('contoso');
+        const now = source.now();
+        await expect(readOlderRuns(readRun, { ...state, history: state.history.slice(0, 5) }, now)).resolves.toEqual(
+            [],
+        );
+        await expect(readOlderRuns(readRun, state, now + 30 * 86_400_000)).resolves.toEqual([]);
+    });
+
+    it('stops at a seq the run store does not have', async () => {
+        const source = daySource();
+        const state = await source.readState('contoso');
+        const older = await readOlderRuns(
+            (id, seq) => (seq === 25 ? Promise.resolve(null) : source.readRun(id, seq)),
+            state,
+            source.now(),
+        );
+        expect(older.map((r) => r.seq)).toEqual([28, 27, 26]);
+    });
+});
+
+describe('portal links', () => {
+    it('link each run to its telemetry (Logs, by operation id) and its Automation job, from the settings', async () => {
+        const report = await buildStatusReport(daySource(PORTAL));
+        const run = report.targets[0]?.lastRuns[0];
+        if (run === undefined) throw new Error('no run');
+        const operation = run.links.operation ?? '';
+        const prefix =
+            'https://portal.azure.com/#@contoso.onmicrosoft.com/blade/Microsoft_Azure_Monitoring_Logs/LogsBlade/resourceId/' +
+            encodeURIComponent(PORTAL.appInsightsResourceId ?? '') +
+            '/source/LogsBlade.AnalyticsShareLinkToQuery/q/';
+        expect(operation.startsWith(prefix)).toBe(true);
+        const [q, timespan] = operation.slice(prefix.length).split('/timespan/');
+        const query = gunzipSync(Buffer.from(decodeURIComponent(q ?? ''), 'base64')).toString('utf8');
+        expect(query).toBe(operationQuery(run.correlationId));
+        expect(query).toContain(`| where operation_Id == "${run.correlationId}"`);
+        // From ten minutes before the first change to ten minutes after the end.
+        expect(decodeURIComponent(timespan ?? '')).toBe('2026-01-05T08:12:30.000Z/2026-01-05T08:35:00.000Z');
+
+        const account =
+            '/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg-sync/providers/Microsoft.Automation/automationAccounts/aa-sync';
+        expect(run.links.job).toBe(
+            'https://portal.azure.com/#@contoso.onmicrosoft.com/blade/Microsoft_Azure_Automation/JobDashboardBladeV2/jobResourceId/' +
+                encodeURIComponent(`${account}/jobs/${run.jobName ?? ''}`) +
+                '/runbookResourceId/' +
+                encodeURIComponent(`${account}/runbooks/Invoke-EntraConnectSync`),
+        );
+        // The running cycle links to its job too (that is where a stuck job is looked at).
+        expect(report.targets[0]?.run?.links.job).toContain(encodeURIComponent('/jobs/7b0d9999-'));
+    });
+
+    it('leave out every link whose settings are absent: never a broken link', async () => {
+        const none = await buildStatusReport(daySource(null));
+        const runs = none.targets[0]?.lastRuns ?? [];
+        expect(runs.every((r) => r.links.operation === null && r.links.job === null)).toBe(true);
+        expect(renderStatusPage(none)).not.toContain('portal.azure.com/#@contoso.onmicrosoft.com/blade');
+
+        const jobsOnly = await buildStatusReport(daySource({ ...PORTAL, appInsightsResourceId: null, tenantId: null }));
+        const first = jobsOnly.targets[0]?.lastRuns[0];
+        expect(first?.links.operation).toBeNull();
+        expect(first?.links.job).toMatch(/^https:\/\/portal\.azure\.com\/#blade\/Microsoft_Azure_Automation\//);
+        const html = renderStatusPage(jobsOnly);
+        expect(html).not.toContain('>trace</a>');
+        expect(html.match(/>job<\/a>/g)).toHaveLength(DAY_RUNS + 1);
+    });
+
+    it('link no job for a run that never created one', () => {
+        expect(jobLink(PORTAL, JOB_LOCATION, null)).toBeNull();
+        expect(operationLink({ ...PORTAL, appInsightsResourceId: null }, {} as never)).toBeNull();
     });
 });
 
@@ -99,6 +238,18 @@ describe('status page HTML', () => {
         expect(STATUS_PAGE_CSP).not.toContain('unsafe-inline');
     });
 
+    it('shows a day of runs as one compact row each, a reason row only where there is one, one timeline mark per cycle', async () => {
+        const html = renderStatusPage(await buildStatusReport(daySource()));
+        expect(html.match(/<tr class="run">/g)).toHaveLength(DAY_RUNS);
+        expect(html.match(/<tr class="reason">/g)).toHaveLength(DAY_REASONS.size);
+        for (const [, reason] of DAY_REASONS.values()) expect(html).toContain(escapeHtml(reason));
+        expect(html.match(/<rect class="cycle /g)).toHaveLength(DAY_RUNS);
+        expect(html.match(/<rect class="cycle failed"/g)).toHaveLength(2);
+        expect(html.match(/<rect class="running"/g)).toHaveLength(1);
+        expect(html).not.toMatch(/<dl\b/);
+        expect(html).not.toMatch(/\sstyle=/);
+    });
+
     it('never links a workbook URL that is not http(s)', () => {
         const html = renderStatusPage({
             generatedAt: new Date(0).toISOString(),
@@ -118,5 +269,6 @@ describe('status page HTML', () => {
 
     it('writes durations for people', () => {
         expect([45, 185, 3600, 7500].map(humanDuration)).toEqual(['45 s', '3 min 5 s', '1 h', '2 h 5 min']);
+        expect([45, 185, 3600, 7500].map(shortDuration)).toEqual(['45s', '3m05s', '1h00m', '2h05m']);
     });
 });

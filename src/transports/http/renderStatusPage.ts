@@ -1,47 +1,50 @@
 import { createHash } from 'node:crypto';
 
-import type {
-    FinishedRunStatus,
-    RunStatus,
-    StatusReport,
-    TargetHealth,
-    TargetStatus,
-    WindowStatus,
-} from '../../app/statusModel';
+import { STATUS_DAY_MS, type TargetHealth, type TargetStatus, type WindowStatus } from '../../app/statusModel';
+import type { LinkedRun, RunLinks, StatusDocument, TargetStatusView } from './statusView';
 
 /** Seconds between automatic reloads: the page is left open on a phone or a wall screen. */
 const REFRESH_SECONDS = 30;
 
 const CSS = `
-:root{color-scheme:light dark;--ok:#1a7f37;--warn:#9a6700;--bad:#cf222e;--muted:#6e7781;--line:#d0d7de}
+:root{color-scheme:light dark;--ok:#1a7f37;--warn:#9a6700;--bad:#cf222e;--muted:#6e7781;--line:#d0d7de;--run:#0969da;--stripe:rgba(127,127,127,.12)}
 *{box-sizing:border-box}
-body{margin:0;font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;padding:12px;max-width:1100px;margin-inline:auto}
-h1{font-size:1.4rem;margin:0 0 4px}
-h2{font-size:1.2rem;margin:0 0 8px;overflow-wrap:anywhere}
-h3{font-size:1rem;margin:14px 0 6px}
-header p{margin:0;color:var(--muted)}
+body{margin:0 auto;font:14px/1.35 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;padding:6px 8px;max-width:1100px}
+h1{font-size:.95rem;margin:0;display:inline}
+h2{font-size:1rem;margin:0 0 2px;overflow-wrap:anywhere}
+header{margin-bottom:4px}header p{margin:0;color:var(--muted);font-size:.8rem;display:inline}
 a{color:inherit}
-.target{border:1px solid var(--line);border-left-width:6px;border-radius:8px;padding:12px;margin:14px 0}
+.target{border:1px solid var(--line);border-left-width:5px;border-radius:6px;padding:4px 6px;margin:4px 0}
 .health-healthy{border-left-color:var(--ok)}.health-warning{border-left-color:var(--warn)}
 .health-failing{border-left-color:var(--bad)}.health-unknown{border-left-color:var(--muted)}
-.badge{display:inline-block;font-size:.8rem;font-weight:600;padding:2px 8px;border-radius:999px;color:#fff;vertical-align:middle;margin-right:6px}
+.badge{display:inline-block;font-size:.75rem;font-weight:600;padding:0 6px;border-radius:999px;color:#fff;vertical-align:1px;margin-right:6px}
 .badge.healthy{background:var(--ok)}.badge.warning{background:var(--warn)}.badge.failing{background:var(--bad)}.badge.unknown{background:var(--muted)}
-dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:0}
-dt{color:var(--muted)}dd{margin:0;overflow-wrap:anywhere}
-.scroll{overflow-x:auto}
-table{border-collapse:collapse;width:100%;font-size:.92rem}
-th,td{text-align:left;padding:4px 8px;border-bottom:1px solid var(--line);vertical-align:top}
-td.reason{overflow-wrap:anywhere;min-width:12em}
-td{white-space:nowrap}td.reason{white-space:normal}
-.outcome-failed{color:var(--bad);font-weight:600}.outcome-skipped,.outcome-partiallySucceeded{color:var(--warn);font-weight:600}
-.outcome-succeeded{color:var(--ok)}
-.none{color:var(--muted);margin:0}
-@media (max-width:600px){body{padding:8px;font-size:15px}
-table.runs,table.runs tbody,table.runs tr,table.runs td{display:block;width:100%}
-table.runs thead{display:none}
-table.runs tr{border-bottom:1px solid var(--line);padding:6px 0}
-table.runs td{border:0;padding:1px 0;display:grid;grid-template-columns:9em 1fr;gap:8px;white-space:normal;overflow-wrap:anywhere}
-table.runs td::before{content:attr(data-label);color:var(--muted);font-weight:normal}}
+.line{margin:0;font-size:.75rem;overflow-wrap:anywhere}
+.line strong{font-weight:600}
+.problem{color:var(--bad);font-weight:600}
+.timeline{margin:3px 0 0}
+.timeline svg{display:block;width:100%;height:22px;border:1px solid var(--line);border-radius:3px}
+.timeline .grid{stroke:var(--line);stroke-width:1}
+.axis{display:flex;justify-content:space-between;font-size:.65rem;color:var(--muted);line-height:1.1}
+.cycle.succeeded{fill:var(--ok)}.cycle.partiallySucceeded,.cycle.skipped{fill:var(--warn)}.cycle.failed{fill:var(--bad)}
+.running{fill:var(--run)}
+table{border-collapse:collapse;width:100%;table-layout:fixed;font-size:11px;line-height:12px;margin-top:3px}
+col.ended{width:6.6em}col.took{width:4.2em}col.chg{width:2.6em}col.wait{width:5.6em}col.links{width:5.9em}
+th{color:var(--muted);font-weight:600}
+th,td{text-align:left;padding:0 4px 1px 0;white-space:nowrap;vertical-align:top;overflow:hidden;text-overflow:ellipsis}
+thead th{border-bottom:1px solid var(--line)}
+tbody tr:nth-child(even){background:var(--stripe)}
+td.num,th.num{text-align:right}
+.outcome.failed{color:var(--bad);font-weight:600}.outcome.skipped,.outcome.partiallySucceeded{color:var(--warn);font-weight:600}
+.outcome.succeeded{color:var(--ok)}
+tr.reason td{padding:0 0 1px 1em;color:var(--muted)}
+tr.reason summary{overflow:hidden;text-overflow:ellipsis;list-style:none;cursor:pointer}
+tr.reason summary::-webkit-details-marker{display:none}
+tr.reason details[open] summary{white-space:normal;overflow-wrap:anywhere}
+td.links a{margin-right:6px}
+.none{color:var(--muted);margin:0;font-size:.8rem}
+@media (min-width:900px){.target{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1.25fr);gap:0 14px}
+.timeline svg{height:48px}table{margin-top:0}}
 `.trim();
 
 /** The inline style's hash, so the Content-Security-Policy can allow exactly it and nothing else. */
@@ -87,6 +90,12 @@ export function humanDuration(totalSeconds: number): string {
 /** `2026-01-05 08:00:40 UTC`: unambiguous for an on-call person in any time zone. */
 const when = (isoTime: string): string => `${isoTime.slice(0, 19).replace('T', ' ')} UTC`;
 
+/** `08:00` on the day of the report, `01-04 23:10` before it (UTC both). */
+function shortTime(isoTime: string, reportTime: string): string {
+    const sameDay = isoTime.slice(0, 10) === reportTime.slice(0, 10);
+    return sameDay ? isoTime.slice(11, 16) : `${isoTime.slice(5, 10)} ${isoTime.slice(11, 16)}`;
+}
+
 const HEALTH_LABEL: Record<TargetHealth, string> = {
     healthy: 'Healthy',
     warning: 'Warning',
@@ -101,101 +110,154 @@ const ACTIVITY_LABEL: Record<TargetStatus['activity'], string> = {
     waitingAndRunning: 'Cycle running, more changes waiting',
 };
 
-function definitions(rows: readonly (readonly [string, string])[]): string {
-    return `<dl>${rows.map(([term, value]) => `<dt>${e(term)}</dt><dd>${e(value)}</dd>`).join('')}</dl>`;
+/** Only http(s) links are ever written into an href; settings and links are built as such, checked again here. */
+function link(href: string | null, text: string, label: string): string {
+    if (href === null || !/^https?:\/\//i.test(href)) return '';
+    return `<a href="${e(href)}" rel="noopener noreferrer" target="_blank" aria-label="${e(label)}">${e(text)}</a>`;
 }
 
-function windowSection(w: WindowStatus | null): string {
-    if (w === null) return '<h3>Open window</h3><p class="none">No changes waiting.</p>';
-    return `<h3>Open window #${w.seq}</h3>${definitions([
-        ['Age', humanDuration(w.ageSeconds)],
-        ['Changes', `${w.changeCount} (${w.urgentCount} urgent) from ${w.requestCount} request(s)`],
-        ['Policy', w.policy],
-        ['Expected start', when(w.expectedStartAt)],
-    ])}`;
+function runLinks(links: RunLinks, seq: number): string {
+    return (
+        link(links.operation, 'trace', `Telemetry of run ${seq} in Application Insights`) +
+        link(links.job, 'job', `Automation job of run ${seq} in the Azure portal`)
+    );
 }
 
-function runSection(r: RunStatus | null): string {
-    if (r === null) return '<h3>Current run</h3><p class="none">No cycle running.</p>';
-    const rows: [string, string][] = [
-        ['Phase', `${r.phase}${r.jobStatus === null ? '' : ` (job ${r.jobStatus})`}`],
-        ['For', humanDuration(r.sinceSeconds)],
-        ['Attempt', String(r.attempt)],
-        ['Policy', r.policy],
-        ['Changes', String(r.changeCount)],
-        ['Job', r.jobName ?? 'not created yet'],
-    ];
-    if (r.workerOffline) rows.push(['Problem', 'Hybrid Worker offline: the job is still queued']);
-    if (r.needsAttention) rows.push(['Problem', 'The job needs attention (suspended, blocked or disconnected)']);
-    if (r.lastError !== null) rows.push(['Last error', r.lastError]);
-    return `<h3>Current run #${r.seq}</h3>${definitions(rows)}`;
+function windowLine(w: WindowStatus | null, generatedAt: string): string {
+    if (w === null) return '';
+    return `<p class="line"><strong>Window #${w.seq}</strong>: ${w.changeCount} change(s) (${w.urgentCount} urgent) from ${
+        w.requestCount
+    } request(s), ${e(w.policy)}, open ${e(humanDuration(w.ageSeconds))}, starts ${e(
+        shortTime(w.expectedStartAt, generatedAt),
+    )} UTC</p>`;
 }
 
-/** Column labels, also repeated per cell (`data-label`) so a phone can show each run as a small card. */
+function runLine(r: TargetStatusView['run']): string {
+    if (r === null) return '';
+    const problems: string[] = [];
+    if (r.workerOffline) problems.push('Hybrid Worker offline: the job is still queued');
+    if (r.needsAttention) problems.push('the job needs attention (suspended, blocked or disconnected)');
+    if (r.lastError !== null) problems.push(`last error: ${r.lastError}`);
+    const job = r.jobName === null ? 'no job yet' : `job ${r.jobStatus ?? 'created'}`;
+    return `<p class="line"><strong>Run #${r.seq}</strong> ${e(r.phase)} (${e(job)}) for ${e(
+        humanDuration(r.sinceSeconds),
+    )} · attempt ${r.attempt} · ${e(r.policy)} · ${r.changeCount} change(s) ${runLinks(r.links, r.seq)}${problems
+        .map((p) => `<br><span class="problem">${e(p)}</span>`)
+        .join('')}</p>`;
+}
+
+/** Timeline coordinates: one unit per minute of the day, so a mark's x is its start minute. */
+const TIMELINE_WIDTH = 1440;
+const TIMELINE_HEIGHT = 20;
+/** A 50-second cycle would be invisible at its true width; every mark is at least this wide. */
+const MIN_MARK_WIDTH = 6;
+
+function mark(className: string, fromMs: number, toMs: number, dayStart: number, title: string): string {
+    const x = Math.max(0, (fromMs - dayStart) / 60_000);
+    const end = Math.min(TIMELINE_WIDTH, (toMs - dayStart) / 60_000);
+    const width = Math.max(MIN_MARK_WIDTH, end - x);
+    const left = Math.min(x, TIMELINE_WIDTH - width);
+    return `<rect class="${className}" x="${left.toFixed(1)}" y="3" width="${width.toFixed(1)}" height="${
+        TIMELINE_HEIGHT - 6
+    }"><title>${e(title)}</title></rect>`;
+}
+
+/** The runs that ended in the last 24 hours, as a strip of marks (one per cycle) coloured by outcome. */
+function timeline(t: TargetStatusView, generatedAt: string): string {
+    const now = Date.parse(generatedAt);
+    const dayStart = now - STATUS_DAY_MS;
+    const inDay = t.lastRuns.filter((r) => Date.parse(r.endedAt) >= dayStart);
+    const grid = [6, 12, 18]
+        .map((h) => `<line class="grid" x1="${h * 60}" x2="${h * 60}" y1="0" y2="${TIMELINE_HEIGHT}"/>`)
+        .join('');
+    const marks = inDay
+        .map((r) =>
+            mark(
+                `cycle ${r.outcomeClass}`,
+                Date.parse(r.startedAt),
+                Date.parse(r.endedAt),
+                dayStart,
+                `#${r.seq} ${shortTime(r.endedAt, generatedAt)} UTC ${r.outcome}, ${humanDuration(r.durationSeconds)}`,
+            ),
+        )
+        .join('');
+    const running =
+        t.run === null ? '' : mark('running', now - t.run.sinceSeconds * 1000, now, dayStart, `#${t.run.seq} running`);
+    const hours = [24, 18, 12, 6].map((h) => `<span>-${h} h</span>`).join('');
+    return `<div class="timeline"><svg viewBox="0 0 ${TIMELINE_WIDTH} ${TIMELINE_HEIGHT}" preserveAspectRatio="none" role="img" aria-label="${
+        inDay.length
+    } cycle(s) in the last 24 hours">${grid}${marks}${running}</svg><div class="axis">${hours}<span>now</span></div></div>`;
+}
+
+/** Column headings; the reason, when there is one, is a row of its own under its run. */
 const RUN_COLUMNS = [
-    '#',
-    'Ended',
-    'Outcome',
-    'Duration',
-    'Change to end',
-    'Changes',
-    'Export errors',
-    'Policy',
-    'Reason',
+    { heading: 'Ended', className: 'ended' },
+    { heading: 'Outcome', className: 'outcome' },
+    { heading: 'Took', className: 'took num' },
+    { heading: 'Chg', className: 'chg num' },
+    { heading: 'Chg→end', className: 'wait num' },
+    { heading: 'Links', className: 'links' },
 ] as const;
 
-function cell(column: (typeof RUN_COLUMNS)[number], text: string, className = ''): string {
-    const classAttribute = className === '' ? '' : ` class="${e(className)}"`;
-    return `<td data-label="${e(column)}"${classAttribute}>${e(text)}</td>`;
+/** `45s`, `3m05s`, `2h05m`: the table's columns are narrow. */
+export function shortDuration(totalSeconds: number): string {
+    const s = Math.max(0, Math.round(totalSeconds));
+    const two = (n: number): string => String(n).padStart(2, '0');
+    if (s < 60) return `${s}s`;
+    if (s < 3600) return `${Math.floor(s / 60)}m${two(s % 60)}s`;
+    return `${Math.floor(s / 3600)}h${two(Math.floor((s % 3600) / 60))}m`;
 }
 
-function runRow(run: FinishedRunStatus): string {
-    return `<tr>${[
-        cell('#', String(run.seq)),
-        cell('Ended', when(run.endedAt)),
-        cell('Outcome', run.outcome, `outcome-${run.outcomeClass}`),
-        cell('Duration', humanDuration(run.durationSeconds)),
-        cell('Change to end', humanDuration(run.waitSeconds)),
-        cell('Changes', String(run.changeCount)),
-        cell('Export errors', String(run.exportErrors)),
-        cell('Policy', run.policy),
-        cell('Reason', run.reason ?? '', 'reason'),
-    ].join('')}</tr>`;
+function runRows(run: LinkedRun, generatedAt: string): string {
+    const row = `<tr class="run"><td title="${e(when(run.endedAt))}">${e(shortTime(run.endedAt, generatedAt))}</td><td class="outcome ${
+        run.outcomeClass
+    }" title="${e(run.outcome)}">${e(run.outcome)}</td><td class="num">${e(
+        shortDuration(run.durationSeconds),
+    )}</td><td class="num">${run.changeCount}</td><td class="num">${e(shortDuration(run.waitSeconds))}</td><td class="links">${runLinks(
+        run.links,
+        run.seq,
+    )}</td></tr>`;
+    if (run.reason === null || run.reason === '') return row;
+    // <details> lets a phone show one line and expand the rest on a tap, without a script.
+    return `${row}<tr class="reason"><td colspan="${RUN_COLUMNS.length}"><details><summary>${e(
+        run.reason,
+    )}</summary></details></td></tr>`;
 }
 
-function lastRunsSection(runs: readonly FinishedRunStatus[]): string {
-    if (runs.length === 0) return '<h3>Last runs</h3><p class="none">No finished runs yet.</p>';
-    const head = RUN_COLUMNS.map((c) => `<th>${e(c)}</th>`).join('');
-    return `<h3>Last runs</h3><div class="scroll"><table class="runs"><thead><tr>${head}</tr></thead><tbody>${runs
-        .map(runRow)
-        .join('')}</tbody></table></div>`;
+function runsTable(t: TargetStatusView, generatedAt: string): string {
+    if (t.lastRuns.length === 0) return '<p class="none">No finished runs yet.</p>';
+    const cols = RUN_COLUMNS.map((c) => `<col class="${c.className}">`).join('');
+    const head = RUN_COLUMNS.map((c) => `<th class="${c.className}">${e(c.heading)}</th>`).join('');
+    return `<table class="runs" aria-label="Runs, newest first (times UTC)"><colgroup>${cols}</colgroup><thead><tr>${head}</tr></thead><tbody>${t.lastRuns
+        .map((r) => runRows(r, generatedAt))
+        .join('')}</tbody></table>`;
 }
 
-function targetSection(t: TargetStatus, index: number): string {
+function targetSection(t: TargetStatusView, index: number, generatedAt: string): string {
     const id = `target-${index}`;
-    return `<section class="target health-${t.health}" aria-labelledby="${id}"><h2 id="${id}"><span class="badge ${
+    const lastSuccess = t.lastSuccessAt === null ? 'none recently' : `${shortTime(t.lastSuccessAt, generatedAt)} UTC`;
+    return `<section class="target health-${t.health}" aria-labelledby="${id}"><div class="summary"><h2 id="${id}"><span class="badge ${
         t.health
-    }">${HEALTH_LABEL[t.health]}</span>${e(t.targetId)}</h2>${definitions([
-        ['Now', ACTIVITY_LABEL[t.activity]],
-        ['Last success', t.lastSuccessAt === null ? 'none in recent history' : when(t.lastSuccessAt)],
-    ])}${windowSection(t.window)}${runSection(t.run)}${lastRunsSection(t.lastRuns)}</section>`;
+    }">${HEALTH_LABEL[t.health]}</span>${e(t.targetId)}</h2><p class="line">${e(
+        ACTIVITY_LABEL[t.activity],
+    )} · last success ${e(lastSuccess)}</p>${windowLine(t.window, generatedAt)}${runLine(t.run)}${timeline(
+        t,
+        generatedAt,
+    )}</div><div class="runs">${runsTable(t, generatedAt)}</div></section>`;
 }
 
 /**
- * The on-call status page: one self-contained HTML document (no scripts, no external resources), readable on a
- * phone. Every value from state or settings is escaped.
+ * The on-call status page: one self-contained HTML document (no scripts, no external resources), one compact row
+ * per run so a day of runs fits a phone screen, a 24-hour timeline as inline SVG. Every value from state or
+ * settings is escaped.
  * @param report - what to show
  */
-export function renderStatusPage(report: StatusReport): string {
-    // Settings are validated as http(s) already; checked again because an href is where escaping alone is not enough.
-    const workbook =
-        report.workbookUrl === null || !/^https?:\/\//i.test(report.workbookUrl)
-            ? ''
-            : ` · <a href="${e(report.workbookUrl)}" rel="noopener noreferrer">Open the monitoring workbook</a>`;
+export function renderStatusPage(report: StatusDocument): string {
+    const workbook = link(report.workbookUrl, 'Workbook', 'Open the monitoring workbook');
     const targets =
         report.targets.length === 0
             ? '<p class="none">No targets are configured.</p>'
-            : report.targets.map(targetSection).join('');
+            : report.targets.map((t, i) => targetSection(t, i, report.generatedAt)).join('');
     return `<!doctype html>
 <html lang="en">
 <head>
@@ -207,8 +269,11 @@ export function renderStatusPage(report: StatusReport): string {
 <style>${CSS}</style>
 </head>
 <body>
-<header><h1>Entra Connect sync status</h1><p>As of ${e(when(report.generatedAt))} · refreshes every ${REFRESH_SECONDS} s${workbook}</p></header>
+<header><h1>Sync status</h1> <p>${e(when(report.generatedAt).slice(0, 16))} UTC${
+        workbook === '' ? '' : ` · ${workbook}`
+    }</p></header>
 <main>${targets}</main>
+<footer><p class="none">Times are UTC. The page reloads every ${REFRESH_SECONDS} s. Chg: changes covered; Chg→end: from the first change to the end of the cycle.</p></footer>
 </body>
 </html>
 `;

@@ -1,20 +1,27 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 
-import { type StatusReport, targetStatus } from '../../app/statusModel';
-import type { TargetState } from '../../domain/targetState';
+import { readOlderRuns } from '../../app/olderRuns';
+import { targetStatus } from '../../app/statusModel';
+import type { RunSummary, TargetState } from '../../domain/targetState';
 import type { TargetTiming } from '../../domain/timing';
 import type { FrontDoor } from '../frontDoor';
 import type { FrontDoorResolver } from '../frontDoor';
 import { type AuthConfig, authorizeRead } from './auth';
 import { guarded, type HttpHandler } from './httpGuard';
+import type { JobLocation, PortalLinkSettings } from './portalLinks';
 import { renderStatusPage, STATUS_PAGE_CSP } from './renderStatusPage';
+import { type StatusDocument, targetStatusView } from './statusView';
 
 /** Where the status comes from; {@link statusSourceOf} builds it from the services, tests build their own. */
 export interface StatusSource {
     readonly auth: AuthConfig;
     readonly workbookUrl: string | null;
-    readonly targets: ReadonlyMap<string, { readonly timing: TargetTiming }>;
+    /** Null: no portal links (PORTAL_URL unset). */
+    readonly portalLinks: PortalLinkSettings | null;
+    readonly targets: ReadonlyMap<string, JobLocation & { readonly timing: TargetTiming }>;
     readState(targetId: string): Promise<TargetState>;
+    /** A finished run that has left the recent history, from the run store. */
+    readRun(targetId: string, seq: number): Promise<RunSummary | null>;
     now(): number;
 }
 
@@ -26,21 +33,26 @@ function statusSourceOf(services: FrontDoor): StatusSource {
     return {
         auth: services.config,
         workbookUrl: services.config.telemetry.workbookUrl,
+        portalLinks: services.config.telemetry.portalLinks,
         targets: services.config.targets,
         readState: (targetId) => services.coordinator.readState(targetId),
+        readRun: (targetId, seq) => services.coordinator.getRun(targetId, seq),
         now: () => services.clock.now(),
     };
 }
 
 /**
- * Reads every target's state into the report. Targets are read one after the other: a handful of point reads.
+ * Reads every target's state (and the day's runs past its recent history) into the report, with portal links.
+ * Targets are read one after the other: a handful of point reads each.
  * @param source - where state comes from
  */
-export async function buildStatusReport(source: StatusSource): Promise<StatusReport> {
+export async function buildStatusReport(source: StatusSource): Promise<StatusDocument> {
     const now = source.now();
     const targets = [];
     for (const [targetId, target] of [...source.targets].sort(([a], [b]) => a.localeCompare(b))) {
-        targets.push(targetStatus(await source.readState(targetId), target.timing, now));
+        const state = await source.readState(targetId);
+        const older = await readOlderRuns((id, seq) => source.readRun(id, seq), state, now);
+        targets.push(targetStatusView(targetStatus(state, target.timing, now, older), target, source.portalLinks));
     }
     return { generatedAt: new Date(now).toISOString(), workbookUrl: source.workbookUrl, targets };
 }

@@ -1,6 +1,8 @@
+import type { FinishedRunStatus, RunStatus, TargetStatus } from '../../app/statusModel';
 import type { CycleReport } from '../../domain/cycleOutcome';
 import type { RequestStatus } from '../../domain/requestStatus';
 import type { RunSummary } from '../../domain/targetState';
+import { jobLink, type JobLocation, operationLink, type PortalLinkSettings } from './portalLinks';
 
 const iso = (ms: number | null | undefined): string | null =>
     ms === null || ms === undefined ? null : new Date(ms).toISOString();
@@ -109,4 +111,50 @@ export function requestStatusView(status: RequestStatus): RequestStatusView {
         default:
             return base;
     }
+}
+
+/** Portal deep links of a run; each is null when a setting it needs is absent (never a broken link). */
+export interface RunLinks {
+    /** Application Insights: every telemetry item of the run's operation. */
+    readonly operation: string | null;
+    /** The Automation job in the portal. */
+    readonly job: string | null;
+}
+
+/** A finished run as the status answer shows it: the model's view plus its portal links. */
+export type LinkedRun = FinishedRunStatus & { readonly links: RunLinks };
+
+/** One target as the status answer shows it. */
+export type TargetStatusView = Omit<TargetStatus, 'lastRuns' | 'run'> & {
+    readonly run: (RunStatus & { readonly links: RunLinks }) | null;
+    readonly lastRuns: readonly LinkedRun[];
+};
+
+/** The status answer (`GET /api/status`, JSON) and the page's content. */
+export interface StatusDocument {
+    readonly generatedAt: string;
+    readonly workbookUrl: string | null;
+    readonly targets: readonly TargetStatusView[];
+}
+
+/**
+ * Adds the portal links to one target's status.
+ * @param status - the model's status of the target
+ * @param target - where its jobs run
+ * @param portal - the portal settings, or null when links are off
+ */
+export function targetStatusView(
+    status: TargetStatus,
+    target: JobLocation,
+    portal: PortalLinkSettings | null,
+): TargetStatusView {
+    const links = (jobName: string | null, run: FinishedRunStatus | null): RunLinks => ({
+        operation: portal === null || run === null ? null : operationLink(portal, run),
+        job: portal === null ? null : jobLink(portal, target, jobName),
+    });
+    return {
+        ...status,
+        run: status.run === null ? null : { ...status.run, links: links(status.run.jobName, null) },
+        lastRuns: status.lastRuns.map((run) => ({ ...run, links: links(run.jobName, run) })),
+    };
 }

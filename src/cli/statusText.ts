@@ -1,0 +1,243 @@
+import { z } from 'zod';
+
+/** The status answer (`GET /api/status`, schema `StatusOverview` in openapi/openapi.json), as far as the CLI reads it. */
+const runSchema = z.object({
+    seq: z.number(),
+    outcome: z.string(),
+    outcomeClass: z.enum(['succeeded', 'partiallySucceeded', 'skipped', 'failed']),
+    startedAt: z.string(),
+    endedAt: z.string(),
+    durationSeconds: z.number(),
+    waitSeconds: z.number(),
+    changeCount: z.number(),
+    reason: z.string().nullable(),
+});
+
+const targetSchema = z.object({
+    targetId: z.string(),
+    health: z.enum(['healthy', 'warning', 'failing', 'unknown']),
+    activity: z.string(),
+    lastSuccessAt: z.string().nullable(),
+    window: z
+        .object({
+            seq: z.number(),
+            policy: z.string(),
+            ageSeconds: z.number(),
+            changeCount: z.number(),
+            urgentCount: z.number(),
+            requestCount: z.number(),
+            expectedStartAt: z.string(),
+        })
+        .nullable(),
+    run: z
+        .object({
+            seq: z.number(),
+            attempt: z.number(),
+            phase: z.string(),
+            policy: z.string(),
+            jobName: z.string().nullable(),
+            jobStatus: z.string().nullable(),
+            changeCount: z.number(),
+            sinceSeconds: z.number(),
+            workerOffline: z.boolean(),
+            needsAttention: z.boolean(),
+            lastError: z.string().nullable(),
+        })
+        .nullable(),
+    lastRuns: z.array(runSchema),
+});
+
+export const statusOverviewSchema = z.object({ generatedAt: z.string(), targets: z.array(targetSchema) });
+
+export type StatusOverview = z.infer<typeof statusOverviewSchema>;
+type TargetOverview = StatusOverview['targets'][number];
+type RunOverview = TargetOverview['lastRuns'][number];
+
+/** Colours for a terminal; {@link NO_COLOUR} when NO_COLOR is set or the output is not a terminal. */
+export interface Palette {
+    readonly ok: (text: string) => string;
+    readonly warn: (text: string) => string;
+    readonly bad: (text: string) => string;
+    readonly dim: (text: string) => string;
+    readonly bold: (text: string) => string;
+}
+
+const sgr =
+    (code: string) =>
+    (text: string): string =>
+        `\u001b[${code}m${text}\u001b[0m`;
+
+export const ANSI_COLOUR: Palette = { ok: sgr('32'), warn: sgr('33'), bad: sgr('31'), dim: sgr('2'), bold: sgr('1') };
+
+const plain = (text: string): string => text;
+export const NO_COLOUR: Palette = { ok: plain, warn: plain, bad: plain, dim: plain, bold: plain };
+
+/** 24 hours in 30-minute steps: one character each. */
+const SLOTS = 48;
+const SLOT_MS = 30 * 60_000;
+const DAY_MS = SLOTS * SLOT_MS;
+
+/** What a timeline character means; a slot with several cycles shows the worst. */
+const MARK: Record<RunOverview['outcomeClass'] | 'none' | 'running', string> = {
+    none: '.',
+    succeeded: 'o',
+    partiallySucceeded: '!',
+    skipped: '!',
+    failed: 'X',
+    running: '>',
+};
+const SEVERITY: readonly RunOverview['outcomeClass'][] = ['succeeded', 'partiallySucceeded', 'skipped', 'failed'];
+
+/**
+ * Strips control characters (escape sequences included) from a value the server sent: a target id or a reason
+ * must not move the cursor or recolour the terminal.
+ */
+function safe(text: string): string {
+    return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '?');
+}
+
+/** `45s`, `3m05s`, `2h05m`. */
+function shortDuration(totalSeconds: number): string {
+    const s = Math.max(0, Math.round(totalSeconds));
+    const two = (n: number): string => String(n).padStart(2, '0');
+    if (s < 60) return `${s}s`;
+    if (s < 3600) return `${Math.floor(s / 60)}m${two(s % 60)}s`;
+    return `${Math.floor(s / 3600)}h${two(Math.floor((s % 3600) / 60))}m`;
+}
+
+/** `08:25` on the day of the answer, `01-04 23:55` before it (UTC). */
+function shortTime(isoTime: string, reportTime: string): string {
+    return isoTime.slice(0, 10) === reportTime.slice(0, 10)
+        ? isoTime.slice(11, 16)
+        : `${isoTime.slice(5, 10)} ${isoTime.slice(11, 16)}`;
+}
+
+/**
+ * The last 24 hours, one character per 30 minutes, oldest left: `.` no cycle ended, `o` succeeded, `!` export
+ * errors or skipped, `X` failed, `>` a cycle running now.
+ * @param target - the target
+ * @param generatedAt - the answer's time
+ * @param colour - the palette
+ */
+export function timelineText(target: TargetOverview, generatedAt: string, colour: Palette): string {
+    const now = Date.parse(generatedAt);
+    const worst: (RunOverview['outcomeClass'] | null)[] = Array.from({ length: SLOTS }, () => null);
+    for (const run of target.lastRuns) {
+        const age = now - Date.parse(run.endedAt);
+        if (age < 0 || age >= DAY_MS) continue;
+        const slot = SLOTS - 1 - Math.floor(age / SLOT_MS);
+        const current = worst[slot];
+        if (
+            current === null ||
+            current === undefined ||
+            SEVERITY.indexOf(run.outcomeClass) > SEVERITY.indexOf(current)
+        ) {
+            worst[slot] = run.outcomeClass;
+        }
+    }
+    const paint: Record<string, (t: string) => string> = {
+        succeeded: colour.ok,
+        partiallySucceeded: colour.warn,
+        skipped: colour.warn,
+        failed: colour.bad,
+    };
+    const cells = worst.map((c) => (c === null ? colour.dim(MARK.none) : (paint[c] ?? plain)(MARK[c])));
+    if (target.run !== null) cells[SLOTS - 1] = colour.bold(MARK.running);
+    return `-24h ${cells.join('')} now`;
+}
+
+const HEALTH_WORD: Record<TargetOverview['health'], string> = {
+    healthy: 'HEALTHY',
+    warning: 'WARNING',
+    failing: 'FAILING',
+    unknown: 'NO RUNS YET',
+};
+
+function healthWord(health: TargetOverview['health'], colour: Palette): string {
+    const word = HEALTH_WORD[health];
+    if (health === 'healthy') return colour.ok(word);
+    if (health === 'warning') return colour.warn(word);
+    if (health === 'failing') return colour.bad(word);
+    return colour.dim(word);
+}
+
+function outcomeText(run: RunOverview, colour: Palette): string {
+    const text = safe(run.outcome).slice(0, 26).padEnd(26);
+    if (run.outcomeClass === 'failed') return colour.bad(text);
+    if (run.outcomeClass === 'succeeded') return colour.ok(text);
+    return colour.warn(text);
+}
+
+const ACTIVITY_WORDS: Readonly<Record<string, string>> = {
+    idle: 'idle',
+    waiting: 'changes waiting',
+    running: 'cycle running',
+    waitingAndRunning: 'cycle running, more changes waiting',
+};
+
+function targetText(t: TargetOverview, generatedAt: string, colour: Palette): string[] {
+    const lastSuccess = t.lastSuccessAt === null ? 'none recently' : `${shortTime(t.lastSuccessAt, generatedAt)} UTC`;
+    const lines = [
+        `${colour.bold(safe(t.targetId))}  ${healthWord(t.health, colour)}  ${safe(ACTIVITY_WORDS[t.activity] ?? t.activity)} · last success ${lastSuccess}`,
+    ];
+    const w = t.window;
+    if (w !== null) {
+        lines.push(
+            `  window #${w.seq}: ${w.changeCount} change(s) (${w.urgentCount} urgent) from ${w.requestCount} request(s), ${safe(
+                w.policy,
+            )}, open ${shortDuration(w.ageSeconds)}, starts ${shortTime(w.expectedStartAt, generatedAt)} UTC`,
+        );
+    }
+    const r = t.run;
+    if (r !== null) {
+        const job = r.jobName === null ? 'no job yet' : `job ${safe(r.jobStatus ?? 'created')}`;
+        lines.push(
+            `  run #${r.seq}: ${safe(r.phase)} (${job}) for ${shortDuration(r.sinceSeconds)}, attempt ${r.attempt}, ${safe(
+                r.policy,
+            )}, ${r.changeCount} change(s)`,
+        );
+        if (r.workerOffline) lines.push(`    ${colour.bad('Hybrid Worker offline: the job is still queued')}`);
+        if (r.needsAttention)
+            lines.push(`    ${colour.bad('the job needs attention (suspended, blocked or disconnected)')}`);
+        if (r.lastError !== null) lines.push(`    ${colour.bad(`last error: ${safe(r.lastError)}`)}`);
+    }
+    lines.push(`  ${timelineText(t, generatedAt, colour)}`);
+    if (t.lastRuns.length === 0) {
+        lines.push('  no finished runs yet');
+        return lines;
+    }
+    lines.push(
+        colour.dim(
+            `  ${'Ended'.padEnd(11)}  ${'Outcome'.padEnd(26)}  ${'Took'.padStart(6)}  Chg  ${'Chg→end'.padStart(7)}`,
+        ),
+    );
+    for (const run of t.lastRuns) {
+        lines.push(
+            `  ${shortTime(run.endedAt, generatedAt).padEnd(11)}  ${outcomeText(run, colour)}  ${shortDuration(
+                run.durationSeconds,
+            ).padStart(6)}  ${String(run.changeCount).padStart(3)}  ${shortDuration(run.waitSeconds).padStart(7)}`,
+        );
+        if (run.reason !== null && run.reason !== '') lines.push(`      ${colour.dim(`↳ ${safe(run.reason)}`)}`);
+    }
+    return lines;
+}
+
+/**
+ * The status as terminal text: per target a verdict line, the open window and current run when there are any, a
+ * 24-hour timeline, and a compact table of runs with reasons where present.
+ * @param overview - the parsed status answer
+ * @param colour - the palette
+ */
+export function statusText(overview: StatusOverview, colour: Palette): string {
+    const header = colour.dim(
+        `Entra Connect sync status at ${overview.generatedAt.slice(0, 16).replace('T', ' ')} UTC (timeline: o ok, ! warning, X failed, > running, . none; one character = 30 min)`,
+    );
+    const targets =
+        overview.targets.length === 0
+            ? ['No targets are configured.']
+            : overview.targets.flatMap((t, i) => [
+                  ...(i === 0 ? [] : ['']),
+                  ...targetText(t, overview.generatedAt, colour),
+              ]);
+    return `${[header, '', ...targets].join('\n')}\n`;
+}
