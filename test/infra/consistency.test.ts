@@ -122,7 +122,13 @@ function infraEnvironment(authMode: string): Record<string, string> {
         workbookUrl: 'https://portal.azure.com/#@tenant/resource/subscriptions/x/workbook',
         authMode,
     };
-    const env: Record<string, string> = {};
+    // What App Service adds on its own: the app's names always, WEBSITE_AUTH_ENABLED=True when authsettingsV2 is
+    // on, which infra deploys exactly when authMode is appRoles (test/infra/appRolesAuth.test.ts).
+    const env: Record<string, string> = {
+        WEBSITE_SITE_NAME: 'func-abcdefghijklm',
+        WEBSITE_HOSTNAME: 'func-abcdefghijklm.azurewebsites.net',
+        ...(authMode === 'appRoles' ? { WEBSITE_AUTH_ENABLED: 'True' } : {}),
+    };
     for (const [name, value] of appSettings) {
         const lit = literal(value);
         env[name] = lit ?? byExpression[value] ?? (value.startsWith("'") ? value.slice(1, -1) : `<${value}>`);
