@@ -75,8 +75,11 @@ function decodePrincipal(header: string | null): Principal | null {
     };
 }
 
-const unauthenticated = (detail: string): Refusal =>
-    refuse('UNAUTHENTICATED', 'Sign in with Microsoft Entra ID; no client principal was forwarded.', {
+const unauthenticated = (
+    detail: string,
+    message = 'Sign in with Microsoft Entra ID; no client principal was forwarded.',
+): Refusal =>
+    refuse('UNAUTHENTICATED', message, {
         errors: [{ pointer: `/headers/${CLIENT_PRINCIPAL_HEADER}`, detail }],
     });
 
@@ -127,7 +130,12 @@ export function authenticate(request: HttpRequest, config: AuthConfig, entry: Po
     const headerId = request.headers.get(CLIENT_PRINCIPAL_ID_HEADER);
     const objectId =
         principal.objectId ?? (headerId !== null && OBJECT_ID.test(headerId) ? headerId.toLowerCase() : null);
-    if (objectId === null) return unauthenticated('carries no Entra object id');
+    if (objectId === null) {
+        return unauthenticated(
+            'carries no Entra object id',
+            'The signed-in principal has no Entra object id, which requests and idempotency keys are scoped to.',
+        );
+    }
     return { scope: { kind: 'principal', objectId }, roles: principal.roles };
 }
 
