@@ -1,12 +1,12 @@
 import { app } from '@azure/functions';
 
 import { getServices } from '../src/composition/runtime';
-import { createPostSyncRequestsHandler } from '../src/transports/http/postSyncRequests';
+import { CHANGES_ENTRY, createPostSyncRequestsHandler } from '../src/transports/http/postSyncRequests';
 import { FUNCTION_NAMES, ROUTES } from '../src/transports/routes';
 
 app.http(FUNCTION_NAMES.postSyncRequests, {
     route: ROUTES.syncRequests,
     methods: ['POST', 'OPTIONS'],
     authLevel: 'function',
-    handler: createPostSyncRequestsHandler(getServices),
+    handler: createPostSyncRequestsHandler(getServices, CHANGES_ENTRY),
 });

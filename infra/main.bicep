@@ -51,8 +51,14 @@ param runbookContentUri string = ''
 @allowed(['functionKeys', 'appRoles'])
 param authMode string = 'functionKeys'
 
-@description('Conditional. Client id of the Entra app registration callers get tokens for. Required when authMode is appRoles.')
+@description('Conditional. Client id of the Entra app registration callers get tokens for (azd: AUTH_CLIENT_ID). Required when authMode is appRoles: the deployment fails without it, because the app trusts x-ms-client-principal only behind App Service Authentication.')
 param authClientId string = ''
+
+// appRoles without App Service Authentication would let any caller forge x-ms-client-principal: refuse it here,
+// before anything is deployed, as the app refuses it at start-up (WEBSITE_AUTH_ENABLED).
+var appRolesClientId = authMode == 'appRoles' && empty(authClientId)
+  ? fail('authMode appRoles needs authClientId (azd env set AUTH_CLIENT_ID <client id of the Entra app registration>): App Service Authentication is what makes the x-ms-client-principal header trustworthy.')
+  : authClientId
 
 @description('Optional. E-mail address alerts go to. Empty: the action group has no receiver.')
 param alertEmail string = ''
@@ -217,7 +223,7 @@ module functionApp 'app/function.bicep' = {
     syncTargets: concat([syncTarget], additionalSyncTargets)
     syncRouting: syncRouting
     authMode: authMode
-    authClientId: authClientId
+    authClientId: appRolesClientId
     workbookUrl: monitoring.outputs.workbookUrl
     additionalAppSettings: additionalAppSettings
     maximumInstanceCount: maximumInstanceCount

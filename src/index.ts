@@ -6,6 +6,7 @@
  * The app-level hook lives here too, since functions/ holds one trigger per file.
  */
 import '../functions/postSyncRequests';
+import '../functions/postInitialSyncRequests';
 import '../functions/getSyncRequestStatus';
 import '../functions/openApi';
 import '../functions/statusPage';

@@ -62,8 +62,16 @@ param syncRouting object = { rules: [] }
 @allowed(['functionKeys', 'appRoles'])
 param authMode string = 'functionKeys'
 
-@description('Conditional. Client id of the Entra app registration callers get tokens for. Required when authMode is appRoles: App Service Authentication is then switched on and rejects unauthenticated calls.')
+@description('Conditional. Client id of the Entra app registration callers get tokens for. Required when authMode is appRoles: App Service Authentication is then switched on and rejects unauthenticated calls; without it the deployment fails.')
 param authClientId string = ''
+
+// The app trusts x-ms-client-principal only because App Service Authentication strips a caller's copy: appRoles
+// always gets authsettingsV2, and without a client id the deployment fails instead of leaving the header open.
+var appRolesNeedPlatformAuth = authMode == 'appRoles'
+  ? (empty(authClientId)
+      ? fail('authMode appRoles needs authClientId: without App Service Authentication any caller could forge x-ms-client-principal.')
+      : true)
+  : false
 
 @description('Optional. Link to the workbook (WORKBOOK_URL).')
 param workbookUrl string = ''
@@ -193,7 +201,7 @@ resource scmCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@
   }
 }
 
-resource authSettings 'Microsoft.Web/sites/config@2025-03-01' = if (authMode == 'appRoles' && !empty(authClientId)) {
+resource authSettings 'Microsoft.Web/sites/config@2025-03-01' = if (appRolesNeedPlatformAuth) {
   parent: site
   name: 'authsettingsV2'
   properties: {

@@ -5,11 +5,13 @@ import type { RequestStore } from '../ports/requestStore';
 import type { Telemetry } from '../ports/telemetry';
 import { acceptRequest, isKeyReuse, type TargetRequest } from './acceptRequest';
 import type { Coordinator } from './coordinator';
-import { idempotencyKeyOf, requestIdFor, targetRequestId } from './idempotency';
+import { type CallerScope, idempotencyKeyOf, requestIdFor, targetRequestId } from './idempotency';
 import { type RoutingDeps, splitByTarget, type SubmittedChanges, type TargetShare } from './splitByTarget';
 
 /** One submission of changes, as any transport builds it: what was sent and who vouches for its identity. */
 export interface SubmitChangesCommand<Denial> extends SubmittedChanges {
+    /** Who sent it, as far as the transport can vouch: idempotency keys are scoped to it. */
+    readonly caller: CallerScope;
     /** The caller's `Idempotency-Key`, already checked for shape; null when none was sent. */
     readonly idempotencyKey: string | null;
     /** The events' own keys (CloudEvents `source`+`id`, a Service Bus `messageId`): the key when no header is sent. */
@@ -70,7 +72,7 @@ export interface SubmitChangesDeps extends RoutingDeps {
 
 /**
  * The one way changes enter the engine, for every transport: route the changes to targets, derive the request id
- * from the idempotency key, mint the correlation id, refuse what must be refused before anything is written, then
+ * from the idempotency key within the caller's scope, mint the correlation id, refuse what must be refused before anything is written, then
  * accept every target's share. A retry of an accepted submission gets its original records back.
  * @param deps - ports and settings
  * @param command - the submission
@@ -84,7 +86,7 @@ export async function submitChanges<Denial>(
     const denial = command.authorize?.(new Set(shares.map((s) => s.policy))) ?? null;
     if (denial !== null) return { kind: 'denied', denial };
 
-    const idempotencyKey = idempotencyKeyOf(command.idempotencyKey, command.eventKeys);
+    const idempotencyKey = idempotencyKeyOf(command.caller, command.idempotencyKey, command.eventKeys);
     const requestId = requestIdFor(idempotencyKey);
     const correlationId = correlationIdFor(command.traceparents, requestId);
     const split = shares.length > 1;

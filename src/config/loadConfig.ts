@@ -6,7 +6,7 @@ import type { Routing, RoutingRule } from '../domain/routing';
 import type { Target } from '../domain/target';
 import { type TargetTiming, TIMING_SETTINGS, timingFrom, type TimingRow } from '../domain/timing';
 import { ConfigError } from '../errors';
-import { type SettingName, settingSpec } from './settings';
+import { PLATFORM_VARIABLES, type SettingName, settingSpec } from './settings';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -25,6 +25,8 @@ export interface Config {
     readonly serviceBus: { readonly fullyQualifiedNamespace: string | null; readonly clientId: string | null };
     readonly changeQueueName: string;
     readonly controlQueueName: string;
+    /** Change-queue messages may ask for Initial (CHANGE_QUEUE_ALLOW_INITIAL); else they are dead-lettered. */
+    readonly changeQueueAllowsInitial: boolean;
     /** Quarantine queue whose dead-letter queue holds invalid change messages with their reason. */
     readonly invalidChangeQueueName: string;
     readonly automation: {
@@ -47,6 +49,7 @@ export interface Config {
         } | null;
     };
     readonly http: {
+        /** Base of absolute `Location` URLs: PUBLIC_BASE_URL, else the platform's host name; null: relative. */
         readonly publicBaseUrl: string | null;
         readonly authMode: AuthMode;
         readonly roles: { readonly delta: string; readonly initial: string; readonly read: string };
@@ -122,6 +125,63 @@ function loadPortalLinks(env: Env): Config['telemetry']['portalLinks'] {
         );
     }
     return portalUrl === null ? null : { portalUrl, tenantId, appInsightsResourceId };
+}
+
+function flag(env: Env, name: SettingName): boolean {
+    return oneOf(env, name, ['true', 'false'] as const) === 'true';
+}
+
+/** A variable the platform sets (never an app setting); null when absent or blank. */
+function platform(env: Env, name: (typeof PLATFORM_VARIABLES)[keyof typeof PLATFORM_VARIABLES]): string | null {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? null : value;
+}
+
+/**
+ * Where `Location` URLs point: PUBLIC_BASE_URL, else the host name the platform gives the app (App Service and
+ * Flex Consumption set WEBSITE_HOSTNAME to `<app>.azurewebsites.net`; Core Tools and `npm start` set
+ * `localhost:<port>`, served over plain http). Never the request's Host header, which the caller chooses.
+ * Null outside any host (unit tests): the Location is then a relative reference (RFC 9110 §10.2.2).
+ */
+function publicBaseUrl(env: Env): string | null {
+    const configured = url(env, 'PUBLIC_BASE_URL');
+    if (configured !== null) return configured;
+    const hostName = platform(env, PLATFORM_VARIABLES.hostName);
+    if (hostName === null) return null;
+    const loopback = /^(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/i.test(hostName);
+    try {
+        return new URL(`${loopback ? 'http' : 'https'}://${hostName}`).origin;
+    } catch {
+        throw new ConfigError(PLATFORM_VARIABLES.hostName, `is not a host name, got "${hostName}"`);
+    }
+}
+
+/**
+ * AUTH_MODE, refused as `appRoles` unless the platform's authentication is on: the app trusts the
+ * `x-ms-client-principal` header only because App Service Authentication strips a caller's copy and injects its
+ * own; without it anyone can send the header and claim any role. App Service sets WEBSITE_AUTH_ENABLED=True
+ * when its authentication is on. For local tests of appRoles, AUTH_LOCAL_UNVERIFIED_PRINCIPAL=true lifts the
+ * check, and is itself refused on App Service.
+ */
+function authMode(env: Env): AuthMode {
+    const mode = oneOf(env, 'AUTH_MODE', ['functionKeys', 'appRoles'] as const);
+    const localOverride = flag(env, 'AUTH_LOCAL_UNVERIFIED_PRINCIPAL');
+    const onAppService = platform(env, PLATFORM_VARIABLES.siteName) !== null;
+    if (localOverride && onAppService) {
+        throw new ConfigError(
+            'AUTH_LOCAL_UNVERIFIED_PRINCIPAL',
+            `is for local tests only and must not be true on App Service (${PLATFORM_VARIABLES.siteName} is set)`,
+        );
+    }
+    if (mode !== 'appRoles' || localOverride) return mode;
+    const platformAuth = platform(env, PLATFORM_VARIABLES.authEnabled);
+    if (platformAuth?.toLowerCase() !== 'true') {
+        throw new ConfigError(
+            'AUTH_MODE',
+            `appRoles needs App Service Authentication, but the platform says it is off (${PLATFORM_VARIABLES.authEnabled} is ${platformAuth === null ? 'not set' : `"${platformAuth}"`}): without it any caller can forge x-ms-client-principal. Turn authentication on (infra: authClientId), or use functionKeys`,
+        );
+    }
+    return mode;
 }
 
 function json(env: Env, name: SettingName): unknown {
@@ -283,6 +343,7 @@ export function loadConfig(env: Env = process.env): Config {
         },
         changeQueueName: queueName(env, 'CHANGE_QUEUE_NAME'),
         controlQueueName: queueName(env, 'CONTROL_QUEUE_NAME'),
+        changeQueueAllowsInitial: flag(env, 'CHANGE_QUEUE_ALLOW_INITIAL'),
         invalidChangeQueueName: queueName(env, 'INVALID_CHANGE_QUEUE_NAME'),
         automation: {
             mode: oneOf(env, 'AUTOMATION_MODE', ['azure', 'simulated'] as const),
@@ -299,8 +360,8 @@ export function loadConfig(env: Env = process.env): Config {
             portalLinks: loadPortalLinks(env),
         },
         http: {
-            publicBaseUrl: url(env, 'PUBLIC_BASE_URL'),
-            authMode: oneOf(env, 'AUTH_MODE', ['functionKeys', 'appRoles'] as const),
+            publicBaseUrl: publicBaseUrl(env),
+            authMode: authMode(env),
             roles,
             initialMinIntervalMs: integer(env, 'INITIAL_MIN_INTERVAL_SECONDS', 0, 7 * 86_400) * 1000,
             maxBodyBytes: integer(env, 'HTTP_MAX_BODY_BYTES', 1024, 100 * 1024 * 1024),

@@ -88,6 +88,11 @@ export const SETTINGS = [
         setByInfra: true,
     }),
     spec(
+        'CHANGE_QUEUE_ALLOW_INITIAL',
+        '`true`: change-queue messages may ask for an Initial (full) sync. `false`: such a message is dead-lettered with reason `INITIAL_NOT_GRANTED`, never downgraded to Delta. Anyone with Data Sender on the queue can send one, so this is the grant for that path.',
+        { default: 'false' },
+    ),
+    spec(
         'INVALID_CHANGE_QUEUE_NAME',
         'Quarantine queue for permanently invalid change messages: each is sent here with its reason and then dead-lettered with `DeadLetterReason` (problem code) and `DeadLetterErrorDescription` (field errors). Read its dead-letter queue.',
         { default: 'ad-changes-invalid', setByInfra: true },
@@ -151,12 +156,17 @@ export const SETTINGS = [
     // HTTP
     spec(
         'PUBLIC_BASE_URL',
-        'Base URL for absolute `Location` headers (e.g. behind a gateway); defaults to the request’s own origin.',
+        'Base URL for absolute `Location` headers (e.g. behind a gateway). Default: `https://` + the platform’s `WEBSITE_HOSTNAME` (`http://` for a loopback name, as Core Tools and `npm start` set it); never the request’s `Host` header.',
     ),
     spec(
         'AUTH_MODE',
-        '`functionKeys`: the host checks function keys. `appRoles`: App Service Authentication is on and app roles are read from the client principal header.',
+        '`functionKeys`: the host checks function keys. `appRoles`: App Service Authentication is on and app roles are read from the client principal header; refused at start-up unless the platform says its authentication is on (`WEBSITE_AUTH_ENABLED=True`).',
         { default: 'functionKeys', setByInfra: true },
+    ),
+    spec(
+        'AUTH_LOCAL_UNVERIFIED_PRINCIPAL',
+        'Local testing of `AUTH_MODE=appRoles` only: `true` runs appRoles without App Service Authentication, trusting `x-ms-client-principal` as sent. Refused on App Service (`WEBSITE_SITE_NAME` set).',
+        { default: 'false' },
     ),
     spec('AUTH_ROLE_DELTA', 'App role needed to request Delta cycles and post change events.', {
         default: 'Sync.Request',
@@ -218,6 +228,20 @@ export const SETTINGS = [
 ] as const satisfies readonly SettingSpec[];
 
 export type SettingName = (typeof SETTINGS)[number]['name'];
+
+/**
+ * Variables the platform sets (App Service / Functions, Core Tools, `npm start`), read but never configured: they
+ * are not app settings, so they are in no sample, table or infra (Core Tools refuses a local.settings.json that
+ * sets WEBSITE_HOSTNAME). docs/API.md (Authorization) says how each is used.
+ */
+export const PLATFORM_VARIABLES = {
+    /** `True` when App Service Authentication is on (learn.microsoft.com/azure/app-service/reference-app-settings). */
+    authEnabled: 'WEBSITE_AUTH_ENABLED',
+    /** The app's default host name (`<app>.azurewebsites.net`); Core Tools sets `localhost:<port>`. */
+    hostName: 'WEBSITE_HOSTNAME',
+    /** The app's name; set on every App Service / Functions instance, never by `npm start`. */
+    siteName: 'WEBSITE_SITE_NAME',
+} as const;
 
 const BY_NAME: ReadonlyMap<string, SettingSpec> = new Map(SETTINGS.map((s) => [s.name, s]));
 

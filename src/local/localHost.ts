@@ -11,7 +11,7 @@ import { MemoryInvalidMessageSink } from '../adapters/memory/memoryInvalidMessag
 import { SimulatedConnectServer } from '../adapters/simulatedConnect/connectServer';
 import { setServiceOverrides } from '../composition/runtime';
 import { type Config, loadConfig } from '../config/loadConfig';
-import { SETTINGS } from '../config/settings';
+import { PLATFORM_VARIABLES, SETTINGS } from '../config/settings';
 import { simulatedConnectOptionsFromEnv } from '../config/simulatedConnectSettings';
 import type { Logger } from '../ports/logger';
 import type { Telemetry } from '../ports/telemetry';
@@ -201,6 +201,11 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
             res.end(JSON.stringify({ type: 'about:blank', title: 'Not Found', status: 404 }));
         }
         const port = await listen(server, options.port, options.hostname);
+        const hostName = `${options.hostname === '0.0.0.0' ? 'localhost' : options.hostname}:${port}`;
+        // As Core Tools does, and as App Service does with the app's own name: the host tells the app its address,
+        // so Location headers point here (never at whatever Host header a caller sends). The functions build their
+        // services on first invocation, after this.
+        process.env[PLATFORM_VARIABLES.hostName] = hostName;
         cleanups.push(
             () =>
                 new Promise<void>((resolve) => {
@@ -209,7 +214,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
                 }),
         );
         return {
-            url: `http://${options.hostname === '0.0.0.0' ? 'localhost' : options.hostname}:${port}`,
+            url: `http://${hostName}`,
             port,
             config,
             functions,

@@ -10,7 +10,7 @@ import type { PortalLinkSettings } from './http/portalLinks';
 
 /** The HTTP transport's settings: limits, answers and authorization. */
 export interface HttpOptions {
-    /** Base of absolute `Location` URLs; null: the request's own origin. */
+    /** Base of absolute `Location` URLs (configured or the platform's host name); null: a relative Location. */
     readonly publicBaseUrl: string | null;
     readonly authMode: 'functionKeys' | 'appRoles';
     readonly roles: { readonly delta: string; readonly initial: string; readonly read: string };
@@ -26,6 +26,7 @@ interface FrontDoorSettings {
     readonly targets: ReadonlyMap<string, Target>;
     readonly routing: Routing;
     readonly requestRetentionMs: number;
+    readonly changeQueueAllowsInitial: boolean;
     readonly telemetry: { readonly workbookUrl: string | null; readonly portalLinks: PortalLinkSettings | null };
 }
 

@@ -5,6 +5,7 @@
  */
 export const FUNCTION_NAMES = {
     postSyncRequests: 'postSyncRequests',
+    postInitialSyncRequests: 'postInitialSyncRequests',
     getSyncRequestStatus: 'getSyncRequestStatus',
     openApi: 'openApi',
     changeQueue: 'changeQueue',
@@ -15,6 +16,11 @@ export const FUNCTION_NAMES = {
 export const ROUTES = {
     /** POST native requests, CloudEvents and Event Grid events; OPTIONS answers the CloudEvents webhook handshake. */
     syncRequests: 'sync/requests',
+    /**
+     * POST like `syncRequests`, and also Initial (full) syncs with function keys: its own function, so its own
+     * function keys (threat model T11). Not below `sync/requests/`, where `{requestId}` would overlap it.
+     */
+    initialSyncRequests: 'sync/initial-requests',
     /** GET the status of an accepted request (Logic Apps async polling). */
     syncRequestStatus: 'sync/requests/{requestId}',
     openApi: 'openapi.json',
@@ -30,6 +36,11 @@ export const CONTROL_QUEUE_SETTING = 'CONTROL_QUEUE_NAME';
 
 /** Every two minutes: well inside the engine's poll back-off, cheap enough to run always. */
 export const RECONCILE_SCHEDULE = '0 */2 * * * *';
+
+/** The path of the full-sync endpoint, without origin. */
+export function fullSyncPath(): string {
+    return `/${ROUTE_PREFIX}/${ROUTES.initialSyncRequests}`;
+}
 
 /**
  * The status URL path of a request, without origin.

@@ -20,7 +20,8 @@ import type { Clock } from '../../src/ports/clock';
 import type { RegisterRequestResult, RequestStore } from '../../src/ports/requestStore';
 import type { StoredTargetState, TargetStateStore } from '../../src/ports/targetStateStore';
 import type { WakeMessage, WakeScheduler } from '../../src/ports/wakeScheduler';
-import { createPostSyncRequestsHandler } from '../../src/transports/http/postSyncRequests';
+import { functionKeyScope } from '../../src/transports/http/auth';
+import { createPostSyncRequestsHandler, FULL_SYNC_ENTRY } from '../../src/transports/http/postSyncRequests';
 import { createChangeQueueHandler } from '../../src/transports/serviceBus/changeQueueHandler';
 import { createControlQueueHandler } from '../../src/transports/serviceBus/controlQueueHandler';
 import { createReconcileTimerHandler } from '../../src/transports/timer/reconcileTimerHandler';
@@ -48,6 +49,8 @@ const CHAOS_TARGET = 'contoso';
 /** Appears in every payload; must never reach a log line, telemetry or the Automation fake. */
 const CANARY_UPN_LOCAL = 'canary-7f3a9c';
 const CANARY_KEY = 'fk-canary-5d1e0b9a';
+/** Every HTTP submission is posted with the canary key to the full-sync endpoint; keys are scoped to both. */
+const HTTP_CALLER = functionKeyScope(FULL_SYNC_ENTRY, CANARY_KEY);
 
 /** Every fault the world injects, counted per kind. */
 export const FAULT_KINDS = [
@@ -378,7 +381,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
                 services,
                 coordinator,
                 clock,
-                post: createPostSyncRequestsHandler(resolve),
+                // The full-sync endpoint: with function keys, only its key grants Initial (issue 13 item 10).
+                post: createPostSyncRequestsHandler(resolve, FULL_SYNC_ENTRY),
                 changeQueue: createChangeQueueHandler(resolve),
                 control: createControlQueueHandler(resolve),
                 timer: createReconcileTimerHandler(resolve),
@@ -428,7 +432,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
                 changeCount,
                 key,
                 requestId: requestIdFor(
-                    idempotencyKeyOf(via === 'http' ? key : null, via === 'http' ? null : [`servicebus\n${key}`]),
+                    idempotencyKeyOf(
+                        via === 'http' ? HTTP_CALLER : { kind: 'changeQueue' },
+                        via === 'http' ? key : null,
+                        via === 'http' ? null : [`servicebus\n${key}`],
+                    ),
                 ),
                 poisonedNeighbour: via === 'queue' && chance(0.25),
                 firstAttemptAt: null,

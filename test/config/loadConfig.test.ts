@@ -234,3 +234,71 @@ describe('status page portal links', () => {
         expect(error.message).toContain(name);
     });
 });
+
+describe('AUTH_MODE=appRoles needs App Service Authentication (issue 13 item 9)', () => {
+    it.each([
+        ['not set', {}],
+        ['False', { WEBSITE_AUTH_ENABLED: 'False' }],
+        ['blank', { WEBSITE_AUTH_ENABLED: ' ' }],
+        ['anything but true', { WEBSITE_AUTH_ENABLED: '1' }],
+    ])('refuses appRoles when WEBSITE_AUTH_ENABLED is %s, naming AUTH_MODE and the reason', (_what, platform) => {
+        const error = configError(env({ AUTH_MODE: 'appRoles', ...platform }));
+        expect(error.setting).toBe('AUTH_MODE');
+        expect(error.message).toMatch(/WEBSITE_AUTH_ENABLED/);
+        expect(error.message).toMatch(/x-ms-client-principal/);
+    });
+
+    it.each(['True', 'true', 'TRUE'])('runs appRoles when WEBSITE_AUTH_ENABLED is %s', (value) => {
+        expect(loadConfig(env({ AUTH_MODE: 'appRoles', WEBSITE_AUTH_ENABLED: value })).http.authMode).toBe('appRoles');
+    });
+
+    it('leaves functionKeys alone whatever the platform says', () => {
+        expect(loadConfig(env()).http.authMode).toBe('functionKeys');
+        expect(loadConfig(env({ WEBSITE_AUTH_ENABLED: 'False' })).http.authMode).toBe('functionKeys');
+    });
+
+    it('lets a local test run appRoles with AUTH_LOCAL_UNVERIFIED_PRINCIPAL=true, and refuses that on App Service', () => {
+        expect(loadConfig(env({ AUTH_MODE: 'appRoles', AUTH_LOCAL_UNVERIFIED_PRINCIPAL: 'true' })).http.authMode).toBe(
+            'appRoles',
+        );
+        const onAppService = configError(
+            env({ AUTH_MODE: 'appRoles', AUTH_LOCAL_UNVERIFIED_PRINCIPAL: 'true', WEBSITE_SITE_NAME: 'func-sync' }),
+        );
+        expect(onAppService.setting).toBe('AUTH_LOCAL_UNVERIFIED_PRINCIPAL');
+        expect(configError(env({ AUTH_LOCAL_UNVERIFIED_PRINCIPAL: 'yes' })).setting).toBe(
+            'AUTH_LOCAL_UNVERIFIED_PRINCIPAL',
+        );
+    });
+});
+
+describe('Location base (issue 13 item 14)', () => {
+    it.each([
+        [
+            'PUBLIC_BASE_URL wins',
+            { PUBLIC_BASE_URL: 'https://gw.example/sync/', WEBSITE_HOSTNAME: 'a.azurewebsites.net' },
+            'https://gw.example/sync',
+        ],
+        [
+            'App Service host name over https',
+            { WEBSITE_HOSTNAME: 'func-sync.azurewebsites.net' },
+            'https://func-sync.azurewebsites.net',
+        ],
+        ['Core Tools / npm start over http', { WEBSITE_HOSTNAME: 'localhost:7071' }, 'http://localhost:7071'],
+        ['a loopback address over http', { WEBSITE_HOSTNAME: '127.0.0.1:7071' }, 'http://127.0.0.1:7071'],
+        ['no host name: relative', {}, null],
+    ])('%s', (_what, overrides, expected) => {
+        expect(loadConfig(env(overrides)).http.publicBaseUrl).toBe(expected);
+    });
+
+    it('refuses a WEBSITE_HOSTNAME that is not a host name', () => {
+        expect(configError(env({ WEBSITE_HOSTNAME: 'bad host' })).setting).toBe('WEBSITE_HOSTNAME');
+    });
+});
+
+describe('CHANGE_QUEUE_ALLOW_INITIAL (issue 13 item 10)', () => {
+    it('defaults to false and reads true or false only', () => {
+        expect(loadConfig(env()).changeQueueAllowsInitial).toBe(false);
+        expect(loadConfig(env({ CHANGE_QUEUE_ALLOW_INITIAL: 'true' })).changeQueueAllowsInitial).toBe(true);
+        expect(configError(env({ CHANGE_QUEUE_ALLOW_INITIAL: 'yes' })).setting).toBe('CHANGE_QUEUE_ALLOW_INITIAL');
+    });
+});

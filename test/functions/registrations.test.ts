@@ -7,6 +7,7 @@ let functions: CapturedFunction[] = [];
 beforeAll(async () => {
     functions = await captureRegistrations(async () => {
         await import('../../functions/postSyncRequests.js');
+        await import('../../functions/postInitialSyncRequests.js');
         await import('../../functions/getSyncRequestStatus.js');
         await import('../../functions/openApi.js');
         await import('../../functions/changeQueue.js');
@@ -35,7 +36,7 @@ function settingOf(expression: unknown): string {
 }
 
 describe('function registrations (captured binding metadata)', () => {
-    it('registers exactly the six functions of the contract', async () => {
+    it('registers exactly the functions of the contract', async () => {
         const { FUNCTION_NAMES } = await contract();
         expect(functions.map((f) => f.name).sort()).toEqual(Object.values(FUNCTION_NAMES).sort());
     });
@@ -52,6 +53,20 @@ describe('function registrations (captured binding metadata)', () => {
         });
         expect(ROUTES.syncRequests).toBe('sync/requests');
         expect(fn.bindings.$return).toMatchObject({ type: 'http', direction: 'out' });
+    });
+
+    it('POST sync/initial-requests: its own function (its own function keys), function key, POST only', async () => {
+        const { FUNCTION_NAMES, ROUTES } = await contract();
+        const fn = byName(FUNCTION_NAMES.postInitialSyncRequests);
+        expect(FUNCTION_NAMES.postInitialSyncRequests).not.toBe(FUNCTION_NAMES.postSyncRequests);
+        expect(triggerOf(fn)).toMatchObject({
+            type: 'httpTrigger',
+            direction: 'in',
+            route: 'sync/initial-requests',
+            authLevel: 'function',
+            methods: ['POST'],
+        });
+        expect(ROUTES.initialSyncRequests).toBe('sync/initial-requests');
     });
 
     it('GET sync/requests/{requestId} and GET openapi.json use function keys', async () => {

@@ -126,7 +126,13 @@ function infraEnvironment(authMode: string): Record<string, string> {
             '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-prod/providers/Microsoft.Insights/components/appi-abcdefghijklm',
         authMode,
     };
-    const env: Record<string, string> = {};
+    // What App Service adds on its own: the app's names always, WEBSITE_AUTH_ENABLED=True when authsettingsV2 is
+    // on, which infra deploys exactly when authMode is appRoles (test/infra/appRolesAuth.test.ts).
+    const env: Record<string, string> = {
+        WEBSITE_SITE_NAME: 'func-abcdefghijklm',
+        WEBSITE_HOSTNAME: 'func-abcdefghijklm.azurewebsites.net',
+        ...(authMode === 'appRoles' ? { WEBSITE_AUTH_ENABLED: 'True' } : {}),
+    };
     for (const [name, value] of appSettings) {
         const lit = literal(value);
         env[name] = lit ?? byExpression[value] ?? (value.startsWith("'") ? value.slice(1, -1) : `<${value}>`);

@@ -14,7 +14,11 @@ import { createServices, type Services } from '../../src/composition/createServi
 import { type Env, loadConfig } from '../../src/config/loadConfig';
 import { silentLogger } from '../../src/ports/logger';
 import { createGetSyncRequestStatusHandler } from '../../src/transports/http/getSyncRequestStatus';
-import { createPostSyncRequestsHandler } from '../../src/transports/http/postSyncRequests';
+import {
+    CHANGES_ENTRY,
+    createPostSyncRequestsHandler,
+    FULL_SYNC_ENTRY,
+} from '../../src/transports/http/postSyncRequests';
 
 const TARGETS = [
     {
@@ -44,6 +48,10 @@ export const BASE_ENV: Env = {
     AUTOMATION_MODE: 'simulated',
     HTTP_MAX_BODY_BYTES: '4096',
     MAX_CHANGES_PER_REQUEST: '10',
+    // What the platform sets on an app at https://sync.example.test with App Service Authentication on (so
+    // AUTH_MODE=appRoles cases load; test/config/loadConfig.test.ts covers the refusal without it).
+    WEBSITE_HOSTNAME: 'sync.example.test',
+    WEBSITE_AUTH_ENABLED: 'True',
 };
 
 /** Services on in-memory ports, with handles to each fake for assertions. */
@@ -56,7 +64,10 @@ export interface Harness {
     readonly jobs: MemoryAutomationJobs;
     readonly telemetry: MemoryTelemetry;
     readonly invalidMessages: MemoryInvalidMessageSink;
+    /** POST sync/requests (the changes endpoint). */
     readonly post: ReturnType<typeof createPostSyncRequestsHandler>;
+    /** POST sync/initial-requests (the full-sync endpoint, which grants Initial with function keys). */
+    readonly postFullSync: ReturnType<typeof createPostSyncRequestsHandler>;
     readonly getStatus: ReturnType<typeof createGetSyncRequestStatusHandler>;
 }
 
@@ -101,7 +112,8 @@ export function harness(
         jobs,
         telemetry,
         invalidMessages,
-        post: createPostSyncRequestsHandler(resolve),
+        post: createPostSyncRequestsHandler(resolve, CHANGES_ENTRY),
+        postFullSync: createPostSyncRequestsHandler(resolve, FULL_SYNC_ENTRY),
         getStatus: createGetSyncRequestStatusHandler(resolve),
     };
 }
@@ -161,12 +173,24 @@ export function headerOf(response: { headers?: unknown }, name: string): string 
     return typeof value === 'string' ? value : undefined;
 }
 
-/** A base64 client principal header with these roles. */
-export function principal(roles: readonly string[]): string {
+/** The Entra object id of the default test principal. */
+const CALLER_OBJECT_ID = '0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d';
+
+/**
+ * A base64 client principal header with these roles, as App Service Authentication forwards it (object id in the
+ * long claim type).
+ * @param roles - the app roles
+ * @param objectId - the principal's Entra object id; null: none
+ */
+export function principal(roles: readonly string[], objectId: string | null = CALLER_OBJECT_ID): string {
+    const oid =
+        objectId === null
+            ? []
+            : [{ typ: 'http://schemas.microsoft.com/identity/claims/objectidentifier', val: objectId }];
     return Buffer.from(
         JSON.stringify({
             auth_typ: 'aad',
-            claims: [{ typ: 'name', val: 'caller' }, ...roles.map((val) => ({ typ: 'roles', val }))],
+            claims: [{ typ: 'name', val: 'caller' }, ...oid, ...roles.map((val) => ({ typ: 'roles', val }))],
         }),
     ).toString('base64');
 }

@@ -10,6 +10,7 @@ export const PROBLEMS = {
     INVALID_IDEMPOTENCY_KEY: { status: 400, title: 'The Idempotency-Key header is invalid' },
     UNAUTHENTICATED: { status: 401, title: 'No authenticated caller' },
     FORBIDDEN: { status: 403, title: 'The caller lacks the required app role' },
+    INITIAL_NOT_GRANTED: { status: 403, title: 'An Initial (full) sync is not granted on this path' },
     REQUEST_NOT_FOUND: { status: 404, title: 'No such request' },
     SYNC_SKIPPED: { status: 409, title: 'The sync cycle was skipped' },
     REQUEST_EXPIRED: { status: 410, title: 'The request is older than the history kept' },

@@ -6,19 +6,37 @@ import { isRefusal, problemResponse, type Refusal, refuse } from '../formats/pro
 import { idempotencyKeySchema } from '../formats/schemas';
 import { submitRefusal } from '../formats/submitRefusal';
 import { type FrontDoor, type FrontDoorResolver, submitDeps } from '../frontDoor';
-import { authenticate, authorizeWrite } from './auth';
+import { FUNCTION_NAMES } from '../routes';
+import { authenticate, authorizeWrite, type PostEntry } from './auth';
 import { guarded, type HttpHandler } from './httpGuard';
 import { statusUrl } from './location';
 
+/** `sync/requests`: changes and Delta requests; with function keys, Initial is not granted here. */
+export const CHANGES_ENTRY: PostEntry = {
+    functionName: FUNCTION_NAMES.postSyncRequests,
+    grantsInitialWithFunctionKeys: false,
+};
+
+/** `sync/initial-requests`: the same, plus Initial with function keys (its own function, so its own keys). */
+export const FULL_SYNC_ENTRY: PostEntry = {
+    functionName: FUNCTION_NAMES.postInitialSyncRequests,
+    grantsInitialWithFunctionKeys: true,
+};
+
 /**
- * The POST handler of `sync/requests`: every accepted shape becomes one submission to `submitChanges`, whose
- * outcome it answers (202, or the refusal as problem details); OPTIONS answers the CloudEvents webhook handshake.
+ * The POST handler of `sync/requests` (and of `sync/initial-requests`): every accepted shape becomes one
+ * submission to `submitChanges`, whose outcome it answers (202, or the refusal as problem details); OPTIONS
+ * answers the CloudEvents webhook handshake.
  * @param resolve - gives the services
+ * @param entry - which POST function this is (what it grants, whose keys it scopes)
  */
-export function createPostSyncRequestsHandler(resolve: FrontDoorResolver): HttpHandler {
+export function createPostSyncRequestsHandler(
+    resolve: FrontDoorResolver,
+    entry: PostEntry = CHANGES_ENTRY,
+): HttpHandler {
     return guarded(resolve, async (request, context, services) => {
         if (request.method === 'OPTIONS') return webhookHandshake(request);
-        const outcome = await handlePost(request, services);
+        const outcome = await handlePost(request, services, entry);
         if (isRefusal(outcome)) {
             services.telemetry.track({
                 type: 'RequestRejected',
@@ -87,10 +105,14 @@ async function readBodyText(request: HttpRequest, maxBytes: number): Promise<str
     }
 }
 
-async function handlePost(request: HttpRequest, services: FrontDoor): Promise<HttpResponseInit | Refusal> {
+async function handlePost(
+    request: HttpRequest,
+    services: FrontDoor,
+    entry: PostEntry,
+): Promise<HttpResponseInit | Refusal> {
     const { config } = services;
-    const unauthenticated = authenticate(request, config);
-    if (unauthenticated !== null) return unauthenticated;
+    const caller = authenticate(request, config, entry);
+    if (isRefusal(caller)) return caller;
 
     const keyHeader = request.headers.get('idempotency-key');
     if (keyHeader !== null && !idempotencyKeySchema.safeParse(keyHeader).success) {
@@ -111,13 +133,13 @@ async function handlePost(request: HttpRequest, services: FrontDoor): Promise<Ht
     );
     if (isRefusal(parsed)) return parsed;
     if (parsed.kind === 'subscriptionValidation') {
-        const forbidden = authorizeWrite(request, config, new Set(['Delta']));
+        const forbidden = authorizeWrite(caller, config, new Set(['Delta']), entry);
         if (forbidden !== null) return forbidden;
         return { status: 200, jsonBody: { validationResponse: parsed.validationCode } };
     }
     if (parsed.kind === 'emptyBatch') {
         // A valid no-op: nothing was submitted, so there is no request to poll (200, not 202 with a Location).
-        const forbidden = authorizeWrite(request, config, new Set(['Delta']));
+        const forbidden = authorizeWrite(caller, config, new Set(['Delta']), entry);
         if (forbidden !== null) return forbidden;
         return {
             status: 200,
@@ -127,10 +149,11 @@ async function handlePost(request: HttpRequest, services: FrontDoor): Promise<Ht
     }
     const outcome = await submitChanges(submitDeps(services), {
         ...parsed,
+        caller: caller.scope,
         idempotencyKey: keyHeader,
         traceparents: [request.headers.get('traceparent'), parsed.traceparent],
         source: 'http',
-        authorize: (policies) => authorizeWrite(request, config, policies),
+        authorize: (policies) => authorizeWrite(caller, config, policies, entry),
     });
     if (outcome.kind !== 'accepted') return submitRefusal(outcome, '/policy');
     const { requestId, duplicate } = outcome;

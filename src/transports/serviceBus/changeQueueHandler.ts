@@ -184,6 +184,20 @@ async function handleOne(
     return submitOne(services, message, parsed, deadLetter);
 }
 
+/**
+ * Anyone with Data Sender on the queue can send a message, so the queue grants Initial (hours of full sync) only
+ * when CHANGE_QUEUE_ALLOW_INITIAL says so. A message asking for it otherwise is dead-lettered with its reason,
+ * never downgraded to Delta: its sender asked for something it did not get, and must be told.
+ */
+function initialGrant(services: FrontDoor, policies: ReadonlySet<string>): Refusal | null {
+    if (!policies.has('Initial') || services.config.changeQueueAllowsInitial) return null;
+    return refuse(
+        'INITIAL_NOT_GRANTED',
+        'The change queue does not accept Initial (full) syncs (CHANGE_QUEUE_ALLOW_INITIAL is false); the message was set aside, not downgraded to Delta.',
+        { errors: [{ pointer: '/policy', detail: 'Initial is not granted on the change queue' }] },
+    );
+}
+
 async function submitOne(
     services: FrontDoor,
     message: QueueMessage,
@@ -194,10 +208,12 @@ async function submitOne(
     try {
         const outcome = await submitChanges<Refusal>(submitDeps(services), {
             ...parsed,
+            caller: { kind: 'changeQueue' },
             idempotencyKey: null,
             eventKeys,
             traceparents: [parsed.traceparent],
             source: 'serviceBus',
+            authorize: (policies) => initialGrant(services, policies),
         });
         if (outcome.kind !== 'accepted') return await deadLetter(submitRefusal(outcome, '/policy'));
         return 'accepted';

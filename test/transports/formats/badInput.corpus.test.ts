@@ -15,6 +15,8 @@ const caseSchema = z.object({
     headers: z.record(z.string(), z.string()).optional(),
     env: z.record(z.string(), z.string()).optional(),
     roles: z.array(z.string()).optional(),
+    /** Which POST function: the changes endpoint (default) or the full-sync endpoint. */
+    endpoint: z.enum(['changes', 'fullSync']).optional(),
     seed: z.object({ body: z.unknown(), headers: z.record(z.string(), z.string()).optional() }).optional(),
     status: z.number(),
     code: z.string().nullable(),
@@ -61,10 +63,11 @@ function requestFor(c: BadInputCase): HttpRequest {
 async function expectRefusedWithoutEffect(
     h: Harness,
     request: HttpRequest,
-    expected: { status: number; code: string | null; pointer?: string },
+    expected: { status: number; code: string | null; pointer?: string; endpoint?: 'changes' | 'fullSync' },
 ): Promise<void> {
     const before = await snapshot(h);
-    const response = await h.post(request, context());
+    const post = expected.endpoint === 'fullSync' ? h.postFullSync : h.post;
+    const response = await post(request, context());
     expect(response.status).toBe(expected.status);
     if (expected.code !== null) {
         expect(headerOf(response, 'content-type')).toBe('application/problem+json');
@@ -90,7 +93,8 @@ describe('bad-input corpus (fixtures/intake/badInput.cases.json)', () => {
     it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
         const h = harness(c.env ?? {});
         if (c.seed !== undefined) {
-            const seeded = await h.post(postRequest(c.seed.body, c.seed.headers ?? {}), context());
+            const post = c.endpoint === 'fullSync' ? h.postFullSync : h.post;
+            const seeded = await post(postRequest(c.seed.body, c.seed.headers ?? {}), context());
             expect(seeded.status).toBe(202);
         }
         await expectRefusedWithoutEffect(h, requestFor(c), c);

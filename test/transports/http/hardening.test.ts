@@ -17,7 +17,7 @@ import { createServices, type Services } from '../../../src/composition/createSe
 import { type Env, loadConfig } from '../../../src/config/loadConfig';
 import type { AutomationJobs } from '../../../src/ports/automationJobs';
 import { createGetSyncRequestStatusHandler } from '../../../src/transports/http/getSyncRequestStatus';
-import { createPostSyncRequestsHandler } from '../../../src/transports/http/postSyncRequests';
+import { createPostSyncRequestsHandler, FULL_SYNC_ENTRY } from '../../../src/transports/http/postSyncRequests';
 import { createChangeQueueHandler } from '../../../src/transports/serviceBus/changeQueueHandler';
 import { createControlQueueHandler } from '../../../src/transports/serviceBus/controlQueueHandler';
 import { AutomationFake } from '../../support/automationFake';
@@ -49,6 +49,8 @@ interface World {
     readonly invalidMessages: MemoryInvalidMessageSink;
     readonly logs: string[];
     readonly post: ReturnType<typeof createPostSyncRequestsHandler>;
+    /** The full-sync endpoint, which grants Initial with function keys. */
+    readonly postFullSync: ReturnType<typeof createPostSyncRequestsHandler>;
     readonly queue: ReturnType<typeof createChangeQueueHandler>;
     readonly control: ReturnType<typeof createControlQueueHandler>;
     readonly getStatus: ReturnType<typeof createGetSyncRequestStatusHandler>;
@@ -87,6 +89,7 @@ function world(env: Env = {}, jobs?: (clock: ManualClock, telemetry: MemoryTelem
         invalidMessages,
         logs,
         post: createPostSyncRequestsHandler(resolve),
+        postFullSync: createPostSyncRequestsHandler(resolve, FULL_SYNC_ENTRY),
         queue: createChangeQueueHandler(resolve),
         control: createControlQueueHandler(resolve),
         getStatus: createGetSyncRequestStatusHandler(resolve),
@@ -363,9 +366,14 @@ const HTTP_CASES: readonly HttpCase[] = [
     },
 ];
 
-async function expectRefused(w: World, request: HttpRequest, c: Omit<HttpCase, 'name' | 'body'>): Promise<void> {
+async function expectRefused(
+    w: World,
+    request: HttpRequest,
+    c: Omit<HttpCase, 'name' | 'body'>,
+    send: World['post'] = w.post,
+): Promise<void> {
     const before = await snapshot(w);
-    const response = await w.post(request, w.context());
+    const response = await send(request, w.context());
     expect(response.status).toBe(c.status);
     expect(headerOf(response, 'content-type')).toBe('application/problem+json');
     expect(headerOf(response, 'x-content-type-options')).toBe('nosniff');
@@ -420,7 +428,7 @@ describe('HTTP hardening corpus', () => {
 
     it('rate-limits Initial per target (429 + Retry-After), state unchanged, and accepts one after the interval', async () => {
         const w = world({ INITIAL_MIN_INTERVAL_SECONDS: '600' });
-        const first = await w.post(post(json(joiner({ policy: 'Initial' }))), w.context());
+        const first = await w.postFullSync(post(json(joiner({ policy: 'Initial' }))), w.context());
         expect(first.status).toBe(202);
         for (const [body, headers] of [
             [json(joiner({ policy: 'Initial' })), {}],
@@ -428,16 +436,16 @@ describe('HTTP hardening corpus', () => {
             [json(cloudEvent({}, { upn: CANARY_UPN, policy: 'Initial' })), CE],
         ] as const) {
             w.clock.advance(60_000);
-            await expectRefused(w, post(body, headers), { status: 429, code: 'INITIAL_RATE_LIMITED' });
+            await expectRefused(w, post(body, headers), { status: 429, code: 'INITIAL_RATE_LIMITED' }, w.postFullSync);
         }
-        const limited = await w.post(post(json(joiner({ policy: 'Initial' }))), w.context());
+        const limited = await w.postFullSync(post(json(joiner({ policy: 'Initial' }))), w.context());
         expect(Number(headerOf(limited, 'retry-after'))).toBeGreaterThan(0);
         // Each refused Initial is recorded with its final state, and none of them is in a window.
         const refused = w.requests.all().filter((r) => r.refusal !== undefined);
         expect(refused).toHaveLength(4);
         expect(refused.every((r) => r.windowSeq === null && r.refusal?.reason === 'initialRateLimited')).toBe(true);
         w.clock.advance(600_000);
-        expect((await w.post(post(json(joiner({ policy: 'Initial' }))), w.context())).status).toBe(202);
+        expect((await w.postFullSync(post(json(joiner({ policy: 'Initial' }))), w.context())).status).toBe(202);
     });
 
     it('never echoes a malformed request id on the status route, and answers it as problem JSON with nosniff', async () => {
@@ -523,7 +531,7 @@ describe('change queue hardening corpus', () => {
     );
 
     it('dead-letters an Initial inside INITIAL_MIN_INTERVAL_SECONDS while the Delta next to it is accepted', async () => {
-        const w = world({ INITIAL_MIN_INTERVAL_SECONDS: '600' });
+        const w = world({ INITIAL_MIN_INTERVAL_SECONDS: '600', CHANGE_QUEUE_ALLOW_INITIAL: 'true' });
         await w.queue([joiner({ policy: 'Initial' })], w.context(['initial-1']));
         w.clock.advance(60_000);
         await w.queue([joiner({ policy: 'Initial' }), joiner()], w.context(['initial-2', 'delta']));

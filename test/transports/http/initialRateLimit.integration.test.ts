@@ -6,8 +6,9 @@ import { idempotencyKeyOf, requestIdFor } from '../../../src/app/idempotency';
 import { createServices, type Services } from '../../../src/composition/createServices';
 import { loadConfig } from '../../../src/config/loadConfig';
 import { silentLogger } from '../../../src/ports/logger';
+import { functionKeyScope } from '../../../src/transports/http/auth';
 import { createGetSyncRequestStatusHandler } from '../../../src/transports/http/getSyncRequestStatus';
-import { createPostSyncRequestsHandler } from '../../../src/transports/http/postSyncRequests';
+import { createPostSyncRequestsHandler, FULL_SYNC_ENTRY } from '../../../src/transports/http/postSyncRequests';
 import { type AzuriteTables, startAzuriteTables } from '../../support/azurite';
 import { uniqueTableName } from '../../support/tables';
 import { BASE_ENV, bodyOf, context, getRequest, postRequest } from '../harness';
@@ -47,7 +48,7 @@ describe('the Initial rate limit across instances', () => {
     it(`accepts exactly 1 of ${REQUESTS} concurrent Initial requests for one target on ${INSTANCES} instances`, async () => {
         const services = instances();
         for (const s of services) await s.start();
-        const posts = services.map((s) => createPostSyncRequestsHandler(() => s));
+        const posts = services.map((s) => createPostSyncRequestsHandler(() => s, FULL_SYNC_ENTRY));
         const answers = await Promise.all(
             Array.from({ length: REQUESTS }, (_, i) => {
                 const post = posts[i % INSTANCES];
@@ -75,10 +76,14 @@ describe('the Initial rate limit across instances', () => {
         if (first === undefined || second === undefined) throw new Error('two instances expected');
         await first.start();
         const initial = (key: string) => postRequest({ kind: 'manual', policy: 'Initial' }, { 'idempotency-key': key });
-        expect((await createPostSyncRequestsHandler(() => first)(initial('a'), context())).status).toBe(202);
-        expect((await createPostSyncRequestsHandler(() => second)(initial('b'), context())).status).toBe(429);
+        expect(
+            (await createPostSyncRequestsHandler(() => first, FULL_SYNC_ENTRY)(initial('a'), context())).status,
+        ).toBe(202);
+        expect(
+            (await createPostSyncRequestsHandler(() => second, FULL_SYNC_ENTRY)(initial('b'), context())).status,
+        ).toBe(429);
 
-        const refusedId = requestIdFor(idempotencyKeyOf('b', null));
+        const refusedId = requestIdFor(idempotencyKeyOf(functionKeyScope(FULL_SYNC_ENTRY, null), 'b', null));
         const polled = await createGetSyncRequestStatusHandler(() => second)(
             getRequest(`https://sync.example.test/api/sync/requests/${refusedId}`),
             context(),

@@ -233,17 +233,23 @@ describe('POST sync/requests', () => {
 
     it('rate-limits Initial per target with 429 + Retry-After, but replays an accepted Initial', async () => {
         const h = harness({ INITIAL_MIN_INTERVAL_SECONDS: '3600' });
-        const first = await h.post(postRequest({ policy: 'Initial' }, { 'idempotency-key': 'full-1' }), context());
+        const first = await h.postFullSync(
+            postRequest({ policy: 'Initial' }, { 'idempotency-key': 'full-1' }),
+            context(),
+        );
         expect(first.status).toBe(202);
         h.clock.advance(600_000);
-        const second = await h.post(postRequest({ policy: 'Initial' }), context());
+        const second = await h.postFullSync(postRequest({ policy: 'Initial' }), context());
         expect(second.status).toBe(429);
         expect(bodyOf(second).code).toBe('INITIAL_RATE_LIMITED');
         expect(headerOf(second, 'retry-after')).toBe('3000');
-        const replay = await h.post(postRequest({ policy: 'Initial' }, { 'idempotency-key': 'full-1' }), context());
+        const replay = await h.postFullSync(
+            postRequest({ policy: 'Initial' }, { 'idempotency-key': 'full-1' }),
+            context(),
+        );
         expect(replay.status).toBe(202);
         expect(bodyOf(replay).requestId).toBe(bodyOf(first).requestId);
-        const other = await h.post(postRequest({ policy: 'Initial', target: 'fabrikam' }), context());
+        const other = await h.postFullSync(postRequest({ policy: 'Initial', target: 'fabrikam' }), context());
         expect(other.status).toBe(202);
     });
 

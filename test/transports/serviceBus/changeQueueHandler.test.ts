@@ -103,13 +103,55 @@ describe('change queue trigger (cardinality many)', () => {
     });
 
     it('dead-letters an Initial that arrives within INITIAL_MIN_INTERVAL_SECONDS', async () => {
-        const h = harness();
+        const h = harness({ CHANGE_QUEUE_ALLOW_INITIAL: 'true' });
         const handler = createChangeQueueHandler(() => h.services);
         await handler([{ policy: 'Initial' }], batchContext(['i1']));
         await handler([{ policy: 'Initial' }], batchContext(['i2']));
         expect(h.invalidMessages.messages.map((m) => [m.messageId, m.reason])).toEqual([
             ['i2', 'INITIAL_RATE_LIMITED'],
         ]);
+    });
+
+    describe('Initial needs CHANGE_QUEUE_ALLOW_INITIAL (issue 13 item 10)', () => {
+        const initialShapes: readonly [string, unknown][] = [
+            ['a native Initial', { policy: 'Initial' }],
+            [
+                'a native Initial with changes',
+                { policy: 'Initial', changes: [{ kind: 'joiner', upn: 'a@contoso.com' }] },
+            ],
+            ['an Initial routed to another target', { policy: 'Initial', target: 'fabrikam' }],
+            [
+                'a CloudEvent asking for Initial',
+                { ...cloudEvent, id: 'initial-event', data: { target: 'fabrikam', policy: 'Initial' } },
+            ],
+        ];
+
+        it.each(initialShapes)(
+            'by default dead-letters %s with INITIAL_NOT_GRANTED, never downgrading it',
+            async (_name, body) => {
+                const h = harness();
+                const handler = createChangeQueueHandler(() => h.services);
+                await handler([body, { kind: 'joiner' }], batchContext(['initial', 'delta']));
+                expect(h.invalidMessages.messages.map((m) => [m.messageId, m.reason])).toEqual([
+                    ['initial', 'INITIAL_NOT_GRANTED'],
+                ]);
+                expect(h.invalidMessages.messages[0]?.description).toMatch(/CHANGE_QUEUE_ALLOW_INITIAL/);
+                // Nothing of the Initial message reached a window, as Initial or as Delta; its Delta neighbour did.
+                const states = await Promise.all(
+                    ['contoso', 'fabrikam'].map((t) => h.services.coordinator.readState(t)),
+                );
+                expect(states.map((s) => s?.window?.policy ?? null)).toEqual(['Delta', null]);
+                expect(h.requests.all()).toHaveLength(1);
+            },
+        );
+
+        it.each(initialShapes)('with CHANGE_QUEUE_ALLOW_INITIAL=true accepts %s as Initial', async (_name, body) => {
+            const h = harness({ CHANGE_QUEUE_ALLOW_INITIAL: 'true' });
+            const handler = createChangeQueueHandler(() => h.services);
+            await handler([body], batchContext(['initial']));
+            expect(h.invalidMessages.messages).toEqual([]);
+            expect(h.requests.all().map((r) => r.policy)).toEqual(['Initial']);
+        });
     });
 
     it('uses the CloudEvent id over the message id, so a re-sent event is a duplicate', async () => {
