@@ -23,7 +23,21 @@ interface RequestRejectedEvent {
     readonly targetId?: string;
 }
 
-export type TelemetryEvent = EngineEvent | RequestAcceptedEvent | RequestRejectedEvent;
+/**
+ * Events of a type this service does not handle, acknowledged on an event path (Event Grid, CloudEvents) and not
+ * submitted: one per event type and source of a request. The type and source are the producer's identifiers.
+ */
+interface EventsIgnoredEvent {
+    readonly type: 'EventsIgnored';
+    /** The intake format (`eventGrid`, `cloudEvents.batch`, …). */
+    readonly format: string;
+    readonly eventType: string;
+    /** CloudEvents `source` or Event Grid `topic`; empty when the event had none. */
+    readonly eventSource: string;
+    readonly count: number;
+}
+
+export type TelemetryEvent = EngineEvent | RequestAcceptedEvent | RequestRejectedEvent | EventsIgnoredEvent;
 
 /** One call to a dependency (Automation), for dependency records. */
 export interface DependencyCall {
