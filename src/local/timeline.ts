@@ -61,6 +61,7 @@ export function timelineTelemetry(
             inner.track(event);
         },
         trackDependency: (call) => inner.trackDependency(call),
+        trackDependencyFailure: (failure) => inner.trackDependencyFailure(failure),
         trackHeartbeat: (targetId, healthy, detail) => inner.trackHeartbeat(targetId, healthy, detail),
         flush: () => inner.flush(),
     };

@@ -51,12 +51,33 @@ export interface DependencyCall {
 }
 
 /**
+ * The full text of a failed dependency call, for operators. It may name Azure resources and identities
+ * (subscription, resource group, account, object ids), so it goes to telemetry only: a run's reason carries the
+ * reader-facing `code` and a short sentence instead.
+ */
+export interface DependencyFailure {
+    /** The call, as in dependency records (`Automation job.create`). */
+    readonly name: string;
+    readonly targetId: string;
+    /** The window's correlation id when the caller knows it: the failure joins the window's operation. */
+    readonly correlationId?: string;
+    readonly jobName: string;
+    /** The stable code the reader was given (`AUTOMATION_FORBIDDEN`, …). */
+    readonly code: string;
+    readonly statusCode?: number;
+    /** The service's own text, unabridged: for telemetry only. */
+    readonly detail: string;
+}
+
+/**
  * Reports what happened. Implementations must never throw into the sync path: a telemetry outage is
  * logged and swallowed.
  */
 export interface Telemetry {
     track(event: TelemetryEvent): void;
     trackDependency(call: DependencyCall): void;
+    /** The full detail of a dependency failure whose reader-facing reason was shortened to a code. */
+    trackDependencyFailure(failure: DependencyFailure): void;
     /** Heartbeat from the reconcile timer: one per target per period. */
     trackHeartbeat(targetId: string, healthy: boolean, detail: string): void;
     flush(): Promise<void>;

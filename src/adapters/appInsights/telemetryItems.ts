@@ -1,6 +1,6 @@
 import { classifyOutcome } from '../../domain/cycleOutcome';
 import type { RunSummary } from '../../domain/targetState';
-import type { DependencyCall, TelemetryEvent } from '../../ports/telemetry';
+import type { DependencyCall, DependencyFailure, TelemetryEvent } from '../../ports/telemetry';
 
 /** String dimensions of an item (`customDimensions`). Only ids, counts as text, enums and plain reasons. */
 export type ItemProperties = Readonly<Record<string, string>>;
@@ -304,6 +304,22 @@ export function dependencyProperties(call: DependencyCall): ItemProperties {
         resultCode: call.resultCode,
     };
     if (call.correlationId !== undefined) properties.correlationId = call.correlationId;
+    return properties;
+}
+
+/**
+ * Dimensions of the exception item that keeps a dependency failure's full text (the text is its message).
+ * @param failure - the failure
+ */
+export function dependencyFailureProperties(failure: DependencyFailure): ItemProperties {
+    const properties: Record<string, string> = {
+        targetId: failure.targetId,
+        dependency: failure.name,
+        jobName: failure.jobName,
+        code: failure.code,
+    };
+    if (failure.statusCode !== undefined) properties.statusCode = String(failure.statusCode);
+    if (failure.correlationId !== undefined) properties.correlationId = failure.correlationId;
     return properties;
 }
 
