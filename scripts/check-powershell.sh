@@ -9,16 +9,5 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/powershell-tools.sh
 . scripts/powershell-tools.sh
 
-missing() {
-    if ps_in_ci; then
-        echo "ERROR: PowerShell static checks cannot run: $1 (CI=true: a missing tool fails the run); install with: $PS_INSTALL_COMMAND" >&2
-        exit 1
-    fi
-    echo "SKIPPED: PowerShell static checks ($1; install with: $PS_INSTALL_COMMAND)"
-    exit 0
-}
-
-got="$(ps_pwsh_version || true)"
-[ -n "$got" ] || missing "pwsh $PWSH_VERSION is not installed at $PWSH"
-[ "$got" = "$PWSH_VERSION" ] || missing "pwsh at $PWSH is $got, not the pinned $PWSH_VERSION"
+ps_require_pwsh "PowerShell static checks"
 exec "$PWSH" -NoLogo -NoProfile -NonInteractive -File scripts/check-powershell.ps1 "$@"

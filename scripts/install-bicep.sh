@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Bicep CLI into .tools/bicep/ (gitignored) from its NuGet package, Azure.Bicep.CommandLine.linux-x64,
-# which ships a self-contained `bicep` binary. Uses dotnet's own NuGet client (a throwaway project with a
-# PackageDownload item), so it goes through the NuGet source this machine is configured with.
+# which ships a self-contained `bicep` binary, fetched with dotnet's own NuGet client (scripts/nuget-download.sh), so
+# it goes through the NuGet source this machine is configured with.
 # The version is pinned (BICEP_VERSION overrides it): a linter upgrade may add warnings, and warnings fail CI
 # (scripts/check-bicep.sh), so a new CLI version is a deliberate change, not something a fresh clone picks up.
 # Idempotent: a .tools/bicep/bicep of the pinned version is left alone; any other version is replaced.
@@ -42,20 +42,11 @@ unavailable() {
 
 command -v dotnet >/dev/null 2>&1 || unavailable "dotnet is not installed (needed to fetch $package $version from NuGet)"
 
+# shellcheck source=scripts/nuget-download.sh
+. scripts/nuget-download.sh
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-cat >"$work/fetch-bicep.csproj" <<PROJ
-<Project Sdk="Microsoft.NET.Sdk">
-  <PropertyGroup>
-    <TargetFramework>net$(dotnet --version | cut -d. -f1,2)</TargetFramework>
-  </PropertyGroup>
-  <ItemGroup>
-    <PackageDownload Include="$package" Version="[$version]" />
-  </ItemGroup>
-</Project>
-PROJ
-if ! log="$(dotnet restore "$work/fetch-bicep.csproj" --packages "$work/packages" 2>&1)"; then
-    reason="$(printf '%s\n' "$log" | grep -Eo 'error NU[0-9]+: .*' | head -n 1)"
+if ! reason="$(nuget_download "$package" "$version" "$work")"; then
     unavailable "dotnet restore of $package $version failed: ${reason:-see dotnet output}"
 fi
 

@@ -2,8 +2,8 @@
 # Installs the pinned PowerShell and Pester for the runbook's tests and static checks (versions and paths:
 # scripts/powershell-tools.sh), each through its ordinary client:
 #   pwsh 7.6.9:   `dotnet tool install PowerShell --version 7.6.9 --tool-path .tools/pwsh` (NuGet)
-#   Pester 5.7.1: the NuGet package "Pester", fetched by a throwaway project with a PackageDownload of exactly
-#                 [5.7.1] (never an unpinned `dotnet add package`, which takes whatever is newest), and its tools/
+#   Pester 5.7.1: the NuGet package "Pester", fetched at exactly [5.7.1] (scripts/nuget-download.sh: never an
+#                 unpinned `dotnet add package`, which takes whatever is newest), and its tools/
 #                 folder copied to .tools/Modules/Pester/5.7.1, the layout `Import-Module -RequiredVersion` finds.
 # Idempotent: tools already at the pinned versions are left alone.
 # When a tool cannot be had: under CI=true it exits non-zero with the reason (a check that cannot run in CI must
@@ -13,6 +13,8 @@ set -u
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/powershell-tools.sh
 . scripts/powershell-tools.sh
+# shellcheck source=scripts/nuget-download.sh
+. scripts/nuget-download.sh
 mkdir -p "$PS_TOOLS_DIR"
 unavailable_file="$PS_TOOLS_DIR/powershell.UNAVAILABLE"
 
@@ -58,18 +60,7 @@ if [ -f "$PESTER_MANIFEST" ] && grep -Eq "^[[:space:]]*ModuleVersion[[:space:]]*
 else
     work="$(mktemp -d)"
     trap 'rm -rf "$work"' EXIT
-    cat >"$work/fetch-pester.csproj" <<PROJ
-<Project Sdk="Microsoft.NET.Sdk">
-  <PropertyGroup>
-    <TargetFramework>net$(dotnet --version | cut -d. -f1,2)</TargetFramework>
-  </PropertyGroup>
-  <ItemGroup>
-    <PackageDownload Include="Pester" Version="[$PESTER_VERSION]" />
-  </ItemGroup>
-</Project>
-PROJ
-    if ! log="$(dotnet restore "$work/fetch-pester.csproj" --packages "$work/packages" 2>&1)"; then
-        reason="$(printf '%s\n' "$log" | grep -Eo 'error NU[0-9]+: .*' | head -n 1)"
+    if ! reason="$(nuget_download Pester "$PESTER_VERSION" "$work")"; then
         unavailable "dotnet restore of the NuGet package Pester $PESTER_VERSION failed: ${reason:-see dotnet output}"
     fi
     # NuGet lower-cases package ids in its folder layout; the module itself is the package's tools/ folder.

@@ -1,5 +1,6 @@
 # Sourced (not run) by scripts/install-powershell.sh, scripts/run-pester.sh and scripts/check-powershell.sh:
-# the one place that pins the PowerShell and Pester versions and says where they live.
+# the one place that pins the PowerShell and Pester versions, says where they live, and says what a check does
+# when they are missing.
 #
 # PowerShell 7.6.9 is the dotnet tool "PowerShell" from NuGet. Pester 5.7.1 is the NuGet package "Pester":
 # the runbook's tests are written in Pester 5 syntax, and 5.7.1 is the newest 5.x the feed serves; Pester 6
@@ -27,4 +28,23 @@ ps_in_ci() {
 ps_pwsh_version() {
     [ -x "$PWSH" ] || return 1
     "$PWSH" -NoLogo -NoProfile -NonInteractive -Command '$PSVersionTable.PSVersion.ToString()' 2>/dev/null
+}
+
+# ps_missing CHECK REASON: a check that cannot run. Under CI=true it fails (exit 1, the reason on stderr: a check
+# that cannot run in CI must fail the run); elsewhere one loud "SKIPPED: ..." line with the install command, exit 0.
+ps_missing() {
+    if ps_in_ci; then
+        echo "ERROR: $1 cannot run: $2 (CI=true: a missing tool fails the run); install with: $PS_INSTALL_COMMAND" >&2
+        exit 1
+    fi
+    echo "SKIPPED: $1 ($2; install with: $PS_INSTALL_COMMAND)"
+    exit 0
+}
+
+# ps_require_pwsh CHECK: returns when the pinned pwsh runs; otherwise ps_missing ends the script.
+ps_require_pwsh() {
+    local got
+    got="$(ps_pwsh_version || true)"
+    [ -n "$got" ] || ps_missing "$1" "pwsh $PWSH_VERSION is not installed at $PWSH"
+    [ "$got" = "$PWSH_VERSION" ] || ps_missing "$1" "pwsh at $PWSH is $got, not the pinned $PWSH_VERSION"
 }

@@ -15,19 +15,9 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/powershell-tools.sh
 . scripts/powershell-tools.sh
 
-missing() {
-    if ps_in_ci; then
-        echo "ERROR: Pester tests of infra/runbooks cannot run: $1 (CI=true: a missing tool fails the run); install with: $PS_INSTALL_COMMAND" >&2
-        exit 1
-    fi
-    echo "SKIPPED: Pester tests of infra/runbooks ($1; install with: $PS_INSTALL_COMMAND)"
-    exit 0
-}
-
-got="$(ps_pwsh_version || true)"
-[ -n "$got" ] || missing "pwsh $PWSH_VERSION is not installed at $PWSH"
-[ "$got" = "$PWSH_VERSION" ] || missing "pwsh at $PWSH is $got, not the pinned $PWSH_VERSION"
-[ -f "$PESTER_MANIFEST" ] || missing "Pester $PESTER_VERSION is not installed at $(dirname "$PESTER_MANIFEST")"
+check="Pester tests of infra/runbooks"
+ps_require_pwsh "$check"
+[ -f "$PESTER_MANIFEST" ] || ps_missing "$check" "Pester $PESTER_VERSION is not installed at $(dirname "$PESTER_MANIFEST")"
 
 export PSModulePath="$PS_MODULES_DIR${PSModulePath:+:$PSModulePath}"
 export PESTER_VERSION PESTER_JUNIT_FILE="${PESTER_JUNIT_FILE:-}"

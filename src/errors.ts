@@ -73,6 +73,18 @@ export const isPermanentDependencyError = (e: unknown): e is PermanentDependency
     e instanceof PermanentDependencyError || hasCode(e, 'DEPENDENCY_PERMANENT');
 
 /**
+ * The text of a caught failure that a status reader may see (a run's reason or last error): the message of one of
+ * this service's typed errors, which are composed to be shown (the Automation adapter gives a code and a short
+ * sentence), else only the error's kind: an untyped error's message may quote anything, such as a dependency's raw
+ * answer naming its resources. Log the full error next to it.
+ * @param e - the caught value
+ */
+export function readerReasonOf(e: unknown): string {
+    if (e instanceof SyncTriggerError) return e.message;
+    return `INTERNAL_ERROR: unexpected ${ensureError(e).name}; see the service logs`;
+}
+
+/**
  * Normalises anything caught into an Error, for logging.
  * @param e - the caught value
  */

@@ -7,6 +7,7 @@ import {
     isConcurrencyConflict,
     isPermanentDependencyError,
     isTransientDependencyError,
+    readerReasonOf,
     UnknownTargetError,
 } from '../errors';
 import type { AutomationJobs } from '../ports/automationJobs';
@@ -270,7 +271,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
             const transient = !isPermanentDependencyError(e);
             if (!isTransientDependencyError(e) && transient)
                 log.error(`Unexpected error creating job ${jobName}`, ensureError(e).message);
-            return [{ type: 'jobStartFailed', seq, attempt, transient, reason: ensureError(e).message }];
+            return [{ type: 'jobStartFailed', seq, attempt, transient, reason: readerReasonOf(e) }];
         }
     }
 
@@ -283,7 +284,9 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
             const observation = await deps.jobs.getJob(target(targetId), effect.jobName);
             return [{ type: 'jobObserved', seq, attempt, observation }];
         } catch (e) {
-            return [{ type: 'jobReadFailed', seq, attempt, reason: ensureError(e).message }];
+            if (!isTransientDependencyError(e) && !isPermanentDependencyError(e))
+                log.error(`Unexpected error reading job ${effect.jobName}`, ensureError(e).message);
+            return [{ type: 'jobReadFailed', seq, attempt, reason: readerReasonOf(e) }];
         }
     }
 

@@ -21,6 +21,8 @@ function describeEvent(event: TelemetryEvent): string | null {
             return `${event.targetId}: request ${event.requestId} accepted${event.duplicate ? ' (duplicate)' : ''}: ${event.changeCount} change(s), ${event.urgentCount} urgent, ${event.policy} → window #${event.windowSeq}`;
         case 'RequestRejected':
             return `request rejected: ${event.code} (${event.status})`;
+        case 'EventsIgnored':
+            return `${event.count} event(s) of type ${event.eventType} acknowledged and ignored (not a change type)`;
         case 'WindowOpened':
             return `${event.targetId}: window #${event.seq} opened (${event.policy}${event.urgent ? ', urgent' : ''})`;
         case 'WindowClosed':
@@ -59,6 +61,7 @@ export function timelineTelemetry(
             inner.track(event);
         },
         trackDependency: (call) => inner.trackDependency(call),
+        trackDependencyFailure: (failure) => inner.trackDependencyFailure(failure),
         trackHeartbeat: (targetId, healthy, detail) => inner.trackHeartbeat(targetId, healthy, detail),
         flush: () => inner.flush(),
     };

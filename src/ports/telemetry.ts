@@ -23,7 +23,21 @@ interface RequestRejectedEvent {
     readonly targetId?: string;
 }
 
-export type TelemetryEvent = EngineEvent | RequestAcceptedEvent | RequestRejectedEvent;
+/**
+ * Events of a type this service does not handle, acknowledged on an event path (Event Grid, CloudEvents) and not
+ * submitted: one per event type and source of a request. The type and source are the producer's identifiers.
+ */
+interface EventsIgnoredEvent {
+    readonly type: 'EventsIgnored';
+    /** The intake format (`eventGrid`, `cloudEvents.batch`, …). */
+    readonly format: string;
+    readonly eventType: string;
+    /** CloudEvents `source` or Event Grid `topic`; empty when the event had none. */
+    readonly eventSource: string;
+    readonly count: number;
+}
+
+export type TelemetryEvent = EngineEvent | RequestAcceptedEvent | RequestRejectedEvent | EventsIgnoredEvent;
 
 /** One call to a dependency (Automation), for dependency records. */
 export interface DependencyCall {
@@ -37,12 +51,33 @@ export interface DependencyCall {
 }
 
 /**
+ * The full text of a failed dependency call, for operators. It may name Azure resources and identities
+ * (subscription, resource group, account, object ids), so it goes to telemetry only: a run's reason carries the
+ * reader-facing `code` and a short sentence instead.
+ */
+export interface DependencyFailure {
+    /** The call, as in dependency records (`Automation job.create`). */
+    readonly name: string;
+    readonly targetId: string;
+    /** The window's correlation id when the caller knows it: the failure joins the window's operation. */
+    readonly correlationId?: string;
+    readonly jobName: string;
+    /** The stable code the reader was given (`AUTOMATION_FORBIDDEN`, …). */
+    readonly code: string;
+    readonly statusCode?: number;
+    /** The service's own text, unabridged: for telemetry only. */
+    readonly detail: string;
+}
+
+/**
  * Reports what happened. Implementations must never throw into the sync path: a telemetry outage is
  * logged and swallowed.
  */
 export interface Telemetry {
     track(event: TelemetryEvent): void;
     trackDependency(call: DependencyCall): void;
+    /** The full detail of a dependency failure whose reader-facing reason was shortened to a code. */
+    trackDependencyFailure(failure: DependencyFailure): void;
     /** Heartbeat from the reconcile timer: one per target per period. */
     trackHeartbeat(targetId: string, healthy: boolean, detail: string): void;
     flush(): Promise<void>;

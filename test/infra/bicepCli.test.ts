@@ -69,7 +69,7 @@ describe('Bicep CLI: build and lint with 0 errors and 0 warnings', () => {
             mkdirSync(join(tree, 'scripts'));
             mkdirSync(join(tree, 'infra'));
             mkdirSync(join(tree, '.tools', 'bicep'), { recursive: true });
-            for (const script of ['check-bicep.sh', 'install-bicep.sh'])
+            for (const script of ['check-bicep.sh', 'install-bicep.sh', 'nuget-download.sh'])
                 copyFileSync(join(REPO_ROOT, 'scripts', script), join(tree, 'scripts', script));
             writeFileSync(join(tree, 'infra', 'main.bicep'), '');
             const run = (env: Record<string, string>) => {

@@ -748,6 +748,7 @@ describe('azd and GitHub Actions', () => {
         'infra/hooks/prepackage.sh',
         'infra/hooks/postprovision.sh',
         'scripts/install-bicep.sh',
+        'scripts/nuget-download.sh',
         'scripts/check-bicep.sh',
     ])('%s is valid shell', (script) => {
         const result = spawnSync('sh', ['-n', join(REPO_ROOT, script)], { encoding: 'utf8' });

@@ -1,14 +1,20 @@
 import type { TelemetryClient } from 'applicationinsights';
 
 import type { Logger } from '../../ports/logger';
-import type { DependencyCall, Telemetry, TelemetryEvent } from '../../ports/telemetry';
+import type { DependencyCall, DependencyFailure, Telemetry, TelemetryEvent } from '../../ports/telemetry';
 import { inOperation } from './operationContext';
-import { dependencyProperties, heartbeatItem, itemsFor, type TelemetryItems } from './telemetryItems';
+import {
+    dependencyFailureProperties,
+    dependencyProperties,
+    heartbeatItem,
+    itemsFor,
+    type TelemetryItems,
+} from './telemetryItems';
 
 /** The part of the SDK's `TelemetryClient` this adapter uses; tests may pass a fake that throws. */
 export type AppInsightsClient = Pick<
     TelemetryClient,
-    'trackEvent' | 'trackMetric' | 'trackAvailability' | 'trackDependency' | 'flush' | 'shutdown'
+    'trackEvent' | 'trackMetric' | 'trackAvailability' | 'trackDependency' | 'trackException' | 'flush' | 'shutdown'
 >;
 
 /** Telemetry that can also be shut down (flush, then stop the exporters) when the process ends. */
@@ -96,6 +102,18 @@ export function appInsightsTelemetry(
                 );
             } catch (e) {
                 failed(`dependency ${call.name}`, e);
+            }
+        },
+        trackDependencyFailure(failure: DependencyFailure): void {
+            try {
+                // An exception item in the window's operation: searchable by operation id, code and target.
+                const exception = new Error(failure.detail);
+                exception.name = failure.code;
+                inOperation(failure.correlationId ?? null, () =>
+                    client.trackException({ exception, properties: dependencyFailureProperties(failure) }),
+                );
+            } catch (e) {
+                failed(`dependency failure ${failure.name}`, e);
             }
         },
         trackHeartbeat(targetId: string, healthy: boolean, detail: string): void {

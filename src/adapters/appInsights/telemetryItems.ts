@@ -1,6 +1,6 @@
 import { classifyOutcome } from '../../domain/cycleOutcome';
 import type { RunSummary } from '../../domain/targetState';
-import type { DependencyCall, TelemetryEvent } from '../../ports/telemetry';
+import type { DependencyCall, DependencyFailure, TelemetryEvent } from '../../ports/telemetry';
 
 /** String dimensions of an item (`customDimensions`). Only ids, counts as text, enums and plain reasons. */
 export type ItemProperties = Readonly<Record<string, string>>;
@@ -50,6 +50,8 @@ const METRIC = {
     exportErrors: 'ExportErrors',
     /** 1 per finished run; summed per hour it is "runs per hour" (a count, never a rate guessed in process). */
     runsCompleted: 'RunsCompleted',
+    /** Events of types we do not handle, acknowledged on an event path; by `eventType` and `eventSource`. */
+    ignoredEvents: 'IgnoredEvents',
 } as const;
 
 /** Availability test name of a target's sync cycles. */
@@ -61,9 +63,12 @@ const HEARTBEAT_EVENT = 'Heartbeat';
 /** Reasons are plain language from the engine or the runbook; capped so a runaway message cannot bloat items. */
 const MAX_REASON_LENGTH = 512;
 
-function reasonText(reason: string | null | undefined): string {
+/** Producer identifiers (an event type, a source URI) are capped shorter. */
+const MAX_IDENTIFIER_LENGTH = 256;
+
+function reasonText(reason: string | null | undefined, max = MAX_REASON_LENGTH): string {
     if (reason === null || reason === undefined) return '';
-    return reason.length > MAX_REASON_LENGTH ? `${reason.slice(0, MAX_REASON_LENGTH - 1)}…` : reason;
+    return reason.length > max ? `${reason.slice(0, max - 1)}…` : reason;
 }
 
 function flowItems(
@@ -180,6 +185,20 @@ export function itemsFor(event: TelemetryEvent): TelemetryItems {
                 availability: null,
             };
         }
+        case 'EventsIgnored': {
+            // Outside any window, like a refusal. The type and source are producer identifiers, capped in length.
+            const properties = {
+                format: event.format,
+                eventType: reasonText(event.eventType, MAX_IDENTIFIER_LENGTH),
+                eventSource: reasonText(event.eventSource, MAX_IDENTIFIER_LENGTH),
+            };
+            return {
+                correlationId: null,
+                event: { name: event.type, properties, measurements: { count: event.count } },
+                metrics: [{ name: METRIC.ignoredEvents, value: event.count, properties }],
+                availability: null,
+            };
+        }
         case 'WindowOpened':
             return flowItems(event.correlationId, event.type, {
                 targetId: event.targetId,
@@ -285,6 +304,22 @@ export function dependencyProperties(call: DependencyCall): ItemProperties {
         resultCode: call.resultCode,
     };
     if (call.correlationId !== undefined) properties.correlationId = call.correlationId;
+    return properties;
+}
+
+/**
+ * Dimensions of the exception item that keeps a dependency failure's full text (the text is its message).
+ * @param failure - the failure
+ */
+export function dependencyFailureProperties(failure: DependencyFailure): ItemProperties {
+    const properties: Record<string, string> = {
+        targetId: failure.targetId,
+        dependency: failure.name,
+        jobName: failure.jobName,
+        code: failure.code,
+    };
+    if (failure.statusCode !== undefined) properties.statusCode = String(failure.statusCode);
+    if (failure.correlationId !== undefined) properties.correlationId = failure.correlationId;
     return properties;
 }
 

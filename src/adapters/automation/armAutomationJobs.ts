@@ -3,13 +3,26 @@ import type { AutomationClient, AutomationModels } from '@azure/arm-automation';
 import type { CycleReport } from '../../domain/cycleOutcome';
 import type { AutomationJobStatus, JobObservation } from '../../domain/jobObservation';
 import { parseRunbookOutput } from '../../domain/runbookResult';
-import { isPermanentDependencyError, PermanentDependencyError } from '../../errors';
+import {
+    ensureError,
+    isPermanentDependencyError,
+    isTransientDependencyError,
+    PermanentDependencyError,
+    TransientDependencyError,
+} from '../../errors';
 import type { AutomationJobs, AutomationTarget, CreateJobOptions, SyncJobParameters } from '../../ports/automationJobs';
 import type { Clock } from '../../ports/clock';
 import type { Telemetry } from '../../ports/telemetry';
 import { type AbortSignalLike, toAbortSignalLike } from './abortSignalLike';
 import type { CallFailure } from './callFailure';
 import { classifyJobStatus } from './jobStatus';
+import {
+    type AutomationOperation,
+    describeCallFailure,
+    jobNameTaken,
+    type ReaderFailure,
+    withoutAzureIdentifiers,
+} from './readerReason';
 import { readTail } from './readTail';
 import { type RetryPolicy, type Sleep, withRetry } from './retry';
 
@@ -70,11 +83,12 @@ export class ArmAutomationJobs implements AutomationJobs {
             if (!isPermanentDependencyError(error) || error.statusCode !== 409) throw error;
             const existing = await this.readJob(target, jobName, options);
             if (existing.runbook?.name !== undefined && existing.runbook.name !== target.runbook) {
-                throw new PermanentDependencyError(
-                    `Automation: job ${jobName} exists but runs runbook "${existing.runbook.name}", not "${target.runbook}"`,
-                    409,
-                    { cause: error },
-                );
+                const reader = jobNameTaken();
+                this.reportFailure(target, 'job.create', jobName, parameters, reader, {
+                    statusCode: 409,
+                    detail: `Automation: job ${jobName} exists but runs runbook "${existing.runbook.name}", not "${target.runbook}"`,
+                });
+                throw new PermanentDependencyError(reader.text, 409, { cause: error });
             }
             return this.observe(target, jobName, existing, options);
         }
@@ -156,7 +170,7 @@ export class ArmAutomationJobs implements AutomationJobs {
             return {
                 outcome: 'Stopped',
                 exportErrors: 0,
-                reason: `The job was stopped${details ? `: ${details}` : ''}`,
+                reason: this.readerText(target, jobName, `The job was stopped${details ? `: ${details}` : ''}`),
             };
         }
         const parsed = parseRunbookOutput(await this.readOutput(target, jobName, options));
@@ -170,7 +184,11 @@ export class ArmAutomationJobs implements AutomationJobs {
                 : `The runbook job failed${job.exception ? `: ${oneLine(job.exception)}` : ''}`;
         const reason = [why, listed('errors', errors), listed('warnings', warnings)].filter(Boolean).join('; ');
         const kept = parsed.ok ? parsed.report : { exportErrors: 0 };
-        return { ...kept, outcome: 'Failed', reason: bounded(reason, MAX_DETAIL_CHARS) };
+        return {
+            ...kept,
+            outcome: 'Failed',
+            reason: bounded(this.readerText(target, jobName, reason), MAX_DETAIL_CHARS),
+        };
     }
 
     private async readOutput(target: AutomationTarget, jobName: string, options: CreateJobOptions): Promise<string> {
@@ -214,7 +232,7 @@ export class ArmAutomationJobs implements AutomationJobs {
     /** One logical call: retried per policy, one dependency record per HTTP attempt. */
     private async call<T extends WithResponse>(
         target: AutomationTarget,
-        operation: string,
+        operation: AutomationOperation,
         what: string,
         options: CreateJobOptions,
         parameters: SyncJobParameters | undefined,
@@ -232,12 +250,15 @@ export class ArmAutomationJobs implements AutomationJobs {
                 resultCode,
             });
         let attemptStartedAt = clock.now();
-        const onFailure = (failure: CallFailure): void =>
+        let lastFailure: CallFailure | undefined;
+        const onFailure = (failure: CallFailure): void => {
+            lastFailure = failure;
             record(
                 attemptStartedAt,
                 false,
                 failure.statusCode === undefined ? failure.code : String(failure.statusCode),
             );
+        };
         return withRetry(
             what,
             async () => {
@@ -254,7 +275,72 @@ export class ArmAutomationJobs implements AutomationJobs {
                 onFailure,
                 ...(options.abortSignal === undefined ? {} : { signal: options.abortSignal }),
             },
-        );
+        ).catch((error: unknown) => {
+            throw this.forReaders(target, operation, jobNameOf(what), parameters, error, lastFailure, options);
+        });
+    }
+
+    /**
+     * The error a failed call ends with, as readers may see it: the same class and status, its message a stable
+     * code and a short sentence (the coordinator copies it into the run's reason). ARM's own text, which names the
+     * subscription, resource group, account and the identity's object id, goes to telemetry, and stays the
+     * `cause`.
+     */
+    private forReaders(
+        target: AutomationTarget,
+        operation: AutomationOperation,
+        jobName: string,
+        parameters: SyncJobParameters | undefined,
+        error: unknown,
+        failure: CallFailure | undefined,
+        options: CreateJobOptions,
+    ): Error {
+        if (!isPermanentDependencyError(error) && !isTransientDependencyError(error)) return ensureError(error);
+        const reader = describeCallFailure(operation, failure, options.abortSignal?.aborted === true);
+        this.reportFailure(target, operation, jobName, parameters, reader, {
+            ...(error.statusCode === undefined ? {} : { statusCode: error.statusCode }),
+            detail: unabridged(error),
+        });
+        return isPermanentDependencyError(error)
+            ? new PermanentDependencyError(reader.text, error.statusCode, { cause: error })
+            : new TransientDependencyError(reader.text, error.statusCode, { cause: error });
+    }
+
+    /** Sends a failure's full text to telemetry, in the window's operation when the call carries its id. */
+    private reportFailure(
+        target: AutomationTarget,
+        operation: AutomationOperation,
+        jobName: string,
+        parameters: SyncJobParameters | undefined,
+        reader: ReaderFailure,
+        failure: { readonly statusCode?: number; readonly detail: string },
+    ): void {
+        this.deps.telemetry.trackDependencyFailure({
+            name: `Automation ${operation}`,
+            targetId: target.targetId,
+            ...(parameters === undefined ? {} : { correlationId: parameters.CorrelationId }),
+            jobName,
+            code: reader.code,
+            ...failure,
+        });
+    }
+
+    /**
+     * What Automation says about a finished job (its exception, status details, error streams), without Azure
+     * identifiers for readers; the full text goes to telemetry when anything was removed.
+     */
+    private readerText(target: AutomationTarget, jobName: string, text: string): string {
+        const shown = withoutAzureIdentifiers(text, target);
+        if (shown !== text) {
+            this.deps.telemetry.trackDependencyFailure({
+                name: 'Automation job result',
+                targetId: target.targetId,
+                jobName,
+                code: 'AUTOMATION_JOB_REPORT',
+                detail: text,
+            });
+        }
+        return shown;
     }
 
     private requestSignal(caller: AbortSignal | undefined): AbortSignal {
@@ -274,6 +360,24 @@ function encodeParameters(parameters: SyncJobParameters): Record<string, string>
         TimeoutSeconds: JSON.stringify(parameters.TimeoutSeconds),
         CorrelationId: JSON.stringify(parameters.CorrelationId),
     };
+}
+
+/** Telemetry items stay bounded even when a service answers with a page of text. */
+const MAX_TELEMETRY_DETAIL_CHARS = 8_000;
+
+/**
+ * A typed error's message (call, status, attempts) with the service's full answer, which the message abridges.
+ * @param error - the error withRetry threw, the SDK's error as its cause
+ */
+function unabridged(error: Error): string {
+    const answer = error.cause instanceof Error ? oneLine(error.cause.message) : '';
+    const text = answer === '' || error.message.includes(answer) ? error.message : `${error.message}\n${answer}`;
+    return bounded(text, MAX_TELEMETRY_DETAIL_CHARS);
+}
+
+/** The job name a call's description ends with (`create job <name>`, `read output of job <name>`). */
+function jobNameOf(what: string): string {
+    return /job (\S+)$/.exec(what)?.[1] ?? '';
 }
 
 function firstText(...values: (string | null | undefined)[]): string | undefined {

@@ -1,9 +1,10 @@
-import type { DependencyCall, Telemetry, TelemetryEvent } from '../../ports/telemetry';
+import type { DependencyCall, DependencyFailure, Telemetry, TelemetryEvent } from '../../ports/telemetry';
 
 /** Records telemetry in memory; the sandbox and tests read it back. */
 export class MemoryTelemetry implements Telemetry {
     readonly events: TelemetryEvent[] = [];
     readonly dependencies: DependencyCall[] = [];
+    readonly dependencyFailures: DependencyFailure[] = [];
     readonly heartbeats: { targetId: string; healthy: boolean; detail: string }[] = [];
 
     track(event: TelemetryEvent): void {
@@ -12,6 +13,10 @@ export class MemoryTelemetry implements Telemetry {
 
     trackDependency(call: DependencyCall): void {
         this.dependencies.push(call);
+    }
+
+    trackDependencyFailure(failure: DependencyFailure): void {
+        this.dependencyFailures.push(failure);
     }
 
     trackHeartbeat(targetId: string, healthy: boolean, detail: string): void {
@@ -31,6 +36,7 @@ export class MemoryTelemetry implements Telemetry {
 export const noTelemetry: Telemetry = {
     track: () => undefined,
     trackDependency: () => undefined,
+    trackDependencyFailure: () => undefined,
     trackHeartbeat: () => undefined,
     flush: () => Promise.resolve(),
 };

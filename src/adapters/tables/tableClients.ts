@@ -50,7 +50,15 @@ export function createTableClient(
             // Azurite speaks plain HTTP on loopback; anything else keeps the SDK's HTTPS requirement.
             allowInsecureConnection: isLoopbackHttp(connection.connectionString),
         };
-        return TableClient.fromConnectionString(connection.connectionString, tableName, clientOptions);
+        try {
+            return TableClient.fromConnectionString(connection.connectionString, tableName, clientOptions);
+        } catch {
+            // The SDK's own message may quote the string (which holds the account key); name the setting instead.
+            throw new ConfigError(
+                'AzureWebJobsStorage',
+                'is not a storage connection string (AccountName, AccountKey and endpoints, or UseDevelopmentStorage=true)',
+            );
+        }
     }
     const credential =
         options.credential ??

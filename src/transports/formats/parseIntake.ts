@@ -36,19 +36,41 @@ export interface ParsedChanges {
     readonly eventKeys: readonly string[] | null;
     /** A W3C traceparent carried by the first event (CloudEvents distributed tracing extension). */
     readonly traceparent?: string;
+    /** Events of a type this service does not handle, acknowledged and not submitted (event formats on HTTP). */
+    readonly ignored: readonly IgnoredEvent[];
 }
 
 /**
- * An empty CloudEvents batch: json-format.md §4.3 calls `[]` "typically used in a response, but also valid in
- * a request", and http-protocol-binding.md §3.3.2 says "The batch MAY be empty". Nothing to submit.
+ * An event acknowledged without being submitted because its type is not one of ours. Event Grid retries a 4xx
+ * other than 400/401/403/413 for up to 24 hours, and a subscription or a CloudEvents producer may well send types
+ * it has no filter for: a refusal would only make them come back. `source` is the CloudEvents `source` or the
+ * Event Grid `topic` (empty when absent): producer identifiers, never event data.
  */
-interface EmptyBatch {
-    readonly kind: 'emptyBatch';
+export interface IgnoredEvent {
+    readonly id: string;
+    readonly type: string;
+    readonly source: string;
+}
+
+/**
+ * Nothing to submit: an empty CloudEvents batch (json-format.md §4.3 calls `[]` "typically used in a response,
+ * but also valid in a request", and http-protocol-binding.md §3.3.2 says "The batch MAY be empty"), or events
+ * that were all of types this service does not handle (`ignored`).
+ */
+interface NoChanges {
+    readonly kind: 'noChanges';
     readonly format: IntakeFormat;
+    readonly ignored: readonly IgnoredEvent[];
 }
 
 export type ParsedIntake =
-    ParsedChanges | EmptyBatch | { readonly kind: 'subscriptionValidation'; readonly validationCode: string } | Refusal;
+    ParsedChanges | NoChanges | { readonly kind: 'subscriptionValidation'; readonly validationCode: string } | Refusal;
+
+/**
+ * What an event of a type we do not handle gets: acknowledged (`ignore`) on the HTTP event paths, refused with
+ * `UNKNOWN_EVENT_TYPE` on the change queue (a dead-lettered message is seen and never redelivered).
+ */
+type UnknownTypePolicy = 'ignore' | 'refuse';
 
 /** What the parser needs from a transport: headers by lowercase name and the body text. */
 export interface IntakeMessage {
@@ -94,16 +116,16 @@ export function parseIntake(message: IntakeMessage, options: ParseOptions): Pars
     const mediaType = mediaTypeOf(message.header('content-type'));
     if (isRefusal(mediaType)) return mediaType;
     const specVersionHeader = message.header('ce-specversion');
-    if (mediaType === 'application/json' && specVersionHeader !== null) return parseBinary(message, options);
+    if (mediaType === 'application/json' && specVersionHeader !== null) return parseBinary(message);
     const parsed = parseJsonText(message.bodyText);
     if (isRefusal(parsed)) return parsed;
     const body = parsed.json;
     if (mediaType === 'application/cloudevents+json')
-        return parseCloudEvents([body], 'cloudEvents.structured', options, '');
+        return parseCloudEvents([body], 'cloudEvents.structured', options, '', 'ignore');
     if (mediaType === 'application/cloudevents-batch+json') {
         if (!Array.isArray(body)) return notA('a JSON array of CloudEvents', '');
-        if (body.length === 0) return { kind: 'emptyBatch', format: 'cloudEvents.batch' };
-        return parseCloudEvents(body, 'cloudEvents.batch', options, null);
+        if (body.length === 0) return { kind: 'noChanges', format: 'cloudEvents.batch', ignored: [] };
+        return parseCloudEvents(body, 'cloudEvents.batch', options, null, 'ignore');
     }
     if (
         message.header('aeg-event-type') !== null ||
@@ -112,9 +134,9 @@ export function parseIntake(message: IntakeMessage, options: ParseOptions): Pars
         return parseEventGrid(body, message.header('aeg-event-type'), options);
     }
     if (Array.isArray(body) && body.length > 0 && body.every((e) => hasKey(e, 'specversion'))) {
-        return parseCloudEvents(body, 'cloudEvents.batch', options, null);
+        return parseCloudEvents(body, 'cloudEvents.batch', options, null, 'ignore');
     }
-    if (hasKey(body, 'specversion')) return parseCloudEvents([body], 'cloudEvents.structured', options, '');
+    if (hasKey(body, 'specversion')) return parseCloudEvents([body], 'cloudEvents.structured', options, '', 'ignore');
     return parseNative(body, options);
 }
 
@@ -124,7 +146,7 @@ export function parseIntake(message: IntakeMessage, options: ParseOptions): Pars
  * @param options - limits
  */
 export function parseMessageBody(body: unknown, options: ParseOptions): ParsedIntake {
-    if (hasKey(body, 'specversion')) return parseCloudEvents([body], 'cloudEvents.structured', options, '');
+    if (hasKey(body, 'specversion')) return parseCloudEvents([body], 'cloudEvents.structured', options, '', 'refuse');
     const parsed = parseNative(body, options);
     return isRefusal(parsed) || parsed.kind !== 'changes' ? parsed : { ...parsed, format: 'serviceBus' };
 }
@@ -165,6 +187,7 @@ function parseNative(body: unknown, options: ParseOptions): ParsedIntake {
             changes: [toRawChange('', change)],
             ...(policy === undefined ? {} : { requestPolicy: policy }),
             eventKeys: null,
+            ignored: [],
         };
     }
     const batch = nativeBatchSchema.safeParse(body);
@@ -193,6 +216,7 @@ function parseNative(body: unknown, options: ParseOptions): ParsedIntake {
         ...(policy === undefined ? {} : { requestPolicy: policy }),
         ...(urgent === undefined ? {} : { requestUrgent: urgent }),
         eventKeys: null,
+        ignored: [],
     };
 }
 
@@ -226,28 +250,75 @@ function toRawChange(pointer: string, c: ChangeFields): RawChange {
     };
 }
 
+/** One event's envelope, already validated, as the change mapping needs it. */
+interface EventEnvelope {
+    readonly id: string;
+    readonly type: string;
+    readonly source: string;
+    readonly data?: unknown;
+}
+
 /**
- * Turns one event's type and data into a raw change.
- * @param type - the event type
- * @param data - the event's data
- * @param id - the event id
+ * Turns one event's type and data into a raw change; an event of a type we do not handle is ignored or refused
+ * as `unknownTypes` says (its data is then not validated: it is not ours to judge).
+ * @param event - the event's id, type, source and data
  * @param pointers - where type and data sit in the body
+ * @param unknownTypes - what a type we do not handle gets
  */
 function eventChange(
-    type: string,
-    data: unknown,
-    id: string,
+    event: EventEnvelope,
     pointers: { readonly event: string; readonly type: string; readonly data: string },
-): RawChange | Refusal {
+    unknownTypes: UnknownTypePolicy,
+): { readonly change: RawChange } | { readonly ignored: IgnoredEvent } | Refusal {
+    const { id, type, source, data } = event;
     const kind = kindOfEventType(type);
     if (kind === null) {
+        if (unknownTypes === 'ignore') return { ignored: { id, type, source } };
         return refuse('UNKNOWN_EVENT_TYPE', 'The event type is not one this service accepts; see the API docs.', {
             errors: [{ pointer: pointers.type, detail: 'unknown event type' }],
         });
     }
     const parsedData = eventDataSchema.safeParse(data ?? {});
     if (!parsedData.success) return invalid(parsedData.error, pointers.data);
-    return toRawChange(pointers.event, { kind, id, ...parsedData.data });
+    return { change: toRawChange(pointers.event, { kind, id, ...parsedData.data }) };
+}
+
+/** The changes and ignored events of a batch of events, with their idempotency keys; built in event order. */
+class EventBatch {
+    private readonly changes: RawChange[] = [];
+    private readonly keys: string[] = [];
+    private readonly ignored: IgnoredEvent[] = [];
+
+    /**
+     * Adds one mapped event.
+     * @param mapped - what eventChange gave
+     * @param key - the event's idempotency key (`source` or `topic`, then `id`)
+     */
+    add(mapped: { readonly change: RawChange } | { readonly ignored: IgnoredEvent }, key: string): void {
+        if ('ignored' in mapped) {
+            this.ignored.push(mapped.ignored);
+            return;
+        }
+        this.changes.push(mapped.change);
+        this.keys.push(key);
+    }
+
+    /**
+     * The parse result: the changes (with what was ignored), or nothing to submit when every event was ignored.
+     * @param format - the intake format
+     * @param traceparent - the first event's trace context
+     */
+    result(format: IntakeFormat, traceparent: string | undefined): ParsedChanges | NoChanges {
+        if (this.changes.length === 0) return { kind: 'noChanges', format, ignored: this.ignored };
+        return {
+            kind: 'changes',
+            format,
+            changes: this.changes,
+            eventKeys: this.keys,
+            ignored: this.ignored,
+            ...(traceparent === undefined ? {} : { traceparent }),
+        };
+    }
 }
 
 function parseCloudEvents(
@@ -255,11 +326,11 @@ function parseCloudEvents(
     format: IntakeFormat,
     options: ParseOptions,
     singlePointer: string | null,
+    unknownTypes: UnknownTypePolicy,
 ): ParsedIntake {
     if (events.length === 0) return notA('a non-empty array of CloudEvents', '');
     if (events.length > options.maxChanges) return tooMany(events.length, options.maxChanges, '');
-    const changes: RawChange[] = [];
-    const keys: string[] = [];
+    const batch = new EventBatch();
     let traceparent: string | undefined;
     for (const [i, item] of events.entries()) {
         const pointer = singlePointer ?? `/${i}`;
@@ -271,17 +342,16 @@ function parseCloudEvents(
                 errors: [{ pointer: `${pointer}/datacontenttype`, detail: 'must be application/json' }],
             });
         }
-        const change = eventChange(event.type, event.data, event.id, {
-            event: pointer,
-            type: `${pointer}/type`,
-            data: `${pointer}/data`,
-        });
-        if (isRefusal(change)) return change;
-        changes.push(change);
-        keys.push(`${event.source}\n${event.id}`);
-        traceparent ??= event.traceparent;
+        const mapped = eventChange(
+            event,
+            { event: pointer, type: `${pointer}/type`, data: `${pointer}/data` },
+            unknownTypes,
+        );
+        if (isRefusal(mapped)) return mapped;
+        batch.add(mapped, `${event.source}\n${event.id}`);
+        if ('change' in mapped) traceparent ??= event.traceparent;
     }
-    return { kind: 'changes', format, changes, eventKeys: keys, ...(traceparent === undefined ? {} : { traceparent }) };
+    return batch.result(format, traceparent);
 }
 
 const BINARY_ATTRIBUTES = ['specversion', 'id', 'source', 'type', 'subject', 'time', 'dataschema', 'traceparent'];
@@ -292,7 +362,7 @@ const BINARY_ATTRIBUTES = ['specversion', 'id', 'source', 'type', 'subject', 'ti
  * SDKs send); a plain `traceparent` header is the fallback (the HTTP handler reads it too). Other extension
  * headers are not read: the service uses none of them.
  */
-function parseBinary(message: IntakeMessage, options: ParseOptions): ParsedIntake {
+function parseBinary(message: IntakeMessage): ParsedIntake {
     const attributes: Record<string, string> = {};
     const errors: FieldError[] = [];
     for (const name of BINARY_ATTRIBUTES) {
@@ -325,16 +395,11 @@ function parseBinary(message: IntakeMessage, options: ParseOptions): ParsedIntak
         return refuse('VALIDATION_FAILED', 'The CloudEvent attributes are invalid; see errors.', { errors });
     }
     const event = parsedEvent.data;
-    const change = eventChange(event.type, data, event.id, { event: '', type: '/headers/ce-type', data: '' });
-    if (isRefusal(change)) return change;
-    void options;
-    return {
-        kind: 'changes',
-        format: 'cloudEvents.binary',
-        changes: [change],
-        eventKeys: [`${event.source}\n${event.id}`],
-        ...(event.traceparent === undefined ? {} : { traceparent: event.traceparent }),
-    };
+    const mapped = eventChange({ ...event, data }, { event: '', type: '/headers/ce-type', data: '' }, 'ignore');
+    if (isRefusal(mapped)) return mapped;
+    const batch = new EventBatch();
+    batch.add(mapped, `${event.source}\n${event.id}`);
+    return batch.result('cloudEvents.binary', event.traceparent);
 }
 
 function parseEventGrid(body: unknown, eventTypeHeader: string | null, options: ParseOptions): ParsedIntake {
@@ -345,20 +410,19 @@ function parseEventGrid(body: unknown, eventTypeHeader: string | null, options: 
         return { kind: 'subscriptionValidation', validationCode: validation.data.data.validationCode };
     }
     if (body.length > options.maxChanges) return tooMany(body.length, options.maxChanges, '');
-    const changes: RawChange[] = [];
-    const keys: string[] = [];
+    const batch = new EventBatch();
     for (const [i, item] of body.entries()) {
         const parsed = eventGridEventSchema.safeParse(item);
         if (!parsed.success) return invalid(parsed.error, `/${i}`);
         const event = parsed.data;
-        const change = eventChange(event.eventType, event.data, event.id, {
-            event: `/${i}`,
-            type: `/${i}/eventType`,
-            data: `/${i}/data`,
-        });
-        if (isRefusal(change)) return change;
-        changes.push(change);
-        keys.push(`${event.topic ?? ''}\n${event.id}`);
+        const source = event.topic ?? '';
+        const mapped = eventChange(
+            { id: event.id, type: event.eventType, source, data: event.data },
+            { event: `/${i}`, type: `/${i}/eventType`, data: `/${i}/data` },
+            'ignore',
+        );
+        if (isRefusal(mapped)) return mapped;
+        batch.add(mapped, `${source}\n${event.id}`);
     }
-    return { kind: 'changes', format: 'eventGrid', changes, eventKeys: keys };
+    return batch.result('eventGrid', undefined);
 }

@@ -4,6 +4,9 @@ import { ensureError, isConfigError, isTransientDependencyError } from '../../er
 import { problem, problemResponse } from '../formats/problem';
 import type { FrontDoor, FrontDoorResolver } from '../frontDoor';
 
+/** Seconds a caller is asked to wait after a dependency outage: long enough for a blip, short for a poller. */
+const DEPENDENCY_RETRY_AFTER_SECONDS = 5;
+
 export type HttpHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 
 /**
@@ -21,14 +24,7 @@ export function guarded(
         try {
             services = await resolve();
         } catch (e) {
-            const error = ensureError(e);
-            context.error(error.message);
-            const setting = isConfigError(error) ? error.setting : undefined;
-            const detail =
-                setting === undefined
-                    ? 'The service could not start; see its logs.'
-                    : `The setting ${setting} is invalid; see the service logs.`;
-            return problemResponse(problem('CONFIG_INVALID', detail, setting === undefined ? {} : { setting }));
+            return startFailure(ensureError(e), context);
         }
         try {
             return await handle(request, context, services);
@@ -36,12 +32,39 @@ export function guarded(
             const error = ensureError(e);
             if (isTransientDependencyError(error)) {
                 context.warn(`Dependency unavailable: ${error.message}`);
-                return problemResponse(problem('DEPENDENCY_UNAVAILABLE', 'Storage or another dependency is busy.'), {
-                    'retry-after': '5',
-                });
+                return dependencyUnavailable('Storage or another dependency is busy.');
             }
             context.error(`Unexpected error: ${error.name}: ${error.message}`);
             return problemResponse(problem('INTERNAL_ERROR', `Unexpected error; invocation ${context.invocationId}.`));
         }
     };
+}
+
+function dependencyUnavailable(detail: string): HttpResponseInit {
+    return problemResponse(problem('DEPENDENCY_UNAVAILABLE', detail), {
+        'retry-after': String(DEPENDENCY_RETRY_AFTER_SECONDS),
+    });
+}
+
+/**
+ * The answer when the services could not be built or started. A bad setting is the operator's to fix: 500
+ * `CONFIG_INVALID` naming it. Storage that cannot be reached (refused, timed out, 5xx, throttled) is an outage of a
+ * dependency, not a misconfiguration: 503 `DEPENDENCY_UNAVAILABLE` with `Retry-After`, and the next invocation
+ * tries to start again (composition/runtime.ts forgets a failed start). Anything else is a start-up failure of
+ * unknown cause: 500 `CONFIG_INVALID` without a setting, as before, with the cause in the log.
+ * @param error - what building or starting the services threw
+ * @param context - the invocation, for the log
+ */
+function startFailure(error: Error, context: InvocationContext): HttpResponseInit {
+    if (isTransientDependencyError(error)) {
+        context.warn(`Dependency unavailable at start: ${error.message}`);
+        return dependencyUnavailable('Storage is unreachable; the service starts once it answers.');
+    }
+    context.error(error.message);
+    const setting = isConfigError(error) ? error.setting : undefined;
+    const detail =
+        setting === undefined
+            ? 'The service could not start; see its logs.'
+            : `The setting ${setting} is invalid; see the service logs.`;
+    return problemResponse(problem('CONFIG_INVALID', detail, setting === undefined ? {} : { setting }));
 }

@@ -1,7 +1,7 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 
 import { submitChanges } from '../../app/submitChanges';
-import { mediaTypeOf, parseIntake } from '../formats/parseIntake';
+import { type IgnoredEvent, mediaTypeOf, parseIntake } from '../formats/parseIntake';
 import { isRefusal, problemResponse, type Refusal, refuse } from '../formats/problem';
 import { idempotencyKeySchema } from '../formats/schemas';
 import { submitRefusal } from '../formats/submitRefusal';
@@ -137,14 +137,20 @@ async function handlePost(
         if (forbidden !== null) return forbidden;
         return { status: 200, jsonBody: { validationResponse: parsed.validationCode } };
     }
-    if (parsed.kind === 'emptyBatch') {
-        // A valid no-op: nothing was submitted, so there is no request to poll (200, not 202 with a Location).
+    if (parsed.kind === 'noChanges') {
+        // A valid no-op (an empty batch, or only types we do not handle): nothing was submitted, so there is no
+        // request to poll. 200 with a body is "accepted and processed" in the CloudEvents webhook spec (§2.2) and
+        // a success for Event Grid.
         const forbidden = authorizeWrite(caller, config, new Set(['Delta']), entry);
         if (forbidden !== null) return forbidden;
+        trackIgnored(services, parsed.format, parsed.ignored);
         return {
             status: 200,
             headers: { 'cache-control': 'no-store' },
-            jsonBody: { state: 'empty', format: parsed.format, changeCount: 0 },
+            jsonBody:
+                parsed.ignored.length === 0
+                    ? { state: 'empty', format: parsed.format, changeCount: 0 }
+                    : { state: 'ignored', format: parsed.format, changeCount: 0, ignored: ignoredList(parsed.ignored) },
         };
     }
     const outcome = await submitChanges(submitDeps(services), {
@@ -156,6 +162,7 @@ async function handlePost(
         authorize: (policies) => authorizeWrite(caller, config, policies, entry),
     });
     if (outcome.kind !== 'accepted') return submitRefusal(outcome, '/policy');
+    trackIgnored(services, parsed.format, parsed.ignored);
     const { requestId, duplicate } = outcome;
     const location = statusUrl(request, config, requestId, outcome.splitTargets);
     return {
@@ -181,6 +188,30 @@ async function handlePost(
                 changeCount: record.changeCount,
                 urgentCount: record.urgentCount,
             })),
+            ...(parsed.ignored.length === 0 ? {} : { ignored: ignoredList(parsed.ignored) }),
         },
     };
+}
+
+/** What the answer says about ignored events: their ids and types (the producer's own identifiers). */
+function ignoredList(ignored: readonly IgnoredEvent[]): { id: string; type: string }[] {
+    return ignored.map(({ id, type }) => ({ id, type }));
+}
+
+/**
+ * Counts acknowledged events of types we do not handle, one telemetry event per type and source, so a producer
+ * sending the wrong types shows on a chart instead of in a retry queue. Only the type, the source and a count.
+ * @param services - the front door (telemetry)
+ * @param format - the intake format
+ * @param ignored - the ignored events
+ */
+function trackIgnored(services: FrontDoor, format: string, ignored: readonly IgnoredEvent[]): void {
+    const counts = new Map<string, { eventType: string; eventSource: string; count: number }>();
+    for (const { type, source } of ignored) {
+        const key = JSON.stringify([type, source]);
+        const entry = counts.get(key) ?? { eventType: type, eventSource: source, count: 0 };
+        entry.count++;
+        counts.set(key, entry);
+    }
+    for (const entry of counts.values()) services.telemetry.track({ type: 'EventsIgnored', format, ...entry });
 }

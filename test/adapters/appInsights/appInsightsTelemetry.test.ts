@@ -108,6 +108,7 @@ describe('appInsightsTelemetry', () => {
             trackMetric: boom,
             trackAvailability: boom,
             trackDependency: boom,
+            trackException: boom,
             flush: () => Promise.reject(new Error('flush failed')),
             shutdown: () => Promise.reject(new Error('shutdown failed')),
         };

@@ -158,7 +158,8 @@ describe('creating a job', () => {
         const jobName = nextJobName();
         const jobs = adapter();
         await jobs.createJob({ ...target, runbook: 'Other-Runbook' }, jobName, parameters);
-        await expect(jobs.createJob(target, jobName, parameters)).rejects.toThrow(/runs runbook "Other-Runbook"/);
+        await expect(jobs.createJob(target, jobName, parameters)).rejects.toThrow(/^AUTOMATION_JOB_NAME_TAKEN: /);
+        expect(telemetry.dependencyFailures.at(-1)?.detail).toMatch(/runs runbook "Other-Runbook"/);
     });
 });
 
@@ -391,7 +392,11 @@ describe('resilience', () => {
 
         expect(error).toBeInstanceOf(TransientDependencyError);
         expect(isTransientDependencyError(error) && error.statusCode).toBe(429);
-        expect(String(error)).toMatch(/after 2 attempt\(s\); retry budget of 30 s would be exceeded/);
+        expect(String(error)).toContain('AUTOMATION_THROTTLED: ');
+        // The retry story stays for operators: in the cause and in telemetry, not in what readers see.
+        expect(telemetry.dependencyFailures.at(-1)?.detail).toMatch(
+            /after 2 attempt\(s\); retry budget of 30 s would be exceeded/,
+        );
         expect(slept).toEqual([20_000]);
         expect(fake.requestsFor('create', jobName)).toHaveLength(2);
     });
@@ -410,7 +415,9 @@ describe('resilience', () => {
             .createJob(target, jobName, parameters)
             .catch((e: unknown) => e);
         expect(isTransientDependencyError(error)).toBe(true);
-        expect(String(error)).toMatch(/\(500 InternalServerError\).*Internal error/);
+        expect(String(error)).toContain('AUTOMATION_UNAVAILABLE: ');
+        expect(String(error)).toContain('(HTTP 500)');
+        expect(telemetry.dependencyFailures.at(-1)?.detail).toMatch(/\(500 InternalServerError\).*Internal error/);
         expect(slept).toEqual([1_000, 2_000, 4_000]);
     });
 
@@ -470,7 +477,9 @@ describe('resilience', () => {
             .catch((e: unknown) => e);
         expect(error).toBeInstanceOf(PermanentDependencyError);
         expect(isPermanentDependencyError(error) && error.statusCode).toBe(status);
-        expect(String(error)).toContain(`(${status} ${code})`);
+        expect(String(error)).toContain(`(HTTP ${status})`);
+        expect(telemetry.dependencyFailures.at(-1)).toMatchObject({ statusCode: status, jobName });
+        expect(telemetry.dependencyFailures.at(-1)?.detail).toContain(`(${status} ${code})`);
         expect(slept).toEqual([]);
         expect(fake.requestsFor('create', jobName)).toHaveLength(1);
     });
