@@ -40,6 +40,14 @@ export interface Config {
         readonly hashSalt: string;
         readonly workbookUrl: string | null;
     };
+    /** ENTRA_CONFIRMATION and its settings (issue 16). */
+    readonly confirmation: {
+        readonly enabled: boolean;
+        readonly extraRunDelayMs: number;
+        readonly maxExtraRuns: number;
+        readonly graphEndpoint: string;
+        readonly graphMaxRetries: number;
+    };
     readonly http: {
         readonly publicBaseUrl: string | null;
         readonly authMode: AuthMode;
@@ -267,6 +275,13 @@ export function loadConfig(env: Env = process.env): Config {
             userIdentifiers: oneOf(env, 'TELEMETRY_USER_IDENTIFIERS', ['none', 'hashed', 'plain'] as const),
             hashSalt: required(env, 'TELEMETRY_HASH_SALT'),
             workbookUrl: url(env, 'WORKBOOK_URL'),
+        },
+        confirmation: {
+            enabled: oneOf(env, 'ENTRA_CONFIRMATION', ['on', 'off'] as const) === 'on',
+            extraRunDelayMs: integer(env, 'ENTRA_CONFIRMATION_RETRY_DELAY_SECONDS', 0, 3600) * 1000,
+            maxExtraRuns: integer(env, 'ENTRA_CONFIRMATION_EXTRA_RUNS', 0, 1),
+            graphEndpoint: url(env, 'GRAPH_ENDPOINT') ?? 'https://graph.microsoft.com',
+            graphMaxRetries: integer(env, 'GRAPH_MAX_RETRIES', 0, 10),
         },
         http: {
             publicBaseUrl: url(env, 'PUBLIC_BASE_URL'),

@@ -10,6 +10,7 @@ export const FUNCTION_NAMES = {
     changeQueue: 'changeQueue',
     controlQueue: 'controlQueue',
     reconcileTimer: 'reconcileTimer',
+    entraConfirmationTimer: 'entraConfirmationTimer',
 } as const;
 
 export const ROUTES = {
@@ -30,6 +31,9 @@ export const CONTROL_QUEUE_SETTING = 'CONTROL_QUEUE_NAME';
 
 /** Every two minutes: well inside the engine's poll back-off, cheap enough to run always. */
 export const RECONCILE_SCHEDULE = '0 */2 * * * *';
+
+/** Every 30 seconds: how soon after its cycle a request learns it is in Entra ID (a no-op with ENTRA_CONFIRMATION=off). */
+export const ENTRA_CONFIRMATION_SCHEDULE = '*/30 * * * * *';
 
 /**
  * The status URL path of a request, without origin.

@@ -12,6 +12,7 @@ beforeAll(async () => {
         await import('../../functions/changeQueue.js');
         await import('../../functions/controlQueue.js');
         await import('../../functions/reconcileTimer.js');
+        await import('../../functions/entraConfirmationTimer.js');
     });
 });
 
@@ -35,7 +36,7 @@ function settingOf(expression: unknown): string {
 }
 
 describe('function registrations (captured binding metadata)', () => {
-    it('registers exactly the six functions of the contract', async () => {
+    it('registers exactly the seven functions of the contract', async () => {
         const { FUNCTION_NAMES } = await contract();
         expect(functions.map((f) => f.name).sort()).toEqual(Object.values(FUNCTION_NAMES).sort());
     });
@@ -102,6 +103,15 @@ describe('function registrations (captured binding metadata)', () => {
         expect(triggerOf(byName(FUNCTION_NAMES.reconcileTimer))).toMatchObject({
             type: 'timerTrigger',
             schedule: '0 */2 * * * *',
+            runOnStartup: false,
+        });
+    });
+
+    it('Entra ID confirmation timer: every 30 seconds, not on start-up (a no-op with ENTRA_CONFIRMATION=off)', async () => {
+        const { FUNCTION_NAMES } = await contract();
+        expect(triggerOf(byName(FUNCTION_NAMES.entraConfirmationTimer))).toMatchObject({
+            type: 'timerTrigger',
+            schedule: '*/30 * * * * *',
             runOnStartup: false,
         });
     });

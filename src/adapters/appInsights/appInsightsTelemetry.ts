@@ -3,7 +3,13 @@ import type { TelemetryClient } from 'applicationinsights';
 import type { Logger } from '../../ports/logger';
 import type { DependencyCall, Telemetry, TelemetryEvent } from '../../ports/telemetry';
 import { inOperation } from './operationContext';
-import { dependencyProperties, heartbeatItem, itemsFor, type TelemetryItems } from './telemetryItems';
+import {
+    dependencyProperties,
+    heartbeatItem,
+    itemsFor,
+    type ObjectReferencePolicy,
+    type TelemetryItems,
+} from './telemetryItems';
 
 /** The part of the SDK's `TelemetryClient` this adapter uses; tests may pass a fake that throws. */
 export type AppInsightsClient = Pick<
@@ -20,6 +26,8 @@ export interface AppInsightsTelemetryOptions {
     readonly log: Logger;
     /** `runLocation` of availability records. */
     readonly runLocation?: string;
+    /** What may be recorded of object references (TELEMETRY_USER_IDENTIFIERS); default: nothing. */
+    readonly objectReference?: ObjectReferencePolicy;
 }
 
 /** Logs the first few failures, then one in a hundred: a telemetry outage must not flood the logs either. */
@@ -46,6 +54,7 @@ export function appInsightsTelemetry(
 ): ClosableTelemetry {
     const failed = failureLogger(options.log);
     const runLocation = options.runLocation ?? 'entra-sync-trigger';
+    const objectReference = options.objectReference ?? (() => undefined);
 
     function send(items: TelemetryItems): void {
         inOperation(items.correlationId, () => {
@@ -75,7 +84,7 @@ export function appInsightsTelemetry(
     return {
         track(event: TelemetryEvent): void {
             try {
-                send(itemsFor(event));
+                send(itemsFor(event, objectReference));
             } catch (e) {
                 failed(`event ${event.type}`, e);
             }

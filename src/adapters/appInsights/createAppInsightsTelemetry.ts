@@ -9,12 +9,16 @@ import { noTelemetry } from '../memory/memoryTelemetry';
 import { appInsightsTelemetry, type ClosableTelemetry } from './appInsightsTelemetry';
 import { cloudRoleName } from './cloudRoleName';
 import { ensureContextManager } from './operationContext';
+import { telemetryObjectReference, type UserIdentifierMode } from './userIdentifiers';
 
 /** The Application Insights adapter's own settings (the validated config has this shape). */
 export interface AppInsightsSettings {
     readonly telemetry: {
         readonly connectionString: string | null;
         readonly authenticationString: string | null;
+        /** TELEMETRY_USER_IDENTIFIERS and its salt; absent: no object references. */
+        readonly userIdentifiers?: UserIdentifierMode;
+        readonly hashSalt?: string;
     };
 }
 
@@ -95,8 +99,11 @@ export function createAppInsightsTelemetry(
     };
     const credential = credentialFor(config, options);
     if (credential !== undefined) client.config.aadTokenCredential = credential;
+    const mode = config.telemetry.userIdentifiers ?? 'none';
+    const salt = config.telemetry.hashSalt ?? '';
     return appInsightsTelemetry(client, {
         log,
+        objectReference: (value) => telemetryObjectReference(value, mode, salt),
         ...(options.runLocation === undefined ? {} : { runLocation: options.runLocation }),
     });
 }
