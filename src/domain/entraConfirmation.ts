@@ -49,10 +49,11 @@ export function directoryRefOf(change: {
  * - `exportError`: a covering cycle reported export errors (see the runs' connector results);
  * - `cloudObject`: Entra ID has a user with this UPN, but not synced from on-premises (`onPremisesSyncEnabled` is
  *   not true): a cloud account holds the name, or sync was turned off for it;
- * - `outOfScope`: the AD connector imported changes but the Entra connector exported no add: the object is outside
- *   the sync scope (OU/group filtering) or a sync rule kept it out;
- * - `neverSynced`: the cycles imported nothing for it (not yet replicated to the domain controller the Connect
- *   server reads, or never in a synced OU).
+ * - `outOfScope`: the AD connector imported changes but the Entra connector exported nothing at all: the changes
+ *   are outside the sync scope (OU/group filtering) or a sync rule kept them out;
+ * - `neverSynced`: otherwise: the cycles did not carry it (not yet replicated to the domain controller the Connect
+ *   server reads, or never in a synced OU). The run-profile counters are per connector, not per object, so these
+ *   two are the service's best reading, not proof.
  */
 export type NotVisibleReason = 'exportError' | 'cloudObject' | 'outOfScope' | 'neverSynced';
 
@@ -126,8 +127,10 @@ export function diagnoseNotVisible(checks: readonly ObjectCheck[], runs: readonl
     const imported = connectors.some(
         (c) => !isAadConnector(c.connector) && /import/i.test(c.runProfile) && (c.adds ?? 0) + (c.updates ?? 0) > 0,
     );
-    const exportedAdds = connectors.some(
-        (c) => isAadConnector(c.connector) && /export/i.test(c.runProfile) && (c.adds ?? 0) > 0,
+    // Counters are per connector, not per object: only "AD imported changes and Entra ID received nothing at all"
+    // points at scope; when Entra ID received anything, this object may simply not have been imported.
+    const exportedAnything = connectors.some(
+        (c) => isAadConnector(c.connector) && /export/i.test(c.runProfile) && (c.adds ?? 0) + (c.updates ?? 0) > 0,
     );
-    return imported && !exportedAdds ? 'outOfScope' : 'neverSynced';
+    return imported && !exportedAnything ? 'outOfScope' : 'neverSynced';
 }

@@ -39,6 +39,14 @@ describe('what the service can tell about an object missing from Entra ID', () =
         expect(diagnoseNotVisible([missing], [run(connectors)])).toBe('outOfScope');
     });
 
+    it('Entra ID received other changes: this object was not carried (never synced), not a scope problem', () => {
+        const connectors = [
+            { connector: 'contoso.com', runProfile: 'Delta Import', result: 'success', updates: 3 },
+            { connector: 'contoso.onmicrosoft.com - AAD', runProfile: 'Export', result: 'success', updates: 3 },
+        ];
+        expect(diagnoseNotVisible([missing], [run(connectors)])).toBe('neverSynced');
+    });
+
     it('nothing imported: never synced (not replicated yet, or never in a synced OU)', () => {
         const connectors = [
             { connector: 'contoso.com', runProfile: 'Delta Import', result: 'success', adds: 0, updates: 0 },

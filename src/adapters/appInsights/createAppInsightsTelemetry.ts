@@ -9,7 +9,7 @@ import { noTelemetry } from '../memory/memoryTelemetry';
 import { appInsightsTelemetry, type ClosableTelemetry } from './appInsightsTelemetry';
 import { cloudRoleName } from './cloudRoleName';
 import { ensureContextManager } from './operationContext';
-import { telemetryObjectReference, type UserIdentifierMode } from './userIdentifiers';
+import { objectReferencePolicy, type UserIdentifierMode } from './userIdentifiers';
 
 /** The Application Insights adapter's own settings (the validated config has this shape). */
 export interface AppInsightsSettings {
@@ -99,11 +99,9 @@ export function createAppInsightsTelemetry(
     };
     const credential = credentialFor(config, options);
     if (credential !== undefined) client.config.aadTokenCredential = credential;
-    const mode = config.telemetry.userIdentifiers ?? 'none';
-    const salt = config.telemetry.hashSalt ?? '';
     return appInsightsTelemetry(client, {
         log,
-        objectReference: (value) => telemetryObjectReference(value, mode, salt),
+        objectReference: objectReferencePolicy(config.telemetry),
         ...(options.runLocation === undefined ? {} : { runLocation: options.runLocation }),
     });
 }
