@@ -68,6 +68,10 @@ param authClientId string = ''
 @description('Optional. Link to the workbook (WORKBOOK_URL).')
 param workbookUrl string = ''
 
+@description('Optional. ENTRA_CONFIRMATION: on = confirm each change\'s object in Entra ID through Microsoft Graph.')
+@allowed(['on', 'off'])
+param entraConfirmation string = 'off'
+
 @description('Optional. More app settings, e.g. timing overrides such as SYNC_QUIET_SECONDS. Never put a secret here.')
 param additionalAppSettings object = {}
 
@@ -164,6 +168,7 @@ var appSettings = {
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD;ClientId=${identityClientId}'
   WORKBOOK_URL: workbookUrl
   AUTH_MODE: authMode
+  ENTRA_CONFIRMATION: entraConfirmation
 }
 
 resource appSettingsConfig 'Microsoft.Web/sites/config@2025-03-01' = {

@@ -121,6 +121,7 @@ function infraEnvironment(authMode: string): Record<string, string> {
             'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/',
         workbookUrl: 'https://portal.azure.com/#@tenant/resource/subscriptions/x/workbook',
         authMode,
+        entraConfirmation: 'off',
     };
     const env: Record<string, string> = {};
     for (const [name, value] of appSettings) {
