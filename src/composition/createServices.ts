@@ -2,6 +2,7 @@ import { createAppInsightsTelemetry } from '../adapters/appInsights/createAppIns
 import { createAutomationJobs } from '../adapters/automation';
 import { createArmCredential } from '../adapters/automation/credential';
 import { MemoryConfirmationStore } from '../adapters/confirmations/memoryConfirmationStore';
+import { TableConfirmationStore } from '../adapters/confirmations/tableConfirmationStore';
 import { createGraphDirectory } from '../adapters/graph/graphDirectory';
 import { MemoryRequestStore, MemoryTargetStateStore, MemoryWakeScheduler, noTelemetry } from '../adapters/memory';
 import { MemoryInvalidMessageSink } from '../adapters/memory/memoryInvalidMessageSink';
@@ -9,7 +10,7 @@ import { createServiceBusInvalidMessageSink } from '../adapters/serviceBus/servi
 import { createServiceBusWakeScheduler } from '../adapters/serviceBus/serviceBusWakeScheduler';
 import { SimulatedConnectServer } from '../adapters/simulatedConnect/connectServer';
 import { SimulatedDirectory } from '../adapters/simulatedDirectory/simulatedDirectory';
-import { createTableStores } from '../adapters/tables/tableClients';
+import { createTableClient, createTableStores } from '../adapters/tables/tableClients';
 import type { EntraConfirmation } from '../app/confirmVisibility';
 import { type Coordinator, createCoordinator } from '../app/coordinator';
 import type { Config, Env } from '../config/loadConfig';
@@ -51,8 +52,8 @@ const CONFIRMATION_BATCH = 200;
 
 /**
  * ENTRA_CONFIRMATION=on: Microsoft Graph with the app's identity in Azure; with the simulated Connect server, a
- * simulated directory fed by the cycles it ran. Confirmations are kept in memory (one instance; see
- * docs/ENTRA-CONFIRMATION.md).
+ * simulated directory fed by the cycles it ran. Confirmations are kept in the request table when storage is
+ * configured (every instance sees them), else in memory.
  */
 function entraConfirmationFor(config: Config, jobs: AutomationJobs, clock: Clock, env: Env): EntraConfirmation | null {
     const c = config.confirmation;
@@ -62,7 +63,10 @@ function entraConfirmationFor(config: Config, jobs: AutomationJobs, clock: Clock
         maxExtraRuns: c.maxExtraRuns,
         batchSize: CONFIRMATION_BATCH,
     };
-    const store = new MemoryConfirmationStore();
+    const store: ConfirmationStore =
+        config.storage === null
+            ? new MemoryConfirmationStore()
+            : new TableConfirmationStore(createTableClient(config.storage, config.requestTableName));
     if (jobs instanceof SimulatedConnectServer) {
         // The simulation's AD side: an object a request names was made in AD when the request was accepted.
         const directory = new SimulatedDirectory(clock, jobs, simulatedDirectoryOptionsFromEnv(env));

@@ -12,7 +12,7 @@ const TSX = join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 
 /**
  * A fast simulated server and ENTRA_CONFIRMATION=on, with the clock ten times faster so that the 30-second
- * confirmation timer runs every 3 seconds of wall time. Memory storage: nothing to start but the host.
+ * confirmation timer runs every 3 seconds of wall time. Memory storage unless a test asks for Azurite.
  */
 const CONFIRMING: Record<string, string> = {
     LOCAL_STORAGE: 'memory',
@@ -112,7 +112,8 @@ describe('npm start with ENTRA_CONFIRMATION=on (simulated directory)', () => {
     });
 
     it('a joiner ends "confirmed in Entra ID" in its status answer, not before its cycle', async () => {
-        const host = await startHost({ SIMULATED_DIRECTORY_LAG_RATE: '0' }, dataDir);
+        // Azurite (the local default): confirmations in the request table, as in Azure.
+        const host = await startHost({ SIMULATED_DIRECTORY_LAG_RATE: '0', LOCAL_STORAGE: 'azurite' }, dataDir);
         hosts.push(host);
         const { final, body, seen } = await pollToFinal(await postJoiner(host, 'new.joiner@contoso.com'));
         expect(final.status).toBe(200);
