@@ -25,7 +25,7 @@ export interface EntraConfirmation {
 }
 
 /** ENTRA_CONFIRMATION_* settings. */
-export interface ConfirmationSettings {
+interface ConfirmationSettings {
     /** Wait this long after a cycle that did not carry an object before submitting the extra run (replication). */
     readonly extraRunDelayMs: number;
     /** Extra runs per request when an object is missing (1 by default; 0: report at once). */
@@ -139,7 +139,7 @@ export async function advanceConfirmations(deps: ConfirmVisibilityDeps): Promise
  * @param deps - ports and settings
  * @param record - the stored record
  */
-export async function advanceConfirmation(deps: ConfirmVisibilityDeps, record: ConfirmationRecord): Promise<boolean> {
+async function advanceConfirmation(deps: ConfirmVisibilityDeps, record: ConfirmationRecord): Promise<boolean> {
     const next = await nextState(deps, record);
     if (next === null) return false;
     const saved = await deps.confirmations.update({ ...record, state: next.state });

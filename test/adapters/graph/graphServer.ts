@@ -14,7 +14,7 @@ export interface GraphUser {
 }
 
 /** What the server saw of one request. */
-export interface SeenRequest {
+interface SeenRequest {
     readonly method: string;
     readonly path: string;
     readonly query: Readonly<Record<string, string>>;
