@@ -32,6 +32,8 @@ interface ConfirmationSettings {
     readonly maxExtraRuns: number;
     /** Open confirmations advanced per pass. */
     readonly batchSize: number;
+    /** Records of requests older than this are deleted (REQUEST_RETENTION_DAYS, as the requests themselves). */
+    readonly retentionMs: number;
 }
 
 /**
@@ -111,6 +113,7 @@ export interface ConfirmationPassReport {
     readonly examined: number;
     readonly advanced: number;
     readonly failures: number;
+    readonly expired: number;
 }
 
 /**
@@ -131,7 +134,11 @@ export async function advanceConfirmations(deps: ConfirmVisibilityDeps): Promise
             log.warn(`Confirmation of request ${record.requestId} failed: ${ensureError(e).message}`);
         }
     }
-    return { examined: open.length, advanced, failures };
+    const expired = await deps.confirmations.deleteOlderThan(
+        deps.clock.now() - deps.settings.retentionMs,
+        deps.settings.batchSize,
+    );
+    return { examined: open.length, advanced, failures, expired };
 }
 
 /**

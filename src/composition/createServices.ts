@@ -62,6 +62,7 @@ function entraConfirmationFor(config: Config, jobs: AutomationJobs, clock: Clock
         extraRunDelayMs: c.extraRunDelayMs,
         maxExtraRuns: c.maxExtraRuns,
         batchSize: CONFIRMATION_BATCH,
+        retentionMs: config.requestRetentionMs,
     };
     const store: ConfirmationStore =
         config.storage === null
@@ -78,6 +79,7 @@ function entraConfirmationFor(config: Config, jobs: AutomationJobs, clock: Clock
             get: (requestId) => store.get(requestId),
             update: (record) => store.update(record),
             listOpen: (limit) => store.listOpen(limit),
+            deleteOlderThan: (before, limit) => store.deleteOlderThan(before, limit),
         };
         return { store: fed, directory, settings };
     }

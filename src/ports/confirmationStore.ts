@@ -15,4 +15,9 @@ export interface ConfirmationStore {
     update(record: ConfirmationRecord): Promise<boolean>;
     /** Records whose state is not final, oldest first, at most `limit`. */
     listOpen(limit: number): Promise<ConfirmationRecord[]>;
+    /**
+     * Retention (`REQUEST_RETENTION_DAYS`, as for requests): deletes up to `limit` records of requests accepted before
+     * `acceptedBefore`, open or not. Returns how many were deleted.
+     */
+    deleteOlderThan(acceptedBefore: number, limit: number): Promise<number>;
 }

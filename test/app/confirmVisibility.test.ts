@@ -73,7 +73,7 @@ function world(maxExtraRuns = 1) {
         confirmations: store,
         clock,
         telemetry,
-        settings: { extraRunDelayMs: DELAY, maxExtraRuns, batchSize: 100 },
+        settings: { extraRunDelayMs: DELAY, maxExtraRuns, batchSize: 100, retentionMs: 30 * 86_400_000 },
         requestStatus: (id) => Promise.resolve(statuses.get(id) ?? null),
         submitExtraRun: (targetId, key) => {
             submitted.push({ targetId, key });

@@ -34,6 +34,12 @@ export class MemoryConfirmationStore implements ConfirmationStore {
         );
     }
 
+    deleteOlderThan(acceptedBefore: number, limit: number): Promise<number> {
+        const old = [...this.records.values()].filter((r) => r.acceptedAt < acceptedBefore).slice(0, limit);
+        for (const r of old) this.records.delete(r.requestId);
+        return Promise.resolve(old.length);
+    }
+
     private tagged(record: ConfirmationRecord): ConfirmationRecord {
         return { ...record, etag: String(++this.version) };
     }

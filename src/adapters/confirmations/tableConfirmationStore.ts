@@ -90,6 +90,7 @@ export class TableConfirmationStore implements ConfirmationStore {
             await this.table.createEntity({
                 partitionKey: CONFIRMATION_PARTITION,
                 rowKey: safeKey(record.requestId),
+                acceptedAt: record.acceptedAt,
                 ...documentProperties(documentOf(record), 'confirmation'),
             });
         } catch (e) {
@@ -116,6 +117,7 @@ export class TableConfirmationStore implements ConfirmationStore {
                 {
                     partitionKey: CONFIRMATION_PARTITION,
                     rowKey: safeKey(record.requestId),
+                    acceptedAt: record.acceptedAt,
                     ...documentProperties(documentOf(record), 'confirmation'),
                 },
                 'Replace',
@@ -149,6 +151,34 @@ export class TableConfirmationStore implements ConfirmationStore {
             throw toDependencyError(e, 'Listing open confirmations');
         }
         return open;
+    }
+
+    async deleteOlderThan(acceptedBefore: number, limit: number): Promise<number> {
+        let deleted = 0;
+        try {
+            // acceptedAt is stored as a double (JavaScript number); the filter compares it as such.
+            const old = this.table.listEntities<Record<string, unknown>>({
+                queryOptions: {
+                    filter: odata`PartitionKey eq ${CONFIRMATION_PARTITION} and acceptedAt lt ${acceptedBefore}`,
+                },
+            });
+            for await (const entity of old) {
+                if (deleted >= limit) break;
+                const record = parseDocument(entity, documentSchema, 'confirmation');
+                await this.deleteMarker(openRowKey(record));
+                if (typeof entity.rowKey === 'string') {
+                    try {
+                        await this.table.deleteEntity(CONFIRMATION_PARTITION, entity.rowKey);
+                    } catch (e) {
+                        if (!isNotFound(e)) throw e;
+                    }
+                }
+                deleted++;
+            }
+        } catch (e) {
+            throw toDependencyError(e, 'Deleting old confirmations');
+        }
+        return deleted;
     }
 
     private async deleteMarker(rowKey: string): Promise<void> {

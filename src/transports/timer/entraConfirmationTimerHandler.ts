@@ -46,9 +46,9 @@ export function createEntraConfirmationTimerHandler(resolve: FrontDoorResolver):
             log: { info: (m) => context.info(m), warn: (m) => context.warn(m), error: (m) => context.error(m) },
         });
         await services.telemetry.flush();
-        if (report.examined > 0) {
+        if (report.examined > 0 || report.expired > 0) {
             context.info(
-                `Entra ID confirmation: ${report.examined} open, ${report.advanced} advanced, ${report.failures} failures`,
+                `Entra ID confirmation: ${report.examined} open, ${report.advanced} advanced, ${report.failures} failures, ${report.expired} expired records deleted`,
             );
         }
     };

@@ -68,4 +68,19 @@ describe.each([
         expect((await store.listOpen(10)).map((r) => r.requestId)).toEqual(['early', 'late']);
         expect((await store.listOpen(1)).map((r) => r.requestId)).toEqual(['early']);
     });
+
+    it('retention deletes records of requests accepted before the cut-off, open or final, and their markers', async () => {
+        const store = await make();
+        await store.create(record('old-open', 1000));
+        await store.create(record('old-final', 2000));
+        await store.create(record('recent', 9000));
+        const final = await store.get('old-final');
+        if (final === null) throw new Error('not stored');
+        await store.update({ ...final, state: { phase: 'confirmed', confirmedAt: 2500, extraRuns: 0 } });
+        expect(await store.deleteOlderThan(5000, 10)).toBe(2);
+        expect(await store.get('old-open')).toBeNull();
+        expect(await store.get('old-final')).toBeNull();
+        expect((await store.listOpen(10)).map((r) => r.requestId)).toEqual(['recent']);
+        expect(await store.deleteOlderThan(5000, 10)).toBe(0);
+    });
 });
