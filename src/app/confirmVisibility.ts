@@ -178,6 +178,9 @@ async function nextState(deps: ConfirmVisibilityDeps, record: ConfirmationRecord
         case 'awaitingExtraRun': {
             if (state.extraRequestId === null) {
                 if (now < state.dueAt) return null;
+                // Another cycle (the built-in scheduler's) may have carried it meanwhile: then no extra run is needed.
+                const before = await lookUp(deps, record.objects);
+                if (before.every((c) => c.found)) return confirmed(deps, record, before, state.extraRuns - 1, now);
                 const key = extraRunKey(record.requestId, state.extraRuns);
                 const extraRequestId = await deps.submitExtraRun(record.targetId, key);
                 // The engine refused the extra run (an Initial limit cannot apply to a Delta; kept for safety).
@@ -217,25 +220,7 @@ async function checkObjects(
 ): Promise<Transition> {
     const checks = await lookUp(deps, record.objects);
     const missing = checks.filter((c) => !c.found);
-    if (missing.length === 0) {
-        return {
-            state: { phase: 'confirmed', confirmedAt: now, extraRuns },
-            report: () => {
-                for (const check of checks) {
-                    deps.telemetry.track({
-                        type: 'VisibleInEntra',
-                        targetId: record.targetId,
-                        requestId: record.requestId,
-                        correlationId: record.correlationId,
-                        objectRef: check.ref.value,
-                        lookupBy: check.ref.by,
-                        extraRuns,
-                        changeToVisibleMs: Math.max(0, now - record.acceptedAt),
-                    });
-                }
-            },
-        };
-    }
+    if (missing.length === 0) return confirmed(deps, record, checks, extraRuns, now);
     if (extraRuns < deps.settings.maxExtraRuns) {
         return quiet({
             phase: 'awaitingExtraRun',
@@ -245,6 +230,33 @@ async function checkObjects(
         });
     }
     return finalNotVisible(deps, record, extraRuns, now, missing);
+}
+
+/** Every object is in Entra ID: the final confirmed state, and one VisibleInEntra event per object once stored. */
+function confirmed(
+    deps: ConfirmVisibilityDeps,
+    record: ConfirmationRecord,
+    checks: readonly ObjectCheck[],
+    extraRuns: number,
+    now: number,
+): Transition {
+    return {
+        state: { phase: 'confirmed', confirmedAt: now, extraRuns },
+        report: () => {
+            for (const check of checks) {
+                deps.telemetry.track({
+                    type: 'VisibleInEntra',
+                    targetId: record.targetId,
+                    requestId: record.requestId,
+                    correlationId: record.correlationId,
+                    objectRef: check.ref.value,
+                    lookupBy: check.ref.by,
+                    extraRuns,
+                    changeToVisibleMs: Math.max(0, now - record.acceptedAt),
+                });
+            }
+        },
+    };
 }
 
 /** The runs that covered the request: its own and the extra one, as far as their statuses still hold them. */

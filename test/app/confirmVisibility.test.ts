@@ -184,6 +184,18 @@ describe('Entra ID confirmation (use case)', () => {
         expect((await w.store.get('r1'))?.state).toMatchObject({ phase: 'confirmed', extraRuns: 1 });
     });
 
+    it('needs no extra run when another cycle carried the object before the delay ended', async () => {
+        const w = world();
+        await w.remember('r1', [joiner('late@contoso.com')]);
+        w.finish('r1');
+        await advanceConfirmations(w.deps);
+        w.directory.show('late@contoso.com');
+        w.clock.advance(DELAY);
+        await advanceConfirmations(w.deps);
+        expect((await w.store.get('r1'))?.state).toMatchObject({ phase: 'confirmed', extraRuns: 0 });
+        expect(w.submitted).toEqual([]);
+    });
+
     it('with ENTRA_CONFIRMATION_EXTRA_RUNS=0 answers at once, without an extra run', async () => {
         const w = world(0);
         await w.remember('r1', [joiner('late@contoso.com')]);
