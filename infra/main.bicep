@@ -59,6 +59,9 @@ param authClientId string = ''
 var appRolesClientId = authMode == 'appRoles' && empty(authClientId)
   ? fail('authMode appRoles needs authClientId (azd env set AUTH_CLIENT_ID <client id of the Entra app registration>): App Service Authentication is what makes the x-ms-client-principal header trustworthy.')
   : authClientId
+@description('Optional. ENTRA_CONFIRMATION: on = after each cycle, look the objects of joiners and other changes up in Entra ID (Microsoft Graph). On also makes the postprovision hook grant the app identity the Graph application permission User.Read.All, which needs a Privileged Role Administrator (see docs/ENTRA-CONFIRMATION.md).')
+@allowed(['on', 'off'])
+param entraConfirmation string = 'off'
 
 @description('Optional. E-mail address alerts go to. Empty: the action group has no receiver.')
 param alertEmail string = ''
@@ -225,6 +228,7 @@ module functionApp 'app/function.bicep' = {
     authMode: authMode
     authClientId: appRolesClientId
     workbookUrl: monitoring.outputs.workbookUrl
+    entraConfirmation: entraConfirmation
     additionalAppSettings: additionalAppSettings
     maximumInstanceCount: maximumInstanceCount
   }
@@ -299,3 +303,9 @@ output WORKBOOK_URL string = monitoring.outputs.workbookUrl
 
 @description('The sync target id this deployment created.')
 output SYNC_TARGET_ID string = syncTargetId
+
+@description('ENTRA_CONFIRMATION as deployed; the postprovision hook grants the Graph permission only when on.')
+output ENTRA_CONFIRMATION string = entraConfirmation
+
+@description('Object id of the app\'s managed identity: the postprovision hook assigns it the Graph app role.')
+output APP_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId

@@ -13,6 +13,7 @@ import '../functions/statusPage';
 import '../functions/changeQueue';
 import '../functions/controlQueue';
 import '../functions/reconcileTimer';
+import '../functions/entraConfirmationTimer';
 
 import { app } from '@azure/functions';
 

@@ -76,6 +76,10 @@ var appRolesNeedPlatformAuth = authMode == 'appRoles'
 @description('Optional. Link to the workbook (WORKBOOK_URL).')
 param workbookUrl string = ''
 
+@description('Optional. ENTRA_CONFIRMATION: on = confirm each change\'s object in Entra ID through Microsoft Graph.')
+@allowed(['on', 'off'])
+param entraConfirmation string = 'off'
+
 @description('Optional. More app settings, e.g. timing overrides such as SYNC_QUIET_SECONDS. Never put a secret here.')
 param additionalAppSettings object = {}
 
@@ -176,6 +180,7 @@ var appSettings = {
   PORTAL_TENANT_ID: tenant().tenantId
   APPLICATION_INSIGHTS_RESOURCE_ID: appInsights.id
   AUTH_MODE: authMode
+  ENTRA_CONFIRMATION: entraConfirmation
 }
 
 resource appSettingsConfig 'Microsoft.Web/sites/config@2025-03-01' = {

@@ -1,8 +1,12 @@
-# azd postprovision: uploads infra/runbooks/<runbook>.ps1 as the runbook's draft and publishes it.
+# azd postprovision: grants the Graph permission when ENTRA_CONFIRMATION=on, then uploads
+# infra/runbooks/<runbook>.ps1 as the runbook's draft and publishes it.
 # Bicep can create a runbook but can only fill it from a public URI (publishContentLink); this hook publishes the
 # file from this checkout instead, so what runs on the Hybrid Worker is exactly the reviewed file. Idempotent: every
 # run uploads and publishes the current file. Needs the Azure CLI, signed in (az login, or azure/login in CI).
 $ErrorActionPreference = 'Stop'
+
+# ENTRA_CONFIRMATION=on: the Graph permission first (a no-op when off); see grant-graph-permission.ps1.
+& (Join-Path $PSScriptRoot 'grant-graph-permission.ps1')
 
 if ($env:RUNBOOK_PUBLISHED_BY_ARM -eq 'true') {
     Write-Host 'postprovision: runbook published by ARM from runbookContentUri; nothing to upload'

@@ -18,7 +18,8 @@ export interface TargetRequest {
     readonly bodyHash: string;
     readonly correlationId: string;
     readonly acceptedAt: number;
-    readonly source: 'http' | 'serviceBus';
+    /** `confirmation`: the extra run of an Entra ID confirmation (ENTRA_CONFIRMATION=on). */
+    readonly source: 'http' | 'serviceBus' | 'confirmation';
     /** The engine refuses an Initial within this period of the last one on the target; absent: no limit. */
     readonly initialMinIntervalMs?: number;
 }

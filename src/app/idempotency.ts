@@ -17,12 +17,14 @@ export function sha256Hex(text: string): string {
  *   neither the key's name nor whether it was a host key, so the key itself is the identity; `keyHash` is null
  *   when no key was sent, e.g. on a host that checks none);
  * - `changeQueue`: any sender with Data Sender on the queue (Service Bus gives the trigger no sender identity).
- *   Its keys are derived as before scoping existed, so a message redelivered across an upgrade stays a duplicate.
+ *   Its keys are derived as before scoping existed, so a message redelivered across an upgrade stays a duplicate;
+ * - `internal`: the service itself (e.g. the Entra ID confirmation's one extra run), never a caller's scope.
  */
 export type CallerScope =
     | { readonly kind: 'principal'; readonly objectId: string }
     | { readonly kind: 'functionKey'; readonly functionName: string; readonly keyHash: string | null }
-    | { readonly kind: 'changeQueue' };
+    | { readonly kind: 'changeQueue' }
+    | { readonly kind: 'internal'; readonly name: string };
 
 /** The scope as hashed text; null for the change queue's unscoped (original) derivation. */
 function scopeText(caller: CallerScope): string | null {
@@ -33,6 +35,8 @@ function scopeText(caller: CallerScope): string | null {
             return `function\n${caller.functionName}\n${caller.keyHash ?? 'no-key'}`;
         case 'changeQueue':
             return null;
+        case 'internal':
+            return `internal\n${caller.name}`;
     }
 }
 

@@ -1,9 +1,11 @@
 import type { RequestRecord } from '../domain/requestStatus';
 import type { Clock } from '../ports/clock';
+import type { ConfirmationStore } from '../ports/confirmationStore';
 import { correlationIdFor } from '../ports/correlation';
 import type { RequestStore } from '../ports/requestStore';
 import type { Telemetry } from '../ports/telemetry';
 import { acceptRequest, isKeyReuse, type TargetRequest } from './acceptRequest';
+import { rememberObjectsToConfirm } from './confirmVisibility';
 import type { Coordinator } from './coordinator';
 import { type CallerScope, idempotencyKeyOf, requestIdFor, targetRequestId } from './idempotency';
 import { type RoutingDeps, splitByTarget, type SubmittedChanges, type TargetShare } from './splitByTarget';
@@ -68,6 +70,8 @@ export interface SubmitChangesDeps extends RoutingDeps {
     readonly clock: Clock;
     /** At most one Initial accepted per target in this period. */
     readonly initialMinIntervalMs: number;
+    /** ENTRA_CONFIRMATION=on: where the objects each accepted request names are remembered; absent/null: off. */
+    readonly confirmations?: ConfirmationStore | null;
 }
 
 /**
@@ -121,6 +125,8 @@ export async function submitChanges<Denial>(
         }
         accepted.push({ record: outcome.record, duplicate: outcome.duplicate });
     }
+    if (deps.confirmations !== undefined && deps.confirmations !== null)
+        await rememberObjectsToConfirm(deps.confirmations, accepted, command.changes, deps);
     return {
         kind: 'accepted',
         requestId,

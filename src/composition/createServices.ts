@@ -1,16 +1,24 @@
 import { createAppInsightsTelemetry } from '../adapters/appInsights/createAppInsightsTelemetry';
 import { createAutomationJobs } from '../adapters/automation';
+import { createArmCredential } from '../adapters/automation/credential';
+import { MemoryConfirmationStore } from '../adapters/confirmations/memoryConfirmationStore';
+import { TableConfirmationStore } from '../adapters/confirmations/tableConfirmationStore';
+import { createGraphDirectory } from '../adapters/graph/graphDirectory';
 import { MemoryRequestStore, MemoryTargetStateStore, MemoryWakeScheduler, noTelemetry } from '../adapters/memory';
 import { MemoryInvalidMessageSink } from '../adapters/memory/memoryInvalidMessageSink';
 import { createServiceBusInvalidMessageSink } from '../adapters/serviceBus/serviceBusInvalidMessageSink';
 import { createServiceBusWakeScheduler } from '../adapters/serviceBus/serviceBusWakeScheduler';
 import { SimulatedConnectServer } from '../adapters/simulatedConnect/connectServer';
-import { createTableStores } from '../adapters/tables/tableClients';
+import { SimulatedDirectory } from '../adapters/simulatedDirectory/simulatedDirectory';
+import { createTableClient, createTableStores } from '../adapters/tables/tableClients';
+import type { EntraConfirmation } from '../app/confirmVisibility';
 import { type Coordinator, createCoordinator } from '../app/coordinator';
 import type { Config, Env } from '../config/loadConfig';
 import { simulatedConnectOptionsFromEnv } from '../config/simulatedConnectSettings';
+import { simulatedDirectoryOptionsFromEnv } from '../config/simulatedDirectorySettings';
 import type { AutomationJobs } from '../ports/automationJobs';
 import { type Clock, systemClock } from '../ports/clock';
+import type { ConfirmationStore } from '../ports/confirmationStore';
 import type { InvalidMessageSink } from '../ports/invalidMessageSink';
 import { consoleLogger, type Logger } from '../ports/logger';
 import type { RequestStore } from '../ports/requestStore';
@@ -30,12 +38,61 @@ export interface Services {
     readonly invalidMessages: InvalidMessageSink;
     readonly log: Logger;
     readonly coordinator: Coordinator;
+    /** ENTRA_CONFIRMATION=on: confirmation store, directory and settings; null when off. */
+    readonly entraConfirmation: EntraConfirmation | null;
     /** One-time start-up work (creating tables); idempotent. */
     start(): Promise<void>;
 }
 
 /** Ports a test or the local sandbox injects instead of the ones picked from config. */
 export type ServiceOverrides = Partial<Omit<Services, 'config' | 'coordinator' | 'start'>>;
+
+/** Open confirmations one timer pass advances. */
+const CONFIRMATION_BATCH = 200;
+
+/**
+ * ENTRA_CONFIRMATION=on: Microsoft Graph with the app's identity in Azure; with the simulated Connect server, a
+ * simulated directory fed by the cycles it ran. Confirmations are kept in the request table when storage is
+ * configured (every instance sees them), else in memory.
+ */
+function entraConfirmationFor(config: Config, jobs: AutomationJobs, clock: Clock, env: Env): EntraConfirmation | null {
+    const c = config.confirmation;
+    if (!c.enabled) return null;
+    const settings = {
+        extraRunDelayMs: c.extraRunDelayMs,
+        maxExtraRuns: c.maxExtraRuns,
+        batchSize: CONFIRMATION_BATCH,
+        retentionMs: config.requestRetentionMs,
+    };
+    const store: ConfirmationStore =
+        config.storage === null
+            ? new MemoryConfirmationStore()
+            : new TableConfirmationStore(createTableClient(config.storage, config.requestTableName));
+    if (jobs instanceof SimulatedConnectServer) {
+        // The simulation's AD side: an object a request names was made in AD when the request was accepted.
+        const directory = new SimulatedDirectory(clock, jobs, simulatedDirectoryOptionsFromEnv(env));
+        const fed: ConfirmationStore = {
+            create: async (record) => {
+                for (const ref of record.objects) directory.objectMade(ref, record.acceptedAt);
+                await store.create(record);
+            },
+            get: (requestId) => store.get(requestId),
+            update: (record) => store.update(record),
+            listOpen: (limit) => store.listOpen(limit),
+            deleteOlderThan: (before, limit) => store.deleteOlderThan(before, limit),
+        };
+        return { store: fed, directory, settings };
+    }
+    return {
+        store,
+        directory: createGraphDirectory({
+            endpoint: c.graphEndpoint,
+            credential: createArmCredential(config.automation.clientId),
+            maxRetries: c.graphMaxRetries,
+        }),
+        settings,
+    };
+}
 
 /**
  * The composition root: picks an adapter per port from the config and wires the coordinator with closures.
@@ -80,6 +137,10 @@ export function createServices(config: Config, overrides: ServiceOverrides = {},
             ? createAutomationJobs(config, telemetry, { clock })
             : new SimulatedConnectServer(clock, simulatedConnectOptionsFromEnv(env)));
     const coordinator = createCoordinator({ store, wakes, jobs, telemetry, clock, targets: config.targets, log });
+    const entraConfirmation =
+        overrides.entraConfirmation !== undefined
+            ? overrides.entraConfirmation
+            : entraConfirmationFor(config, jobs, clock, env);
     let started: Promise<void> | undefined;
     const start = (): Promise<void> => {
         started ??= (async () => {
@@ -90,5 +151,18 @@ export function createServices(config: Config, overrides: ServiceOverrides = {},
         });
         return started;
     };
-    return { config, clock, store, requests, wakes, jobs, telemetry, invalidMessages, log, coordinator, start };
+    return {
+        config,
+        clock,
+        store,
+        requests,
+        wakes,
+        jobs,
+        telemetry,
+        invalidMessages,
+        log,
+        coordinator,
+        entraConfirmation,
+        start,
+    };
 }

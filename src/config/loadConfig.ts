@@ -48,6 +48,14 @@ export interface Config {
             readonly appInsightsResourceId: string | null;
         } | null;
     };
+    /** ENTRA_CONFIRMATION and its settings (issue 16). */
+    readonly confirmation: {
+        readonly enabled: boolean;
+        readonly extraRunDelayMs: number;
+        readonly maxExtraRuns: number;
+        readonly graphEndpoint: string;
+        readonly graphMaxRetries: number;
+    };
     readonly http: {
         /** Base of absolute `Location` URLs: PUBLIC_BASE_URL, else the platform's host name; null: relative. */
         readonly publicBaseUrl: string | null;
@@ -358,6 +366,13 @@ export function loadConfig(env: Env = process.env): Config {
             hashSalt: required(env, 'TELEMETRY_HASH_SALT'),
             workbookUrl: url(env, 'WORKBOOK_URL'),
             portalLinks: loadPortalLinks(env),
+        },
+        confirmation: {
+            enabled: oneOf(env, 'ENTRA_CONFIRMATION', ['on', 'off'] as const) === 'on',
+            extraRunDelayMs: integer(env, 'ENTRA_CONFIRMATION_RETRY_DELAY_SECONDS', 0, 3600) * 1000,
+            maxExtraRuns: integer(env, 'ENTRA_CONFIRMATION_EXTRA_RUNS', 0, 1),
+            graphEndpoint: url(env, 'GRAPH_ENDPOINT') ?? 'https://graph.microsoft.com',
+            graphMaxRetries: integer(env, 'GRAPH_MAX_RETRIES', 0, 10),
         },
         http: {
             publicBaseUrl: publicBaseUrl(env),

@@ -153,6 +153,32 @@ export const SETTINGS = [
         'Resource id of the Application Insights component: each run on the status page links to its telemetry (Logs, by operation id). Unset: no telemetry links.',
         { setByInfra: true },
     ),
+    // Entra ID confirmation (issue 16; see docs/ENTRA-CONFIRMATION.md)
+    spec(
+        'ENTRA_CONFIRMATION',
+        '`on`: after the cycle that covers a change naming an object (objectGUID or UPN), look the object up in Microsoft Entra ID (Microsoft Graph, managed identity, `User.Read.All`) and report `confirmed in Entra ID` or `NotVisibleInEntra`; the request is final only then. `off`: the cycle outcome is the final answer.',
+        { default: 'off', setByInfra: true },
+    ),
+    spec(
+        'ENTRA_CONFIRMATION_RETRY_DELAY_SECONDS',
+        'When an object is not in Entra ID after its cycle, wait this long (AD replication) before the one extra run.',
+        { default: '120' },
+    ),
+    spec(
+        'ENTRA_CONFIRMATION_EXTRA_RUNS',
+        'Extra runs per request when an object is missing: `1` (default) or `0` (answer `NotVisibleInEntra` at once).',
+        { default: '1' },
+    ),
+    spec('GRAPH_ENDPOINT', 'Microsoft Graph endpoint (national clouds, tests).', {
+        default: 'https://graph.microsoft.com',
+    }),
+    spec(
+        'GRAPH_MAX_RETRIES',
+        'Retries of a throttled (429) or unavailable (503/504) Graph call, each after its `Retry-After`.',
+        {
+            default: '3',
+        },
+    ),
     // HTTP
     spec(
         'PUBLIC_BASE_URL',
@@ -220,6 +246,12 @@ export const SETTINGS = [
     spec('LOCAL_TIME_SCALE', '`npm start`: run the clock this many times faster than real time (demos).', {
         default: '1',
     }),
+    spec(
+        'SIMULATED_DIRECTORY_LAG_RATE',
+        'Simulated Entra ID (ENTRA_CONFIRMATION=on, AUTOMATION_MODE=simulated): probability (0–1) that an object reaches the domain controller the Connect server reads only after SIMULATED_DIRECTORY_LAG_SECONDS.',
+        { default: '0' },
+    ),
+    spec('SIMULATED_DIRECTORY_LAG_SECONDS', 'Replication lag of a lagging simulated object.', { default: '300' }),
     spec(
         'SIMULATED_CONNECT_WORKER',
         'Simulated Hybrid Worker: `online`, `offline` (jobs stay queued) or `hung` (jobs never finish).',

@@ -1,4 +1,5 @@
 import type { EngineEvent } from '../domain/engineEvent';
+import type { DirectoryObjectRef, NotVisibleReason } from '../domain/entraConfirmation';
 
 /** The intake's own step, reported next to the engine's events. */
 interface RequestAcceptedEvent {
@@ -10,7 +11,7 @@ interface RequestAcceptedEvent {
     readonly changeCount: number;
     readonly urgentCount: number;
     readonly policy: 'Delta' | 'Initial';
-    readonly source: 'http' | 'serviceBus';
+    readonly source: 'http' | 'serviceBus' | 'confirmation';
     readonly duplicate: boolean;
 }
 
@@ -37,7 +38,39 @@ interface EventsIgnoredEvent {
     readonly count: number;
 }
 
-export type TelemetryEvent = EngineEvent | RequestAcceptedEvent | RequestRejectedEvent | EventsIgnoredEvent;
+/**
+ * The Entra ID confirmation of one object of a request (ENTRA_CONFIRMATION=on). `objectRef` is the reference as the
+ * change gave it (anchor or UPN): the telemetry adapter records it only as TELEMETRY_USER_IDENTIFIERS allows.
+ */
+interface EntraObjectEvent {
+    readonly targetId: string;
+    readonly requestId: string;
+    readonly correlationId: string;
+    readonly objectRef: string;
+    readonly lookupBy: DirectoryObjectRef['by'];
+    /** Extra runs it took (0: the request's own cycle carried it). */
+    readonly extraRuns: number;
+}
+
+/** The object is in Entra ID; `changeToVisibleMs` is from acceptance of the change to the lookup that saw it. */
+interface VisibleInEntraEvent extends EntraObjectEvent {
+    readonly type: 'VisibleInEntra';
+    readonly changeToVisibleMs: number;
+}
+
+/** The object is still not in Entra ID after the extra run: the request's final `NotVisibleInEntra` outcome. */
+interface NotVisibleInEntraEvent extends EntraObjectEvent {
+    readonly type: 'NotVisibleInEntra';
+    readonly reason: NotVisibleReason;
+}
+
+export type TelemetryEvent =
+    | EngineEvent
+    | RequestAcceptedEvent
+    | RequestRejectedEvent
+    | EventsIgnoredEvent
+    | VisibleInEntraEvent
+    | NotVisibleInEntraEvent;
 
 /** One call to a dependency (Automation), for dependency records. */
 export interface DependencyCall {

@@ -1,3 +1,4 @@
+import type { EntraConfirmation } from '../app/confirmVisibility';
 import type { Coordinator } from '../app/coordinator';
 import type { SubmitChangesDeps } from '../app/submitChanges';
 import type { Routing } from '../domain/routing';
@@ -41,6 +42,8 @@ export interface FrontDoor {
     readonly requests: RequestStore;
     readonly coordinator: Coordinator;
     readonly invalidMessages: InvalidMessageSink;
+    /** ENTRA_CONFIRMATION=on: the confirmation's ports and settings; null when off. */
+    readonly entraConfirmation: EntraConfirmation | null;
 }
 
 /** Gives the process's front door (built on first use, from the app settings). */
@@ -59,5 +62,6 @@ export function submitDeps(services: FrontDoor): SubmitChangesDeps {
         targets: services.config.targets,
         routing: services.config.routing,
         initialMinIntervalMs: services.config.http.initialMinIntervalMs,
+        confirmations: services.entraConfirmation?.store ?? null,
     };
 }

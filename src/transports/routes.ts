@@ -11,6 +11,7 @@ export const FUNCTION_NAMES = {
     changeQueue: 'changeQueue',
     controlQueue: 'controlQueue',
     reconcileTimer: 'reconcileTimer',
+    entraConfirmationTimer: 'entraConfirmationTimer',
 } as const;
 
 export const ROUTES = {
@@ -41,6 +42,8 @@ export const RECONCILE_SCHEDULE = '0 */2 * * * *';
 export function fullSyncPath(): string {
     return `/${ROUTE_PREFIX}/${ROUTES.initialSyncRequests}`;
 }
+/** Every 30 seconds: how soon after its cycle a request learns it is in Entra ID (a no-op with ENTRA_CONFIRMATION=off). */
+export const ENTRA_CONFIRMATION_SCHEDULE = '*/30 * * * * *';
 
 /**
  * The status URL path of a request, without origin.

@@ -13,6 +13,7 @@ beforeAll(async () => {
         await import('../../functions/changeQueue.js');
         await import('../../functions/controlQueue.js');
         await import('../../functions/reconcileTimer.js');
+        await import('../../functions/entraConfirmationTimer.js');
     });
 });
 
@@ -117,6 +118,15 @@ describe('function registrations (captured binding metadata)', () => {
         expect(triggerOf(byName(FUNCTION_NAMES.reconcileTimer))).toMatchObject({
             type: 'timerTrigger',
             schedule: '0 */2 * * * *',
+            runOnStartup: false,
+        });
+    });
+
+    it('Entra ID confirmation timer: every 30 seconds, not on start-up (a no-op with ENTRA_CONFIRMATION=off)', async () => {
+        const { FUNCTION_NAMES } = await contract();
+        expect(triggerOf(byName(FUNCTION_NAMES.entraConfirmationTimer))).toMatchObject({
+            type: 'timerTrigger',
+            schedule: '*/30 * * * * *',
             runOnStartup: false,
         });
     });

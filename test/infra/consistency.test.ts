@@ -125,6 +125,7 @@ function infraEnvironment(authMode: string): Record<string, string> {
         'appInsights.id':
             '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-prod/providers/Microsoft.Insights/components/appi-abcdefghijklm',
         authMode,
+        entraConfirmation: 'off',
     };
     // What App Service adds on its own: the app's names always, WEBSITE_AUTH_ENABLED=True when authsettingsV2 is
     // on, which infra deploys exactly when authMode is appRoles (test/infra/appRolesAuth.test.ts).

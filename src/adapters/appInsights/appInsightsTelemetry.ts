@@ -8,6 +8,7 @@ import {
     dependencyProperties,
     heartbeatItem,
     itemsFor,
+    type ObjectReferencePolicy,
     type TelemetryItems,
 } from './telemetryItems';
 
@@ -26,6 +27,8 @@ export interface AppInsightsTelemetryOptions {
     readonly log: Logger;
     /** `runLocation` of availability records. */
     readonly runLocation?: string;
+    /** What may be recorded of object references (TELEMETRY_USER_IDENTIFIERS); default: nothing. */
+    readonly objectReference?: ObjectReferencePolicy;
 }
 
 /** Logs the first few failures, then one in a hundred: a telemetry outage must not flood the logs either. */
@@ -52,6 +55,7 @@ export function appInsightsTelemetry(
 ): ClosableTelemetry {
     const failed = failureLogger(options.log);
     const runLocation = options.runLocation ?? 'entra-sync-trigger';
+    const objectReference = options.objectReference ?? (() => undefined);
 
     function send(items: TelemetryItems): void {
         inOperation(items.correlationId, () => {
@@ -81,7 +85,7 @@ export function appInsightsTelemetry(
     return {
         track(event: TelemetryEvent): void {
             try {
-                send(itemsFor(event));
+                send(itemsFor(event, objectReference));
             } catch (e) {
                 failed(`event ${event.type}`, e);
             }

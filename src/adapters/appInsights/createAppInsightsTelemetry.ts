@@ -9,12 +9,16 @@ import { noTelemetry } from '../memory/memoryTelemetry';
 import { appInsightsTelemetry, type ClosableTelemetry } from './appInsightsTelemetry';
 import { cloudRoleName } from './cloudRoleName';
 import { ensureContextManager } from './operationContext';
+import { objectReferencePolicy, type UserIdentifierMode } from './userIdentifiers';
 
 /** The Application Insights adapter's own settings (the validated config has this shape). */
 export interface AppInsightsSettings {
     readonly telemetry: {
         readonly connectionString: string | null;
         readonly authenticationString: string | null;
+        /** TELEMETRY_USER_IDENTIFIERS and its salt; absent: no object references. */
+        readonly userIdentifiers?: UserIdentifierMode;
+        readonly hashSalt?: string;
     };
 }
 
@@ -97,6 +101,7 @@ export function createAppInsightsTelemetry(
     if (credential !== undefined) client.config.aadTokenCredential = credential;
     return appInsightsTelemetry(client, {
         log,
+        objectReference: objectReferencePolicy(config.telemetry),
         ...(options.runLocation === undefined ? {} : { runLocation: options.runLocation }),
     });
 }

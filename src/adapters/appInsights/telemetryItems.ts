@@ -52,7 +52,18 @@ const METRIC = {
     runsCompleted: 'RunsCompleted',
     /** Events of types we do not handle, acknowledged on an event path; by `eventType` and `eventSource`. */
     ignoredEvents: 'IgnoredEvents',
+    /** ENTRA_CONFIRMATION=on: from acceptance of a change to the lookup that saw its object in Entra ID. */
+    changeToVisibleInEntraMs: 'ChangeToVisibleInEntraMs',
 } as const;
+
+/**
+ * What telemetry may record of an object reference (TELEMETRY_USER_IDENTIFIERS applied): the value to put in
+ * `objectRef`, or undefined to leave the property out.
+ */
+export type ObjectReferencePolicy = (value: string) => string | undefined;
+
+/** The default: no object references at all. */
+const NO_OBJECT_REFERENCES: ObjectReferencePolicy = () => undefined;
 
 /** Availability test name of a target's sync cycles. */
 const availabilityName = (targetId: string): string => `SyncCycle ${targetId}`;
@@ -151,11 +162,37 @@ function runCompleted(event: Extract<TelemetryEvent, { type: 'RunCompleted' }>):
 
 /**
  * Turns one port event into the items Application Insights receives. Pure: no SDK, no clock.
- * Only ids, counts, enums and plain-language reasons are copied; never payloads or object references.
+ * Only ids, counts, enums and plain-language reasons are copied; never payloads. Object references only through
+ * `objectReference` (TELEMETRY_USER_IDENTIFIERS): absent, keyed hash or as sent.
  * @param event - what happened
+ * @param objectReference - what may be recorded of an object reference
  */
-export function itemsFor(event: TelemetryEvent): TelemetryItems {
+export function itemsFor(
+    event: TelemetryEvent,
+    objectReference: ObjectReferencePolicy = NO_OBJECT_REFERENCES,
+): TelemetryItems {
     switch (event.type) {
+        case 'VisibleInEntra':
+        case 'NotVisibleInEntra': {
+            const properties: Record<string, string> = {
+                targetId: event.targetId,
+                requestId: event.requestId,
+                lookupBy: event.lookupBy,
+            };
+            const objectRef = objectReference(event.objectRef);
+            if (objectRef !== undefined) properties.objectRef = objectRef;
+            if (event.type === 'NotVisibleInEntra') {
+                properties.reason = event.reason;
+                return flowItems(event.correlationId, event.type, properties, { extraRuns: event.extraRuns });
+            }
+            return flowItems(
+                event.correlationId,
+                event.type,
+                properties,
+                { extraRuns: event.extraRuns, changeToVisibleMs: event.changeToVisibleMs },
+                [metric(METRIC.changeToVisibleInEntraMs, event.changeToVisibleMs, event.targetId, event.correlationId)],
+            );
+        }
         case 'RequestAccepted':
             return flowItems(
                 event.correlationId,

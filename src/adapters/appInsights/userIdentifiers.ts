@@ -22,3 +22,17 @@ export function telemetryObjectReference(value: string, mode: UserIdentifierMode
             return value;
     }
 }
+
+/**
+ * The object-reference policy the telemetry adapter applies to every event that names an object, from the
+ * validated settings (TELEMETRY_USER_IDENTIFIERS, TELEMETRY_HASH_SALT).
+ * @param settings - the telemetry settings
+ */
+export function objectReferencePolicy(settings: {
+    readonly userIdentifiers?: UserIdentifierMode;
+    readonly hashSalt?: string;
+}): (value: string) => string | undefined {
+    const mode = settings.userIdentifiers ?? 'none';
+    const salt = settings.hashSalt ?? '';
+    return (value) => telemetryObjectReference(value, mode, salt);
+}

@@ -22,6 +22,7 @@ export const PROBLEMS = {
     UNKNOWN_EVENT_TYPE: { status: 422, title: 'The event type is not known' },
     IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'The idempotency key was used for a different body' },
     SYNC_FAILED: { status: 424, title: 'The sync cycle failed' },
+    NOT_VISIBLE_IN_ENTRA: { status: 424, title: 'The object is not in Entra ID after the sync cycles' },
     INITIAL_RATE_LIMITED: { status: 429, title: 'An Initial sync was accepted for this target recently' },
     CONFIG_INVALID: { status: 500, title: 'The service is misconfigured' },
     INTERNAL_ERROR: { status: 500, title: 'Unexpected error' },

@@ -6,6 +6,7 @@ import type { RequestStatus } from '../../domain/requestStatus';
 import { problem, type ProblemCode, problemResponse } from '../formats/problem';
 import type { FrontDoorResolver } from '../frontDoor';
 import { authorizeRead } from './auth';
+import { entraConfirmationView, entraGate } from './entraConfirmationView';
 import { guarded, type HttpHandler } from './httpGuard';
 import { statusUrl } from './location';
 import { requestStatusView } from './statusView';
@@ -67,13 +68,22 @@ export function createGetSyncRequestStatusHandler(resolve: FrontDoorResolver): H
             if (status === null) return notFound();
             statuses.push(status);
         }
-        const views = statuses.map(requestStatusView);
+        // ENTRA_CONFIRMATION=on: each part's confirmation, added to its view; absent when off or nothing to confirm.
+        const confirmations = await Promise.all(
+            ids.map((id) => services.entraConfirmation?.store.get(id) ?? Promise.resolve(null)),
+        );
+        const views = statuses.map((s, i) => {
+            const record = confirmations[i] ?? null;
+            const view = requestStatusView(s);
+            return record === null ? view : { ...view, entra: entraConfirmationView(record) };
+        });
         const body =
             views.length === 1 && views[0] !== undefined
                 ? views[0]
                 : { requestId, state: overall(statuses), targets: views };
         const state = overall(statuses);
-        if (state === 'accepted' || state === 'waiting' || state === 'running') {
+        const entra = entraGate(state, confirmations);
+        if (state === 'accepted' || state === 'waiting' || state === 'running' || entra === 'confirming') {
             return {
                 status: 202,
                 headers: {
@@ -85,6 +95,15 @@ export function createGetSyncRequestStatusHandler(resolve: FrontDoorResolver): H
                 },
                 jsonBody: body,
             };
+        }
+        if (entra === 'notVisible') {
+            return problemResponse(
+                problem(
+                    'NOT_VISIBLE_IN_ENTRA',
+                    'The sync cycle succeeded, but the object is not in Entra ID after the extra cycle; see entra.',
+                    { ...body, requestId, state: 'notVisibleInEntra' },
+                ),
+            );
         }
         const final = FINAL_PROBLEM[state];
         if (final === undefined) return { status: 200, headers: { 'cache-control': 'no-store' }, jsonBody: body };
