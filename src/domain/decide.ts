@@ -54,6 +54,8 @@ export type Effect =
     | {
           readonly type: 'startJob';
           readonly targetId: string;
+          /** The state's epoch: with seq and attempt it names the job (unique per state lifetime). */
+          readonly epoch: string;
           readonly seq: number;
           readonly attempt: number;
           readonly policy: SyncPolicy;
@@ -426,6 +428,7 @@ class Step {
                 this.effects.push({
                     type: 'startJob',
                     targetId: this.state.targetId,
+                    epoch: this.state.epoch,
                     seq: run.seq,
                     attempt: run.attempt,
                     policy: run.policy,

@@ -92,6 +92,13 @@ interface MergedRequest {
 /** Everything the engine knows about one target, stored as one entity and guarded by its ETag. */
 export interface TargetState {
     readonly targetId: string;
+    /**
+     * Names this state's lifetime: chosen at random when the state is created and part of every job name, so a
+     * state that is lost, restored or recreated, or another deployment sharing the Automation account, never
+     * reuses an old job's name (a create of an existing name is read as "already started" and would adopt that
+     * job's result). {@link LEGACY_EPOCH} for a state stored before epochs existed, until one is assigned.
+     */
+    readonly epoch: string;
     /** The `seq` the next window will get. */
     readonly nextSeq: number;
     readonly window: OpenWindow | null;
@@ -107,16 +114,24 @@ export interface TargetState {
     readonly lastInitialAcceptedAt: number | null;
 }
 
+/**
+ * The epoch of a state stored before epochs existed: its jobs were named from the target, seq and attempt only.
+ * The coordinator assigns a real epoch under the ETag once no job create of the old naming can be repeated.
+ */
+export const LEGACY_EPOCH = '';
+
 export const HISTORY_LIMIT = 20;
 export const MERGED_REQUEST_LIMIT = 200;
 
 /**
  * The state of a target nobody has sent anything to yet.
  * @param targetId - the target
+ * @param epoch - a fresh random epoch for this state's lifetime
  */
-export function emptyTargetState(targetId: string): TargetState {
+export function emptyTargetState(targetId: string, epoch: string): TargetState {
     return {
         targetId,
+        epoch,
         nextSeq: 1,
         window: null,
         run: null,

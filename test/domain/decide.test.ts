@@ -26,7 +26,7 @@ function changes(
 
 /** Applies inputs in order at the given times, keeping every effect; time never goes back. */
 class Driver {
-    state: TargetState = emptyTargetState('t1');
+    state: TargetState = emptyTargetState('t1', 'e0000001');
     readonly effects: Effect[] = [];
     now = T0;
 
@@ -185,7 +185,15 @@ describe('decide: runs', () => {
         expect(d.state.window).toBeNull();
         expect(d.state.run).toMatchObject({ seq: 1, attempt: 1, phase: 'starting' });
         expect(d.ofType('startJob')).toEqual([
-            { type: 'startJob', targetId: 't1', seq: 1, attempt: 1, policy: 'Delta', correlationId: 'corr-r1' },
+            {
+                type: 'startJob',
+                targetId: 't1',
+                epoch: 'e0000001',
+                seq: 1,
+                attempt: 1,
+                policy: 'Delta',
+                correlationId: 'corr-r1',
+            },
         ]);
         expect(d.state.lastRunStartedAt).toBe(T0 + timing.quietMs);
     });

@@ -70,17 +70,17 @@ function summary(seq: number, outcome: RunSummary['outcome']): RunSummary {
 
 describe('deriveRequestStatus', () => {
     it('says accepted for a request not merged into a window yet', () => {
-        expect(deriveRequestStatus(record(null), emptyTargetState('t1'), timing).state).toBe('accepted');
+        expect(deriveRequestStatus(record(null), emptyTargetState('t1', 'e0000001'), timing).state).toBe('accepted');
     });
 
     it('says waiting with the expected start while the window is open', () => {
-        const state = run(emptyTargetState('t1'), accept, T0);
+        const state = run(emptyTargetState('t1', 'e0000001'), accept, T0);
         const status = deriveRequestStatus(record(1), state, timing);
         expect(status).toMatchObject({ state: 'waiting', expectedStartAt: T0 + timing.quietMs });
     });
 
     it('says running, with the phase and job, once the window became a run', () => {
-        let state = run(emptyTargetState('t1'), accept, T0);
+        let state = run(emptyTargetState('t1', 'e0000001'), accept, T0);
         state = run(state, { type: 'wake', token: state.wake?.token ?? null }, T0 + timing.quietMs);
         expect(deriveRequestStatus(record(1), state, timing)).toMatchObject({ state: 'running', phase: 'starting' });
         state = run(state, { type: 'jobCreated', seq: 1, attempt: 1, jobName: 'job-1' }, T0 + timing.quietMs);
@@ -93,7 +93,11 @@ describe('deriveRequestStatus', () => {
     });
 
     it('classifies a finished run from history, or from the run store once history forgot it', () => {
-        const state: TargetState = { ...emptyTargetState('t1'), nextSeq: 3, history: [summary(2, 'Failed')] };
+        const state: TargetState = {
+            ...emptyTargetState('t1', 'e0000001'),
+            nextSeq: 3,
+            history: [summary(2, 'Failed')],
+        };
         expect(deriveRequestStatus(record(2), state, timing).state).toBe('failed');
         expect(deriveRequestStatus(record(1), state, timing, summary(1, 'SkippedStagingMode')).state).toBe('skipped');
         expect(deriveRequestStatus(record(1), state, timing, summary(1, 'CompletedWithExportErrors')).state).toBe(
@@ -103,7 +107,11 @@ describe('deriveRequestStatus', () => {
     });
 
     it('says succeeded for a Succeeded run', () => {
-        const state: TargetState = { ...emptyTargetState('t1'), nextSeq: 2, history: [summary(1, 'Succeeded')] };
+        const state: TargetState = {
+            ...emptyTargetState('t1', 'e0000001'),
+            nextSeq: 2,
+            history: [summary(1, 'Succeeded')],
+        };
         const status = deriveRequestStatus(record(1), state, timing);
         expect(status.state).toBe('succeeded');
         expect(isFinalRequestState(status.state)).toBe(true);

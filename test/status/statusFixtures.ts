@@ -39,7 +39,7 @@ const run = (seq: number, outcome: RunSummary['outcome'], reason: string | null,
 /** One target with hostile strings everywhere text is shown, one healthy plain target, one never used. */
 function hostileStates(): Map<string, TargetState> {
     const hostile: TargetState = {
-        ...emptyTargetState(SCRIPT_ID),
+        ...emptyTargetState(SCRIPT_ID, 'e0000001'),
         nextSeq: 5,
         window: {
             seq: 4,
@@ -84,14 +84,14 @@ function hostileStates(): Map<string, TargetState> {
         history: [run(2, 'Failed', IMG_REASON), run(1, 'CompletedWithExportErrors', "It's 2 objects: <b>bold</b>", 2)],
     };
     const healthy: TargetState = {
-        ...emptyTargetState('fabrikam'),
+        ...emptyTargetState('fabrikam', 'e0000001'),
         nextSeq: 2,
         history: [{ ...run(1, 'Succeeded', null), targetId: 'fabrikam' }],
     };
     return new Map([
         [SCRIPT_ID, hostile],
         ['fabrikam', healthy],
-        ['northwind', emptyTargetState('northwind')],
+        ['northwind', emptyTargetState('northwind', 'e0000001')],
     ]);
 }
 
@@ -113,7 +113,7 @@ export function hostileSource(auth: AuthConfig = functionKeyAuth): StatusSource 
         auth,
         workbookUrl: `https://portal.azure.com/#blade/workbook?x="><script>alert(2)</script>`,
         targets: new Map([...states.keys()].map((id) => [id, { timing: DEFAULT_TIMING }])),
-        readState: (id) => Promise.resolve(states.get(id) ?? emptyTargetState(id)),
+        readState: (id) => Promise.resolve(states.get(id) ?? emptyTargetState(id, 'e0000001')),
         now: () => NOW,
     };
 }

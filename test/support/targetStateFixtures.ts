@@ -9,6 +9,7 @@ export function richState(targetId: string, historyLength = 3): TargetState {
     const at = Date.UTC(2026, 0, 5, 8, 0, 0);
     return {
         targetId,
+        epoch: '7a1e9c04',
         nextSeq: historyLength + 3,
         window: {
             seq: historyLength + 2,

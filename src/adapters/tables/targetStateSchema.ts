@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { KindCounts } from '../../domain/change';
 import { CYCLE_OUTCOMES, type CycleOutcome, type CycleReport } from '../../domain/cycleOutcome';
 import type { AutomationJobStatus } from '../../domain/jobObservation';
-import type { RunSummary, TargetState } from '../../domain/targetState';
+import { LEGACY_EPOCH, type RunSummary, type TargetState } from '../../domain/targetState';
 
 // Stored JSON is input like any other: it is parsed back into domain types, never cast. The annotations make
 // the compiler check that each schema still produces the domain type when the domain changes.
@@ -121,6 +121,8 @@ const activeRun = z.object({
 /** A target's whole state as stored in its entity. */
 export const targetStateSchema: z.ZodType<TargetState> = z.object({
     targetId: z.string(),
+    // Absent in states stored before epochs existed; the coordinator assigns one under the ETag.
+    epoch: z.string().default(LEGACY_EPOCH),
     nextSeq: z.number().int(),
     window: openWindow.nullable(),
     run: activeRun.nullable(),

@@ -73,7 +73,7 @@ function adapter(retryBudgetMs = 30_000, requestTimeoutMs = 30_000): AutomationJ
 }
 
 /** A fresh deterministic job name per test, the way the coordinator makes them. */
-const nextJobName = (): string => jobNameFor(target.targetId, ++seq, 1);
+const nextJobName = (): string => jobNameFor(target.targetId, 'a1b2c3d4', ++seq, 1);
 
 function finished(observation: JobObservation): Extract<JobObservation, { kind: 'finished' }> {
     if (observation.kind !== 'finished') throw new Error(`expected finished, got ${observation.kind}`);
