@@ -9,6 +9,7 @@ import {
     MERGED_REQUEST_LIMIT,
     type OpenWindow,
     type RunSummary,
+    summarizeRun,
     type TargetState,
 } from './targetState';
 import type { TargetTiming } from './timing';
@@ -340,6 +341,10 @@ class Step {
         const run = this.currentRun(seq, attempt);
         if (run === null || run.phase === 'starting' || run.jobName === null) return false;
         const jobName = run.jobName;
+        if (observation.kind === 'notFound') {
+            this.jobNotFound(run, jobName);
+            return true;
+        }
         const base: ActiveRun = {
             ...run,
             lastStatus: observation.status,
@@ -400,6 +405,19 @@ class Step {
         }
     }
 
+    /**
+     * Automation has no such job: nothing more will be learnt about it, so the run ends now and the next one may
+     * start, instead of waiting for the run timeout and stop grace and calling it WorkerOffline.
+     */
+    private jobNotFound(run: ActiveRun, jobName: string): void {
+        const lost = `Automation has no job ${jobName} any more (deleted, or its account was restored or recreated)`;
+        const report: CycleReport =
+            run.phase === 'stopping' && run.stopReason !== null
+                ? { outcome: run.stopReason, reason: `${stopReasonText(run.stopReason)}; ${lost}`, exportErrors: 0 }
+                : { outcome: 'JobLost', reason: `${lost}; whether its cycle ran is unknown`, exportErrors: 0 };
+        this.finishRun({ ...run, polls: run.polls + 1, lastError: null }, report, run.jobStartedAt);
+    }
+
     jobReadFailed(seq: number, attempt: number, reason: string): boolean {
         const run = this.currentRun(seq, attempt);
         if (run === null || run.phase === 'starting') return false;
@@ -455,6 +473,12 @@ class Step {
             }
         } else {
             const stopReason = this.stopReasonFor(run);
+            if (stopReason !== null && !this.readSince(run, this.stopDueSince(run))) {
+                // Decide on evidence: after lost wakes the timeout can pass unseen, and the job may have finished
+                // (or be gone) meanwhile. Read it first; the stop is decided when the reading comes back.
+                this.poll(run, jobName);
+                return;
+            }
             if (stopReason !== null) {
                 this.state = {
                     ...this.state,
@@ -480,24 +504,41 @@ class Step {
         }
         const current = this.state.run;
         if (current !== null && current.phase !== 'starting' && this.now >= current.nextPollAt) {
-            this.state = {
-                ...this.state,
-                run: { ...current, nextPollAt: this.now + pollDelay(current.polls + 1, t) },
-            };
             if (current.phase === 'stopping') {
                 // The stop request is an effect a crash can lose after the state was saved. Repeat it with every
                 // poll until the job confirms, so that freeing the target after stopGrace means the job ignored
                 // the stop, not that it never heard it (else a hung job runs on beside the next run).
                 this.requestStop(current, jobName);
             }
-            this.effects.push({
-                type: 'observeJob',
-                targetId: this.state.targetId,
-                seq: current.seq,
-                attempt: current.attempt,
-                jobName,
-            });
+            this.poll(current, jobName);
         }
+    }
+
+    /** Asks to read the job now and schedules the next reading. */
+    private poll(run: ActiveRun, jobName: string): void {
+        this.state = {
+            ...this.state,
+            run: { ...run, lastPollAt: this.now, nextPollAt: this.now + pollDelay(run.polls + 1, this.timing) },
+        };
+        this.effects.push({
+            type: 'observeJob',
+            targetId: this.state.targetId,
+            seq: run.seq,
+            attempt: run.attempt,
+            jobName,
+        });
+    }
+
+    /** Whether a reading of the job was asked for at or after `moment`. */
+    private readSince(run: ActiveRun, moment: number): boolean {
+        return run.lastPollAt !== null && run.lastPollAt >= moment;
+    }
+
+    /** The moment the stop {@link stopReasonFor} reports became due: the run timeout, or attention too long. */
+    private stopDueSince(run: ActiveRun): number {
+        const timeoutAt = (run.jobCreatedAt ?? run.windowClosedAt) + this.timing.runTimeoutMs;
+        if (run.attentionSince === null) return timeoutAt;
+        return Math.min(timeoutAt, run.attentionSince + this.timing.workerOfflineAfterMs * 2);
     }
 
     private requestStop(run: ActiveRun, jobName: string): void {
@@ -547,6 +588,7 @@ class Step {
             startDueAt: this.now,
             startFailures: 0,
             nextPollAt: this.now,
+            lastPollAt: null,
             polls: 0,
             workerOfflineReported: false,
             attentionSince: null,
@@ -594,6 +636,7 @@ class Step {
                     jobStartedAt: null,
                     startDueAt: retryAt,
                     startFailures: 0,
+                    lastPollAt: null,
                     polls: 0,
                     workerOfflineReported: false,
                     attentionSince: null,
@@ -609,29 +652,7 @@ class Step {
     }
 
     private finishRun(run: ActiveRun, report: CycleReport, jobStartedAt: number | null): void {
-        const summary: RunSummary = {
-            targetId: this.state.targetId,
-            seq: run.seq,
-            attempts: run.attempt,
-            policy: run.policy,
-            jobName: run.jobName,
-            changeCount: run.changeCount,
-            urgentCount: run.urgentCount,
-            requestCount: run.requestCount,
-            kinds: run.kinds,
-            correlationId: run.correlationId,
-            firstChangeAt: run.firstChangeAt,
-            firstUrgentAt: run.firstUrgentAt,
-            windowClosedAt: run.windowClosedAt,
-            jobCreatedAt: run.jobCreatedAt,
-            jobStartedAt,
-            endedAt: this.now,
-            outcome: report.outcome,
-            reason: report.reason ?? null,
-            exportErrors: report.exportErrors,
-            lastStatus: run.lastStatus,
-            report,
-        };
+        const summary = summarizeRun(this.state.targetId, run, report, jobStartedAt, this.now);
         const history = [summary, ...this.state.history].slice(0, HISTORY_LIMIT);
         this.state = { ...this.state, run: null, history };
         this.effects.push({ type: 'recordRun', run: summary });
@@ -695,7 +716,11 @@ class Step {
     }
 }
 
-function stopReasonText(outcome: CycleOutcome): string {
+/**
+ * Why the engine stopped a job, in words.
+ * @param outcome - the stop's reason
+ */
+export function stopReasonText(outcome: CycleOutcome): string {
     switch (outcome) {
         case 'WorkerOffline':
             return 'The job was never picked up by a Hybrid Worker before the run timeout; it was stopped';

@@ -54,6 +54,8 @@ export interface ActiveRun extends ClosedWindow {
     readonly startFailures: number;
     /** Phase `active`/`stopping`: when to read the job next. */
     readonly nextPollAt: number;
+    /** When the engine last asked to read the job; a stop is decided only on a reading taken after it was due. */
+    readonly lastPollAt: number | null;
     readonly polls: number;
     readonly workerOfflineReported: boolean;
     readonly attentionSince: number | null;
@@ -75,6 +77,46 @@ export interface RunSummary extends ClosedWindow {
     readonly exportErrors: number;
     readonly lastStatus: AutomationJobStatus | null;
     readonly report: CycleReport | null;
+}
+
+/**
+ * The summary of a run that ends (or that the engine has given up on) with `report` at `endedAt`.
+ * @param targetId - the target
+ * @param run - the run
+ * @param report - how it ended
+ * @param jobStartedAt - when its cycle started, if known
+ * @param endedAt - when it ended
+ */
+export function summarizeRun(
+    targetId: string,
+    run: ActiveRun,
+    report: CycleReport,
+    jobStartedAt: number | null,
+    endedAt: number,
+): RunSummary {
+    return {
+        targetId,
+        seq: run.seq,
+        attempts: run.attempt,
+        policy: run.policy,
+        jobName: run.jobName,
+        changeCount: run.changeCount,
+        urgentCount: run.urgentCount,
+        requestCount: run.requestCount,
+        kinds: run.kinds,
+        correlationId: run.correlationId,
+        firstChangeAt: run.firstChangeAt,
+        firstUrgentAt: run.firstUrgentAt,
+        windowClosedAt: run.windowClosedAt,
+        jobCreatedAt: run.jobCreatedAt,
+        jobStartedAt,
+        endedAt,
+        outcome: report.outcome,
+        reason: report.reason ?? null,
+        exportErrors: report.exportErrors,
+        lastStatus: run.lastStatus,
+        report,
+    };
 }
 
 /** The one pending wake-up of a target. Wake messages with another token are stale. */

@@ -317,6 +317,7 @@ describe('decide: runs', () => {
         d.observe({ kind: 'running', status: 'Running', startedAt: T0 + 25_000 }, T0 + 40_000);
         const createdAt = d.state.run?.jobCreatedAt ?? 0;
         d.feed({ type: 'wake', token: null }, createdAt + timing.runTimeoutMs);
+        d.observe({ kind: 'running', status: 'Running' });
         expect(d.state.run).toMatchObject({ phase: 'stopping', stopReason: 'TimedOut' });
         const stopAt = createdAt + timing.runTimeoutMs;
         d.feed(changes('waiting'), stopAt + 1000);
@@ -357,12 +358,32 @@ describe('decide: runs', () => {
         d.startRun();
         const createdAt = d.state.run?.jobCreatedAt ?? 0;
         d.feed({ type: 'wake', token: null }, createdAt + timing.runTimeoutMs);
+        d.observe({ kind: 'queued', status: 'New' });
         expect(d.ofType('stopJob')).toHaveLength(1);
         // Lost wakes: nothing happens until long after the grace; the engine then lets go but asks again.
         const late = d.feed({ type: 'wake', token: null }, createdAt + timing.runTimeoutMs + 10 * timing.stopGraceMs);
         expect(late.effects.filter((e) => e.type === 'stopJob')).toHaveLength(1);
         expect(d.state.run).toBeNull();
         expect(d.state.history[0]?.reason).toContain('stop not confirmed');
+    });
+
+    it('a job gone while stopping ends the run with the stop reason at once, freeing the target', () => {
+        const d = new Driver();
+        d.feed(changes('r1'), T0);
+        d.startRun();
+        const createdAt = d.state.run?.jobCreatedAt ?? 0;
+        d.feed({ type: 'wake', token: null }, createdAt + timing.runTimeoutMs);
+        expect(d.ofType('stopJob')).toHaveLength(0);
+        expect(d.state.run?.lastPollAt).toBe(createdAt + timing.runTimeoutMs);
+        d.observe({ kind: 'running', status: 'Running' });
+        expect(d.state.run).toMatchObject({ phase: 'stopping', stopReason: 'TimedOut' });
+        d.feed(changes('r2'), d.now + 1_000);
+        d.observe({ kind: 'notFound' }, d.now + 1_000);
+        expect(d.state.history[0]).toMatchObject({ seq: 1, outcome: 'TimedOut' });
+        expect(d.state.history[0]?.reason).toContain('no job');
+        // The target is free: the waiting window becomes a run at its own due time, not after the stop grace.
+        expect(d.state.run).toBeNull();
+        expect(d.state.window?.seq).toBe(2);
     });
 
     it('retries a transient create failure with back-off and fails the run on a permanent one', () => {

@@ -73,6 +73,7 @@ function hostileStates(): Map<string, TargetState> {
             startDueAt: NOW - 300_000,
             startFailures: 0,
             nextPollAt: NOW + 15_000,
+            lastPollAt: null,
             polls: 4,
             workerOfflineReported: true,
             attentionSince: null,

@@ -43,6 +43,7 @@ export function richState(targetId: string, historyLength = 3): TargetState {
             startDueAt: at - 30_000,
             startFailures: 1,
             nextPollAt: at + 10_000,
+            lastPollAt: at - 5_000,
             polls: 3,
             workerOfflineReported: false,
             attentionSince: null,

@@ -82,7 +82,15 @@ export class ArmAutomationJobs implements AutomationJobs {
     }
 
     async getJob(target: AutomationTarget, jobName: string, options: CreateJobOptions = {}): Promise<JobObservation> {
-        return this.observe(target, jobName, await this.readJob(target, jobName, options), options);
+        let job: Job;
+        try {
+            job = await this.readJob(target, jobName, options);
+        } catch (error) {
+            // The job is gone (deleted, or the account restored or recreated): an answer, not a failure to read.
+            if (isNotFound(error)) return { kind: 'notFound' };
+            throw error;
+        }
+        return this.observe(target, jobName, job, options);
     }
 
     async stopJob(target: AutomationTarget, jobName: string, options: CreateJobOptions = {}): Promise<void> {
@@ -92,6 +100,8 @@ export class ArmAutomationJobs implements AutomationJobs {
                 client.job.stop(target.resourceGroup, target.automationAccount, jobName, o),
             );
         } catch (error) {
+            // A job that no longer exists cannot run: the outcome a stop wants.
+            if (isNotFound(error)) return;
             // Stopping a job that has just ended is refused; that is the outcome we wanted, so not an error.
             if (!isPermanentDependencyError(error) || (error.statusCode !== 400 && error.statusCode !== 409)) {
                 throw error;
@@ -274,6 +284,22 @@ function encodeParameters(parameters: SyncJobParameters): Record<string, string>
         TimeoutSeconds: JSON.stringify(parameters.TimeoutSeconds),
         CorrelationId: JSON.stringify(parameters.CorrelationId),
     };
+}
+
+/** ARM's 404 codes for a missing parent (account, group, subscription) or route: not a lost job but a config fault. */
+const PARENT_NOT_FOUND_CODES = new Set([
+    'ParentResourceNotFound',
+    'ResourceGroupNotFound',
+    'SubscriptionNotFound',
+    'InvalidResourceType',
+]);
+
+/** Automation answered that the job itself does not exist. */
+function isNotFound(error: unknown): boolean {
+    if (!isPermanentDependencyError(error) || error.statusCode !== 404) return false;
+    const cause: unknown = error.cause;
+    const code = typeof cause === 'object' && cause !== null && 'code' in cause ? cause.code : undefined;
+    return typeof code !== 'string' || !PARENT_NOT_FOUND_CODES.has(code);
 }
 
 function firstText(...values: (string | null | undefined)[]): string | undefined {

@@ -110,6 +110,8 @@ const activeRun = z.object({
     startDueAt: epochMs,
     startFailures: z.number().int(),
     nextPollAt: epochMs,
+    // Absent in runs stored before it existed: no poll known, so one is taken before any stop.
+    lastPollAt: epochMs.nullable().default(null),
     polls: z.number().int(),
     workerOfflineReported: z.boolean(),
     attentionSince: epochMs.nullable(),

@@ -292,13 +292,17 @@ describe('reading a job: every status path', () => {
         const jobName = nextJobName();
         fake.script(jobName, { stuck: status });
         const observation = await adapter().createJob(target, jobName, parameters);
-        expect(observation.kind).toBe('attention');
-        expect(observation.status).toBe(status);
+        expect(observation).toMatchObject({ kind: 'attention', status });
         if (status === 'Suspended' && observation.kind === 'attention')
             expect(observation.detail).toBe('Fake suspension');
     });
 
-    it('an unknown job is a permanent 404', async () => {
+    it('an unknown job is an answer: not found (issue 13 item 7)', async () => {
+        expect(await adapter().getJob(target, nextJobName())).toEqual({ kind: 'notFound' });
+    });
+
+    it('a 404 for the account (parent not found) is a permanent failure, not a lost job', async () => {
+        fake.fail({ op: 'get', times: 1, fault: { status: 404, code: 'ParentResourceNotFound' } });
         const error: unknown = await adapter()
             .getJob(target, nextJobName())
             .catch((e: unknown) => e);
@@ -349,8 +353,8 @@ describe('stopping a job', () => {
         expect(fake.requestsFor('stop', jobName)[0]?.status).toBe(400);
     });
 
-    it('stopping an unknown job is a permanent error', async () => {
-        await expect(adapter().stopJob(target, nextJobName())).rejects.toBeInstanceOf(PermanentDependencyError);
+    it('stopping an unknown job is done: nothing is left to run (issue 13 item 7)', async () => {
+        await expect(adapter().stopJob(target, nextJobName())).resolves.toBeUndefined();
     });
 });
 
