@@ -1,6 +1,6 @@
 import { classifyOutcome, type OutcomeClass } from '../domain/cycleOutcome';
 import { windowStartDueAt } from '../domain/decide';
-import type { RunSummary, TargetState } from '../domain/targetState';
+import { type ActiveRun, type RunSummary, type TargetState, workerWaitOf, workerWaitText } from '../domain/targetState';
 import type { TargetTiming } from '../domain/timing';
 
 /** How a target looks at a glance: the one word on-call reads first. */
@@ -32,6 +32,8 @@ export interface RunStatus {
     readonly windowClosedAt: string;
     readonly sinceSeconds: number;
     readonly workerOffline: boolean;
+    /** The job is queued for an offline Hybrid Worker: for how long, and in words ("waiting for the Hybrid Worker (offline for N s)"). */
+    readonly waitingForWorker: { readonly offlineSeconds: number; readonly text: string } | null;
     readonly needsAttention: boolean;
     readonly lastError: string | null;
 }
@@ -113,6 +115,11 @@ function healthOf(state: TargetState): TargetHealth {
     }
 }
 
+function waitingForWorker(run: ActiveRun, now: number): RunStatus['waitingForWorker'] {
+    const wait = workerWaitOf(run, now);
+    return wait === null ? null : { offlineSeconds: seconds(wait.offlineMs), text: workerWaitText(wait) };
+}
+
 function activityOf(state: TargetState): TargetActivity {
     if (state.window !== null && state.run !== null) return 'waitingAndRunning';
     if (state.run !== null) return 'running';
@@ -164,6 +171,7 @@ export function targetStatus(state: TargetState, timing: TargetTiming, now: numb
                       windowClosedAt: iso(r.windowClosedAt),
                       sinceSeconds: seconds(now - (r.jobStartedAt ?? r.jobCreatedAt ?? r.windowClosedAt)),
                       workerOffline: r.workerOfflineReported,
+                      waitingForWorker: waitingForWorker(r, now),
                       needsAttention: r.attentionSince !== null,
                       lastError: r.lastError,
                   },

@@ -119,6 +119,32 @@ export function summarizeRun(
     };
 }
 
+/**
+ * How long a run's job has waited for an offline Hybrid Worker, or null when it is not waiting for one: the job
+ * is still queued (never started) and the engine has seen it queued past `workerOfflineAfter`.
+ * @param run - the run
+ * @param now - the current time
+ */
+export function workerWaitOf(run: ActiveRun, now: number): WorkerWait | null {
+    if (run.phase !== 'active' || !run.workerOfflineReported || run.jobStartedAt !== null) return null;
+    if (run.jobCreatedAt === null) return null;
+    return { queuedSince: run.jobCreatedAt, offlineMs: Math.max(0, now - run.jobCreatedAt) };
+}
+
+/** A job queued for a Hybrid Worker that is offline. */
+export interface WorkerWait {
+    readonly queuedSince: number;
+    readonly offlineMs: number;
+}
+
+/**
+ * The words for {@link WorkerWait}, the same on every surface.
+ * @param wait - the wait
+ */
+export function workerWaitText(wait: WorkerWait): string {
+    return `waiting for the Hybrid Worker (offline for ${Math.round(wait.offlineMs / 1000)} s)`;
+}
+
 /** The one pending wake-up of a target. Wake messages with another token are stale. */
 interface PendingWake {
     readonly token: string;

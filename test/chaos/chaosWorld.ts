@@ -663,7 +663,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
             let acceptedRequests = 0;
             for (const s of submissions) {
                 const status = await getRequestStatus(
-                    { coordinator: query.coordinator, requests: query.requests, targets: config.targets },
+                    {
+                        coordinator: query.coordinator,
+                        clock: query.clock,
+                        requests: query.requests,
+                        targets: config.targets,
+                    },
                     s.requestId,
                 );
                 // A caller that gave up after a 5xx may have left nothing behind: it was told so.
