@@ -1,6 +1,6 @@
 import { classifyOutcome, type OutcomeClass } from '../domain/cycleOutcome';
 import { windowStartDueAt } from '../domain/decide';
-import { type ActiveRun, type RunSummary, type TargetState, workerWaitOf, workerWaitText } from '../domain/targetState';
+import { type Run, type RunSummary, type TargetState, workerWaitOf, workerWaitText } from '../domain/targetState';
 import type { TargetTiming } from '../domain/timing';
 
 /** How a target looks at a glance: the one word on-call reads first. */
@@ -101,7 +101,9 @@ function finishedRun(run: RunSummary): FinishedRunStatus {
  */
 function healthOf(state: TargetState): TargetHealth {
     const run = state.run;
-    if (run !== null && (run.workerOfflineReported || run.attentionSince !== null)) return 'failing';
+    if (run !== null && run.phase !== 'starting' && (run.workerOfflineReported || run.attentionSince !== null)) {
+        return 'failing';
+    }
     const last = state.history[0];
     if (last === undefined) return 'unknown';
     switch (classifyOutcome(last.outcome)) {
@@ -115,7 +117,7 @@ function healthOf(state: TargetState): TargetHealth {
     }
 }
 
-function waitingForWorker(run: ActiveRun, now: number): RunStatus['waitingForWorker'] {
+function waitingForWorker(run: Run, now: number): RunStatus['waitingForWorker'] {
     const wait = workerWaitOf(run, now);
     return wait === null ? null : { offlineSeconds: seconds(wait.offlineMs), text: workerWaitText(wait) };
 }
@@ -136,6 +138,8 @@ function activityOf(state: TargetState): TargetActivity {
 export function targetStatus(state: TargetState, timing: TargetTiming, now: number): TargetStatus {
     const w = state.window;
     const r = state.run;
+    // The job's facts, once the run has a job.
+    const j = r === null || r.phase === 'starting' ? null : r;
     const success = state.history.find((h) => {
         const c = classifyOutcome(h.outcome);
         return c === 'succeeded' || c === 'partiallySucceeded';
@@ -165,14 +169,14 @@ export function targetStatus(state: TargetState, timing: TargetTiming, now: numb
                       attempt: r.attempt,
                       phase: r.phase,
                       policy: r.policy,
-                      jobName: r.jobName,
-                      jobStatus: r.lastStatus,
+                      jobName: j?.jobName ?? null,
+                      jobStatus: j?.lastStatus ?? null,
                       changeCount: r.changeCount,
                       windowClosedAt: iso(r.windowClosedAt),
-                      sinceSeconds: seconds(now - (r.jobStartedAt ?? r.jobCreatedAt ?? r.windowClosedAt)),
-                      workerOffline: r.workerOfflineReported,
+                      sinceSeconds: seconds(now - (j?.jobStartedAt ?? j?.jobCreatedAt ?? r.windowClosedAt)),
+                      workerOffline: j?.workerOfflineReported ?? false,
                       waitingForWorker: waitingForWorker(r, now),
-                      needsAttention: r.attentionSince !== null,
+                      needsAttention: (j?.attentionSince ?? null) !== null,
                       lastError: r.lastError,
                   },
         lastSuccessAt: success === undefined ? null : iso(success.endedAt),

@@ -1,7 +1,8 @@
 import { classifyOutcome, type OutcomeClass } from './cycleOutcome';
 import { type MergeRefusal, stopReasonText, windowStartDueAt } from './decide';
 import {
-    type ActiveRun,
+    type Run,
+    runNextDueAt,
     type RunPhase,
     type RunSummary,
     summarizeRun,
@@ -82,7 +83,7 @@ export function deriveRequestStatus(
     if (seq === null) return { state: 'accepted', request };
     if (state.window?.seq === seq) {
         const expected = windowStartDueAt(state.window, state.lastRunStartedAt, timing);
-        const afterRun = state.run === null ? expected : Math.max(expected, state.run.nextPollAt);
+        const afterRun = state.run === null ? expected : Math.max(expected, runNextDueAt(state.run));
         return { state: 'waiting', request, expectedStartAt: afterRun };
     }
     const run = state.run;
@@ -94,9 +95,9 @@ export function deriveRequestStatus(
             request,
             phase: run.phase,
             attempt: run.attempt,
-            jobName: run.jobName,
-            jobCreatedAt: run.jobCreatedAt,
-            jobStartedAt: run.jobStartedAt,
+            jobName: run.phase === 'starting' ? null : run.jobName,
+            jobCreatedAt: run.phase === 'starting' ? null : run.jobCreatedAt,
+            jobStartedAt: run.phase === 'starting' ? null : run.jobStartedAt,
             waitingForWorker: workerWaitOf(run, now),
         };
     }
@@ -111,8 +112,8 @@ export function deriveRequestStatus(
  * The engine has given up on a run once it decided to stop its job: that decision is its outcome, whatever the
  * stop's confirmation (or the stop grace) later records. Null while the run goes on.
  */
-function givenUpSummary(targetId: string, run: ActiveRun): RunSummary | null {
-    if (run.phase !== 'stopping' || run.stopReason === null || run.stopRequestedAt === null) return null;
+function givenUpSummary(targetId: string, run: Run): RunSummary | null {
+    if (run.phase !== 'stopping') return null;
     const reason = `${stopReasonText(run.stopReason)}; the stop is being confirmed`;
     const report = { outcome: run.stopReason, reason, exportErrors: 0 };
     return summarizeRun(targetId, run, report, run.jobStartedAt, run.stopRequestedAt);

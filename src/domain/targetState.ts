@@ -23,7 +23,7 @@ export interface OpenWindow {
 }
 
 /** Where a run is in its life. */
-export type RunPhase = 'starting' | 'active' | 'stopping';
+export type RunPhase = Run['phase'];
 
 /** What a run carries over from the window it covers. */
 interface ClosedWindow {
@@ -39,29 +39,60 @@ interface ClosedWindow {
     readonly windowClosedAt: number;
 }
 
-/** One Automation job that runs one sync cycle for one closed window. */
-export interface ActiveRun extends ClosedWindow {
+/** What every phase of a run carries. */
+interface RunBase extends ClosedWindow {
     /** 1 for the first job of the run; more when a retryable outcome (busy) is retried. */
     readonly attempt: number;
-    readonly phase: RunPhase;
-    /** Known once the job create call has answered. */
-    readonly jobName: string | null;
-    readonly jobCreatedAt: number | null;
-    readonly jobStartedAt: number | null;
-    readonly lastStatus: AutomationJobStatus | null;
-    /** Phase `starting`: when to (re)issue the idempotent create. */
+    readonly lastError: string | null;
+}
+
+/** The job create is requested (or due): no job is known yet. */
+export interface StartingRun extends RunBase {
+    readonly phase: 'starting';
+    /** When to (re)issue the idempotent create. */
     readonly startDueAt: number;
     readonly startFailures: number;
-    /** Phase `active`/`stopping`: when to read the job next. */
+}
+
+/** What a run knows once its job exists. */
+interface JobFacts {
+    readonly jobName: string;
+    readonly jobCreatedAt: number;
+    readonly jobStartedAt: number | null;
+    readonly lastStatus: AutomationJobStatus | null;
+    /** When to read the job next. */
     readonly nextPollAt: number;
     /** When the engine last asked to read the job; a stop is decided only on a reading taken after it was due. */
     readonly lastPollAt: number | null;
     readonly polls: number;
     readonly workerOfflineReported: boolean;
     readonly attentionSince: number | null;
-    readonly stopRequestedAt: number | null;
-    readonly stopReason: CycleOutcome | null;
-    readonly lastError: string | null;
+}
+
+/** The job exists and is polled with back-off. */
+export interface JobRun extends RunBase, JobFacts {
+    readonly phase: 'active';
+}
+
+/** The engine has decided to stop the job; the stop is repeated with every poll until confirmed or stopGrace. */
+export interface StoppingRun extends RunBase, JobFacts {
+    readonly phase: 'stopping';
+    readonly stopRequestedAt: number;
+    readonly stopReason: CycleOutcome;
+}
+
+/** A run whose job exists. */
+export type RunWithJob = JobRun | StoppingRun;
+
+/** One sync cycle for one closed window, one Automation job per attempt: a union by phase. */
+export type Run = StartingRun | RunWithJob;
+
+/**
+ * When the run next needs the engine: its (re)create, or its next reading of the job.
+ * @param run - the run
+ */
+export function runNextDueAt(run: Run): number {
+    return run.phase === 'starting' ? run.startDueAt : run.nextPollAt;
 }
 
 /** A finished run, kept in the target's recent history and in the run store. */
@@ -89,7 +120,7 @@ export interface RunSummary extends ClosedWindow {
  */
 export function summarizeRun(
     targetId: string,
-    run: ActiveRun,
+    run: Run,
     report: CycleReport,
     jobStartedAt: number | null,
     endedAt: number,
@@ -99,7 +130,7 @@ export function summarizeRun(
         seq: run.seq,
         attempts: run.attempt,
         policy: run.policy,
-        jobName: run.jobName,
+        jobName: run.phase === 'starting' ? null : run.jobName,
         changeCount: run.changeCount,
         urgentCount: run.urgentCount,
         requestCount: run.requestCount,
@@ -108,13 +139,13 @@ export function summarizeRun(
         firstChangeAt: run.firstChangeAt,
         firstUrgentAt: run.firstUrgentAt,
         windowClosedAt: run.windowClosedAt,
-        jobCreatedAt: run.jobCreatedAt,
+        jobCreatedAt: run.phase === 'starting' ? null : run.jobCreatedAt,
         jobStartedAt,
         endedAt,
         outcome: report.outcome,
         reason: report.reason ?? null,
         exportErrors: report.exportErrors,
-        lastStatus: run.lastStatus,
+        lastStatus: run.phase === 'starting' ? null : run.lastStatus,
         report,
     };
 }
@@ -125,9 +156,8 @@ export function summarizeRun(
  * @param run - the run
  * @param now - the current time
  */
-export function workerWaitOf(run: ActiveRun, now: number): WorkerWait | null {
+export function workerWaitOf(run: Run, now: number): WorkerWait | null {
     if (run.phase !== 'active' || !run.workerOfflineReported || run.jobStartedAt !== null) return null;
-    if (run.jobCreatedAt === null) return null;
     return { queuedSince: run.jobCreatedAt, offlineMs: Math.max(0, now - run.jobCreatedAt) };
 }
 
@@ -170,7 +200,7 @@ export interface TargetState {
     /** The `seq` the next window will get. */
     readonly nextSeq: number;
     readonly window: OpenWindow | null;
-    readonly run: ActiveRun | null;
+    readonly run: Run | null;
     readonly lastRunStartedAt: number | null;
     readonly wake: PendingWake | null;
     /** Source of unique wake tokens. */

@@ -47,6 +47,11 @@ async function deliverWakes(w: World, done: (state: TargetState) => boolean = ()
     throw new Error('wakes did not settle');
 }
 
+function jobCreatedAt(state: TargetState): number {
+    if (state.run === null || state.run.phase === 'starting') throw new Error('no job');
+    return state.run.jobCreatedAt;
+}
+
 describe('a job Automation no longer knows (issue 13 item 7)', () => {
     it('ends the run at the next poll as JobLost, and the next run starts without waiting for the timeout', async () => {
         const w = world();
@@ -73,7 +78,7 @@ describe('a job Automation no longer knows (issue 13 item 7)', () => {
         const w = world();
         await w.coordinator.acceptChanges(target.targetId, joinerAccepted('r1'));
         await deliverWakes(w, (s) => s.run?.phase === 'active');
-        const createdAt = (await w.coordinator.readState(target.targetId)).run?.jobCreatedAt ?? 0;
+        const createdAt = jobCreatedAt(await w.coordinator.readState(target.targetId));
         // Every wake is lost; the reconcile timer comes back after the run timeout. The job finished long ago.
         w.wakes.clear();
         w.clock.set(createdAt + target.timing.runTimeoutMs + 1);
@@ -89,7 +94,7 @@ describe('a job Automation no longer knows (issue 13 item 7)', () => {
         const w = world();
         await w.coordinator.acceptChanges(target.targetId, joinerAccepted('r1'));
         await deliverWakes(w, (s) => s.run?.phase === 'active');
-        const createdAt = (await w.coordinator.readState(target.targetId)).run?.jobCreatedAt ?? 0;
+        const createdAt = jobCreatedAt(await w.coordinator.readState(target.targetId));
         w.wakes.clear();
         w.jobs.jobs.clear();
         w.clock.set(createdAt + target.timing.runTimeoutMs + 1);

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 
 import { decide, type Effect, type EngineInput, LOST_WAKE_GRACE_MS, windowCloseAt } from '../../src/domain/decide';
 import type { JobObservation } from '../../src/domain/jobObservation';
-import { emptyTargetState, type TargetState } from '../../src/domain/targetState';
+import {
+    emptyTargetState,
+    type RunWithJob,
+    type StartingRun,
+    type StoppingRun,
+    type TargetState,
+} from '../../src/domain/targetState';
 import { DEFAULT_TIMING, type TargetTiming } from '../../src/domain/timing';
 
 const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);
@@ -84,6 +90,25 @@ class Driver {
             () => ({ kind: 'queued', status: 'New' }),
             () => this.state.run?.phase === 'active',
         );
+    }
+
+    /** The run, which must have a job. */
+    job(): RunWithJob {
+        const run = this.state.run;
+        if (run === null || run.phase === 'starting') throw new Error('no job');
+        return run;
+    }
+
+    stopping(): StoppingRun {
+        const run = this.state.run;
+        if (run?.phase !== 'stopping') throw new Error('not stopping');
+        return run;
+    }
+
+    starting(): StartingRun {
+        const run = this.state.run;
+        if (run?.phase !== 'starting') throw new Error('not starting');
+        return run;
     }
 
     observe(observation: JobObservation, at: number = this.now): ReturnType<typeof decide> {
@@ -270,7 +295,9 @@ describe('decide: runs', () => {
             { kind: 'finished', status: 'Completed', report: { outcome: 'BusyTimeout', exportErrors: 0 } },
             T0 + 100_000,
         );
-        expect(d.state.run).toMatchObject({ seq: 1, attempt: 2, phase: 'starting', jobName: null });
+        expect(d.state.run).toMatchObject({ seq: 1, attempt: 2, phase: 'starting' });
+        // A starting run carries no job fields at all: the previous attempt's job is not part of it.
+        expect(d.state.run).not.toHaveProperty('jobName');
         expect(d.events()).toContain('RunRetried');
         d.pump(
             () => succeeded,
@@ -296,14 +323,14 @@ describe('decide: runs', () => {
         const d = new Driver();
         d.feed(changes('r1'), T0);
         d.startRun();
-        const createdAt = d.state.run?.jobCreatedAt ?? 0;
+        const createdAt = d.job().jobCreatedAt;
         d.pump(
             () => ({ kind: 'queued', status: 'New' }),
             () => d.ofType('stopJob').length > 0,
         );
         expect(d.events().filter((e) => e === 'WorkerOffline')).toHaveLength(1);
         expect(d.state.run).toMatchObject({ phase: 'stopping', stopReason: 'WorkerOffline' });
-        expect(d.state.run?.stopRequestedAt).toBe(createdAt + timing.runTimeoutMs);
+        expect(d.stopping().stopRequestedAt).toBe(createdAt + timing.runTimeoutMs);
         // The job confirms the stop: the run ends WorkerOffline, not Stopped.
         d.observe({ kind: 'finished', status: 'Stopped', report: { outcome: 'Stopped', exportErrors: 0 } });
         expect(d.state.history[0]?.outcome).toBe('WorkerOffline');
@@ -315,7 +342,7 @@ describe('decide: runs', () => {
         d.feed(changes('r1'), T0);
         d.startRun();
         d.observe({ kind: 'running', status: 'Running', startedAt: T0 + 25_000 }, T0 + 40_000);
-        const createdAt = d.state.run?.jobCreatedAt ?? 0;
+        const createdAt = d.job().jobCreatedAt;
         d.feed({ type: 'wake', token: null }, createdAt + timing.runTimeoutMs);
         d.observe({ kind: 'running', status: 'Running' });
         expect(d.state.run).toMatchObject({ phase: 'stopping', stopReason: 'TimedOut' });
@@ -334,7 +361,7 @@ describe('decide: runs', () => {
         const d = new Driver();
         d.feed(changes('r1'), T0);
         d.startRun();
-        const createdAt = d.state.run?.jobCreatedAt ?? 0;
+        const createdAt = d.job().jobCreatedAt;
         d.pump(
             () => ({ kind: 'running', status: 'Running' }),
             () => d.state.run?.phase === 'stopping',
@@ -356,7 +383,7 @@ describe('decide: runs', () => {
         const d = new Driver();
         d.feed(changes('r1'), T0);
         d.startRun();
-        const createdAt = d.state.run?.jobCreatedAt ?? 0;
+        const createdAt = d.job().jobCreatedAt;
         d.feed({ type: 'wake', token: null }, createdAt + timing.runTimeoutMs);
         d.observe({ kind: 'queued', status: 'New' });
         expect(d.ofType('stopJob')).toHaveLength(1);
@@ -371,10 +398,10 @@ describe('decide: runs', () => {
         const d = new Driver();
         d.feed(changes('r1'), T0);
         d.startRun();
-        const createdAt = d.state.run?.jobCreatedAt ?? 0;
+        const createdAt = d.job().jobCreatedAt;
         d.feed({ type: 'wake', token: null }, createdAt + timing.runTimeoutMs);
         expect(d.ofType('stopJob')).toHaveLength(0);
-        expect(d.state.run?.lastPollAt).toBe(createdAt + timing.runTimeoutMs);
+        expect(d.job().lastPollAt).toBe(createdAt + timing.runTimeoutMs);
         d.observe({ kind: 'running', status: 'Running' });
         expect(d.state.run).toMatchObject({ phase: 'stopping', stopReason: 'TimedOut' });
         d.feed(changes('r2'), d.now + 1_000);
@@ -393,7 +420,7 @@ describe('decide: runs', () => {
         const closedAt = T0 + timing.quietMs;
         d.feed({ type: 'jobStartFailed', seq: 1, attempt: 1, transient: true, reason: '503' }, closedAt);
         expect(d.state.run).toMatchObject({ phase: 'starting', startFailures: 1 });
-        expect(d.state.run?.startDueAt).toBe(closedAt + timing.pollIntervalMs);
+        expect(d.starting().startDueAt).toBe(closedAt + timing.pollIntervalMs);
         d.feed({ type: 'jobStartFailed', seq: 1, attempt: 1, transient: false, reason: '403' }, closedAt + 20_000);
         expect(d.state.run).toBeNull();
         expect(d.state.history[0]).toMatchObject({ outcome: 'StartFailed', reason: '403' });
