@@ -1,7 +1,7 @@
 import { decide, type Effect, type EngineInput, type MergeRefusal } from '../domain/decide';
 import type { JobObservation } from '../domain/jobObservation';
 import type { Target } from '../domain/target';
-import { emptyTargetState, type RunSummary, type TargetState } from '../domain/targetState';
+import { emptyTargetState, LEGACY_EPOCH, type RunSummary, type TargetState } from '../domain/targetState';
 import {
     ensureError,
     isConcurrencyConflict,
@@ -17,7 +17,7 @@ import { type Logger, silentLogger } from '../ports/logger';
 import type { TargetStateStore } from '../ports/targetStateStore';
 import type { Telemetry } from '../ports/telemetry';
 import type { WakeScheduler } from '../ports/wakeScheduler';
-import { jobNameFor } from './jobName';
+import { jobNameFor, newEpoch } from './jobName';
 
 export type ChangesAcceptedInput = Extract<EngineInput, { type: 'changesAccepted' }>;
 
@@ -48,6 +48,8 @@ export interface CoordinatorDeps {
     readonly faults?: CoordinatorFaults;
     /** Waits between conflicting saves; injected so tests and benches need no timers. */
     readonly backoff?: (attempt: number) => Promise<void>;
+    /** Gives a new target state its epoch (random by default); injected so seeded worlds name jobs alike. */
+    readonly newEpoch?: () => string;
 }
 
 /** Counters for benchmarks and the status page. */
@@ -118,6 +120,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
     const maxSaveAttempts = deps.maxSaveAttempts ?? 50;
     const maxBatch = deps.maxBatch ?? 500;
     const backoff = deps.backoff ?? defaultBackoff;
+    const epoch = deps.newEpoch ?? newEpoch;
     const lanes = new Map<string, Lane>();
     const stats: CoordinatorStats = {
         loads: 0,
@@ -190,10 +193,14 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
         for (let attempt = 1; ; attempt++) {
             stats.loads++;
             const loaded = await deps.store.load(targetId);
-            let state = loaded?.state ?? emptyTargetState(targetId);
+            let state = loaded?.state ?? emptyTargetState(targetId, epoch());
             const effects: Effect[] = [];
             const verdicts: Verdict[] = [];
             let changed = false;
+            if (needsEpoch(state)) {
+                state = { ...state, epoch: epoch() };
+                changed = true;
+            }
             const now = deps.clock.now();
             for (const input of inputs) {
                 const decision = decide(state, input, now, timing);
@@ -257,7 +264,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
 
     async function startJob(targetId: string, effect: Extract<Effect, { type: 'startJob' }>): Promise<EngineInput[]> {
         const config = target(targetId);
-        const jobName = jobNameFor(targetId, effect.seq, effect.attempt);
+        const jobName = jobNameFor(targetId, effect.epoch, effect.seq, effect.attempt);
         const { seq, attempt } = effect;
         try {
             const observation = await deps.jobs.createJob(config, jobName, {
@@ -312,11 +319,20 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
         async readState(targetId) {
             target(targetId);
             const loaded = await deps.store.load(targetId);
-            return loaded?.state ?? emptyTargetState(targetId);
+            return loaded?.state ?? emptyTargetState(targetId, LEGACY_EPOCH);
         },
         getRun: (targetId, seq) => deps.store.getRun(targetId, seq),
         stats: () => ({ ...stats }),
     };
+}
+
+/**
+ * A state stored before epochs existed gets one, saved under the ETag with whatever the step decides. Not while a
+ * run is starting: its create may already have gone out under the old name, and repeating it under a new name
+ * would start a second job; once the job exists its name is kept in the run, so the next step migrates.
+ */
+function needsEpoch(state: TargetState): boolean {
+    return state.epoch === LEGACY_EPOCH && state.run?.phase !== 'starting';
 }
 
 /** A create that found the job already beyond the queue (a retried create) is also an observation. */

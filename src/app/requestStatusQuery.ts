@@ -1,10 +1,12 @@
 import { deriveRequestStatus, type RequestStatus } from '../domain/requestStatus';
 import type { Target } from '../domain/target';
+import type { Clock } from '../ports/clock';
 import type { RequestStore } from '../ports/requestStore';
 import type { Coordinator } from './coordinator';
 
 export interface RequestStatusDeps {
     readonly coordinator: Coordinator;
+    readonly clock: Clock;
     readonly requests: RequestStore;
     readonly targets: ReadonlyMap<string, Target>;
 }
@@ -27,5 +29,5 @@ export async function getRequestStatus(deps: RequestStatusDeps, requestId: strin
         state.history.some((r) => r.seq === record.windowSeq);
     const stored =
         inState || record.windowSeq === null ? null : await deps.coordinator.getRun(record.targetId, record.windowSeq);
-    return deriveRequestStatus(record, state, target.timing, stored);
+    return deriveRequestStatus(record, state, target.timing, deps.clock.now(), stored);
 }

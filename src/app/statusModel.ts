@@ -1,6 +1,6 @@
 import { classifyOutcome, type OutcomeClass } from '../domain/cycleOutcome';
 import { windowStartDueAt } from '../domain/decide';
-import type { RunSummary, TargetState } from '../domain/targetState';
+import { type Run, type RunSummary, type TargetState, workerWaitOf, workerWaitText } from '../domain/targetState';
 import type { TargetTiming } from '../domain/timing';
 
 /** How a target looks at a glance: the one word on-call reads first. */
@@ -32,6 +32,8 @@ export interface RunStatus {
     readonly windowClosedAt: string;
     readonly sinceSeconds: number;
     readonly workerOffline: boolean;
+    /** The job is queued for an offline Hybrid Worker: for how long, and in words ("waiting for the Hybrid Worker (offline for N s)"). */
+    readonly waitingForWorker: { readonly offlineSeconds: number; readonly text: string } | null;
     readonly needsAttention: boolean;
     readonly lastError: string | null;
 }
@@ -114,7 +116,9 @@ function listedRuns(state: TargetState, olderRuns: readonly RunSummary[], now: n
  */
 function healthOf(state: TargetState): TargetHealth {
     const run = state.run;
-    if (run !== null && (run.workerOfflineReported || run.attentionSince !== null)) return 'failing';
+    if (run !== null && run.phase !== 'starting' && (run.workerOfflineReported || run.attentionSince !== null)) {
+        return 'failing';
+    }
     const last = state.history[0];
     if (last === undefined) return 'unknown';
     switch (classifyOutcome(last.outcome)) {
@@ -126,6 +130,11 @@ function healthOf(state: TargetState): TargetHealth {
         case 'succeeded':
             return 'healthy';
     }
+}
+
+function waitingForWorker(run: Run, now: number): RunStatus['waitingForWorker'] {
+    const wait = workerWaitOf(run, now);
+    return wait === null ? null : { offlineSeconds: seconds(wait.offlineMs), text: workerWaitText(wait) };
 }
 
 function activityOf(state: TargetState): TargetActivity {
@@ -150,6 +159,8 @@ export function targetStatus(
 ): TargetStatus {
     const w = state.window;
     const r = state.run;
+    // The job's facts, once the run has a job.
+    const j = r === null || r.phase === 'starting' ? null : r;
     const success = state.history.find((h) => {
         const c = classifyOutcome(h.outcome);
         return c === 'succeeded' || c === 'partiallySucceeded';
@@ -179,13 +190,14 @@ export function targetStatus(
                       attempt: r.attempt,
                       phase: r.phase,
                       policy: r.policy,
-                      jobName: r.jobName,
-                      jobStatus: r.lastStatus,
+                      jobName: j?.jobName ?? null,
+                      jobStatus: j?.lastStatus ?? null,
                       changeCount: r.changeCount,
                       windowClosedAt: iso(r.windowClosedAt),
-                      sinceSeconds: seconds(now - (r.jobStartedAt ?? r.jobCreatedAt ?? r.windowClosedAt)),
-                      workerOffline: r.workerOfflineReported,
-                      needsAttention: r.attentionSince !== null,
+                      sinceSeconds: seconds(now - (j?.jobStartedAt ?? j?.jobCreatedAt ?? r.windowClosedAt)),
+                      workerOffline: j?.workerOfflineReported ?? false,
+                      waitingForWorker: waitingForWorker(r, now),
+                      needsAttention: (j?.attentionSince ?? null) !== null,
                       lastError: r.lastError,
                   },
         lastSuccessAt: success === undefined ? null : iso(success.endedAt),

@@ -9,8 +9,11 @@ export const RUNBOOK_OUTCOMES = [
     'TimedOut',
 ] as const;
 
-/** Outcomes the engine decides when the runbook could not report (never started, never finished, stopped). */
-const ENGINE_OUTCOMES = ['WorkerOffline', 'StartFailed', 'Stopped', 'NeedsAttention'] as const;
+/**
+ * Outcomes the engine decides when the runbook could not report (never started, never finished, stopped, or the
+ * job is gone: Automation answers "not found" for it, so nothing more will ever be learnt about it).
+ */
+const ENGINE_OUTCOMES = ['WorkerOffline', 'StartFailed', 'Stopped', 'NeedsAttention', 'JobLost'] as const;
 
 /** How a run ended: a runbook outcome or an engine outcome. */
 export type CycleOutcome = (typeof RUNBOOK_OUTCOMES)[number] | (typeof ENGINE_OUTCOMES)[number];

@@ -4,11 +4,16 @@ import type { EngineEvent } from './engineEvent';
 import type { JobObservation } from './jobObservation';
 import { strongerPolicy, type SyncPolicy } from './policy';
 import {
-    type ActiveRun,
     HISTORY_LIMIT,
+    type JobRun,
     MERGED_REQUEST_LIMIT,
     type OpenWindow,
+    type Run,
     type RunSummary,
+    type RunWithJob,
+    type StartingRun,
+    type StoppingRun,
+    summarizeRun,
     type TargetState,
 } from './targetState';
 import type { TargetTiming } from './timing';
@@ -54,6 +59,8 @@ export type Effect =
     | {
           readonly type: 'startJob';
           readonly targetId: string;
+          /** The state's epoch: with seq and attempt it names the job (unique per state lifetime). */
+          readonly epoch: string;
           readonly seq: number;
           readonly attempt: number;
           readonly policy: SyncPolicy;
@@ -278,17 +285,22 @@ class Step {
     jobCreated(seq: number, attempt: number, jobName: string): boolean {
         const run = this.currentRun(seq, attempt);
         if (run === null || run.phase !== 'starting') return false;
-        this.state = {
-            ...this.state,
-            run: {
-                ...run,
-                phase: 'active',
-                jobName,
-                jobCreatedAt: this.now,
-                nextPollAt: this.now + this.timing.pollIntervalMs,
-                lastError: null,
-            },
+        const { startDueAt: _due, startFailures: _failures, ...carried } = run;
+        const next: JobRun = {
+            ...carried,
+            phase: 'active',
+            jobName,
+            jobCreatedAt: this.now,
+            jobStartedAt: null,
+            lastStatus: null,
+            nextPollAt: this.now + this.timing.pollIntervalMs,
+            lastPollAt: null,
+            polls: 0,
+            workerOfflineReported: false,
+            attentionSince: null,
+            lastError: null,
         };
+        this.state = { ...this.state, run: next };
         this.emit({
             type: 'JobStarted',
             targetId: this.state.targetId,
@@ -336,9 +348,12 @@ class Step {
 
     jobObserved(seq: number, attempt: number, observation: JobObservation): boolean {
         const run = this.currentRun(seq, attempt);
-        if (run === null || run.phase === 'starting' || run.jobName === null) return false;
-        const jobName = run.jobName;
-        const base: ActiveRun = {
+        if (run === null || run.phase === 'starting') return false;
+        if (observation.kind === 'notFound') {
+            this.jobNotFound(run);
+            return true;
+        }
+        const base: RunWithJob = {
             ...run,
             lastStatus: observation.status,
             polls: run.polls + 1,
@@ -348,15 +363,15 @@ class Step {
         switch (observation.kind) {
             case 'finished': {
                 const report: CycleReport =
-                    run.stopReason !== null && observation.status === 'Stopped'
+                    run.phase === 'stopping' && observation.status === 'Stopped'
                         ? { ...observation.report, outcome: run.stopReason, reason: stopReasonText(run.stopReason) }
                         : observation.report;
                 this.completeAttempt({ ...base, jobStartedAt: observation.startedAt ?? run.jobStartedAt }, report);
                 return true;
             }
             case 'queued': {
-                const queuedMs = this.now - (run.jobCreatedAt ?? this.now);
-                let next = { ...base, attentionSince: null };
+                const queuedMs = this.now - run.jobCreatedAt;
+                let next: RunWithJob = { ...base, attentionSince: null };
                 if (!run.workerOfflineReported && queuedMs >= this.timing.workerOfflineAfterMs) {
                     next = { ...next, workerOfflineReported: true };
                     this.emit({
@@ -364,7 +379,7 @@ class Step {
                         targetId: this.state.targetId,
                         correlationId: run.correlationId,
                         seq,
-                        jobName,
+                        jobName: run.jobName,
                         queuedMs,
                         status: observation.status,
                     });
@@ -389,13 +404,26 @@ class Step {
                         targetId: this.state.targetId,
                         correlationId: run.correlationId,
                         seq,
-                        jobName,
+                        jobName: run.jobName,
                         status: observation.status,
                     });
                 }
                 this.state = { ...this.state, run: { ...base, attentionSince: run.attentionSince ?? this.now } };
                 return true;
         }
+    }
+
+    /**
+     * Automation has no such job: nothing more will be learnt about it, so the run ends now and the next one may
+     * start, instead of waiting for the run timeout and stop grace and calling it WorkerOffline.
+     */
+    private jobNotFound(run: RunWithJob): void {
+        const lost = `Automation has no job ${run.jobName} any more (deleted, or its account was restored or recreated)`;
+        const report: CycleReport =
+            run.phase === 'stopping'
+                ? { outcome: run.stopReason, reason: `${stopReasonText(run.stopReason)}; ${lost}`, exportErrors: 0 }
+                : { outcome: 'JobLost', reason: `${lost}; whether its cycle ran is unknown`, exportErrors: 0 };
+        this.finishRun({ ...run, polls: run.polls + 1, lastError: null }, report, run.jobStartedAt);
     }
 
     jobReadFailed(seq: number, attempt: number, reason: string): boolean {
@@ -418,99 +446,130 @@ class Step {
     private advanceRun(): void {
         const run = this.state.run;
         if (run === null) return;
-        const t = this.timing;
-        if (run.phase === 'starting') {
-            if (this.now >= run.startDueAt) {
-                // Also re-issued after a crash between saving and creating: the job name is deterministic.
-                this.state = { ...this.state, run: { ...run, startDueAt: this.now + t.pollIntervalMs } };
-                this.effects.push({
-                    type: 'startJob',
-                    targetId: this.state.targetId,
-                    seq: run.seq,
-                    attempt: run.attempt,
-                    policy: run.policy,
-                    correlationId: run.correlationId,
-                });
-            }
-            return;
-        }
-        const jobName = run.jobName ?? '';
-        if (run.phase === 'stopping' && run.stopRequestedAt !== null) {
-            if (this.now >= run.stopRequestedAt + t.stopGraceMs) {
-                // The job never confirmed the stop; free the target rather than block it forever.
-                const outcome = run.stopReason ?? 'TimedOut';
-                // Ask once more as we let go: when lost wakes kept the engine from polling during the grace, the
-                // stops repeated with each poll (below) never went out, and the next run would start beside a
-                // job still running.
-                this.requestStop(run, jobName);
-                this.finishRun(
-                    run,
-                    { outcome, reason: `${stopReasonText(outcome)}; stop not confirmed`, exportErrors: 0 },
-                    null,
-                );
+        switch (run.phase) {
+            case 'starting':
+                this.advanceStarting(run);
                 return;
-            }
-        } else {
-            const stopReason = this.stopReasonFor(run);
-            if (stopReason !== null) {
-                this.state = {
-                    ...this.state,
-                    run: {
-                        ...run,
-                        phase: 'stopping',
-                        stopRequestedAt: this.now,
-                        stopReason,
-                        nextPollAt: this.now + t.pollIntervalMs,
-                    },
-                };
-                this.requestStop(run, jobName);
-                this.emit({
-                    type: 'JobStopRequested',
-                    targetId: this.state.targetId,
-                    correlationId: run.correlationId,
-                    seq: run.seq,
-                    jobName,
-                    reason: stopReason,
-                });
+            case 'active':
+                this.advanceActive(run);
                 return;
-            }
-        }
-        const current = this.state.run;
-        if (current !== null && current.phase !== 'starting' && this.now >= current.nextPollAt) {
-            this.state = {
-                ...this.state,
-                run: { ...current, nextPollAt: this.now + pollDelay(current.polls + 1, t) },
-            };
-            if (current.phase === 'stopping') {
-                // The stop request is an effect a crash can lose after the state was saved. Repeat it with every
-                // poll until the job confirms, so that freeing the target after stopGrace means the job ignored
-                // the stop, not that it never heard it (else a hung job runs on beside the next run).
-                this.requestStop(current, jobName);
-            }
-            this.effects.push({
-                type: 'observeJob',
-                targetId: this.state.targetId,
-                seq: current.seq,
-                attempt: current.attempt,
-                jobName,
-            });
+            case 'stopping':
+                this.advanceStopping(run);
+                return;
         }
     }
 
-    private requestStop(run: ActiveRun, jobName: string): void {
+    private advanceStarting(run: StartingRun): void {
+        if (this.now < run.startDueAt) return;
+        // Also re-issued after a crash between saving and creating: the job name is deterministic.
+        this.state = { ...this.state, run: { ...run, startDueAt: this.now + this.timing.pollIntervalMs } };
+        this.effects.push({
+            type: 'startJob',
+            targetId: this.state.targetId,
+            epoch: this.state.epoch,
+            seq: run.seq,
+            attempt: run.attempt,
+            policy: run.policy,
+            correlationId: run.correlationId,
+        });
+    }
+
+    private advanceActive(run: JobRun): void {
+        const stopReason = this.stopReasonFor(run);
+        if (stopReason !== null && !this.readSince(run, this.stopDueSince(run))) {
+            // Decide on evidence: after lost wakes the timeout can pass unseen, and the job may have finished
+            // (or be gone) meanwhile. Read it first; the stop is decided when the reading comes back.
+            this.poll(run);
+            return;
+        }
+        if (stopReason !== null) {
+            const stopping: StoppingRun = {
+                ...run,
+                phase: 'stopping',
+                stopRequestedAt: this.now,
+                stopReason,
+                nextPollAt: this.now + this.timing.pollIntervalMs,
+            };
+            this.state = { ...this.state, run: stopping };
+            this.requestStop(stopping);
+            this.emit({
+                type: 'JobStopRequested',
+                targetId: this.state.targetId,
+                correlationId: run.correlationId,
+                seq: run.seq,
+                jobName: run.jobName,
+                reason: stopReason,
+            });
+            return;
+        }
+        if (this.now >= run.nextPollAt) this.poll(run);
+    }
+
+    private advanceStopping(run: StoppingRun): void {
+        if (this.now >= run.stopRequestedAt + this.timing.stopGraceMs) {
+            // The job never confirmed the stop; free the target rather than block it forever. Ask once more as we
+            // let go: when lost wakes kept the engine from polling during the grace, the stops repeated with each
+            // poll (below) never went out, and the next run would start beside a job still running.
+            this.requestStop(run);
+            this.finishRun(
+                run,
+                {
+                    outcome: run.stopReason,
+                    reason: `${stopReasonText(run.stopReason)}; stop not confirmed`,
+                    exportErrors: 0,
+                },
+                null,
+            );
+            return;
+        }
+        if (this.now < run.nextPollAt) return;
+        // The stop request is an effect a crash can lose after the state was saved. Repeat it with every poll
+        // until the job confirms, so that freeing the target after stopGrace means the job ignored the stop, not
+        // that it never heard it (else a hung job runs on beside the next run).
+        this.requestStop(run);
+        this.poll(run);
+    }
+
+    /** Asks to read the job now and schedules the next reading. */
+    private poll(run: RunWithJob): void {
+        this.state = {
+            ...this.state,
+            run: { ...run, lastPollAt: this.now, nextPollAt: this.now + pollDelay(run.polls + 1, this.timing) },
+        };
+        this.effects.push({
+            type: 'observeJob',
+            targetId: this.state.targetId,
+            seq: run.seq,
+            attempt: run.attempt,
+            jobName: run.jobName,
+        });
+    }
+
+    /** Whether a reading of the job was asked for at or after `moment`. */
+    private readSince(run: RunWithJob, moment: number): boolean {
+        return run.lastPollAt !== null && run.lastPollAt >= moment;
+    }
+
+    /** The moment the stop {@link stopReasonFor} reports became due: the run timeout, or attention too long. */
+    private stopDueSince(run: JobRun): number {
+        const timeoutAt = run.jobCreatedAt + this.timing.runTimeoutMs;
+        if (run.attentionSince === null) return timeoutAt;
+        return Math.min(timeoutAt, run.attentionSince + this.timing.workerOfflineAfterMs * 2);
+    }
+
+    private requestStop(run: RunWithJob): void {
         this.effects.push({
             type: 'stopJob',
             targetId: this.state.targetId,
             seq: run.seq,
             attempt: run.attempt,
-            jobName,
+            jobName: run.jobName,
         });
     }
 
-    private stopReasonFor(run: ActiveRun): CycleOutcome | null {
+    private stopReasonFor(run: JobRun): CycleOutcome | null {
         const t = this.timing;
-        const createdAt = run.jobCreatedAt ?? run.windowClosedAt;
-        if (this.now < createdAt + t.runTimeoutMs) {
+        if (this.now < run.jobCreatedAt + t.runTimeoutMs) {
             if (run.attentionSince !== null && this.now >= run.attentionSince + t.workerOfflineAfterMs * 2) {
                 return 'NeedsAttention';
             }
@@ -524,7 +583,7 @@ class Step {
         const window = this.state.window;
         if (window === null || this.state.run !== null) return;
         if (this.now < windowStartDueAt(window, this.state.lastRunStartedAt, this.timing)) return;
-        const run: ActiveRun = {
+        const run: StartingRun = {
             seq: window.seq,
             attempt: 1,
             phase: 'starting',
@@ -537,18 +596,8 @@ class Step {
             firstChangeAt: window.firstChangeAt,
             firstUrgentAt: window.firstUrgentAt,
             windowClosedAt: this.now,
-            jobName: null,
-            jobCreatedAt: null,
-            jobStartedAt: null,
-            lastStatus: null,
             startDueAt: this.now,
             startFailures: 0,
-            nextPollAt: this.now,
-            polls: 0,
-            workerOfflineReported: false,
-            attentionSince: null,
-            stopRequestedAt: null,
-            stopReason: null,
             lastError: null,
         };
         this.emit({
@@ -566,7 +615,7 @@ class Step {
         this.advanceRun();
     }
 
-    private completeAttempt(run: ActiveRun, report: CycleReport): void {
+    private completeAttempt(run: RunWithJob, report: CycleReport): void {
         if (isRetryableOutcome(report.outcome) && run.attempt < this.timing.maxRunAttempts) {
             const retryAt = Math.max(
                 this.now + this.timing.pollIntervalMs,
@@ -580,59 +629,35 @@ class Step {
                 attempt: run.attempt + 1,
                 previousOutcome: report.outcome,
             });
-            this.state = {
-                ...this.state,
-                run: {
-                    ...run,
-                    attempt: run.attempt + 1,
-                    phase: 'starting',
-                    jobName: null,
-                    jobCreatedAt: null,
-                    jobStartedAt: null,
-                    startDueAt: retryAt,
-                    startFailures: 0,
-                    polls: 0,
-                    workerOfflineReported: false,
-                    attentionSince: null,
-                    stopRequestedAt: null,
-                    stopReason: null,
-                    lastError: report.reason ?? null,
-                },
-                lastRunStartedAt: retryAt,
+            const retry: StartingRun = {
+                seq: run.seq,
+                attempt: run.attempt + 1,
+                phase: 'starting',
+                policy: run.policy,
+                changeCount: run.changeCount,
+                urgentCount: run.urgentCount,
+                requestCount: run.requestCount,
+                kinds: run.kinds,
+                correlationId: run.correlationId,
+                firstChangeAt: run.firstChangeAt,
+                firstUrgentAt: run.firstUrgentAt,
+                windowClosedAt: run.windowClosedAt,
+                startDueAt: retryAt,
+                startFailures: 0,
+                lastError: report.reason ?? null,
             };
+            this.state = { ...this.state, run: retry, lastRunStartedAt: retryAt };
             return;
         }
         this.finishRun(run, report, run.jobStartedAt);
     }
 
-    private finishRun(run: ActiveRun, report: CycleReport, jobStartedAt: number | null): void {
-        const summary: RunSummary = {
-            targetId: this.state.targetId,
-            seq: run.seq,
-            attempts: run.attempt,
-            policy: run.policy,
-            jobName: run.jobName,
-            changeCount: run.changeCount,
-            urgentCount: run.urgentCount,
-            requestCount: run.requestCount,
-            kinds: run.kinds,
-            correlationId: run.correlationId,
-            firstChangeAt: run.firstChangeAt,
-            firstUrgentAt: run.firstUrgentAt,
-            windowClosedAt: run.windowClosedAt,
-            jobCreatedAt: run.jobCreatedAt,
-            jobStartedAt,
-            endedAt: this.now,
-            outcome: report.outcome,
-            reason: report.reason ?? null,
-            exportErrors: report.exportErrors,
-            lastStatus: run.lastStatus,
-            report,
-        };
+    private finishRun(run: Run, report: CycleReport, jobStartedAt: number | null): void {
+        const summary = summarizeRun(this.state.targetId, run, report, jobStartedAt, this.now);
         const history = [summary, ...this.state.history].slice(0, HISTORY_LIMIT);
         this.state = { ...this.state, run: null, history };
         this.effects.push({ type: 'recordRun', run: summary });
-        const startedAt = jobStartedAt ?? run.jobCreatedAt;
+        const startedAt = jobStartedAt ?? summary.jobCreatedAt;
         this.emit({
             type: 'RunCompleted',
             targetId: this.state.targetId,
@@ -648,14 +673,14 @@ class Step {
     private nextDueAt(): number | null {
         const run = this.state.run;
         if (run !== null) {
-            if (run.phase === 'starting') return run.startDueAt;
-            const deadlines = [run.nextPollAt];
-            if (run.phase === 'stopping' && run.stopRequestedAt !== null) {
-                deadlines.push(run.stopRequestedAt + this.timing.stopGraceMs);
-            } else {
-                deadlines.push((run.jobCreatedAt ?? run.windowClosedAt) + this.timing.runTimeoutMs);
+            switch (run.phase) {
+                case 'starting':
+                    return run.startDueAt;
+                case 'active':
+                    return Math.min(run.nextPollAt, run.jobCreatedAt + this.timing.runTimeoutMs);
+                case 'stopping':
+                    return Math.min(run.nextPollAt, run.stopRequestedAt + this.timing.stopGraceMs);
             }
-            return Math.min(...deadlines);
         }
         const window = this.state.window;
         if (window !== null) return windowStartDueAt(window, this.state.lastRunStartedAt, this.timing);
@@ -682,7 +707,7 @@ class Step {
         this.effects.push({ type: 'scheduleWake', targetId: this.state.targetId, token, at });
     }
 
-    private currentRun(seq: number, attempt: number): ActiveRun | null {
+    private currentRun(seq: number, attempt: number): Run | null {
         const run = this.state.run;
         return run !== null && run.seq === seq && run.attempt === attempt ? run : null;
     }
@@ -692,7 +717,11 @@ class Step {
     }
 }
 
-function stopReasonText(outcome: CycleOutcome): string {
+/**
+ * Why the engine stopped a job, in words.
+ * @param outcome - the stop's reason
+ */
+export function stopReasonText(outcome: CycleOutcome): string {
     switch (outcome) {
         case 'WorkerOffline':
             return 'The job was never picked up by a Hybrid Worker before the run timeout; it was stopped';

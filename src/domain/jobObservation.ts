@@ -22,6 +22,7 @@ export type AutomationJobStatus =
  * - `running`: the runbook is executing (Running, Resuming, Suspending, Stopping, Removing).
  * - `attention`: Suspended, Blocked, Disconnected: a person should look.
  * - `finished`: terminal, with the cycle report (from the result line, or decided from the job status).
+ * - `notFound`: Automation has no job of that name (deleted, or the account was restored or recreated).
  */
 export type JobObservation =
     | { readonly kind: 'queued'; readonly status: AutomationJobStatus }
@@ -33,4 +34,5 @@ export type JobObservation =
           readonly report: CycleReport;
           readonly startedAt?: number;
           readonly endedAt?: number;
-      };
+      }
+    | { readonly kind: 'notFound' };

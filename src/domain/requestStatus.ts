@@ -1,6 +1,15 @@
 import { classifyOutcome, type OutcomeClass } from './cycleOutcome';
-import { type MergeRefusal, windowStartDueAt } from './decide';
-import type { RunPhase, RunSummary, TargetState } from './targetState';
+import { type MergeRefusal, stopReasonText, windowStartDueAt } from './decide';
+import {
+    type Run,
+    runNextDueAt,
+    type RunPhase,
+    type RunSummary,
+    summarizeRun,
+    type TargetState,
+    type WorkerWait,
+    workerWaitOf,
+} from './targetState';
 import type { TargetTiming } from './timing';
 
 /** What the request store remembers about an accepted request. */
@@ -25,8 +34,10 @@ export interface RequestRecord {
  * The answer to "is my change synced yet?".
  * - `accepted`: stored, not yet in a window (only seen across a crash; reconcile merges it).
  * - `waiting`: in the open window; `expectedStartAt` is the earliest the run can start.
- * - `running`: its run's job is being created or is running.
- * - a final status: the run ended; `run` says how.
+ * - `running`: its run's job is being created or is running; `waitingForWorker` when the job is queued for an
+ *   offline Hybrid Worker.
+ * - a final status: the run ended, or the engine gave up on it (decided to stop its job; the run view then says
+ *   so): `run` says how. A poller gets its answer then, not after the stop is confirmed.
  * - `refused`: the engine refused to merge it (an Initial within the target's Initial interval); nothing runs.
  * - `expired`: the run is older than the history kept.
  */
@@ -41,6 +52,7 @@ export type RequestStatus =
           readonly jobName: string | null;
           readonly jobCreatedAt: number | null;
           readonly jobStartedAt: number | null;
+          readonly waitingForWorker: WorkerWait | null;
       }
     | { readonly state: OutcomeClass; readonly request: RequestRecord; readonly run: RunSummary }
     | { readonly state: 'refused'; readonly request: RequestRecord; readonly refusal: MergeRefusal }
@@ -56,12 +68,14 @@ export function isFinalRequestState(state: RequestStatus['state']): boolean {
  * @param request - the stored request
  * @param state - the target's current state
  * @param timing - the target's timing, for the expected start
+ * @param now - the current time
  * @param storedRun - the run with the request's `seq` from the run store, if the state no longer holds it
  */
 export function deriveRequestStatus(
     request: RequestRecord,
     state: TargetState,
     timing: TargetTiming,
+    now: number,
     storedRun?: RunSummary | null,
 ): RequestStatus {
     const seq = request.windowSeq;
@@ -69,19 +83,22 @@ export function deriveRequestStatus(
     if (seq === null) return { state: 'accepted', request };
     if (state.window?.seq === seq) {
         const expected = windowStartDueAt(state.window, state.lastRunStartedAt, timing);
-        const afterRun = state.run === null ? expected : Math.max(expected, state.run.nextPollAt);
+        const afterRun = state.run === null ? expected : Math.max(expected, runNextDueAt(state.run));
         return { state: 'waiting', request, expectedStartAt: afterRun };
     }
     const run = state.run;
     if (run !== null && run.seq === seq) {
+        const givenUp = givenUpSummary(state.targetId, run);
+        if (givenUp !== null) return { state: classifyOutcome(givenUp.outcome), request, run: givenUp };
         return {
             state: 'running',
             request,
             phase: run.phase,
             attempt: run.attempt,
-            jobName: run.jobName,
-            jobCreatedAt: run.jobCreatedAt,
-            jobStartedAt: run.jobStartedAt,
+            jobName: run.phase === 'starting' ? null : run.jobName,
+            jobCreatedAt: run.phase === 'starting' ? null : run.jobCreatedAt,
+            jobStartedAt: run.phase === 'starting' ? null : run.jobStartedAt,
+            waitingForWorker: workerWaitOf(run, now),
         };
     }
     const finished = state.history.find((r) => r.seq === seq) ?? storedRun ?? null;
@@ -89,4 +106,15 @@ export function deriveRequestStatus(
     // A seq the state has not reached yet cannot happen; treat it like an unmerged request.
     if (seq >= state.nextSeq) return { state: 'accepted', request };
     return { state: 'expired', request };
+}
+
+/**
+ * The engine has given up on a run once it decided to stop its job: that decision is its outcome, whatever the
+ * stop's confirmation (or the stop grace) later records. Null while the run goes on.
+ */
+function givenUpSummary(targetId: string, run: Run): RunSummary | null {
+    if (run.phase !== 'stopping') return null;
+    const reason = `${stopReasonText(run.stopReason)}; the stop is being confirmed`;
+    const report = { outcome: run.stopReason, reason, exportErrors: 0 };
+    return summarizeRun(targetId, run, report, run.jobStartedAt, run.stopRequestedAt);
 }

@@ -23,7 +23,7 @@ export interface OpenWindow {
 }
 
 /** Where a run is in its life. */
-export type RunPhase = 'starting' | 'active' | 'stopping';
+export type RunPhase = Run['phase'];
 
 /** What a run carries over from the window it covers. */
 interface ClosedWindow {
@@ -39,27 +39,60 @@ interface ClosedWindow {
     readonly windowClosedAt: number;
 }
 
-/** One Automation job that runs one sync cycle for one closed window. */
-export interface ActiveRun extends ClosedWindow {
+/** What every phase of a run carries. */
+interface RunBase extends ClosedWindow {
     /** 1 for the first job of the run; more when a retryable outcome (busy) is retried. */
     readonly attempt: number;
-    readonly phase: RunPhase;
-    /** Known once the job create call has answered. */
-    readonly jobName: string | null;
-    readonly jobCreatedAt: number | null;
-    readonly jobStartedAt: number | null;
-    readonly lastStatus: AutomationJobStatus | null;
-    /** Phase `starting`: when to (re)issue the idempotent create. */
+    readonly lastError: string | null;
+}
+
+/** The job create is requested (or due): no job is known yet. */
+export interface StartingRun extends RunBase {
+    readonly phase: 'starting';
+    /** When to (re)issue the idempotent create. */
     readonly startDueAt: number;
     readonly startFailures: number;
-    /** Phase `active`/`stopping`: when to read the job next. */
+}
+
+/** What a run knows once its job exists. */
+interface JobFacts {
+    readonly jobName: string;
+    readonly jobCreatedAt: number;
+    readonly jobStartedAt: number | null;
+    readonly lastStatus: AutomationJobStatus | null;
+    /** When to read the job next. */
     readonly nextPollAt: number;
+    /** When the engine last asked to read the job; a stop is decided only on a reading taken after it was due. */
+    readonly lastPollAt: number | null;
     readonly polls: number;
     readonly workerOfflineReported: boolean;
     readonly attentionSince: number | null;
-    readonly stopRequestedAt: number | null;
-    readonly stopReason: CycleOutcome | null;
-    readonly lastError: string | null;
+}
+
+/** The job exists and is polled with back-off. */
+export interface JobRun extends RunBase, JobFacts {
+    readonly phase: 'active';
+}
+
+/** The engine has decided to stop the job; the stop is repeated with every poll until confirmed or stopGrace. */
+export interface StoppingRun extends RunBase, JobFacts {
+    readonly phase: 'stopping';
+    readonly stopRequestedAt: number;
+    readonly stopReason: CycleOutcome;
+}
+
+/** A run whose job exists. */
+export type RunWithJob = JobRun | StoppingRun;
+
+/** One sync cycle for one closed window, one Automation job per attempt: a union by phase. */
+export type Run = StartingRun | RunWithJob;
+
+/**
+ * When the run next needs the engine: its (re)create, or its next reading of the job.
+ * @param run - the run
+ */
+export function runNextDueAt(run: Run): number {
+    return run.phase === 'starting' ? run.startDueAt : run.nextPollAt;
 }
 
 /** A finished run, kept in the target's recent history and in the run store. */
@@ -77,6 +110,71 @@ export interface RunSummary extends ClosedWindow {
     readonly report: CycleReport | null;
 }
 
+/**
+ * The summary of a run that ends (or that the engine has given up on) with `report` at `endedAt`.
+ * @param targetId - the target
+ * @param run - the run
+ * @param report - how it ended
+ * @param jobStartedAt - when its cycle started, if known
+ * @param endedAt - when it ended
+ */
+export function summarizeRun(
+    targetId: string,
+    run: Run,
+    report: CycleReport,
+    jobStartedAt: number | null,
+    endedAt: number,
+): RunSummary {
+    return {
+        targetId,
+        seq: run.seq,
+        attempts: run.attempt,
+        policy: run.policy,
+        jobName: run.phase === 'starting' ? null : run.jobName,
+        changeCount: run.changeCount,
+        urgentCount: run.urgentCount,
+        requestCount: run.requestCount,
+        kinds: run.kinds,
+        correlationId: run.correlationId,
+        firstChangeAt: run.firstChangeAt,
+        firstUrgentAt: run.firstUrgentAt,
+        windowClosedAt: run.windowClosedAt,
+        jobCreatedAt: run.phase === 'starting' ? null : run.jobCreatedAt,
+        jobStartedAt,
+        endedAt,
+        outcome: report.outcome,
+        reason: report.reason ?? null,
+        exportErrors: report.exportErrors,
+        lastStatus: run.phase === 'starting' ? null : run.lastStatus,
+        report,
+    };
+}
+
+/**
+ * How long a run's job has waited for an offline Hybrid Worker, or null when it is not waiting for one: the job
+ * is still queued (never started) and the engine has seen it queued past `workerOfflineAfter`.
+ * @param run - the run
+ * @param now - the current time
+ */
+export function workerWaitOf(run: Run, now: number): WorkerWait | null {
+    if (run.phase !== 'active' || !run.workerOfflineReported || run.jobStartedAt !== null) return null;
+    return { queuedSince: run.jobCreatedAt, offlineMs: Math.max(0, now - run.jobCreatedAt) };
+}
+
+/** A job queued for a Hybrid Worker that is offline. */
+export interface WorkerWait {
+    readonly queuedSince: number;
+    readonly offlineMs: number;
+}
+
+/**
+ * The words for {@link WorkerWait}, the same on every surface.
+ * @param wait - the wait
+ */
+export function workerWaitText(wait: WorkerWait): string {
+    return `waiting for the Hybrid Worker (offline for ${Math.round(wait.offlineMs / 1000)} s)`;
+}
+
 /** The one pending wake-up of a target. Wake messages with another token are stale. */
 interface PendingWake {
     readonly token: string;
@@ -92,10 +190,17 @@ interface MergedRequest {
 /** Everything the engine knows about one target, stored as one entity and guarded by its ETag. */
 export interface TargetState {
     readonly targetId: string;
+    /**
+     * Names this state's lifetime: chosen at random when the state is created and part of every job name, so a
+     * state that is lost, restored or recreated, or another deployment sharing the Automation account, never
+     * reuses an old job's name (a create of an existing name is read as "already started" and would adopt that
+     * job's result). {@link LEGACY_EPOCH} for a state stored before epochs existed, until one is assigned.
+     */
+    readonly epoch: string;
     /** The `seq` the next window will get. */
     readonly nextSeq: number;
     readonly window: OpenWindow | null;
-    readonly run: ActiveRun | null;
+    readonly run: Run | null;
     readonly lastRunStartedAt: number | null;
     readonly wake: PendingWake | null;
     /** Source of unique wake tokens. */
@@ -107,16 +212,24 @@ export interface TargetState {
     readonly lastInitialAcceptedAt: number | null;
 }
 
+/**
+ * The epoch of a state stored before epochs existed: its jobs were named from the target, seq and attempt only.
+ * The coordinator assigns a real epoch under the ETag once no job create of the old naming can be repeated.
+ */
+export const LEGACY_EPOCH = '';
+
 export const HISTORY_LIMIT = 20;
 export const MERGED_REQUEST_LIMIT = 200;
 
 /**
  * The state of a target nobody has sent anything to yet.
  * @param targetId - the target
+ * @param epoch - a fresh random epoch for this state's lifetime
  */
-export function emptyTargetState(targetId: string): TargetState {
+export function emptyTargetState(targetId: string, epoch: string): TargetState {
     return {
         targetId,
+        epoch,
         nextSeq: 1,
         window: null,
         run: null,

@@ -9,6 +9,7 @@ import {
     checkLatency,
     jobOf,
     NO_FAULTS,
+    SIM_EPOCH,
     SIM_TARGET_ID,
     type SimFaults,
     type SimRequest,
@@ -305,7 +306,7 @@ describe('coordinator scenarios', () => {
         expect(result.runs.get(1)?.outcome).toBe('TimedOut');
         // Only the new job runs when it starts: the hung one was stopped first.
         const running = result.jobs.runningAt(SIM_TARGET_ID, next?.createdAt ?? 0).map((j) => j.jobName);
-        expect(running).toEqual([jobNameFor(SIM_TARGET_ID, 2, 1)]);
+        expect(running).toEqual([jobNameFor(SIM_TARGET_ID, SIM_EPOCH, 2, 1)]);
     });
 
     it('detects a latency violation when the bound is tightened (the check can fail)', async () => {

@@ -46,6 +46,8 @@ import { uniqueTableName } from '../support/tables';
  */
 
 const CHAOS_TARGET = 'contoso';
+/** The epoch every chaos state lifetime gets, so jobs can be scripted by name before they are created. */
+const CHAOS_EPOCH = 'c4a05001';
 /** Appears in every payload; must never reach a log line, telemetry or the Automation fake. */
 const CANARY_UPN_LOCAL = 'canary-7f3a9c';
 const CANARY_KEY = 'fk-canary-5d1e0b9a';
@@ -374,6 +376,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
                 faults: crashes,
                 // Immediate retries on 412 keep the storm dense: every instance races for the same ETag.
                 backoff: () => Promise.resolve(),
+                newEpoch: () => CHAOS_EPOCH,
             });
             const services: Services = { ...base, coordinator };
             const resolve = (): Services => services;
@@ -668,7 +671,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
             let acceptedRequests = 0;
             for (const s of submissions) {
                 const status = await getRequestStatus(
-                    { coordinator: query.coordinator, requests: query.requests, targets: config.targets },
+                    {
+                        coordinator: query.coordinator,
+                        clock: query.clock,
+                        requests: query.requests,
+                        targets: config.targets,
+                    },
                     s.requestId,
                 );
                 // A caller that gave up after a 5xx may have left nothing behind: it was told so.
@@ -879,7 +887,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
 }
 
 function jobNameOf(seq: number, attempt: number): string {
-    return jobNameFor(CHAOS_TARGET, seq, attempt);
+    return jobNameFor(CHAOS_TARGET, CHAOS_EPOCH, seq, attempt);
 }
 
 /** Collects checks; each failed one becomes a violation in words. */

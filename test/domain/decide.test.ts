@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 
 import { decide, type Effect, type EngineInput, LOST_WAKE_GRACE_MS, windowCloseAt } from '../../src/domain/decide';
 import type { JobObservation } from '../../src/domain/jobObservation';
-import { emptyTargetState, type TargetState } from '../../src/domain/targetState';
+import {
+    emptyTargetState,
+    type RunWithJob,
+    type StartingRun,
+    type StoppingRun,
+    type TargetState,
+} from '../../src/domain/targetState';
 import { DEFAULT_TIMING, type TargetTiming } from '../../src/domain/timing';
 
 const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);
@@ -26,7 +32,7 @@ function changes(
 
 /** Applies inputs in order at the given times, keeping every effect; time never goes back. */
 class Driver {
-    state: TargetState = emptyTargetState('t1');
+    state: TargetState = emptyTargetState('t1', 'e0000001');
     readonly effects: Effect[] = [];
     now = T0;
 
@@ -84,6 +90,25 @@ class Driver {
             () => ({ kind: 'queued', status: 'New' }),
             () => this.state.run?.phase === 'active',
         );
+    }
+
+    /** The run, which must have a job. */
+    job(): RunWithJob {
+        const run = this.state.run;
+        if (run === null || run.phase === 'starting') throw new Error('no job');
+        return run;
+    }
+
+    stopping(): StoppingRun {
+        const run = this.state.run;
+        if (run?.phase !== 'stopping') throw new Error('not stopping');
+        return run;
+    }
+
+    starting(): StartingRun {
+        const run = this.state.run;
+        if (run?.phase !== 'starting') throw new Error('not starting');
+        return run;
     }
 
     observe(observation: JobObservation, at: number = this.now): ReturnType<typeof decide> {
@@ -185,7 +210,15 @@ describe('decide: runs', () => {
         expect(d.state.window).toBeNull();
         expect(d.state.run).toMatchObject({ seq: 1, attempt: 1, phase: 'starting' });
         expect(d.ofType('startJob')).toEqual([
-            { type: 'startJob', targetId: 't1', seq: 1, attempt: 1, policy: 'Delta', correlationId: 'corr-r1' },
+            {
+                type: 'startJob',
+                targetId: 't1',
+                epoch: 'e0000001',
+                seq: 1,
+                attempt: 1,
+                policy: 'Delta',
+                correlationId: 'corr-r1',
+            },
         ]);
         expect(d.state.lastRunStartedAt).toBe(T0 + timing.quietMs);
     });
@@ -262,7 +295,9 @@ describe('decide: runs', () => {
             { kind: 'finished', status: 'Completed', report: { outcome: 'BusyTimeout', exportErrors: 0 } },
             T0 + 100_000,
         );
-        expect(d.state.run).toMatchObject({ seq: 1, attempt: 2, phase: 'starting', jobName: null });
+        expect(d.state.run).toMatchObject({ seq: 1, attempt: 2, phase: 'starting' });
+        // A starting run carries no job fields at all: the previous attempt's job is not part of it.
+        expect(d.state.run).not.toHaveProperty('jobName');
         expect(d.events()).toContain('RunRetried');
         d.pump(
             () => succeeded,
@@ -288,14 +323,14 @@ describe('decide: runs', () => {
         const d = new Driver();
         d.feed(changes('r1'), T0);
         d.startRun();
-        const createdAt = d.state.run?.jobCreatedAt ?? 0;
+        const createdAt = d.job().jobCreatedAt;
         d.pump(
             () => ({ kind: 'queued', status: 'New' }),
             () => d.ofType('stopJob').length > 0,
         );
         expect(d.events().filter((e) => e === 'WorkerOffline')).toHaveLength(1);
         expect(d.state.run).toMatchObject({ phase: 'stopping', stopReason: 'WorkerOffline' });
-        expect(d.state.run?.stopRequestedAt).toBe(createdAt + timing.runTimeoutMs);
+        expect(d.stopping().stopRequestedAt).toBe(createdAt + timing.runTimeoutMs);
         // The job confirms the stop: the run ends WorkerOffline, not Stopped.
         d.observe({ kind: 'finished', status: 'Stopped', report: { outcome: 'Stopped', exportErrors: 0 } });
         expect(d.state.history[0]?.outcome).toBe('WorkerOffline');
@@ -307,8 +342,9 @@ describe('decide: runs', () => {
         d.feed(changes('r1'), T0);
         d.startRun();
         d.observe({ kind: 'running', status: 'Running', startedAt: T0 + 25_000 }, T0 + 40_000);
-        const createdAt = d.state.run?.jobCreatedAt ?? 0;
+        const createdAt = d.job().jobCreatedAt;
         d.feed({ type: 'wake', token: null }, createdAt + timing.runTimeoutMs);
+        d.observe({ kind: 'running', status: 'Running' });
         expect(d.state.run).toMatchObject({ phase: 'stopping', stopReason: 'TimedOut' });
         const stopAt = createdAt + timing.runTimeoutMs;
         d.feed(changes('waiting'), stopAt + 1000);
@@ -325,7 +361,7 @@ describe('decide: runs', () => {
         const d = new Driver();
         d.feed(changes('r1'), T0);
         d.startRun();
-        const createdAt = d.state.run?.jobCreatedAt ?? 0;
+        const createdAt = d.job().jobCreatedAt;
         d.pump(
             () => ({ kind: 'running', status: 'Running' }),
             () => d.state.run?.phase === 'stopping',
@@ -347,14 +383,34 @@ describe('decide: runs', () => {
         const d = new Driver();
         d.feed(changes('r1'), T0);
         d.startRun();
-        const createdAt = d.state.run?.jobCreatedAt ?? 0;
+        const createdAt = d.job().jobCreatedAt;
         d.feed({ type: 'wake', token: null }, createdAt + timing.runTimeoutMs);
+        d.observe({ kind: 'queued', status: 'New' });
         expect(d.ofType('stopJob')).toHaveLength(1);
         // Lost wakes: nothing happens until long after the grace; the engine then lets go but asks again.
         const late = d.feed({ type: 'wake', token: null }, createdAt + timing.runTimeoutMs + 10 * timing.stopGraceMs);
         expect(late.effects.filter((e) => e.type === 'stopJob')).toHaveLength(1);
         expect(d.state.run).toBeNull();
         expect(d.state.history[0]?.reason).toContain('stop not confirmed');
+    });
+
+    it('a job gone while stopping ends the run with the stop reason at once, freeing the target', () => {
+        const d = new Driver();
+        d.feed(changes('r1'), T0);
+        d.startRun();
+        const createdAt = d.job().jobCreatedAt;
+        d.feed({ type: 'wake', token: null }, createdAt + timing.runTimeoutMs);
+        expect(d.ofType('stopJob')).toHaveLength(0);
+        expect(d.job().lastPollAt).toBe(createdAt + timing.runTimeoutMs);
+        d.observe({ kind: 'running', status: 'Running' });
+        expect(d.state.run).toMatchObject({ phase: 'stopping', stopReason: 'TimedOut' });
+        d.feed(changes('r2'), d.now + 1_000);
+        d.observe({ kind: 'notFound' }, d.now + 1_000);
+        expect(d.state.history[0]).toMatchObject({ seq: 1, outcome: 'TimedOut' });
+        expect(d.state.history[0]?.reason).toContain('no job');
+        // The target is free: the waiting window becomes a run at its own due time, not after the stop grace.
+        expect(d.state.run).toBeNull();
+        expect(d.state.window?.seq).toBe(2);
     });
 
     it('retries a transient create failure with back-off and fails the run on a permanent one', () => {
@@ -364,7 +420,7 @@ describe('decide: runs', () => {
         const closedAt = T0 + timing.quietMs;
         d.feed({ type: 'jobStartFailed', seq: 1, attempt: 1, transient: true, reason: '503' }, closedAt);
         expect(d.state.run).toMatchObject({ phase: 'starting', startFailures: 1 });
-        expect(d.state.run?.startDueAt).toBe(closedAt + timing.pollIntervalMs);
+        expect(d.starting().startDueAt).toBe(closedAt + timing.pollIntervalMs);
         d.feed({ type: 'jobStartFailed', seq: 1, attempt: 1, transient: false, reason: '403' }, closedAt + 20_000);
         expect(d.state.run).toBeNull();
         expect(d.state.history[0]).toMatchObject({ outcome: 'StartFailed', reason: '403' });

@@ -247,7 +247,7 @@ describe('engine property: decide keeps its invariants for any sequence of input
     it('after every decision: single flight, ordered seqs, a live wake, exact counts, Initial wins', () => {
         fc.assert(
             fc.property(scheduleArb, ({ timing, steps }) => {
-                let state = emptyTargetState('t1');
+                let state = emptyTargetState('t1', 'e0000001');
                 let now = T0;
                 const merged = new Map<string, Merged>();
                 for (const { dt, step } of steps) {
@@ -266,7 +266,7 @@ describe('engine property: decide keeps its invariants for any sequence of input
     it('drains to idle when wakes are delivered and jobs finish, whatever came before', () => {
         fc.assert(
             fc.property(scheduleArb, ({ timing, steps }) => {
-                let state = emptyTargetState('t1');
+                let state = emptyTargetState('t1', 'e0000001');
                 let now = T0;
                 for (const { dt, step } of steps) {
                     now += dt;
@@ -313,7 +313,7 @@ describe('engine property: decide keeps its invariants for any sequence of input
                 fc.integer({ min: 0, max: 3_600_000 }),
                 (counts, duplicates, lateBy) => {
                     const timing: TargetTiming = DEFAULT_TIMING;
-                    let state = emptyTargetState('t1');
+                    let state = emptyTargetState('t1', 'e0000001');
                     const seqOf: number[] = [];
                     counts.forEach((count, i) => {
                         const d = decide(state, accept(i, count), T0 + i, timing);

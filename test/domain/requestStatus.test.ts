@@ -7,7 +7,7 @@ import {
     type RequestRecord,
     type RequestStatus,
 } from '../../src/domain/requestStatus';
-import { emptyTargetState, type RunSummary, type TargetState } from '../../src/domain/targetState';
+import { emptyTargetState, type RunSummary, type TargetState, workerWaitText } from '../../src/domain/targetState';
 import { DEFAULT_TIMING } from '../../src/domain/timing';
 
 const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);
@@ -70,21 +70,26 @@ function summary(seq: number, outcome: RunSummary['outcome']): RunSummary {
 
 describe('deriveRequestStatus', () => {
     it('says accepted for a request not merged into a window yet', () => {
-        expect(deriveRequestStatus(record(null), emptyTargetState('t1'), timing).state).toBe('accepted');
+        expect(deriveRequestStatus(record(null), emptyTargetState('t1', 'e0000001'), timing, T0).state).toBe(
+            'accepted',
+        );
     });
 
     it('says waiting with the expected start while the window is open', () => {
-        const state = run(emptyTargetState('t1'), accept, T0);
-        const status = deriveRequestStatus(record(1), state, timing);
+        const state = run(emptyTargetState('t1', 'e0000001'), accept, T0);
+        const status = deriveRequestStatus(record(1), state, timing, T0);
         expect(status).toMatchObject({ state: 'waiting', expectedStartAt: T0 + timing.quietMs });
     });
 
     it('says running, with the phase and job, once the window became a run', () => {
-        let state = run(emptyTargetState('t1'), accept, T0);
+        let state = run(emptyTargetState('t1', 'e0000001'), accept, T0);
         state = run(state, { type: 'wake', token: state.wake?.token ?? null }, T0 + timing.quietMs);
-        expect(deriveRequestStatus(record(1), state, timing)).toMatchObject({ state: 'running', phase: 'starting' });
+        expect(deriveRequestStatus(record(1), state, timing, T0)).toMatchObject({
+            state: 'running',
+            phase: 'starting',
+        });
         state = run(state, { type: 'jobCreated', seq: 1, attempt: 1, jobName: 'job-1' }, T0 + timing.quietMs);
-        expect(deriveRequestStatus(record(1), state, timing)).toMatchObject({
+        expect(deriveRequestStatus(record(1), state, timing, T0)).toMatchObject({
             state: 'running',
             phase: 'active',
             jobName: 'job-1',
@@ -93,19 +98,79 @@ describe('deriveRequestStatus', () => {
     });
 
     it('classifies a finished run from history, or from the run store once history forgot it', () => {
-        const state: TargetState = { ...emptyTargetState('t1'), nextSeq: 3, history: [summary(2, 'Failed')] };
-        expect(deriveRequestStatus(record(2), state, timing).state).toBe('failed');
-        expect(deriveRequestStatus(record(1), state, timing, summary(1, 'SkippedStagingMode')).state).toBe('skipped');
-        expect(deriveRequestStatus(record(1), state, timing, summary(1, 'CompletedWithExportErrors')).state).toBe(
+        const state: TargetState = {
+            ...emptyTargetState('t1', 'e0000001'),
+            nextSeq: 3,
+            history: [summary(2, 'Failed')],
+        };
+        expect(deriveRequestStatus(record(2), state, timing, T0).state).toBe('failed');
+        expect(deriveRequestStatus(record(1), state, timing, T0, summary(1, 'SkippedStagingMode')).state).toBe(
+            'skipped',
+        );
+        expect(deriveRequestStatus(record(1), state, timing, T0, summary(1, 'CompletedWithExportErrors')).state).toBe(
             'partiallySucceeded',
         );
-        expect(deriveRequestStatus(record(1), state, timing, null).state).toBe('expired');
+        expect(deriveRequestStatus(record(1), state, timing, T0, null).state).toBe('expired');
     });
 
     it('says succeeded for a Succeeded run', () => {
-        const state: TargetState = { ...emptyTargetState('t1'), nextSeq: 2, history: [summary(1, 'Succeeded')] };
-        const status = deriveRequestStatus(record(1), state, timing);
+        const state: TargetState = {
+            ...emptyTargetState('t1', 'e0000001'),
+            nextSeq: 2,
+            history: [summary(1, 'Succeeded')],
+        };
+        const status = deriveRequestStatus(record(1), state, timing, T0);
         expect(status.state).toBe('succeeded');
+        expect(isFinalRequestState(status.state)).toBe(true);
+    });
+
+    it('says the job waits for an offline Hybrid Worker once the engine has seen it queued too long (issue 13 item 8)', () => {
+        let state = run(emptyTargetState('t1', 'e0000001'), accept, T0);
+        state = run(state, { type: 'wake', token: state.wake?.token ?? null }, T0 + timing.quietMs);
+        const createdAt = T0 + timing.quietMs;
+        state = run(state, { type: 'jobCreated', seq: 1, attempt: 1, jobName: 'job-1' }, createdAt);
+        const queued = {
+            type: 'jobObserved',
+            seq: 1,
+            attempt: 1,
+            observation: { kind: 'queued', status: 'New' },
+        } as const;
+        state = run(state, queued, createdAt + 30_000);
+        expect(deriveRequestStatus(record(1), state, timing, createdAt + 30_000)).toMatchObject({
+            state: 'running',
+            waitingForWorker: null,
+        });
+        const seenAt = createdAt + timing.workerOfflineAfterMs;
+        state = run(state, queued, seenAt);
+        const status = deriveRequestStatus(record(1), state, timing, seenAt + 20_000);
+        expect(status).toMatchObject({
+            state: 'running',
+            waitingForWorker: { queuedSince: createdAt, offlineMs: timing.workerOfflineAfterMs + 20_000 },
+        });
+        if (status.state !== 'running' || status.waitingForWorker === null) throw new Error('expected a wait');
+        expect(workerWaitText(status.waitingForWorker)).toBe(
+            `waiting for the Hybrid Worker (offline for ${(timing.workerOfflineAfterMs + 20_000) / 1000} s)`,
+        );
+    });
+
+    it('gives the final answer as soon as the engine gives up on the run, not after the stop is confirmed (issue 13 item 8)', () => {
+        let state = run(emptyTargetState('t1', 'e0000001'), accept, T0);
+        state = run(state, { type: 'wake', token: state.wake?.token ?? null }, T0 + timing.quietMs);
+        const createdAt = T0 + timing.quietMs;
+        state = run(state, { type: 'jobCreated', seq: 1, attempt: 1, jobName: 'job-1' }, createdAt);
+        const timeoutAt = createdAt + timing.runTimeoutMs;
+        state = run(state, { type: 'wake', token: null }, timeoutAt);
+        state = run(
+            state,
+            { type: 'jobObserved', seq: 1, attempt: 1, observation: { kind: 'queued', status: 'New' } },
+            timeoutAt,
+        );
+        expect(state.run?.phase).toBe('stopping');
+        const status = deriveRequestStatus(record(1), state, timing, timeoutAt + 1_000);
+        expect(status).toMatchObject({
+            state: 'failed',
+            run: { seq: 1, outcome: 'WorkerOffline', endedAt: timeoutAt },
+        });
         expect(isFinalRequestState(status.state)).toBe(true);
     });
 

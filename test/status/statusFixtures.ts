@@ -40,7 +40,7 @@ const run = (seq: number, outcome: RunSummary['outcome'], reason: string | null,
 /** One target with hostile strings everywhere text is shown, one healthy plain target, one never used. */
 function hostileStates(): Map<string, TargetState> {
     const hostile: TargetState = {
-        ...emptyTargetState(SCRIPT_ID),
+        ...emptyTargetState(SCRIPT_ID, 'e0000001'),
         nextSeq: 5,
         window: {
             seq: 4,
@@ -71,28 +71,25 @@ function hostileStates(): Map<string, TargetState> {
             jobCreatedAt: NOW - 290_000,
             jobStartedAt: null,
             lastStatus: 'New',
-            startDueAt: NOW - 300_000,
-            startFailures: 0,
             nextPollAt: NOW + 15_000,
+            lastPollAt: null,
             polls: 4,
             workerOfflineReported: true,
             attentionSince: null,
-            stopRequestedAt: null,
-            stopReason: null,
             lastError: `${SCRIPT_ID} & more`,
         },
         lastRunStartedAt: NOW - 290_000,
         history: [run(2, 'Failed', IMG_REASON), run(1, 'CompletedWithExportErrors', "It's 2 objects: <b>bold</b>", 2)],
     };
     const healthy: TargetState = {
-        ...emptyTargetState('fabrikam'),
+        ...emptyTargetState('fabrikam', 'e0000001'),
         nextSeq: 2,
         history: [{ ...run(1, 'Succeeded', null), targetId: 'fabrikam' }],
     };
     return new Map([
         [SCRIPT_ID, hostile],
         ['fabrikam', healthy],
-        ['northwind', emptyTargetState('northwind')],
+        ['northwind', emptyTargetState('northwind', 'e0000001')],
     ]);
 }
 
@@ -133,7 +130,7 @@ export function hostileSource(
         workbookUrl: `https://portal.azure.com/#blade/workbook?x="><script>alert(2)</script>`,
         portalLinks,
         targets: new Map([...states.keys()].map((id) => [id, { ...JOB_LOCATION, timing: DEFAULT_TIMING }])),
-        readState: (id) => Promise.resolve(states.get(id) ?? emptyTargetState(id)),
+        readState: (id) => Promise.resolve(states.get(id) ?? emptyTargetState(id, 'e0000001')),
         readRun: () => Promise.resolve(null),
         now: () => NOW,
     };
@@ -194,7 +191,7 @@ export function daySource(portalLinks: PortalLinkSettings | null = PORTAL): Stat
     const all = Array.from({ length: DAY_RUNS + 5 }, (_, i) => dayRun(i - 4)).filter((r) => r.seq >= 1);
     const newestFirst = [...all].sort((a, b) => b.seq - a.seq);
     const state: TargetState = {
-        ...emptyTargetState('contoso'),
+        ...emptyTargetState('contoso', 'e0000001'),
         nextSeq: DAY_RUNS + 2,
         history: newestFirst.slice(0, HISTORY_LIMIT),
         run: {
@@ -214,14 +211,11 @@ export function daySource(portalLinks: PortalLinkSettings | null = PORTAL): Stat
             jobCreatedAt: NOW - 78_000,
             jobStartedAt: NOW - 60_000,
             lastStatus: 'Running',
-            startDueAt: NOW - 80_000,
-            startFailures: 0,
             nextPollAt: NOW + 15_000,
+            lastPollAt: NOW - 15_000,
             polls: 3,
             workerOfflineReported: false,
             attentionSince: null,
-            stopRequestedAt: null,
-            stopReason: null,
             lastError: null,
         },
         lastRunStartedAt: NOW - 78_000,

@@ -29,6 +29,8 @@ import type { WakeMessage, WakeScheduler } from '../../src/ports/wakeScheduler';
  */
 
 export const SIM_TARGET_ID = 'sim';
+/** Every simulated state lifetime gets this epoch, so the checks can name the jobs of each run. */
+export const SIM_EPOCH = '5eed0001';
 const SIM_START = Date.UTC(2026, 0, 5, 8, 0, 0);
 
 /** A request as an intake would hand it to the coordinator. Every request is delivered until it succeeds. */
@@ -316,6 +318,7 @@ export async function simulate(schedule: SimSchedule, horizonMs = 7 * 24 * 3_600
                 targets: new Map([[SIM_TARGET_ID, target]]),
                 faults: crashes,
                 backoff: () => Promise.resolve(),
+                newEpoch: () => SIM_EPOCH,
                 ...(schedule.maxBatch === undefined ? {} : { maxBatch: schedule.maxBatch }),
             }),
         );
@@ -427,7 +430,7 @@ export async function simulate(schedule: SimSchedule, horizonMs = 7 * 24 * 3_600
         schedule,
         endedAt: clock.now(),
         drained,
-        finalState: finalState?.state ?? emptyTargetState(SIM_TARGET_ID),
+        finalState: finalState?.state ?? emptyTargetState(SIM_TARGET_ID, SIM_EPOCH),
         runs,
         storedRunSeqs: new Set(stored.map((r) => r.seq)),
         merged: mergedInfo,
@@ -448,7 +451,7 @@ export async function simulate(schedule: SimSchedule, horizonMs = 7 * 24 * 3_600
 
 /** The job of one attempt of one run, if it was ever created. */
 export function jobOf(result: SimResult, seq: number, attempt: number): { createdAt: number } | undefined {
-    const name = jobNameFor(SIM_TARGET_ID, seq, attempt);
+    const name = jobNameFor(SIM_TARGET_ID, SIM_EPOCH, seq, attempt);
     return [...result.jobs.jobs.values()].find((j) => j.jobName === name);
 }
 
@@ -468,7 +471,7 @@ function checkSingleFlight(result: SimResult): string[] {
     const runOfJob = new Map<string, RunSummary>();
     for (const run of result.runs.values()) {
         for (let attempt = 1; attempt <= run.attempts; attempt++) {
-            runOfJob.set(jobNameFor(SIM_TARGET_ID, run.seq, attempt), run);
+            runOfJob.set(jobNameFor(SIM_TARGET_ID, SIM_EPOCH, run.seq, attempt), run);
         }
     }
     const excused = (job: MemoryJob): boolean =>

@@ -9,6 +9,7 @@ export function richState(targetId: string, historyLength = 3): TargetState {
     const at = Date.UTC(2026, 0, 5, 8, 0, 0);
     return {
         targetId,
+        epoch: '7a1e9c04',
         nextSeq: historyLength + 3,
         window: {
             seq: historyLength + 2,
@@ -39,14 +40,11 @@ export function richState(targetId: string, historyLength = 3): TargetState {
             jobCreatedAt: at - 29_000,
             jobStartedAt: null,
             lastStatus: 'Activating',
-            startDueAt: at - 30_000,
-            startFailures: 1,
             nextPollAt: at + 10_000,
+            lastPollAt: at - 5_000,
             polls: 3,
             workerOfflineReported: false,
             attentionSince: null,
-            stopRequestedAt: null,
-            stopReason: null,
             lastError: 'Simulated 503 from Automation',
         },
         lastRunStartedAt: at - 29_000,

@@ -96,7 +96,15 @@ export class ArmAutomationJobs implements AutomationJobs {
     }
 
     async getJob(target: AutomationTarget, jobName: string, options: CreateJobOptions = {}): Promise<JobObservation> {
-        return this.observe(target, jobName, await this.readJob(target, jobName, options), options);
+        let job: Job;
+        try {
+            job = await this.readJob(target, jobName, options);
+        } catch (error) {
+            // The job is gone (deleted, or the account restored or recreated): an answer, not a failure to read.
+            if (isNotFound(error)) return { kind: 'notFound' };
+            throw error;
+        }
+        return this.observe(target, jobName, job, options);
     }
 
     async stopJob(target: AutomationTarget, jobName: string, options: CreateJobOptions = {}): Promise<void> {
@@ -106,6 +114,8 @@ export class ArmAutomationJobs implements AutomationJobs {
                 client.job.stop(target.resourceGroup, target.automationAccount, jobName, o),
             );
         } catch (error) {
+            // A job that no longer exists cannot run: the outcome a stop wants.
+            if (isNotFound(error)) return;
             // Stopping a job that has just ended is refused; that is the outcome we wanted, so not an error.
             if (!isPermanentDependencyError(error) || (error.statusCode !== 400 && error.statusCode !== 409)) {
                 throw error;
@@ -378,6 +388,36 @@ function unabridged(error: Error): string {
 /** The job name a call's description ends with (`create job <name>`, `read output of job <name>`). */
 function jobNameOf(what: string): string {
     return /job (\S+)$/.exec(what)?.[1] ?? '';
+}
+
+/** ARM's 404 codes for a missing parent (account, group, subscription) or route: not a lost job but a config fault. */
+const PARENT_NOT_FOUND_CODES = new Set([
+    'ParentResourceNotFound',
+    'ResourceGroupNotFound',
+    'SubscriptionNotFound',
+    'InvalidResourceType',
+]);
+
+/** Automation answered that the job itself does not exist. */
+function isNotFound(error: unknown): boolean {
+    if (!isPermanentDependencyError(error) || error.statusCode !== 404) return false;
+    const code = armErrorCode(error);
+    return code === undefined || !PARENT_NOT_FOUND_CODES.has(code);
+}
+
+/**
+ * ARM's error code: the deepest `code` down the cause chain. The reader-facing error wraps the retry layer's
+ * error, which wraps the SDK's RestError; the wrappers carry our own codes (DEPENDENCY_PERMANENT), ARM's is last.
+ * @param error - the error the call threw
+ */
+function armErrorCode(error: unknown): string | undefined {
+    let code: string | undefined;
+    let current: unknown = error;
+    for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
+        if ('code' in current && typeof current.code === 'string') code = current.code;
+        current = 'cause' in current ? current.cause : undefined;
+    }
+    return code;
 }
 
 function firstText(...values: (string | null | undefined)[]): string | undefined {

@@ -77,14 +77,15 @@ export class MemoryAutomationJobs implements AutomationJobs {
     getJob(target: AutomationTarget, jobName: string): Promise<JobObservation> {
         this.calls++;
         const key = this.key(target, jobName);
-        if (!this.jobs.has(key)) return Promise.reject(new PermanentDependencyError(`Job ${jobName} not found`, 404));
+        if (!this.jobs.has(key)) return Promise.resolve({ kind: 'notFound' });
         return Promise.resolve(this.observe(key));
     }
 
     stopJob(target: AutomationTarget, jobName: string): Promise<void> {
         this.calls++;
         const job = this.jobs.get(this.key(target, jobName));
-        if (job === undefined) return Promise.reject(new PermanentDependencyError(`Job ${jobName} not found`, 404));
+        // Nothing left to stop, as with the real adapter.
+        if (job === undefined) return Promise.resolve();
         job.stoppedAt ??= this.clock.now();
         return Promise.resolve();
     }

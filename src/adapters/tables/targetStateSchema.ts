@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { KindCounts } from '../../domain/change';
 import { CYCLE_OUTCOMES, type CycleOutcome, type CycleReport } from '../../domain/cycleOutcome';
 import type { AutomationJobStatus } from '../../domain/jobObservation';
-import type { RunSummary, TargetState } from '../../domain/targetState';
+import { LEGACY_EPOCH, type Run, type RunSummary, type TargetState } from '../../domain/targetState';
 
 // Stored JSON is input like any other: it is parsed back into domain types, never cast. The annotations make
 // the compiler check that each schema still produces the domain type when the domain changes.
@@ -94,36 +94,55 @@ const openWindow = z.object({
     ...windowTally,
 });
 
-const activeRun = z.object({
+// Each phase carries only its fields; runs stored before the union (one flat record with nulls) parse too: the
+// fields a phase does not have are dropped, and the ones it has were always set in that phase.
+const runBase = {
     seq: z.number().int(),
     attempt: z.number().int(),
-    phase: z.enum(['starting', 'active', 'stopping']),
     policy,
     ...windowTally,
     firstChangeAt: epochMs,
     firstUrgentAt: epochMs.nullable(),
     windowClosedAt: epochMs,
-    jobName: z.string().nullable(),
-    jobCreatedAt: epochMs.nullable(),
+    lastError: z.string().nullable(),
+};
+const jobFacts = {
+    jobName: z.string(),
+    jobCreatedAt: epochMs,
     jobStartedAt: epochMs.nullable(),
     lastStatus: jobStatus.nullable(),
-    startDueAt: epochMs,
-    startFailures: z.number().int(),
     nextPollAt: epochMs,
+    // Absent in runs stored before it existed: no poll known, so one is taken before any stop.
+    lastPollAt: epochMs.nullable().default(null),
     polls: z.number().int(),
     workerOfflineReported: z.boolean(),
     attentionSince: epochMs.nullable(),
-    stopRequestedAt: epochMs.nullable(),
-    stopReason: outcome.nullable(),
-    lastError: z.string().nullable(),
-});
+};
+const run: z.ZodType<Run> = z.discriminatedUnion('phase', [
+    z.object({
+        phase: z.literal('starting'),
+        ...runBase,
+        startDueAt: epochMs,
+        startFailures: z.number().int(),
+    }),
+    z.object({ phase: z.literal('active'), ...runBase, ...jobFacts }),
+    z.object({
+        phase: z.literal('stopping'),
+        ...runBase,
+        ...jobFacts,
+        stopRequestedAt: epochMs,
+        stopReason: outcome,
+    }),
+]);
 
 /** A target's whole state as stored in its entity. */
 export const targetStateSchema: z.ZodType<TargetState> = z.object({
     targetId: z.string(),
+    // Absent in states stored before epochs existed; the coordinator assigns one under the ETag.
+    epoch: z.string().default(LEGACY_EPOCH),
     nextSeq: z.number().int(),
     window: openWindow.nullable(),
-    run: activeRun.nullable(),
+    run: run.nullable(),
     lastRunStartedAt: epochMs.nullable(),
     wake: z.object({ token: z.string(), at: epochMs }).nullable(),
     wakeCounter: z.number().int(),

@@ -62,7 +62,12 @@ export function createGetSyncRequestStatusHandler(resolve: FrontDoorResolver): H
         const statuses: RequestStatus[] = [];
         for (const id of ids) {
             const status = await getRequestStatus(
-                { coordinator: services.coordinator, requests: services.requests, targets: config.targets },
+                {
+                    coordinator: services.coordinator,
+                    clock: services.clock,
+                    requests: services.requests,
+                    targets: config.targets,
+                },
                 id,
             );
             if (status === null) return notFound();

@@ -1,7 +1,7 @@
 import type { FinishedRunStatus, RunStatus, TargetStatus } from '../../app/statusModel';
 import type { CycleReport } from '../../domain/cycleOutcome';
 import type { RequestStatus } from '../../domain/requestStatus';
-import type { RunSummary } from '../../domain/targetState';
+import { type RunSummary, workerWaitText } from '../../domain/targetState';
 import { jobLink, type JobLocation, operationLink, type PortalLinkSettings } from './portalLinks';
 
 const iso = (ms: number | null | undefined): string | null =>
@@ -46,6 +46,12 @@ export interface RequestStatusView {
         readonly startedAt: string | null;
     };
     readonly run?: RunView;
+    /** Running, but the job is queued for an offline Hybrid Worker. */
+    readonly waitingForWorker?: {
+        readonly queuedSince: string | null;
+        readonly offlineSeconds: number;
+        readonly message: string;
+    };
     /** A refused request: why, and from when a retry can be merged. */
     readonly refusal?: { readonly reason: string; readonly retryAt: string | null };
 }
@@ -100,6 +106,15 @@ export function requestStatusView(status: RequestStatus): RequestStatusView {
                     createdAt: iso(status.jobCreatedAt),
                     startedAt: iso(status.jobStartedAt),
                 },
+                ...(status.waitingForWorker === null
+                    ? {}
+                    : {
+                          waitingForWorker: {
+                              queuedSince: iso(status.waitingForWorker.queuedSince),
+                              offlineSeconds: Math.round(status.waitingForWorker.offlineMs / 1000),
+                              message: workerWaitText(status.waitingForWorker),
+                          },
+                      }),
             };
         case 'succeeded':
         case 'partiallySucceeded':

@@ -21,6 +21,7 @@ export function createEntraConfirmationTimerHandler(resolve: FrontDoorResolver):
             coordinator: services.coordinator,
             requests: services.requests,
             targets: services.config.targets,
+            clock: services.clock,
         };
         const report = await advanceConfirmations({
             directory: confirmation.directory,

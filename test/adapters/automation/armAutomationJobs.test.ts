@@ -73,7 +73,7 @@ function adapter(retryBudgetMs = 30_000, requestTimeoutMs = 30_000): AutomationJ
 }
 
 /** A fresh deterministic job name per test, the way the coordinator makes them. */
-const nextJobName = (): string => jobNameFor(target.targetId, ++seq, 1);
+const nextJobName = (): string => jobNameFor(target.targetId, 'a1b2c3d4', ++seq, 1);
 
 function finished(observation: JobObservation): Extract<JobObservation, { kind: 'finished' }> {
     if (observation.kind !== 'finished') throw new Error(`expected finished, got ${observation.kind}`);
@@ -293,13 +293,17 @@ describe('reading a job: every status path', () => {
         const jobName = nextJobName();
         fake.script(jobName, { stuck: status });
         const observation = await adapter().createJob(target, jobName, parameters);
-        expect(observation.kind).toBe('attention');
-        expect(observation.status).toBe(status);
+        expect(observation).toMatchObject({ kind: 'attention', status });
         if (status === 'Suspended' && observation.kind === 'attention')
             expect(observation.detail).toBe('Fake suspension');
     });
 
-    it('an unknown job is a permanent 404', async () => {
+    it('an unknown job is an answer: not found (issue 13 item 7)', async () => {
+        expect(await adapter().getJob(target, nextJobName())).toEqual({ kind: 'notFound' });
+    });
+
+    it('a 404 for the account (parent not found) is a permanent failure, not a lost job', async () => {
+        fake.fail({ op: 'get', times: 1, fault: { status: 404, code: 'ParentResourceNotFound' } });
         const error: unknown = await adapter()
             .getJob(target, nextJobName())
             .catch((e: unknown) => e);
@@ -350,8 +354,8 @@ describe('stopping a job', () => {
         expect(fake.requestsFor('stop', jobName)[0]?.status).toBe(400);
     });
 
-    it('stopping an unknown job is a permanent error', async () => {
-        await expect(adapter().stopJob(target, nextJobName())).rejects.toBeInstanceOf(PermanentDependencyError);
+    it('stopping an unknown job is done: nothing is left to run (issue 13 item 7)', async () => {
+        await expect(adapter().stopJob(target, nextJobName())).resolves.toBeUndefined();
     });
 });
 

@@ -20,7 +20,7 @@ import { joinerAccepted, testTarget } from '../../support/targets';
  * Issue 13 item 13: ARM's error text names the subscription, the resource group, the Automation account and the
  * object id of the app's identity, and it used to be copied into a run's reason, which any status reader sees.
  * Readers now get a stable code and a short sentence; the full text goes to telemetry. The ARM bodies below are
- * built the way ARM writes them (AuthorizationFailed, ResourceNotFound, …), with generated identifiers.
+ * built the way ARM writes them (AuthorizationFailed, ParentResourceNotFound, …), with generated identifiers.
  */
 
 const fakeCredential: TokenCredential = {
@@ -61,7 +61,8 @@ const armFailure: fc.Arbitrary<ArmFailure> = fc
         kind: fc.constantFrom(
             { status: 403, code: 'AuthorizationFailed' },
             { status: 401, code: 'InvalidAuthenticationTokenTenant' },
-            { status: 404, code: 'ResourceNotFound' },
+            // A missing account (a missing job on read is an answer, notFound, not a failure: armAutomationJobs.test.ts).
+            { status: 404, code: 'ParentResourceNotFound' },
             { status: 400, code: 'BadRequest' },
             { status: 429, code: 'TooManyRequests' },
             { status: 500, code: 'InternalServerError' },
@@ -73,7 +74,7 @@ const armFailure: fc.Arbitrary<ArmFailure> = fc
         const messages: Record<string, string> = {
             AuthorizationFailed: `The client '${clientId}' with object id '${objectId}' does not have authorization to perform action 'Microsoft.Automation/automationAccounts/jobs/write' over scope '${scope}/jobs/x' or the scope is invalid.`,
             InvalidAuthenticationTokenTenant: `The access token is from the wrong issuer 'https://sts.windows.net/${tenant}/'. It must match the tenant associated with subscription '${subscription}'.`,
-            ResourceNotFound: `The Resource 'Microsoft.Automation/automationAccounts/${account}' under resource group '${resourceGroup}' was not found.`,
+            ParentResourceNotFound: `The Resource 'Microsoft.Automation/automationAccounts/${account}' under resource group '${resourceGroup}' was not found.`,
             BadRequest: `Runbook not found for account ${account} in ${scope}; principal ${objectId}.`,
             TooManyRequests: `Subscription '${subscription}' exceeded the request limit for ${scope}.`,
             InternalServerError: `Internal error at ${scope} (activity ${clientId}).`,
@@ -132,7 +133,7 @@ describe('Automation failures reach readers as a code and a sentence; telemetry 
             fc.asyncProperty(armFailure, fc.constantFrom('create' as const, 'get' as const), async (failure, op) => {
                 telemetry = new MemoryTelemetry();
                 fake.clearFaults();
-                const jobName = jobNameFor(target.targetId, ++seq, 1);
+                const jobName = jobNameFor(target.targetId, 'e0000001', ++seq, 1);
                 const jobs = adapter();
                 if (op === 'get') await jobs.createJob(target, jobName, parameters);
                 fake.fail({
@@ -174,7 +175,7 @@ describe('Automation failures reach readers as a code and a sentence; telemetry 
         ],
     ] as const)('a %s on %s reads %j', async (status, op, expected) => {
         const target = testTarget();
-        const jobName = jobNameFor(target.targetId, ++seq, 1);
+        const jobName = jobNameFor(target.targetId, 'e0000001', ++seq, 1);
         const jobs = adapter();
         if (op === 'get') await jobs.createJob(target, jobName, parameters);
         fake.fail({ op, times: 100, fault: { status, message: `scope /subscriptions/${target.subscriptionId}` } });
@@ -191,7 +192,7 @@ describe('Automation failures reach readers as a code and a sentence; telemetry 
 
     it("a failed job's exception and error streams keep their words but lose Azure identifiers", async () => {
         const target = testTarget();
-        const jobName = jobNameFor(target.targetId, ++seq, 1);
+        const jobName = jobNameFor(target.targetId, 'e0000001', ++seq, 1);
         const objectId = '6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f';
         const scope = `/subscriptions/${target.subscriptionId}/resourceGroups/${target.resourceGroup}/providers/Microsoft.Automation/automationAccounts/${target.automationAccount}`;
         fake.script(jobName, {

@@ -31,18 +31,18 @@ export function describeTargetStateStoreContract(name: string, makeStore: Target
 
         it('refuses a second create of the same target as a concurrency conflict', async () => {
             const store = await makeStore();
-            await store.save(emptyTargetState('contoso'), null);
-            const second = store.save({ ...emptyTargetState('contoso'), nextSeq: 7 }, null);
+            await store.save(emptyTargetState('contoso', 'e0000001'), null);
+            const second = store.save({ ...emptyTargetState('contoso', 'e0000001'), nextSeq: 7 }, null);
             await expect(second).rejects.toSatisfy(isConcurrencyConflict);
             expect((await store.load('contoso'))?.state.nextSeq).toBe(1);
         });
 
         it('saves with the current ETag and refuses the stale one', async () => {
             const store = await makeStore();
-            const first = await store.save(emptyTargetState('contoso'), null);
-            const second = await store.save({ ...emptyTargetState('contoso'), nextSeq: 2 }, first);
+            const first = await store.save(emptyTargetState('contoso', 'e0000001'), null);
+            const second = await store.save({ ...emptyTargetState('contoso', 'e0000001'), nextSeq: 2 }, first);
             expect(second).not.toBe(first);
-            const stale = store.save({ ...emptyTargetState('contoso'), nextSeq: 3 }, first);
+            const stale = store.save({ ...emptyTargetState('contoso', 'e0000001'), nextSeq: 3 }, first);
             await expect(stale).rejects.toSatisfy(isConcurrencyConflict);
             const loaded = await store.load('contoso');
             expect(loaded?.state.nextSeq).toBe(2);
@@ -51,10 +51,10 @@ export function describeTargetStateStoreContract(name: string, makeStore: Target
 
         it('lets exactly one of many racing saves from the same ETag win', async () => {
             const store = await makeStore();
-            const etag = await store.save(emptyTargetState('contoso'), null);
+            const etag = await store.save(emptyTargetState('contoso', 'e0000001'), null);
             const results = await Promise.allSettled(
                 Array.from({ length: 8 }, (_, i) =>
-                    store.save({ ...emptyTargetState('contoso'), nextSeq: 10 + i }, etag),
+                    store.save({ ...emptyTargetState('contoso', 'e0000001'), nextSeq: 10 + i }, etag),
                 ),
             );
             const won = results.filter((r) => r.status === 'fulfilled');
@@ -68,7 +68,8 @@ export function describeTargetStateStoreContract(name: string, makeStore: Target
         it('keeps targets apart, including ids that are not valid row keys', async () => {
             const store = await makeStore();
             const ids = ['contoso', 'a/b#c?d\\e', 'ünïcödé target', 'x'.repeat(600), 'k_contoso'];
-            for (const [i, id] of ids.entries()) await store.save({ ...emptyTargetState(id), nextSeq: i + 1 }, null);
+            for (const [i, id] of ids.entries())
+                await store.save({ ...emptyTargetState(id, 'e0000001'), nextSeq: i + 1 }, null);
             for (const [i, id] of ids.entries()) {
                 const loaded = await store.load(id);
                 expect(loaded?.state.targetId).toBe(id);
@@ -78,7 +79,7 @@ export function describeTargetStateStoreContract(name: string, makeStore: Target
 
         it('is not affected by changes to the objects it was given or returned', async () => {
             const store = await makeStore();
-            const state = { ...emptyTargetState('contoso'), recentRequests: [{ requestId: 'r1', seq: 1 }] };
+            const state = { ...emptyTargetState('contoso', 'e0000001'), recentRequests: [{ requestId: 'r1', seq: 1 }] };
             await store.save(state, null);
             state.recentRequests.push({ requestId: 'r2', seq: 1 });
             const loaded = await store.load('contoso');

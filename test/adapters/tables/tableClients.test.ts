@@ -36,11 +36,11 @@ describe('createTableStores', () => {
         await expect(stores.stateStore.load('contoso')).rejects.toSatisfy(isPermanentDependencyError);
         await stores.ensureTables();
         await stores.ensureTables();
-        await stores.stateStore.save(emptyTargetState('contoso'), null);
+        await stores.stateStore.save(emptyTargetState('contoso', 'e0000001'), null);
         await stores.requestStore.register(requestRecord());
         // Another process with the same config sees the same data.
         const again = createTableStores(config);
-        expect((await again.stateStore.load('contoso'))?.state).toEqual(emptyTargetState('contoso'));
+        expect((await again.stateStore.load('contoso'))?.state).toEqual(emptyTargetState('contoso', 'e0000001'));
         expect(await again.requestStore.get('req-1')).toEqual(requestRecord());
     });
 
