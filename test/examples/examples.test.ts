@@ -5,10 +5,9 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { type LocalHost, startLocalHost } from '../../src/local/localHost';
-import { LOCAL_DEFAULTS } from '../../src/local/localSettings';
-import { silentLogger } from '../../src/ports/logger';
+import type { LocalHost } from '../../src/local/localHost';
 import { PWSH } from '../infra/powershellTool';
+import { FAST_LOCAL_TIMING, startTestLocalHost, type TestLocalHost } from '../support/localHostFixture';
 import { findExecutable, itWithTool, type RequiredTool } from '../support/requiredTool';
 
 const root = join(__dirname, '..', '..');
@@ -16,18 +15,8 @@ const read = (path: string) => readFileSync(join(root, path), 'utf8');
 /** The host every example is written for; the test substitutes the running local host. */
 const DOCUMENTED_HOST = 'http://localhost:7071';
 
-/** Short timing and a fast simulated Connect server, so a joiner's cycle ends within seconds. */
-const FAST: Record<string, string> = {
-    SYNC_QUIET_SECONDS: '1',
-    SYNC_URGENT_MAX_WAIT_SECONDS: '2',
-    SYNC_MIN_SPACING_SECONDS: '0',
-    SYNC_POLL_INTERVAL_SECONDS: '1',
-    SYNC_POLL_MAX_INTERVAL_SECONDS: '2',
-    STATUS_RETRY_AFTER_SECONDS: '1',
-    SIMULATED_CONNECT_WORKER_POLL_SECONDS: '0.5',
-    SIMULATED_CONNECT_CYCLE_SECONDS: '1',
-    SIMULATED_CONNECT_SCHEDULER_MINUTES: '0',
-};
+/** The shared fast timing, and status polls answered with a 1 s Retry-After. */
+const FAST: Record<string, string> = { ...FAST_LOCAL_TIMING, STATUS_RETRY_AFTER_SECONDS: '1' };
 
 const CURL: RequiredTool = {
     name: 'curl',
@@ -170,24 +159,18 @@ function setUp(blocks: readonly DocBlock[], url: string): string {
 // ---- the tests --------------------------------------------------------------------------------------------
 
 describe('examples run against the local host', () => {
+    let local: TestLocalHost;
     let host: LocalHost;
+    /** The PowerShell examples are written here to run. */
     const dataDir = mkdtempSync(join(tmpdir(), 'examples-'));
 
     beforeAll(async () => {
-        host = await startLocalHost({
-            root,
-            port: 0,
-            hostname: '127.0.0.1',
-            settings: { ...LOCAL_DEFAULTS, ...FAST },
-            storage: 'memory',
-            azuriteLocation: join(dataDir, 'azurite'),
-            timeScale: 1,
-            log: silentLogger,
-        });
+        local = await startTestLocalHost('examples', FAST);
+        host = local.host;
     }, 60_000);
 
     afterAll(async () => {
-        await host.stop();
+        await local.stop();
         rmSync(dataDir, { recursive: true, force: true });
     });
 

@@ -6,21 +6,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { freeLoopbackPort } from '../../src/local/azurite';
+import { FAST_LOCAL_TIMING } from '../support/localHostFixture';
 
 const root = join(__dirname, '..', '..');
 const TSX = join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 
 /** Short timing and a fast simulated server, so a joiner is final in seconds. */
-const FAST: Record<string, string> = {
-    SYNC_QUIET_SECONDS: '1',
-    SYNC_URGENT_MAX_WAIT_SECONDS: '2',
-    SYNC_MIN_SPACING_SECONDS: '0',
-    SYNC_POLL_INTERVAL_SECONDS: '1',
-    SYNC_POLL_MAX_INTERVAL_SECONDS: '2',
-    SIMULATED_CONNECT_WORKER_POLL_SECONDS: '0.5',
-    SIMULATED_CONNECT_CYCLE_SECONDS: '1',
-    SIMULATED_CONNECT_SCHEDULER_MINUTES: '0',
-};
+const FAST = FAST_LOCAL_TIMING;
 
 interface RunningHost {
     readonly child: ChildProcess;

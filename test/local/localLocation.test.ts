@@ -2,18 +2,12 @@
  * Issue 13 item 14 on `npm start`: the embedded host tells the app its own address (as Core Tools and App Service
  * do with WEBSITE_HOSTNAME), so the Location points at the host whatever Host header a caller sends.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { type LocalHost, startLocalHost } from '../../src/local/localHost';
-import { LOCAL_DEFAULTS } from '../../src/local/localSettings';
-import { silentLogger } from '../../src/ports/logger';
-
-const root = join(__dirname, '..', '..');
+import type { LocalHost } from '../../src/local/localHost';
+import { startTestLocalHost, type TestLocalHost } from '../support/localHostFixture';
 
 /** A POST with a Host header of the caller's choosing (fetch cannot set one). */
 function postWithHost(port: number, host: string): Promise<{ status: number; location: string | undefined }> {
@@ -37,26 +31,17 @@ function postWithHost(port: number, host: string): Promise<{ status: number; loc
 }
 
 describe('npm start: Location from the host’s own address', () => {
+    let local: TestLocalHost;
     let host: LocalHost;
-    const dataDir = mkdtempSync(join(tmpdir(), 'local-location-'));
     const before = process.env.WEBSITE_HOSTNAME;
 
     beforeAll(async () => {
-        host = await startLocalHost({
-            root,
-            port: 0,
-            hostname: '127.0.0.1',
-            settings: { ...LOCAL_DEFAULTS },
-            storage: 'memory',
-            azuriteLocation: join(dataDir, 'azurite'),
-            timeScale: 1,
-            log: silentLogger,
-        });
+        local = await startTestLocalHost('local-location');
+        host = local.host;
     }, 60_000);
 
     afterAll(async () => {
-        await host.stop();
-        rmSync(dataDir, { recursive: true, force: true });
+        await local.stop();
         if (before === undefined) delete process.env.WEBSITE_HOSTNAME;
         else process.env.WEBSITE_HOSTNAME = before;
     });

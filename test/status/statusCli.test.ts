@@ -1,18 +1,15 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { type CliIo, EXIT, runStatusCli } from '../../src/cli/statusCli';
 import { NO_COLOUR, timelineText } from '../../src/cli/statusText';
-import { type LocalHost, startLocalHost } from '../../src/local/localHost';
-import { LOCAL_DEFAULTS } from '../../src/local/localSettings';
-import { silentLogger } from '../../src/ports/logger';
+import type { LocalHost } from '../../src/local/localHost';
 import { respondWithStatus } from '../../src/transports/http/statusHandler';
+import { FAST_LOCAL_TIMING, startTestLocalHost, type TestLocalHost } from '../support/localHostFixture';
 import { DAY_RUNS, daySource, hostileSource, responseText, SCRIPT_ID, statusRequest } from './statusFixtures';
 
 const root = join(__dirname, '..', '..');
@@ -68,36 +65,15 @@ const problem = (status: number, title: string) => ({
 });
 
 describe('npm run status against the local host', () => {
+    let local: TestLocalHost;
     let host: LocalHost;
-    const dataDir = mkdtempSync(join(tmpdir(), 'status-cli-'));
 
     beforeAll(async () => {
-        host = await startLocalHost({
-            root,
-            port: 0,
-            hostname: '127.0.0.1',
-            settings: {
-                ...LOCAL_DEFAULTS,
-                SYNC_QUIET_SECONDS: '1',
-                SYNC_URGENT_MAX_WAIT_SECONDS: '2',
-                SYNC_MIN_SPACING_SECONDS: '0',
-                SYNC_POLL_INTERVAL_SECONDS: '1',
-                SYNC_POLL_MAX_INTERVAL_SECONDS: '2',
-                SIMULATED_CONNECT_WORKER_POLL_SECONDS: '0.5',
-                SIMULATED_CONNECT_CYCLE_SECONDS: '1',
-                SIMULATED_CONNECT_SCHEDULER_MINUTES: '0',
-            },
-            storage: 'memory',
-            azuriteLocation: join(dataDir, 'azurite'),
-            timeScale: 1,
-            log: silentLogger,
-        });
+        local = await startTestLocalHost('status-cli', FAST_LOCAL_TIMING);
+        host = local.host;
     }, 60_000);
 
-    afterAll(async () => {
-        await host.stop();
-        rmSync(dataDir, { recursive: true, force: true });
-    });
+    afterAll(() => local.stop());
 
     it('prints each target, its timeline and the run of a joiner once its cycle has ended', async () => {
         const accepted = await fetch(`${host.url}/api/sync/requests`, {
