@@ -173,8 +173,13 @@ export function windowStartDueAt(window: OpenWindow, lastRunStartedAt: number | 
     return Math.max(closeAt, spacedAt);
 }
 
-/** The moment the debounce (or a deadline) closes the window, ignoring spacing and runs in progress. */
+/**
+ * The moment the debounce (or a deadline) closes the window, ignoring spacing and runs in progress. A lead window
+ * (an urgent change on an idle target) is closed from its first change: nothing is gained by waiting for quiet
+ * when no cycle is running, and the joiner is the change the operator is waiting for.
+ */
 export function windowCloseAt(window: OpenWindow, timing: TargetTiming): number {
+    if (window.lead) return window.firstChangeAt;
     const quietAt = window.lastChangeAt + timing.quietMs;
     const deadline = window.firstChangeAt + timing.maxWaitMs;
     const urgentDeadline =
@@ -229,6 +234,8 @@ class Step {
                 firstChangeAt: this.now,
                 lastChangeAt: this.now,
                 firstUrgentAt: urgent ? this.now : null,
+                // Idle: no window (this change opens it) and no run in progress, a retry's included.
+                lead: urgent && this.state.run === null,
                 changeCount: input.changeCount,
                 urgentCount: input.urgentCount,
                 requestCount: 1,
