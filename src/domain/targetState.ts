@@ -181,7 +181,7 @@ export function workerWaitText(wait: WorkerWait): string {
 }
 
 /** The one pending wake-up of a target. Wake messages with another token are stale. */
-interface PendingWake {
+export interface PendingWake {
     readonly token: string;
     readonly at: number;
 }

@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import {
-    decide,
-    type Effect,
-    type EngineInput,
-    LOST_WAKE_GRACE_MS,
-    windowCloseAt,
-    windowStartDueAt,
-} from '../../src/domain/decide';
+import { decide } from '../../src/domain/decide';
+import type { Effect, EngineInput } from '../../src/domain/decision';
 import type { JobObservation } from '../../src/domain/jobObservation';
 import {
     emptyTargetState,
@@ -17,6 +11,8 @@ import {
     type TargetState,
 } from '../../src/domain/targetState';
 import { DEFAULT_TIMING, type TargetTiming } from '../../src/domain/timing';
+import { LOST_WAKE_GRACE_MS } from '../../src/domain/wake';
+import { windowCloseAt, windowStartDueAt } from '../../src/domain/window';
 
 const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);
 const timing: TargetTiming = DEFAULT_TIMING;
