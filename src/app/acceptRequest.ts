@@ -1,5 +1,5 @@
 import type { KindCounts } from '../domain/change';
-import type { MergeRefusal } from '../domain/decide';
+import type { MergeRefusal } from '../domain/decision';
 import type { SyncPolicy } from '../domain/policy';
 import type { RequestRecord } from '../domain/requestStatus';
 import type { RequestStore } from '../ports/requestStore';

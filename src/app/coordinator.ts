@@ -1,4 +1,5 @@
-import { decide, type Effect, type EngineInput, type MergeRefusal } from '../domain/decide';
+import { decide } from '../domain/decide';
+import type { Effect, EngineInput, MergeRefusal } from '../domain/decision';
 import type { JobObservation } from '../domain/jobObservation';
 import type { Target } from '../domain/target';
 import { emptyTargetState, LEGACY_EPOCH, type RunSummary, type TargetState } from '../domain/targetState';

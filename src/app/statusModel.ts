@@ -1,7 +1,7 @@
 import { classifyOutcome, type OutcomeClass } from '../domain/cycleOutcome';
-import { windowStartDueAt } from '../domain/decide';
 import { type Run, type RunSummary, type TargetState, workerWaitOf, workerWaitText } from '../domain/targetState';
 import type { TargetTiming } from '../domain/timing';
+import { windowStartDueAt } from '../domain/window';
 
 /** How a target looks at a glance: the one word on-call reads first. */
 export type TargetHealth = 'healthy' | 'warning' | 'failing' | 'unknown';

@@ -1,15 +1,23 @@
-import { addKindCounts, type KindCounts } from './change';
-import { type CycleOutcome, type CycleReport, isRetryableOutcome } from './cycleOutcome';
+import { type CycleReport, isRetryableOutcome } from './cycleOutcome';
+import type { Decision, Effect, EngineInput } from './decision';
 import type { EngineEvent } from './engineEvent';
 import type { JobObservation } from './jobObservation';
-import { strongerPolicy, type SyncPolicy } from './policy';
+import {
+    nextAttempt,
+    pollDelay,
+    runDueAt,
+    runWithJob,
+    startRetryDelay,
+    stopDueSince,
+    stopReasonFor,
+    stopReasonText,
+} from './runLifecycle';
 import {
     HISTORY_LIMIT,
     type JobRun,
     MERGED_REQUEST_LIMIT,
     type OpenWindow,
     type Run,
-    type RunSummary,
     type RunWithJob,
     type StartingRun,
     type StoppingRun,
@@ -17,95 +25,8 @@ import {
     type TargetState,
 } from './targetState';
 import type { TargetTiming } from './timing';
-
-/** Something that happened to a target, fed to {@link decide}. */
-export type EngineInput =
-    | {
-          readonly type: 'changesAccepted';
-          readonly requestId: string;
-          readonly correlationId: string;
-          readonly changeCount: number;
-          readonly urgentCount: number;
-          readonly policy: SyncPolicy;
-          readonly kinds: KindCounts;
-          /**
-           * At most one Initial merged per target in this period: an Initial within it is refused (the decision
-           * carries the refusal and nothing changes). Absent: no limit (a stranded request merged by reconcile).
-           */
-          readonly initialMinIntervalMs?: number;
-      }
-    /** A wake-up message arrived. `token: null` is the reconcile timer, which may also repair a lost wake. */
-    | { readonly type: 'wake'; readonly token: string | null }
-    | { readonly type: 'jobCreated'; readonly seq: number; readonly attempt: number; readonly jobName: string }
-    | {
-          readonly type: 'jobStartFailed';
-          readonly seq: number;
-          readonly attempt: number;
-          readonly transient: boolean;
-          readonly reason: string;
-      }
-    | {
-          readonly type: 'jobObserved';
-          readonly seq: number;
-          readonly attempt: number;
-          readonly observation: JobObservation;
-      }
-    /** Reading or stopping the job failed; the next poll tries again. */
-    | { readonly type: 'jobReadFailed'; readonly seq: number; readonly attempt: number; readonly reason: string };
-
-/** Something the coordinator must do after the new state is saved. */
-export type Effect =
-    | { readonly type: 'scheduleWake'; readonly targetId: string; readonly token: string; readonly at: number }
-    | {
-          readonly type: 'startJob';
-          readonly targetId: string;
-          /** The state's epoch: with seq and attempt it names the job (unique per state lifetime). */
-          readonly epoch: string;
-          readonly seq: number;
-          readonly attempt: number;
-          readonly policy: SyncPolicy;
-          readonly correlationId: string;
-      }
-    | {
-          readonly type: 'observeJob';
-          readonly targetId: string;
-          readonly seq: number;
-          readonly attempt: number;
-          readonly jobName: string;
-      }
-    | {
-          readonly type: 'stopJob';
-          readonly targetId: string;
-          readonly seq: number;
-          readonly attempt: number;
-          readonly jobName: string;
-      }
-    | { readonly type: 'recordRun'; readonly run: RunSummary }
-    | { readonly type: 'emit'; readonly event: EngineEvent };
-
-/** The result of {@link decide}. `changed: false` means nothing needs saving and there are no effects. */
-export interface Decision {
-    readonly state: TargetState;
-    readonly effects: readonly Effect[];
-    readonly changed: boolean;
-    /** For `changesAccepted`: the window (and so the run) that will cover the request. */
-    readonly assignedSeq?: number;
-    /** For `changesAccepted`: why the changes were not merged (then nothing changed). */
-    readonly refusal?: MergeRefusal;
-}
-
-/**
- * Why the engine refused to merge a request's changes. Decided under the target state's ETag, so it holds on any
- * number of instances.
- */
-export interface MergeRefusal {
-    readonly reason: 'initialRateLimited';
-    /** The earliest moment an Initial can be merged again. */
-    readonly retryAt: number;
-}
-
-/** How late a pending wake may be before the reconcile timer assumes it was lost and schedules another. */
-export const LOST_WAKE_GRACE_MS = 60_000;
+import { isLostWake, needsWake } from './wake';
+import { initialRefusal, joinWindow, openWindow, runForWindow, windowStartDueAt } from './window';
 
 /**
  * The engine: pure, deterministic, no I/O. Given a target's state, something that happened and the time,
@@ -113,7 +34,8 @@ export const LOST_WAKE_GRACE_MS = 60_000;
  *
  * Guarantees kept here (proved by the property tests): at most one run per target; every accepted change is
  * covered by a run created after it was accepted, or reported failed; windows close by `maxWait`
- * (`urgentMaxWait`) plus `minSpacing` or a run in progress; wake-ups and Automation calls are per window.
+ * (`urgentMaxWait`) plus `minSpacing` or a run in progress, a lead window (urgent, idle target) at its first change
+ * plus `minSpacing`; wake-ups and Automation calls are per window.
  *
  * @param state - the target's current state
  * @param input - what happened
@@ -149,48 +71,8 @@ export function decide(state: TargetState, input: EngineInput, now: number, timi
     return step.result();
 }
 
-/** An Initial within the target's Initial interval, unless it is a retry of a request already merged. */
-function initialRefusal(
-    state: TargetState,
-    input: Extract<EngineInput, { type: 'changesAccepted' }>,
-    now: number,
-): MergeRefusal | null {
-    const interval = input.initialMinIntervalMs;
-    const last = state.lastInitialAcceptedAt;
-    if (input.policy !== 'Initial' || interval === undefined || last === null || now - last >= interval) return null;
-    if (state.recentRequests.some((r) => r.requestId === input.requestId)) return null;
-    return { reason: 'initialRateLimited', retryAt: last + interval };
-}
-
 function unchanged(state: TargetState): Decision {
     return { state, effects: [], changed: false };
-}
-
-/** The moment a window may become a run: closed by debounce or deadline, and spaced from the last start. */
-export function windowStartDueAt(window: OpenWindow, lastRunStartedAt: number | null, timing: TargetTiming): number {
-    const closeAt = windowCloseAt(window, timing);
-    const spacedAt = lastRunStartedAt === null ? closeAt : lastRunStartedAt + timing.minSpacingMs;
-    return Math.max(closeAt, spacedAt);
-}
-
-/** The moment the debounce (or a deadline) closes the window, ignoring spacing and runs in progress. */
-export function windowCloseAt(window: OpenWindow, timing: TargetTiming): number {
-    const quietAt = window.lastChangeAt + timing.quietMs;
-    const deadline = window.firstChangeAt + timing.maxWaitMs;
-    const urgentDeadline =
-        window.firstUrgentAt === null ? Number.POSITIVE_INFINITY : window.firstUrgentAt + timing.urgentMaxWaitMs;
-    return Math.min(quietAt, deadline, urgentDeadline);
-}
-
-/** Poll back-off: the base interval for the first polls, doubling up to the cap for long cycles. */
-function pollDelay(polls: number, timing: TargetTiming): number {
-    const doublings = Math.max(0, polls - 3);
-    return Math.min(timing.pollMaxIntervalMs, timing.pollIntervalMs * 2 ** Math.min(doublings, 10));
-}
-
-/** Back-off for retrying a failed job creation. */
-export function startRetryDelay(failures: number, timing: TargetTiming): number {
-    return Math.min(timing.pollMaxIntervalMs, timing.pollIntervalMs * 2 ** Math.max(0, failures - 1));
 }
 
 /** Mutable working copy for one decision; keeps `decide` readable. */
@@ -219,22 +101,10 @@ class Step {
             this.assignedSeq = merged.seq;
             return;
         }
-        const urgent = input.urgentCount > 0;
         const window = this.state.window;
         let next: OpenWindow;
         if (window === null) {
-            next = {
-                seq: this.state.nextSeq,
-                policy: input.policy,
-                firstChangeAt: this.now,
-                lastChangeAt: this.now,
-                firstUrgentAt: urgent ? this.now : null,
-                changeCount: input.changeCount,
-                urgentCount: input.urgentCount,
-                requestCount: 1,
-                kinds: input.kinds,
-                correlationId: input.correlationId,
-            };
+            next = openWindow(input, this.state.nextSeq, this.now, this.state.run === null);
             this.state = { ...this.state, nextSeq: this.state.nextSeq + 1 };
             this.emit({
                 type: 'WindowOpened',
@@ -242,19 +112,10 @@ class Step {
                 correlationId: next.correlationId,
                 seq: next.seq,
                 policy: next.policy,
-                urgent,
+                urgent: input.urgentCount > 0,
             });
         } else {
-            next = {
-                ...window,
-                policy: strongerPolicy(window.policy, input.policy),
-                lastChangeAt: Math.max(window.lastChangeAt, this.now),
-                firstUrgentAt: window.firstUrgentAt ?? (urgent ? this.now : null),
-                changeCount: window.changeCount + input.changeCount,
-                urgentCount: window.urgentCount + input.urgentCount,
-                requestCount: window.requestCount + 1,
-                kinds: addKindCounts(window.kinds, input.kinds),
-            };
+            next = joinWindow(window, input, this.now);
         }
         const recent = [...this.state.recentRequests, { requestId: input.requestId, seq: next.seq }];
         this.state = {
@@ -273,7 +134,7 @@ class Step {
             this.state = { ...this.state, wake: null };
             return true;
         }
-        if (token === null && pending !== null && pending.at + LOST_WAKE_GRACE_MS < this.now) {
+        if (token === null && pending !== null && isLostWake(pending, this.now)) {
             // The reconcile timer found a wake that should have fired long ago: assume it was lost.
             this.state = { ...this.state, wake: null };
             return true;
@@ -285,21 +146,7 @@ class Step {
     jobCreated(seq: number, attempt: number, jobName: string): boolean {
         const run = this.currentRun(seq, attempt);
         if (run === null || run.phase !== 'starting') return false;
-        const { startDueAt: _due, startFailures: _failures, ...carried } = run;
-        const next: JobRun = {
-            ...carried,
-            phase: 'active',
-            jobName,
-            jobCreatedAt: this.now,
-            jobStartedAt: null,
-            lastStatus: null,
-            nextPollAt: this.now + this.timing.pollIntervalMs,
-            lastPollAt: null,
-            polls: 0,
-            workerOfflineReported: false,
-            attentionSince: null,
-            lastError: null,
-        };
+        const next = runWithJob(run, jobName, this.now, this.timing);
         this.state = { ...this.state, run: next };
         this.emit({
             type: 'JobStarted',
@@ -475,8 +322,8 @@ class Step {
     }
 
     private advanceActive(run: JobRun): void {
-        const stopReason = this.stopReasonFor(run);
-        if (stopReason !== null && !this.readSince(run, this.stopDueSince(run))) {
+        const stopReason = stopReasonFor(run, this.now, this.timing);
+        if (stopReason !== null && !this.readSince(run, stopDueSince(run, this.timing))) {
             // Decide on evidence: after lost wakes the timeout can pass unseen, and the job may have finished
             // (or be gone) meanwhile. Read it first; the stop is decided when the reading comes back.
             this.poll(run);
@@ -550,13 +397,6 @@ class Step {
         return run.lastPollAt !== null && run.lastPollAt >= moment;
     }
 
-    /** The moment the stop {@link stopReasonFor} reports became due: the run timeout, or attention too long. */
-    private stopDueSince(run: JobRun): number {
-        const timeoutAt = run.jobCreatedAt + this.timing.runTimeoutMs;
-        if (run.attentionSince === null) return timeoutAt;
-        return Math.min(timeoutAt, run.attentionSince + this.timing.workerOfflineAfterMs * 2);
-    }
-
     private requestStop(run: RunWithJob): void {
         this.effects.push({
             type: 'stopJob',
@@ -567,39 +407,11 @@ class Step {
         });
     }
 
-    private stopReasonFor(run: JobRun): CycleOutcome | null {
-        const t = this.timing;
-        if (this.now < run.jobCreatedAt + t.runTimeoutMs) {
-            if (run.attentionSince !== null && this.now >= run.attentionSince + t.workerOfflineAfterMs * 2) {
-                return 'NeedsAttention';
-            }
-            return null;
-        }
-        if (run.attentionSince !== null) return 'NeedsAttention';
-        return run.jobStartedAt === null ? 'WorkerOffline' : 'TimedOut';
-    }
-
     private advanceWindow(): void {
         const window = this.state.window;
         if (window === null || this.state.run !== null) return;
         if (this.now < windowStartDueAt(window, this.state.lastRunStartedAt, this.timing)) return;
-        const run: StartingRun = {
-            seq: window.seq,
-            attempt: 1,
-            phase: 'starting',
-            policy: window.policy,
-            changeCount: window.changeCount,
-            urgentCount: window.urgentCount,
-            requestCount: window.requestCount,
-            kinds: window.kinds,
-            correlationId: window.correlationId,
-            firstChangeAt: window.firstChangeAt,
-            firstUrgentAt: window.firstUrgentAt,
-            windowClosedAt: this.now,
-            startDueAt: this.now,
-            startFailures: 0,
-            lastError: null,
-        };
+        const run = runForWindow(window, this.now);
         this.emit({
             type: 'WindowClosed',
             targetId: this.state.targetId,
@@ -629,23 +441,7 @@ class Step {
                 attempt: run.attempt + 1,
                 previousOutcome: report.outcome,
             });
-            const retry: StartingRun = {
-                seq: run.seq,
-                attempt: run.attempt + 1,
-                phase: 'starting',
-                policy: run.policy,
-                changeCount: run.changeCount,
-                urgentCount: run.urgentCount,
-                requestCount: run.requestCount,
-                kinds: run.kinds,
-                correlationId: run.correlationId,
-                firstChangeAt: run.firstChangeAt,
-                firstUrgentAt: run.firstUrgentAt,
-                windowClosedAt: run.windowClosedAt,
-                startDueAt: retryAt,
-                startFailures: 0,
-                lastError: report.reason ?? null,
-            };
+            const retry = nextAttempt(run, retryAt, report.reason ?? null);
             this.state = { ...this.state, run: retry, lastRunStartedAt: retryAt };
             return;
         }
@@ -672,16 +468,7 @@ class Step {
     /** When something next needs the engine's attention, or null when the target is idle. */
     private nextDueAt(): number | null {
         const run = this.state.run;
-        if (run !== null) {
-            switch (run.phase) {
-                case 'starting':
-                    return run.startDueAt;
-                case 'active':
-                    return Math.min(run.nextPollAt, run.jobCreatedAt + this.timing.runTimeoutMs);
-                case 'stopping':
-                    return Math.min(run.nextPollAt, run.stopRequestedAt + this.timing.stopGraceMs);
-            }
-        }
+        if (run !== null) return runDueAt(run, this.timing);
         const window = this.state.window;
         if (window !== null) return windowStartDueAt(window, this.state.lastRunStartedAt, this.timing);
         return null;
@@ -695,11 +482,9 @@ class Step {
     private ensureWake(): void {
         const due = this.nextDueAt();
         if (due === null) return;
-        const pending = this.state.wake;
         // An earlier pending wake will re-evaluate and reschedule; one per window, not one per change.
         // A pending wake long overdue was lost: replace it now rather than wait for the reconcile timer.
-        const pendingLost = pending !== null && pending.at + LOST_WAKE_GRACE_MS < this.now;
-        if (pending !== null && pending.at <= due && !pendingLost) return;
+        if (!needsWake(this.state.wake, due, this.now)) return;
         const counter = this.state.wakeCounter + 1;
         const token = `${this.state.targetId}:${counter}`;
         const at = Math.max(due, this.now);
@@ -714,22 +499,5 @@ class Step {
 
     private emit(event: EngineEvent): void {
         this.effects.push({ type: 'emit', event });
-    }
-}
-
-/**
- * Why the engine stopped a job, in words.
- * @param outcome - the stop's reason
- */
-export function stopReasonText(outcome: CycleOutcome): string {
-    switch (outcome) {
-        case 'WorkerOffline':
-            return 'The job was never picked up by a Hybrid Worker before the run timeout; it was stopped';
-        case 'NeedsAttention':
-            return 'The job stayed suspended, blocked or disconnected; it was stopped';
-        case 'TimedOut':
-            return 'The cycle did not finish before the run timeout; the job was stopped';
-        default:
-            return `The job was stopped (${outcome})`;
     }
 }

@@ -1,5 +1,6 @@
 import { classifyOutcome, type OutcomeClass } from './cycleOutcome';
-import { type MergeRefusal, stopReasonText, windowStartDueAt } from './decide';
+import type { MergeRefusal } from './decision';
+import { stopReasonText } from './runLifecycle';
 import {
     type Run,
     runNextDueAt,
@@ -11,6 +12,7 @@ import {
     workerWaitOf,
 } from './targetState';
 import type { TargetTiming } from './timing';
+import { windowStartDueAt } from './window';
 
 /** What the request store remembers about an accepted request. */
 export interface RequestRecord {

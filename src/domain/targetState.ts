@@ -14,6 +14,11 @@ export interface OpenWindow {
     readonly lastChangeAt: number;
     /** First urgent change, if any: the window closes no later than this plus `urgentMaxWait`. */
     readonly firstUrgentAt: number | null;
+    /**
+     * Opened by an urgent change on an idle target (no run in progress, no window open): the window closes at
+     * once, so its run starts as soon as `minSpacing` allows, without waiting for quiet. Later changes join it.
+     */
+    readonly lead: boolean;
     readonly changeCount: number;
     readonly urgentCount: number;
     readonly requestCount: number;
@@ -176,7 +181,7 @@ export function workerWaitText(wait: WorkerWait): string {
 }
 
 /** The one pending wake-up of a target. Wake messages with another token are stale. */
-interface PendingWake {
+export interface PendingWake {
     readonly token: string;
     readonly at: number;
 }

@@ -1,4 +1,4 @@
-import type { MergeRefusal } from '../domain/decide';
+import type { MergeRefusal } from '../domain/decision';
 import type { RequestRecord } from '../domain/requestStatus';
 
 /** The outcome of registering a request: new, or the one already stored under the same key. */

@@ -9,8 +9,9 @@ import {
 } from '../../src/adapters/memory';
 import { type Coordinator, createCoordinator } from '../../src/app/coordinator';
 import { jobNameFor, newEpoch } from '../../src/app/jobName';
-import { decide, LOST_WAKE_GRACE_MS } from '../../src/domain/decide';
+import { decide } from '../../src/domain/decide';
 import { emptyTargetState, LEGACY_EPOCH, type TargetState } from '../../src/domain/targetState';
+import { LOST_WAKE_GRACE_MS } from '../../src/domain/wake';
 import { joinerAccepted, testTarget } from '../support/targets';
 
 const target = testTarget();

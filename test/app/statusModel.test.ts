@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
 import { targetStatus } from '../../src/app/statusModel';
-import { decide, type EngineInput } from '../../src/domain/decide';
+import { decide } from '../../src/domain/decide';
+import type { EngineInput } from '../../src/domain/decision';
 import { emptyTargetState, type TargetState } from '../../src/domain/targetState';
 import { DEFAULT_TIMING } from '../../src/domain/timing';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { decide, type Effect, type EngineInput, LOST_WAKE_GRACE_MS, windowCloseAt } from '../../src/domain/decide';
+import { decide } from '../../src/domain/decide';
+import type { Effect, EngineInput } from '../../src/domain/decision';
 import type { JobObservation } from '../../src/domain/jobObservation';
 import {
     emptyTargetState,
@@ -10,6 +11,8 @@ import {
     type TargetState,
 } from '../../src/domain/targetState';
 import { DEFAULT_TIMING, type TargetTiming } from '../../src/domain/timing';
+import { LOST_WAKE_GRACE_MS } from '../../src/domain/wake';
+import { windowCloseAt, windowStartDueAt } from '../../src/domain/window';
 
 const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);
 const timing: TargetTiming = DEFAULT_TIMING;
@@ -199,6 +202,69 @@ describe('decide: windows', () => {
         expect(again.assignedSeq).toBe(1);
         expect(d.state.window?.changeCount).toBe(5);
         expect(d.state.window?.requestCount).toBe(1);
+    });
+});
+
+describe('decide: lead (an urgent change on an idle target)', () => {
+    it('starts the run at once, without waiting for quiet', () => {
+        const d = new Driver();
+        const lead = d.feed(changes('joiner', { urgent: true }), T0);
+        expect(lead.assignedSeq).toBe(1);
+        expect(d.state.window).toBeNull();
+        expect(d.state.run).toMatchObject({ seq: 1, phase: 'starting', windowClosedAt: T0 });
+        expect(d.ofType('startJob').map((e) => e.seq)).toEqual([1]);
+        expect(d.state.lastRunStartedAt).toBe(T0);
+    });
+
+    it('keeps the window rule for a non-urgent change on an idle target', () => {
+        const d = new Driver();
+        d.feed(changes('r1'), T0);
+        expect(d.state.window?.lead).toBe(false);
+        expect(d.ofType('startJob')).toHaveLength(0);
+        expect(d.state.wake?.at).toBe(T0 + timing.quietMs);
+    });
+
+    it('keeps the window rule for an urgent change joining an open window', () => {
+        const d = new Driver();
+        d.feed(changes('r1'), T0);
+        d.feed(changes('joiner', { urgent: true }), T0 + 1_000);
+        expect(d.state.window?.lead).toBe(false);
+        expect(d.ofType('startJob')).toHaveLength(0);
+    });
+
+    it('keeps the window rule for an urgent change while a run is in progress', () => {
+        const d = new Driver();
+        d.feed(changes('r1'), T0);
+        d.startRun();
+        d.feed(changes('joiner', { urgent: true }), T0 + 40_000);
+        const window = d.state.window;
+        if (window === null) throw new Error('window expected');
+        expect(window.lead).toBe(false);
+        expect(windowCloseAt(window, timing)).toBe(T0 + 40_000 + timing.quietMs);
+        expect(d.ofType('startJob').map((e) => e.seq)).toEqual([1]);
+    });
+
+    it('still waits for minSpacing after the previous start, and later changes join the held window', () => {
+        const d = new Driver();
+        d.feed(changes('r1'), T0);
+        const started = T0 + timing.quietMs;
+        d.startRun();
+        d.observe(succeeded, started + 30_000);
+        expect(d.state.run).toBeNull();
+        d.feed(changes('joiner', { urgent: true }), started + 31_000);
+        d.feed(changes('r2'), started + 50_000);
+        expect(d.state.window).toMatchObject({ lead: true, changeCount: 2 });
+        expect(d.ofType('startJob').map((e) => e.seq)).toEqual([1]);
+        // Quiet after r2 would be +70 s; the lead window starts at the spacing boundary (+60 s) all the same.
+        const window = d.state.window;
+        if (window === null) throw new Error('window expected');
+        expect(windowStartDueAt(window, d.state.lastRunStartedAt, timing)).toBe(started + timing.minSpacingMs);
+        d.pump(
+            () => succeeded,
+            () => d.state.run?.seq === 2,
+        );
+        expect(d.state.run).toMatchObject({ seq: 2, changeCount: 2 });
+        expect(d.state.lastRunStartedAt).toBe(started + timing.minSpacingMs);
     });
 });
 

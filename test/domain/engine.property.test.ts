@@ -2,11 +2,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import { CYCLE_OUTCOMES } from '../../src/domain/cycleOutcome';
-import { decide, type Decision, type EngineInput, windowStartDueAt } from '../../src/domain/decide';
+import { decide } from '../../src/domain/decide';
+import type { Decision, EngineInput } from '../../src/domain/decision';
 import type { JobObservation } from '../../src/domain/jobObservation';
 import type { SyncPolicy } from '../../src/domain/policy';
 import { emptyTargetState, MERGED_REQUEST_LIMIT, type TargetState } from '../../src/domain/targetState';
 import { DEFAULT_TIMING, type TargetTiming } from '../../src/domain/timing';
+import { windowStartDueAt } from '../../src/domain/window';
 
 /** Fixed so a failure reproduces; fast-check prints it with the shrunk counterexample. */
 const SEED = 4_242_2026;

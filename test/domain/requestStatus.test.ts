@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { decide, type EngineInput } from '../../src/domain/decide';
+import { decide } from '../../src/domain/decide';
+import type { EngineInput } from '../../src/domain/decision';
 import {
     deriveRequestStatus,
     isFinalRequestState,

@@ -48,6 +48,7 @@ function hostileStates(): Map<string, TargetState> {
             firstChangeAt: NOW - 125_000,
             lastChangeAt: NOW - 5_000,
             firstUrgentAt: null,
+            lead: false,
             changeCount: 7,
             urgentCount: 0,
             requestCount: 3,

@@ -11,12 +11,14 @@ import { seededRandom as simulationRandom } from '../../src/adapters/simulatedCo
 import { type Coordinator, type CoordinatorFaults, createCoordinator } from '../../src/app/coordinator';
 import { jobNameFor } from '../../src/app/jobName';
 import { classifyOutcome } from '../../src/domain/cycleOutcome';
-import { type Effect, LOST_WAKE_GRACE_MS, startRetryDelay } from '../../src/domain/decide';
+import type { Effect } from '../../src/domain/decision';
 import type { JobObservation } from '../../src/domain/jobObservation';
 import type { SyncPolicy } from '../../src/domain/policy';
+import { startRetryDelay } from '../../src/domain/runLifecycle';
 import type { Target } from '../../src/domain/target';
 import { emptyTargetState, type RunSummary, type TargetState } from '../../src/domain/targetState';
 import type { TargetTiming } from '../../src/domain/timing';
+import { LOST_WAKE_GRACE_MS } from '../../src/domain/wake';
 import type { AutomationTarget, SyncJobParameters } from '../../src/ports/automationJobs';
 import type { StoredTargetState, TargetStateStore } from '../../src/ports/targetStateStore';
 import type { WakeMessage, WakeScheduler } from '../../src/ports/wakeScheduler';

@@ -17,6 +17,7 @@ export function richState(targetId: string, historyLength = 3): TargetState {
             firstChangeAt: at,
             lastChangeAt: at + 1_500,
             firstUrgentAt: at + 1_000,
+            lead: false,
             changeCount: 12,
             urgentCount: 2,
             requestCount: 4,

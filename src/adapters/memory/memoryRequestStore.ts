@@ -1,4 +1,4 @@
-import type { MergeRefusal } from '../../domain/decide';
+import type { MergeRefusal } from '../../domain/decision';
 import type { RequestRecord } from '../../domain/requestStatus';
 import type { RegisterRequestResult, RequestStore } from '../../ports/requestStore';
 

@@ -1,7 +1,7 @@
 import { odata, type TableClient } from '@azure/data-tables';
 import { z } from 'zod';
 
-import type { MergeRefusal } from '../../domain/decide';
+import type { MergeRefusal } from '../../domain/decision';
 import type { RequestRecord } from '../../domain/requestStatus';
 import { PermanentDependencyError, TransientDependencyError } from '../../errors';
 import type { RegisterRequestResult, RequestStore } from '../../ports/requestStore';

@@ -91,6 +91,8 @@ const openWindow = z.object({
     firstChangeAt: epochMs,
     lastChangeAt: epochMs,
     firstUrgentAt: epochMs.nullable(),
+    // Absent in windows stored before the lead rule: they keep the window rule they were opened under.
+    lead: z.boolean().default(false),
     ...windowTally,
 });
 

@@ -17,4 +17,16 @@ describe('stored target state', () => {
         const state = richState('contoso');
         expect(targetStateSchema.parse(JSON.parse(JSON.stringify(state)))).toEqual(state);
     });
+
+    it('reads a window stored before the lead rule as not leading (it keeps the window rule it was opened under)', () => {
+        const state = richState('contoso');
+        if (state.window === null) throw new Error('window expected');
+        const { lead, ...window } = { ...state.window, lead: true };
+        expect(lead).toBe(true);
+        const parsed = targetStateSchema.parse(JSON.parse(JSON.stringify({ ...state, window })));
+        expect(parsed.window?.lead).toBe(false);
+        expect(
+            targetStateSchema.parse(JSON.parse(JSON.stringify({ ...state, window: { ...window, lead } }))).window?.lead,
+        ).toBe(true);
+    });
 });

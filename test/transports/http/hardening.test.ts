@@ -21,6 +21,7 @@ import { createPostSyncRequestsHandler, FULL_SYNC_ENTRY } from '../../../src/tra
 import { createChangeQueueHandler } from '../../../src/transports/serviceBus/changeQueueHandler';
 import { createControlQueueHandler } from '../../../src/transports/serviceBus/controlQueueHandler';
 import { AutomationFake } from '../../support/automationFake';
+import { pendingChanges } from '../../support/pendingChanges';
 import { BASE_ENV, BASE_URL, bodyOf, getRequest, headerOf } from '../harness';
 
 /*
@@ -423,7 +424,7 @@ describe('HTTP hardening corpus', () => {
         });
         const retried = await w.post(post(json({ changes: [joiner()] })), w.context());
         expect(retried.status).toBe(202);
-        expect((await w.services.coordinator.readState('contoso')).window?.changeCount).toBe(1);
+        expect(pendingChanges(await w.services.coordinator.readState('contoso')).changeCount).toBe(1);
     });
 
     it('rate-limits Initial per target (429 + Retry-After), state unchanged, and accepts one after the interval', async () => {
@@ -524,7 +525,7 @@ describe('change queue hardening corpus', () => {
             await w.queue([c.body, joiner(), c.body], w.context(['bad-1', 'good', 'bad-2']));
             expect(w.invalidMessages.messages.map((m) => m.messageId)).toEqual(['bad-1', 'bad-2']);
             const state = await w.services.coordinator.readState('contoso');
-            expect(state.window?.changeCount).toBe(1);
+            expect(pendingChanges(state).changeCount).toBe(1);
             expect(w.requests.all()).toHaveLength(1);
             expect(leakSurface(w)).not.toContain(CANARY_MARK);
         },

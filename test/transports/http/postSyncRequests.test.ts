@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 import { loadConfig } from '../../../src/config/loadConfig';
 import { createPostSyncRequestsHandler } from '../../../src/transports/http/postSyncRequests';
+import { pendingChanges } from '../../support/pendingChanges';
 import { BASE_ENV, BASE_URL, bodyOf, context, getRequest, harness, headerOf, postRequest, principal } from '../harness';
 
 const JOINER = 'dev.entra-sync-trigger.change.joiner';
@@ -35,7 +36,7 @@ describe('POST sync/requests', () => {
         expect(location).toBe(`${BASE_URL}/api/sync/requests/${String(body.requestId)}`);
         expect(headerOf(response, 'retry-after')).toBe('10');
         const state = await h.services.coordinator.readState('contoso');
-        expect(state.window).toMatchObject({ changeCount: 1, urgentCount: 1, kinds: { joiner: 1 } });
+        expect(pendingChanges(state)).toMatchObject({ changeCount: 1, urgentCount: 1, kinds: { joiner: 1 } });
         expect(h.requests.all()).toHaveLength(1);
     });
 
@@ -66,7 +67,7 @@ describe('POST sync/requests', () => {
             }),
         ]);
         expect(new URL(headerOf(response, 'location') ?? '').searchParams.get('targets')).toBe('contoso,fabrikam');
-        expect((await h.services.coordinator.readState('fabrikam')).window?.changeCount).toBe(2);
+        expect(pendingChanges(await h.services.coordinator.readState('fabrikam')).changeCount).toBe(2);
         const status = await h.getStatus(getRequest(headerOf(response, 'location') ?? ''), context());
         expect(status.status).toBe(202);
         expect(bodyOf(status).state).toBe('waiting');
@@ -115,7 +116,7 @@ describe('POST sync/requests', () => {
         expect(bodyOf(second).requestId).toBe(bodyOf(first).requestId);
         expect(bodyOf(second).duplicate).toBe(true);
         expect(headerOf(second, 'idempotent-replayed')).toBe('true');
-        expect((await h.services.coordinator.readState('contoso')).window?.changeCount).toBe(1);
+        expect(pendingChanges(await h.services.coordinator.readState('contoso')).changeCount).toBe(1);
     });
 
     it('accepts a CloudEvent in binary mode (cloudevents SDK)', async () => {
@@ -132,7 +133,9 @@ describe('POST sync/requests', () => {
         const response = await h.post(fromMessage(message), context());
         expect(response.status).toBe(202);
         expect(bodyOf(response).format).toBe('cloudEvents.binary');
-        expect((await h.services.coordinator.readState('fabrikam')).window).toMatchObject({ kinds: { password: 1 } });
+        expect(pendingChanges(await h.services.coordinator.readState('fabrikam'))).toMatchObject({
+            kinds: { password: 1 },
+        });
     });
 
     it('accepts a CloudEvents batch built from SDK events', async () => {
@@ -152,7 +155,7 @@ describe('POST sync/requests', () => {
         );
         expect(response.status).toBe(202);
         expect(bodyOf(response).format).toBe('cloudEvents.batch');
-        expect((await h.services.coordinator.readState('contoso')).window?.kinds).toEqual({ group: 3 });
+        expect(pendingChanges(await h.services.coordinator.readState('contoso')).kinds).toEqual({ group: 3 });
     });
 
     it('accepts Event Grid schema events and answers the SubscriptionValidation handshake', async () => {
@@ -222,13 +225,13 @@ describe('POST sync/requests', () => {
         const reused = await h.post(postRequest({ kind: 'leaver' }, { 'idempotency-key': 'hr-42' }), context());
         expect(reused.status).toBe(422);
         expect(bodyOf(reused).code).toBe('IDEMPOTENCY_KEY_REUSED');
-        expect((await h.services.coordinator.readState('contoso')).window?.changeCount).toBe(1);
+        expect(pendingChanges(await h.services.coordinator.readState('contoso')).changeCount).toBe(1);
     });
 
     it('lets the caller make a joiner non-urgent', async () => {
         const h = harness();
         await h.post(postRequest({ kind: 'joiner', urgent: false }), context());
-        expect((await h.services.coordinator.readState('contoso')).window?.urgentCount).toBe(0);
+        expect(pendingChanges(await h.services.coordinator.readState('contoso')).urgentCount).toBe(0);
     });
 
     it('rate-limits Initial per target with 429 + Retry-After, but replays an accepted Initial', async () => {

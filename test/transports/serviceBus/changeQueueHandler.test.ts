@@ -7,6 +7,7 @@ import type { RequestRecord } from '../../../src/domain/requestStatus';
 import { TransientDependencyError } from '../../../src/errors';
 import type { RegisterRequestResult } from '../../../src/ports/requestStore';
 import { createChangeQueueHandler } from '../../../src/transports/serviceBus/changeQueueHandler';
+import { pendingChanges } from '../../support/pendingChanges';
 import { type Harness, harness } from '../harness';
 
 /** A request store whose n-th registration fails as a storage outage would. */
@@ -41,7 +42,7 @@ const cloudEvent = {
 };
 
 async function windowCount(h: Harness, target: string): Promise<number> {
-    return (await h.services.coordinator.readState(target)).window?.changeCount ?? 0;
+    return pendingChanges(await h.services.coordinator.readState(target)).changeCount;
 }
 
 describe('change queue trigger (cardinality many)', () => {

@@ -1,0 +1,127 @@
+import type { CycleOutcome } from './cycleOutcome';
+import type { JobRun, Run, RunWithJob, StartingRun } from './targetState';
+import type { TargetTiming } from './timing';
+
+/** Poll back-off: the base interval for the first polls, doubling up to the cap for long cycles. */
+export function pollDelay(polls: number, timing: TargetTiming): number {
+    const doublings = Math.max(0, polls - 3);
+    return Math.min(timing.pollMaxIntervalMs, timing.pollIntervalMs * 2 ** Math.min(doublings, 10));
+}
+
+/** Back-off for retrying a failed job creation. */
+export function startRetryDelay(failures: number, timing: TargetTiming): number {
+    return Math.min(timing.pollMaxIntervalMs, timing.pollIntervalMs * 2 ** Math.max(0, failures - 1));
+}
+
+/**
+ * When the run next needs the engine: its (re)create, its next reading, or the deadline of its phase.
+ * @param run - the run
+ * @param timing - the target's timing
+ */
+export function runDueAt(run: Run, timing: TargetTiming): number {
+    switch (run.phase) {
+        case 'starting':
+            return run.startDueAt;
+        case 'active':
+            return Math.min(run.nextPollAt, run.jobCreatedAt + timing.runTimeoutMs);
+        case 'stopping':
+            return Math.min(run.nextPollAt, run.stopRequestedAt + timing.stopGraceMs);
+    }
+}
+
+/**
+ * The run once its job was created at `now`: first read after the base poll interval.
+ * @param run - the starting run
+ * @param jobName - the created job
+ * @param now - when it was created
+ * @param timing - the target's timing
+ */
+export function runWithJob(run: StartingRun, jobName: string, now: number, timing: TargetTiming): JobRun {
+    const { startDueAt: _due, startFailures: _failures, ...carried } = run;
+    return {
+        ...carried,
+        phase: 'active',
+        jobName,
+        jobCreatedAt: now,
+        jobStartedAt: null,
+        lastStatus: null,
+        nextPollAt: now + timing.pollIntervalMs,
+        lastPollAt: null,
+        polls: 0,
+        workerOfflineReported: false,
+        attentionSince: null,
+        lastError: null,
+    };
+}
+
+/**
+ * The next attempt of a run whose attempt ended retryably (busy), its create due at `retryAt`.
+ * @param run - the run whose attempt ended
+ * @param retryAt - when the next job may be created
+ * @param lastError - why the attempt ended
+ */
+export function nextAttempt(run: RunWithJob, retryAt: number, lastError: string | null): StartingRun {
+    return {
+        seq: run.seq,
+        attempt: run.attempt + 1,
+        phase: 'starting',
+        policy: run.policy,
+        changeCount: run.changeCount,
+        urgentCount: run.urgentCount,
+        requestCount: run.requestCount,
+        kinds: run.kinds,
+        correlationId: run.correlationId,
+        firstChangeAt: run.firstChangeAt,
+        firstUrgentAt: run.firstUrgentAt,
+        windowClosedAt: run.windowClosedAt,
+        startDueAt: retryAt,
+        startFailures: 0,
+        lastError,
+    };
+}
+
+/**
+ * Why the job should be stopped at `now`, or null: the run timeout, or attention (suspended, blocked,
+ * disconnected) for twice the worker-offline time.
+ * @param run - the run with its job
+ * @param now - the time
+ * @param timing - the target's timing
+ */
+export function stopReasonFor(run: JobRun, now: number, timing: TargetTiming): CycleOutcome | null {
+    if (now < run.jobCreatedAt + timing.runTimeoutMs) {
+        if (run.attentionSince !== null && now >= run.attentionSince + timing.workerOfflineAfterMs * 2) {
+            return 'NeedsAttention';
+        }
+        return null;
+    }
+    if (run.attentionSince !== null) return 'NeedsAttention';
+    return run.jobStartedAt === null ? 'WorkerOffline' : 'TimedOut';
+}
+
+/**
+ * The moment the stop {@link stopReasonFor} reports became due: the run timeout, or attention too long.
+ * @param run - the run with its job
+ * @param timing - the target's timing
+ */
+export function stopDueSince(run: JobRun, timing: TargetTiming): number {
+    const timeoutAt = run.jobCreatedAt + timing.runTimeoutMs;
+    if (run.attentionSince === null) return timeoutAt;
+    return Math.min(timeoutAt, run.attentionSince + timing.workerOfflineAfterMs * 2);
+}
+
+/**
+ * Why the engine stopped a job, in words.
+ * @param outcome - the stop's reason
+ */
+export function stopReasonText(outcome: CycleOutcome): string {
+    switch (outcome) {
+        case 'WorkerOffline':
+            return 'The job was never picked up by a Hybrid Worker before the run timeout; it was stopped';
+        case 'NeedsAttention':
+            return 'The job stayed suspended, blocked or disconnected; it was stopped';
+        case 'TimedOut':
+            return 'The cycle did not finish before the run timeout; the job was stopped';
+        default:
+            return `The job was stopped (${outcome})`;
+    }
+}
