@@ -1,5 +1,5 @@
 import type { CycleOutcome } from './cycleOutcome';
-import type { JobRun, Run, RunWithJob, StartingRun } from './targetState';
+import { closedWindowOf, type JobRun, type Run, type RunWithJob, type StartingRun } from './targetState';
 import type { TargetTiming } from './timing';
 
 /** Poll back-off: the base interval for the first polls, doubling up to the cap for long cycles. */
@@ -62,18 +62,9 @@ export function runWithJob(run: StartingRun, jobName: string, now: number, timin
  */
 export function nextAttempt(run: RunWithJob, retryAt: number, lastError: string | null): StartingRun {
     return {
-        seq: run.seq,
+        ...closedWindowOf(run),
         attempt: run.attempt + 1,
         phase: 'starting',
-        policy: run.policy,
-        changeCount: run.changeCount,
-        urgentCount: run.urgentCount,
-        requestCount: run.requestCount,
-        kinds: run.kinds,
-        correlationId: run.correlationId,
-        firstChangeAt: run.firstChangeAt,
-        firstUrgentAt: run.firstUrgentAt,
-        windowClosedAt: run.windowClosedAt,
         startDueAt: retryAt,
         startFailures: 0,
         lastError,

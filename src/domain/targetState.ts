@@ -44,6 +44,26 @@ interface ClosedWindow {
     readonly windowClosedAt: number;
 }
 
+/**
+ * The closed window a run was made from, without the run's own fields: a retry and a finished run carry it on,
+ * and listing the fields once keeps a new window field from being dropped by one of them.
+ * @param run - a run in any phase, or anything else that carries a closed window
+ */
+export function closedWindowOf(run: ClosedWindow): ClosedWindow {
+    return {
+        seq: run.seq,
+        policy: run.policy,
+        changeCount: run.changeCount,
+        urgentCount: run.urgentCount,
+        requestCount: run.requestCount,
+        kinds: run.kinds,
+        correlationId: run.correlationId,
+        firstChangeAt: run.firstChangeAt,
+        firstUrgentAt: run.firstUrgentAt,
+        windowClosedAt: run.windowClosedAt,
+    };
+}
+
 /** What every phase of a run carries. */
 interface RunBase extends ClosedWindow {
     /** 1 for the first job of the run; more when a retryable outcome (busy) is retried. */
@@ -131,19 +151,10 @@ export function summarizeRun(
     endedAt: number,
 ): RunSummary {
     return {
+        ...closedWindowOf(run),
         targetId,
-        seq: run.seq,
         attempts: run.attempt,
-        policy: run.policy,
         jobName: run.phase === 'starting' ? null : run.jobName,
-        changeCount: run.changeCount,
-        urgentCount: run.urgentCount,
-        requestCount: run.requestCount,
-        kinds: run.kinds,
-        correlationId: run.correlationId,
-        firstChangeAt: run.firstChangeAt,
-        firstUrgentAt: run.firstUrgentAt,
-        windowClosedAt: run.windowClosedAt,
         jobCreatedAt: run.phase === 'starting' ? null : run.jobCreatedAt,
         jobStartedAt,
         endedAt,
