@@ -273,6 +273,8 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
                 // Leave the engine room to read the result before its own timeout stops the job.
                 TimeoutSeconds: Math.max(60, Math.floor((config.timing.runTimeoutMs * 0.9) / 1000)),
                 CorrelationId: traceIdFor(effect.correlationId),
+                // Queued behind the run in progress: the runbook waits for its cycle, and for minSpacing.
+                ...(effect.notBefore === null ? {} : { NotBefore: new Date(effect.notBefore).toISOString() }),
             });
             return [{ type: 'jobCreated', seq, attempt, jobName }, ...observedIfMoved(seq, attempt, observation)];
         } catch (e) {

@@ -1,4 +1,5 @@
-import { deriveRequestStatus, type RequestStatus } from '../domain/requestStatus';
+import { coveringSeq, deriveRequestStatus, type RequestStatus } from '../domain/requestStatus';
+import type { RunSummary, TargetState } from '../domain/targetState';
 import type { Target } from '../domain/target';
 import type { Clock } from '../ports/clock';
 import type { RequestStore } from '../ports/requestStore';
@@ -22,12 +23,19 @@ export async function getRequestStatus(deps: RequestStatusDeps, requestId: strin
     const target = deps.targets.get(record.targetId);
     if (target === undefined) return null;
     const state = await deps.coordinator.readState(record.targetId);
+    const finishedRun = async (seq: number): Promise<RunSummary | null> =>
+        state.history.find((r) => r.seq === seq) ?? (await storedRunIfGone(deps, state, seq));
+    const seq = await coveringSeq(record, finishedRun);
+    const stored = seq === null ? null : await storedRunIfGone(deps, state, seq);
+    return deriveRequestStatus(record, state, target.timing, deps.clock.now(), stored, seq);
+}
+
+/** The finished run with `seq` from the run store, when the state no longer holds the seq at all. */
+async function storedRunIfGone(deps: RequestStatusDeps, state: TargetState, seq: number): Promise<RunSummary | null> {
     const inState =
-        record.windowSeq === null ||
-        state.window?.seq === record.windowSeq ||
-        state.run?.seq === record.windowSeq ||
-        state.history.some((r) => r.seq === record.windowSeq);
-    const stored =
-        inState || record.windowSeq === null ? null : await deps.coordinator.getRun(record.targetId, record.windowSeq);
-    return deriveRequestStatus(record, state, target.timing, deps.clock.now(), stored);
+        state.window?.seq === seq ||
+        state.run?.seq === seq ||
+        state.trail?.seq === seq ||
+        state.history.some((r) => r.seq === seq);
+    return inState || seq >= state.nextSeq ? null : deps.coordinator.getRun(state.targetId, seq);
 }

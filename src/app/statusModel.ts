@@ -138,7 +138,8 @@ function waitingForWorker(run: Run, now: number): RunStatus['waitingForWorker'] 
 }
 
 function activityOf(state: TargetState): TargetActivity {
-    if (state.window !== null && state.run !== null) return 'waitingAndRunning';
+    // A run queued behind the running one is work waiting, like an open window.
+    if ((state.window !== null || state.trail !== null) && state.run !== null) return 'waitingAndRunning';
     if (state.run !== null) return 'running';
     if (state.window !== null) return 'waiting';
     return 'idle';

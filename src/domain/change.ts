@@ -57,6 +57,20 @@ export function addKindCounts(a: KindCounts, b: KindCounts): KindCounts {
 }
 
 /**
+ * `a` less `b`, per kind, for a part `b` taken out of `a`; a kind that drops to zero is left out.
+ * @param a - the whole
+ * @param b - the part taken out
+ */
+export function subtractKindCounts(a: KindCounts, b: KindCounts): KindCounts {
+    const rest: KindCounts = {};
+    for (const kind of CHANGE_KINDS) {
+        const left = (a[kind] ?? 0) - (b[kind] ?? 0);
+        if (left > 0) rest[kind] = left;
+    }
+    return rest;
+}
+
+/**
  * Counts changes per kind.
  * @param changes - the changes of one request
  */

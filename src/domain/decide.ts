@@ -1,16 +1,21 @@
-import { type CycleReport, isRetryableOutcome } from './cycleOutcome';
+import { canJoinRun, carryIntoWindow, joinRun, uncoveredFrom, uncoveredJoins, windowForCarried } from './coverage';
+import { subtractKindCounts } from './change';
+import { classifyOutcome, type CycleReport, isRetryableOutcome } from './cycleOutcome';
 import type { Decision, Effect, EngineInput } from './decision';
 import type { EngineEvent } from './engineEvent';
 import type { JobObservation } from './jobObservation';
 import {
+    attentionStopFor,
     nextAttempt,
     pollDelay,
+    promoted,
     runDueAt,
     runWithJob,
     startRetryDelay,
     stopDueSince,
     stopReasonFor,
     stopReasonText,
+    trailDueAt,
 } from './runLifecycle';
 import {
     HISTORY_LIMIT,
@@ -18,6 +23,7 @@ import {
     MERGED_REQUEST_LIMIT,
     type OpenWindow,
     type Run,
+    type RunSummary,
     type RunWithJob,
     type StartingRun,
     type StoppingRun,
@@ -32,10 +38,13 @@ import { initialRefusal, joinWindow, openWindow, runForWindow, windowStartDueAt 
  * The engine: pure, deterministic, no I/O. Given a target's state, something that happened and the time,
  * returns the next state and the effects to perform once that state is saved.
  *
- * Guarantees kept here (proved by the property tests): at most one run per target; every accepted change is
- * covered by a run created after it was accepted, or reported failed; windows close by `maxWait`
- * (`urgentMaxWait`) plus `minSpacing` or a run in progress, a lead window (urgent, idle target) at its first change
- * plus `minSpacing`; wake-ups and Automation calls are per window.
+ * Guarantees kept here (proved by the property tests and the chaos suite; docs/ARCHITECTURE.md states them): at
+ * most one run ahead and one run queued behind it per target, so at most two jobs, and the queued one's runbook
+ * starts its cycle only once the running one has ended; every accepted change is covered by a run whose job was
+ * created after it arrived or whose import started after it arrived (the runbook's evidence), or reported failed;
+ * a change a run did not cover is carried to the next run; windows close by `maxWait` (`urgentMaxWait`) plus
+ * `minSpacing`, a lead window (urgent, idle target) at its first change plus `minSpacing`, and during a run at once
+ * into the queued run; wake-ups and Automation calls are per window.
  *
  * @param state - the target's current state
  * @param input - what happened
@@ -75,6 +84,9 @@ function unchanged(state: TargetState): Decision {
     return { state, effects: [], changed: false };
 }
 
+/** Where a run sits: ahead (its cycle runs or is about to) or queued behind the run ahead. */
+type Slot = 'run' | 'trail';
+
 /** Mutable working copy for one decision; keeps `decide` readable. */
 class Step {
     private state: TargetState;
@@ -101,30 +113,42 @@ class Step {
             this.assignedSeq = merged.seq;
             return;
         }
-        const window = this.state.window;
-        let next: OpenWindow;
-        if (window === null) {
-            next = openWindow(input, this.state.nextSeq, this.now, this.state.run === null);
-            this.state = { ...this.state, nextSeq: this.state.nextSeq + 1 };
-            this.emit({
-                type: 'WindowOpened',
-                targetId: this.state.targetId,
-                correlationId: next.correlationId,
-                seq: next.seq,
-                policy: next.policy,
-                urgent: input.urgentCount > 0,
-            });
-        } else {
-            next = joinWindow(window, input, this.now);
-        }
-        const recent = [...this.state.recentRequests, { requestId: input.requestId, seq: next.seq }];
+        const seq = this.mergeChanges(input);
+        const recent = [...this.state.recentRequests, { requestId: input.requestId, seq }];
         this.state = {
             ...this.state,
-            window: next,
             recentRequests: recent.length > MERGED_REQUEST_LIMIT ? recent.slice(-MERGED_REQUEST_LIMIT) : recent,
             lastInitialAcceptedAt: input.policy === 'Initial' ? this.now : this.state.lastInitialAcceptedAt,
         };
-        this.assignedSeq = next.seq;
+        this.assignedSeq = seq;
+    }
+
+    /**
+     * Into the open window; else into the run queued behind the running one (its runbook is still waiting, so its
+     * cycle may well read them: its end tells); else a new window. Returns the seq that took them.
+     */
+    private mergeChanges(input: Extract<EngineInput, { type: 'changesAccepted' }>): number {
+        const { window, trail } = this.state;
+        if (window !== null) {
+            this.state = { ...this.state, window: joinWindow(window, input, this.now) };
+            return window.seq;
+        }
+        if (trail !== null && canJoinRun(trail, input.policy)) {
+            this.state = { ...this.state, trail: joinRun(trail, input, this.now) };
+            return trail.seq;
+        }
+        const next = openWindow(input, this.state.nextSeq, this.now, this.state.run === null);
+        this.state = { ...this.state, window: next, nextSeq: this.state.nextSeq + 1 };
+        this.emit({
+            type: 'WindowOpened',
+            targetId: this.state.targetId,
+            correlationId: next.correlationId,
+            seq: next.seq,
+            policy: next.policy,
+            urgent: input.urgentCount > 0,
+            lead: next.lead,
+        });
+        return next.seq;
     }
 
     /** Returns false for a stale wake that finds nothing to do, so nothing is saved. */
@@ -144,10 +168,10 @@ class Step {
     }
 
     jobCreated(seq: number, attempt: number, jobName: string): boolean {
-        const run = this.currentRun(seq, attempt);
-        if (run === null || run.phase !== 'starting') return false;
-        const next = runWithJob(run, jobName, this.now, this.timing);
-        this.state = { ...this.state, run: next };
+        const found = this.findRun(seq, attempt);
+        if (found === null || found.run.phase !== 'starting') return false;
+        const { slot, run } = found;
+        this.setRun(slot, runWithJob(run, jobName, this.now, this.timing));
         this.emit({
             type: 'JobStarted',
             targetId: this.state.targetId,
@@ -163,8 +187,9 @@ class Step {
     }
 
     jobStartFailed(seq: number, attempt: number, transient: boolean, reason: string): boolean {
-        const run = this.currentRun(seq, attempt);
-        if (run === null || run.phase !== 'starting') return false;
+        const found = this.findRun(seq, attempt);
+        if (found === null || found.run.phase !== 'starting') return false;
+        const { slot, run } = found;
         const failures = run.startFailures + 1;
         const willRetry = transient && failures <= this.timing.startRetryBudget;
         this.emit({
@@ -178,26 +203,24 @@ class Step {
             reason,
         });
         if (willRetry) {
-            this.state = {
-                ...this.state,
-                run: {
-                    ...run,
-                    startFailures: failures,
-                    startDueAt: this.now + startRetryDelay(failures, this.timing),
-                    lastError: reason,
-                },
-            };
+            this.setRun(slot, {
+                ...run,
+                startFailures: failures,
+                startDueAt: this.now + startRetryDelay(failures, this.timing),
+                lastError: reason,
+            });
         } else {
-            this.finishRun(run, { outcome: 'StartFailed', reason, exportErrors: 0 }, null);
+            this.finishRun(slot, run, { outcome: 'StartFailed', reason, exportErrors: 0 }, null);
         }
         return true;
     }
 
     jobObserved(seq: number, attempt: number, observation: JobObservation): boolean {
-        const run = this.currentRun(seq, attempt);
-        if (run === null || run.phase === 'starting') return false;
+        const found = this.findRun(seq, attempt);
+        if (found === null || found.run.phase === 'starting') return false;
+        const { slot, run } = found;
         if (observation.kind === 'notFound') {
-            this.jobNotFound(run);
+            this.jobNotFound(slot, run);
             return true;
         }
         const base: RunWithJob = {
@@ -213,7 +236,8 @@ class Step {
                     run.phase === 'stopping' && observation.status === 'Stopped'
                         ? { ...observation.report, outcome: run.stopReason, reason: stopReasonText(run.stopReason) }
                         : observation.report;
-                this.completeAttempt({ ...base, jobStartedAt: observation.startedAt ?? run.jobStartedAt }, report);
+                const ended = { ...base, jobStartedAt: observation.startedAt ?? run.jobStartedAt };
+                this.completeAttempt(slot, ended, report);
                 return true;
             }
             case 'queued': {
@@ -231,18 +255,15 @@ class Step {
                         status: observation.status,
                     });
                 }
-                this.state = { ...this.state, run: next };
+                this.setRun(slot, next);
                 return true;
             }
             case 'running':
-                this.state = {
-                    ...this.state,
-                    run: {
-                        ...base,
-                        attentionSince: null,
-                        jobStartedAt: run.jobStartedAt ?? observation.startedAt ?? this.now,
-                    },
-                };
+                this.setRun(slot, {
+                    ...base,
+                    attentionSince: null,
+                    jobStartedAt: run.jobStartedAt ?? observation.startedAt ?? this.now,
+                });
                 return true;
             case 'attention':
                 if (run.attentionSince === null) {
@@ -255,7 +276,7 @@ class Step {
                         status: observation.status,
                     });
                 }
-                this.state = { ...this.state, run: { ...base, attentionSince: run.attentionSince ?? this.now } };
+                this.setRun(slot, { ...base, attentionSince: run.attentionSince ?? this.now });
                 return true;
         }
     }
@@ -264,52 +285,51 @@ class Step {
      * Automation has no such job: nothing more will be learnt about it, so the run ends now and the next one may
      * start, instead of waiting for the run timeout and stop grace and calling it WorkerOffline.
      */
-    private jobNotFound(run: RunWithJob): void {
+    private jobNotFound(slot: Slot, run: RunWithJob): void {
         const lost = `Automation has no job ${run.jobName} any more (deleted, or its account was restored or recreated)`;
         const report: CycleReport =
             run.phase === 'stopping'
                 ? { outcome: run.stopReason, reason: `${stopReasonText(run.stopReason)}; ${lost}`, exportErrors: 0 }
                 : { outcome: 'JobLost', reason: `${lost}; whether its cycle ran is unknown`, exportErrors: 0 };
-        this.finishRun({ ...run, polls: run.polls + 1, lastError: null }, report, run.jobStartedAt);
+        this.finishRun(slot, { ...run, polls: run.polls + 1, lastError: null }, report, run.jobStartedAt);
     }
 
     jobReadFailed(seq: number, attempt: number, reason: string): boolean {
-        const run = this.currentRun(seq, attempt);
-        if (run === null || run.phase === 'starting') return false;
-        this.state = {
-            ...this.state,
-            run: { ...run, lastError: reason, nextPollAt: this.now + pollDelay(run.polls + 1, this.timing) },
-        };
+        const found = this.findRun(seq, attempt);
+        if (found === null || found.run.phase === 'starting') return false;
+        const { slot, run } = found;
+        this.setRun(slot, { ...run, lastError: reason, nextPollAt: this.now + pollDelay(run.polls + 1, this.timing) });
         return true;
     }
 
     /** Performs whatever is due now, then makes sure a wake is pending for the next due moment. */
     advance(): void {
-        this.advanceRun();
+        this.advanceRun('run');
+        this.advanceRun('trail');
         this.advanceWindow();
         this.ensureWake();
     }
 
-    private advanceRun(): void {
-        const run = this.state.run;
+    private advanceRun(slot: Slot): void {
+        const run = this.state[slot];
         if (run === null) return;
         switch (run.phase) {
             case 'starting':
-                this.advanceStarting(run);
+                this.advanceStarting(slot, run);
                 return;
             case 'active':
-                this.advanceActive(run);
+                this.advanceActive(slot, run);
                 return;
             case 'stopping':
-                this.advanceStopping(run);
+                this.advanceStopping(slot, run);
                 return;
         }
     }
 
-    private advanceStarting(run: StartingRun): void {
+    private advanceStarting(slot: Slot, run: StartingRun): void {
         if (this.now < run.startDueAt) return;
         // Also re-issued after a crash between saving and creating: the job name is deterministic.
-        this.state = { ...this.state, run: { ...run, startDueAt: this.now + this.timing.pollIntervalMs } };
+        this.setRun(slot, { ...run, startDueAt: this.now + this.timing.pollIntervalMs });
         this.effects.push({
             type: 'startJob',
             targetId: this.state.targetId,
@@ -318,15 +338,18 @@ class Step {
             attempt: run.attempt,
             policy: run.policy,
             correlationId: run.correlationId,
+            notBefore: run.notBefore,
         });
     }
 
-    private advanceActive(run: JobRun): void {
-        const stopReason = stopReasonFor(run, this.now, this.timing);
+    private advanceActive(slot: Slot, run: JobRun): void {
+        // A queued run's runbook is waiting for the server: the run ahead's timeout covers that wait, not its own.
+        const stopReason =
+            slot === 'trail' ? attentionStopFor(run, this.now, this.timing) : stopReasonFor(run, this.now, this.timing);
         if (stopReason !== null && !this.readSince(run, stopDueSince(run, this.timing))) {
             // Decide on evidence: after lost wakes the timeout can pass unseen, and the job may have finished
             // (or be gone) meanwhile. Read it first; the stop is decided when the reading comes back.
-            this.poll(run);
+            this.poll(slot, run);
             return;
         }
         if (stopReason !== null) {
@@ -337,7 +360,7 @@ class Step {
                 stopReason,
                 nextPollAt: this.now + this.timing.pollIntervalMs,
             };
-            this.state = { ...this.state, run: stopping };
+            this.setRun(slot, stopping);
             this.requestStop(stopping);
             this.emit({
                 type: 'JobStopRequested',
@@ -349,16 +372,17 @@ class Step {
             });
             return;
         }
-        if (this.now >= run.nextPollAt) this.poll(run);
+        if (this.now >= run.nextPollAt) this.poll(slot, run);
     }
 
-    private advanceStopping(run: StoppingRun): void {
+    private advanceStopping(slot: Slot, run: StoppingRun): void {
         if (this.now >= run.stopRequestedAt + this.timing.stopGraceMs) {
             // The job never confirmed the stop; free the target rather than block it forever. Ask once more as we
             // let go: when lost wakes kept the engine from polling during the grace, the stops repeated with each
             // poll (below) never went out, and the next run would start beside a job still running.
             this.requestStop(run);
             this.finishRun(
+                slot,
                 run,
                 {
                     outcome: run.stopReason,
@@ -374,15 +398,16 @@ class Step {
         // until the job confirms, so that freeing the target after stopGrace means the job ignored the stop, not
         // that it never heard it (else a hung job runs on beside the next run).
         this.requestStop(run);
-        this.poll(run);
+        this.poll(slot, run);
     }
 
     /** Asks to read the job now and schedules the next reading. */
-    private poll(run: RunWithJob): void {
-        this.state = {
-            ...this.state,
-            run: { ...run, lastPollAt: this.now, nextPollAt: this.now + pollDelay(run.polls + 1, this.timing) },
-        };
+    private poll(slot: Slot, run: RunWithJob): void {
+        this.setRun(slot, {
+            ...run,
+            lastPollAt: this.now,
+            nextPollAt: this.now + pollDelay(run.polls + 1, this.timing),
+        });
         this.effects.push({
             type: 'observeJob',
             targetId: this.state.targetId,
@@ -407,11 +432,40 @@ class Step {
         });
     }
 
+    /**
+     * An idle target: the window becomes the run once closed and spaced. A run in progress: the window becomes the
+     * run queued behind it at once (when the target allows one), its cycle no earlier than `minSpacing` after the
+     * run ahead was started; its runbook waits on the server for the running cycle to end.
+     */
     private advanceWindow(): void {
         const window = this.state.window;
-        if (window === null || this.state.run !== null) return;
-        if (this.now < windowStartDueAt(window, this.state.lastRunStartedAt, this.timing)) return;
-        const run = runForWindow(window, this.now);
+        if (window === null) return;
+        if (this.state.run === null) {
+            if (this.now < windowStartDueAt(window, this.state.lastRunStartedAt, this.timing)) return;
+            this.closeWindow(window, false);
+            this.state = {
+                ...this.state,
+                window: null,
+                run: runForWindow(window, this.now, null),
+                lastRunStartedAt: this.now,
+            };
+            this.advanceRun('run');
+            return;
+        }
+        if (this.state.trail !== null || this.timing.maxWaitingJobs < 1) return;
+        const spacedAt = (this.state.lastRunStartedAt ?? this.now) + this.timing.minSpacingMs;
+        const notBefore = spacedAt > this.now ? spacedAt : null;
+        this.closeWindow(window, true);
+        this.state = {
+            ...this.state,
+            window: null,
+            trail: runForWindow(window, this.now, notBefore),
+            lastRunStartedAt: notBefore ?? this.now,
+        };
+        this.advanceRun('trail');
+    }
+
+    private closeWindow(window: OpenWindow, queued: boolean): void {
         this.emit({
             type: 'WindowClosed',
             targetId: this.state.targetId,
@@ -422,12 +476,11 @@ class Step {
             urgentCount: window.urgentCount,
             requestCount: window.requestCount,
             openMs: this.now - window.firstChangeAt,
+            queuedBehindRun: queued,
         });
-        this.state = { ...this.state, window: null, run, lastRunStartedAt: this.now };
-        this.advanceRun();
     }
 
-    private completeAttempt(run: RunWithJob, report: CycleReport): void {
+    private completeAttempt(slot: Slot, run: RunWithJob, report: CycleReport): void {
         if (isRetryableOutcome(report.outcome) && run.attempt < this.timing.maxRunAttempts) {
             const retryAt = Math.max(
                 this.now + this.timing.pollIntervalMs,
@@ -441,17 +494,26 @@ class Step {
                 attempt: run.attempt + 1,
                 previousOutcome: report.outcome,
             });
-            const retry = nextAttempt(run, retryAt, report.reason ?? null);
-            this.state = { ...this.state, run: retry, lastRunStartedAt: retryAt };
+            this.setRun(slot, nextAttempt(run, retryAt, report.reason ?? null, this.now));
+            this.state = { ...this.state, lastRunStartedAt: retryAt };
             return;
         }
-        this.finishRun(run, report, run.jobStartedAt);
+        this.finishRun(slot, run, report, run.jobStartedAt);
     }
 
-    private finishRun(run: Run, report: CycleReport, jobStartedAt: number | null): void {
-        const summary = summarizeRun(this.state.targetId, run, report, jobStartedAt, this.now);
+    /**
+     * Ends a run: its summary goes to the history, the run queued behind it (if this was the run ahead) moves up,
+     * and changes that joined it too late for its cycle are carried to the next run.
+     */
+    private finishRun(slot: Slot, run: Run, report: CycleReport, jobStartedAt: number | null): void {
+        const carriedSeq = this.carryUncovered(run, report);
+        const summary = this.summaryOf(run, report, jobStartedAt, carriedSeq);
         const history = [summary, ...this.state.history].slice(0, HISTORY_LIMIT);
-        this.state = { ...this.state, run: null, history };
+        const trail = this.state.trail;
+        this.state =
+            slot === 'trail'
+                ? { ...this.state, trail: null, history }
+                : { ...this.state, run: trail === null ? null : promoted(trail, this.now), trail: null, history };
         this.effects.push({ type: 'recordRun', run: summary });
         const startedAt = jobStartedAt ?? summary.jobCreatedAt;
         this.emit({
@@ -465,13 +527,56 @@ class Step {
         });
     }
 
+    /**
+     * Changes that joined a run whose cycle succeeded but started its import before they arrived (or gave no
+     * evidence of when) go to the open window, or a new one due at once. A run that failed reports them failed
+     * with the rest. Returns the seq they went to, or null.
+     */
+    private carryUncovered(run: Run, report: CycleReport): number | null {
+        const outcome = classifyOutcome(report.outcome);
+        if (outcome !== 'succeeded' && outcome !== 'partiallySucceeded') return null;
+        const late = uncoveredJoins(run, report);
+        if (late === null) return null;
+        const window = this.state.window;
+        if (window !== null) {
+            this.state = { ...this.state, window: carryIntoWindow(window, late, this.now) };
+            return window.seq;
+        }
+        const seq = this.state.nextSeq;
+        const carried = windowForCarried(late, seq, run.correlationId, this.now);
+        this.state = { ...this.state, window: carried, nextSeq: seq + 1 };
+        return seq;
+    }
+
+    private summaryOf(
+        run: Run,
+        report: CycleReport,
+        jobStartedAt: number | null,
+        carriedSeq: number | null,
+    ): RunSummary {
+        const summary = summarizeRun(this.state.targetId, run, report, jobStartedAt, this.now);
+        const late = carriedSeq === null ? null : uncoveredJoins(run, report);
+        if (carriedSeq === null || late === null) return summary;
+        // The run's counts are what it covered: the carried changes are counted once, by the run they went to.
+        return {
+            ...summary,
+            changeCount: summary.changeCount - late.changeCount,
+            urgentCount: summary.urgentCount - late.urgentCount,
+            requestCount: summary.requestCount - late.requestCount,
+            kinds: subtractKindCounts(summary.kinds, late.kinds),
+            carried: { to: carriedSeq, from: uncoveredFrom(run, report), changeCount: late.changeCount },
+        };
+    }
+
     /** When something next needs the engine's attention, or null when the target is idle. */
     private nextDueAt(): number | null {
-        const run = this.state.run;
-        if (run !== null) return runDueAt(run, this.timing);
-        const window = this.state.window;
-        if (window !== null) return windowStartDueAt(window, this.state.lastRunStartedAt, this.timing);
-        return null;
+        const { run, trail, window } = this.state;
+        const due: number[] = [];
+        if (run !== null) due.push(runDueAt(run, this.timing));
+        if (trail !== null) due.push(trailDueAt(trail, this.timing));
+        if (window !== null && run === null)
+            due.push(windowStartDueAt(window, this.state.lastRunStartedAt, this.timing));
+        return due.length === 0 ? null : Math.min(...due);
     }
 
     private somethingDue(): boolean {
@@ -492,9 +597,16 @@ class Step {
         this.effects.push({ type: 'scheduleWake', targetId: this.state.targetId, token, at });
     }
 
-    private currentRun(seq: number, attempt: number): Run | null {
-        const run = this.state.run;
-        return run !== null && run.seq === seq && run.attempt === attempt ? run : null;
+    private findRun(seq: number, attempt: number): { readonly slot: Slot; readonly run: Run } | null {
+        for (const slot of ['run', 'trail'] as const) {
+            const run = this.state[slot];
+            if (run !== null && run.seq === seq && run.attempt === attempt) return { slot, run };
+        }
+        return null;
+    }
+
+    private setRun(slot: Slot, run: Run): void {
+        this.state = slot === 'run' ? { ...this.state, run } : { ...this.state, trail: run };
     }
 
     private emit(event: EngineEvent): void {

@@ -51,6 +51,8 @@ export type Effect =
           readonly attempt: number;
           readonly policy: SyncPolicy;
           readonly correlationId: string;
+          /** A job queued behind the run in progress: its runbook starts the cycle no earlier than this. */
+          readonly notBefore: number | null;
       }
     | {
           readonly type: 'observeJob';

@@ -15,6 +15,8 @@ export type EngineEvent =
           readonly seq: number;
           readonly policy: SyncPolicy;
           readonly urgent: boolean;
+          /** An urgent change on an idle target: the window closes at once (minSpacing still applies). */
+          readonly lead: boolean;
       }
     | {
           readonly type: 'WindowClosed';
@@ -26,6 +28,8 @@ export type EngineEvent =
           readonly urgentCount: number;
           readonly requestCount: number;
           readonly openMs: number;
+          /** Its run is queued behind the run in progress: the job is created now and waits on the server. */
+          readonly queuedBehindRun: boolean;
       }
     | {
           readonly type: 'JobStarted';

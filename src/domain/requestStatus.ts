@@ -71,7 +71,8 @@ export function isFinalRequestState(state: RequestStatus['state']): boolean {
  * @param state - the target's current state
  * @param timing - the target's timing, for the expected start
  * @param now - the current time
- * @param storedRun - the run with the request's `seq` from the run store, if the state no longer holds it
+ * @param storedRun - the run with the covering `seq` from the run store, if the state no longer holds it
+ * @param seq - the run that covers the request ({@link coveringSeq}): the one it was merged into unless carried on
  */
 export function deriveRequestStatus(
     request: RequestRecord,
@@ -79,8 +80,8 @@ export function deriveRequestStatus(
     timing: TargetTiming,
     now: number,
     storedRun?: RunSummary | null,
+    seq: number | null = request.windowSeq,
 ): RequestStatus {
-    const seq = request.windowSeq;
     if (seq === null && request.refusal !== undefined) return { state: 'refused', request, refusal: request.refusal };
     if (seq === null) return { state: 'accepted', request };
     if (state.window?.seq === seq) {
@@ -88,8 +89,8 @@ export function deriveRequestStatus(
         const afterRun = state.run === null ? expected : Math.max(expected, runNextDueAt(state.run));
         return { state: 'waiting', request, expectedStartAt: afterRun };
     }
-    const run = state.run;
-    if (run !== null && run.seq === seq) {
+    const run = [state.run, state.trail].find((r) => r !== null && r.seq === seq) ?? null;
+    if (run !== null) {
         const givenUp = givenUpSummary(state.targetId, run);
         if (givenUp !== null) return { state: classifyOutcome(givenUp.outcome), request, run: givenUp };
         return {
@@ -109,6 +110,28 @@ export function deriveRequestStatus(
     if (seq >= state.nextSeq) return { state: 'accepted', request };
     return { state: 'expired', request };
 }
+
+/**
+ * The seq of the run that covers a request: the one it was merged into, unless that run's cycle had started its
+ * import before the request arrived and carried its changes on (then the run they went to, and so on).
+ * @param request - the stored request
+ * @param finishedRun - the finished run with a seq, from the state's history or the run store; null if unknown
+ */
+export async function coveringSeq(
+    request: RequestRecord,
+    finishedRun: (seq: number) => Promise<RunSummary | null>,
+): Promise<number | null> {
+    let seq = request.windowSeq;
+    // Each carry goes to a later seq, so this ends; the bound only guards against a corrupt store.
+    for (let hops = 0; seq !== null && hops < MAX_CARRIES_FOLLOWED; hops++) {
+        const carried = (await finishedRun(seq))?.carried ?? null;
+        if (carried === null || request.acceptedAt < carried.from || carried.to <= seq) return seq;
+        seq = carried.to;
+    }
+    return seq;
+}
+
+const MAX_CARRIES_FOLLOWED = 20;
 
 /**
  * The engine has given up on a run once it decided to stop its job: that decision is its outcome, whatever the

@@ -23,7 +23,24 @@ export function runDueAt(run: Run, timing: TargetTiming): number {
         case 'starting':
             return run.startDueAt;
         case 'active':
-            return Math.min(run.nextPollAt, run.jobCreatedAt + timing.runTimeoutMs);
+            return Math.min(run.nextPollAt, run.timeoutFrom + timing.runTimeoutMs);
+        case 'stopping':
+            return Math.min(run.nextPollAt, run.stopRequestedAt + timing.stopGraceMs);
+    }
+}
+
+/**
+ * When a run queued behind another next needs the engine: its (re)create, its next reading, or, if its job is being
+ * stopped, the stop grace. No run timeout applies while it waits (see {@link attentionStopFor}).
+ * @param run - the queued run
+ * @param timing - the target's timing
+ */
+export function trailDueAt(run: Run, timing: TargetTiming): number {
+    switch (run.phase) {
+        case 'starting':
+            return run.startDueAt;
+        case 'active':
+            return run.nextPollAt;
         case 'stopping':
             return Math.min(run.nextPollAt, run.stopRequestedAt + timing.stopGraceMs);
     }
@@ -43,6 +60,7 @@ export function runWithJob(run: StartingRun, jobName: string, now: number, timin
         phase: 'active',
         jobName,
         jobCreatedAt: now,
+        timeoutFrom: now,
         jobStartedAt: null,
         lastStatus: null,
         nextPollAt: now + timing.pollIntervalMs,
@@ -55,12 +73,14 @@ export function runWithJob(run: StartingRun, jobName: string, now: number, timin
 }
 
 /**
- * The next attempt of a run whose attempt ended retryably (busy), its create due at `retryAt`.
+ * The next attempt of a run whose attempt ended retryably (busy), its create due at `retryAt`. Every change the run
+ * holds arrived before `now`, so the next job covers them all: the joined changes start afresh.
  * @param run - the run whose attempt ended
  * @param retryAt - when the next job may be created
  * @param lastError - why the attempt ended
+ * @param now - when the attempt ended
  */
-export function nextAttempt(run: RunWithJob, retryAt: number, lastError: string | null): StartingRun {
+export function nextAttempt(run: RunWithJob, retryAt: number, lastError: string | null, now: number): StartingRun {
     return {
         ...closedWindowOf(run),
         attempt: run.attempt + 1,
@@ -68,7 +88,20 @@ export function nextAttempt(run: RunWithJob, retryAt: number, lastError: string 
         startDueAt: retryAt,
         startFailures: 0,
         lastError,
+        joinedSince: now,
+        joins: [],
+        notBefore: null,
     };
+}
+
+/**
+ * The run queued behind another once that one has ended at `now`: it is the run ahead from now on, and its timeout
+ * counts from here (until now its runbook was waiting for the server, not running late).
+ * @param trail - the run that was queued
+ * @param now - when the run ahead ended
+ */
+export function promoted(trail: Run, now: number): Run {
+    return trail.phase === 'starting' ? trail : { ...trail, timeoutFrom: now };
 }
 
 /**
@@ -79,7 +112,7 @@ export function nextAttempt(run: RunWithJob, retryAt: number, lastError: string 
  * @param timing - the target's timing
  */
 export function stopReasonFor(run: JobRun, now: number, timing: TargetTiming): CycleOutcome | null {
-    if (now < run.jobCreatedAt + timing.runTimeoutMs) {
+    if (now < run.timeoutFrom + timing.runTimeoutMs) {
         if (run.attentionSince !== null && now >= run.attentionSince + timing.workerOfflineAfterMs * 2) {
             return 'NeedsAttention';
         }
@@ -90,12 +123,25 @@ export function stopReasonFor(run: JobRun, now: number, timing: TargetTiming): C
 }
 
 /**
+ * Why a queued run's job should be stopped at `now`, or null: only attention (suspended, blocked, disconnected) for
+ * twice the worker-offline time. Its runbook waits for the running cycle, which may take long (an Initial), so the
+ * run timeout starts only when the run ahead has ended.
+ * @param run - the queued run with its job
+ * @param now - the time
+ * @param timing - the target's timing
+ */
+export function attentionStopFor(run: JobRun, now: number, timing: TargetTiming): CycleOutcome | null {
+    const reason = stopReasonFor(run, now, timing);
+    return reason === 'NeedsAttention' && run.attentionSince !== null ? reason : null;
+}
+
+/**
  * The moment the stop {@link stopReasonFor} reports became due: the run timeout, or attention too long.
  * @param run - the run with its job
  * @param timing - the target's timing
  */
 export function stopDueSince(run: JobRun, timing: TargetTiming): number {
-    const timeoutAt = run.jobCreatedAt + timing.runTimeoutMs;
+    const timeoutAt = run.timeoutFrom + timing.runTimeoutMs;
     if (run.attentionSince === null) return timeoutAt;
     return Math.min(timeoutAt, run.attentionSince + timing.workerOfflineAfterMs * 2);
 }

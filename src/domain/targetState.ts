@@ -64,11 +64,40 @@ export function closedWindowOf(run: ClosedWindow): ClosedWindow {
     };
 }
 
+/**
+ * Changes merged into a run after it was made from its window (a waiting run takes later arrivals), grouped by
+ * arrival. Whether its cycle covers them is known only from evidence: the import start its runbook reports.
+ */
+export interface JoinedChanges {
+    /** The strongest policy among them: carried on, an Initial stays an Initial. */
+    readonly policy: SyncPolicy;
+    readonly firstAt: number;
+    /** The latest arrival in the group: the group is covered only if this is before the import started. */
+    readonly lastAt: number;
+    readonly firstUrgentAt: number | null;
+    readonly changeCount: number;
+    readonly urgentCount: number;
+    readonly requestCount: number;
+    readonly kinds: KindCounts;
+}
+
 /** What every phase of a run carries. */
 interface RunBase extends ClosedWindow {
     /** 1 for the first job of the run; more when a retryable outcome (busy) is retried. */
     readonly attempt: number;
     readonly lastError: string | null;
+    /**
+     * Changes that arrived before this moment reached the run before any job of this attempt could exist, so its
+     * cycle covers them by causality. Later ones are listed in `joins` and covered only on evidence.
+     */
+    readonly joinedSince: number;
+    /** Newest last, at most `JOIN_GROUP_LIMIT` groups (the oldest merge when full: coarser, never lost). */
+    readonly joins: readonly JoinedChanges[];
+    /**
+     * Queued behind the run in progress: the job's runbook starts its cycle once the running one has ended and not
+     * before this moment (`minSpacing` from the run ahead). Null for a run that starts on its own.
+     */
+    readonly notBefore: number | null;
 }
 
 /** The job create is requested (or due): no job is known yet. */
@@ -83,6 +112,11 @@ export interface StartingRun extends RunBase {
 interface JobFacts {
     readonly jobName: string;
     readonly jobCreatedAt: number;
+    /**
+     * The run timeout counts from here: the job's creation, or for a job queued behind another run, the moment that
+     * run ended (before then its runbook is waiting for the server, not running late).
+     */
+    readonly timeoutFrom: number;
     readonly jobStartedAt: number | null;
     readonly lastStatus: AutomationJobStatus | null;
     /** When to read the job next. */
@@ -120,6 +154,16 @@ export function runNextDueAt(run: Run): number {
     return run.phase === 'starting' ? run.startDueAt : run.nextPollAt;
 }
 
+/**
+ * Changes a finished run did not cover: they joined it after its import had started (or with no evidence of when
+ * it started), so they were carried to the run with seq `to`. A request accepted at or after `from` follows them.
+ */
+export interface CarriedChanges {
+    readonly to: number;
+    readonly from: number;
+    readonly changeCount: number;
+}
+
 /** A finished run, kept in the target's recent history and in the run store. */
 export interface RunSummary extends ClosedWindow {
     readonly targetId: string;
@@ -133,6 +177,8 @@ export interface RunSummary extends ClosedWindow {
     readonly exportErrors: number;
     readonly lastStatus: AutomationJobStatus | null;
     readonly report: CycleReport | null;
+    /** Changes that joined the run but were not covered by its cycle, and where they went; null when none. */
+    readonly carried: CarriedChanges | null;
 }
 
 /**
@@ -163,6 +209,7 @@ export function summarizeRun(
         exportErrors: report.exportErrors,
         lastStatus: run.phase === 'starting' ? null : run.lastStatus,
         report,
+        carried: null,
     };
 }
 
@@ -216,7 +263,13 @@ export interface TargetState {
     /** The `seq` the next window will get. */
     readonly nextSeq: number;
     readonly window: OpenWindow | null;
+    /** The run ahead: its cycle runs (or is about to) on the Connect server. */
     readonly run: Run | null;
+    /**
+     * The run queued behind it (only while `run` is set): its job is created at once and its runbook waits on the
+     * server for the running cycle to end. Later changes join it. It becomes `run` when the run ahead ends.
+     */
+    readonly trail: Run | null;
     readonly lastRunStartedAt: number | null;
     readonly wake: PendingWake | null;
     /** Source of unique wake tokens. */
@@ -235,6 +288,7 @@ export interface TargetState {
 export const LEGACY_EPOCH = '';
 
 export const HISTORY_LIMIT = 20;
+export const JOIN_GROUP_LIMIT = 16;
 export const MERGED_REQUEST_LIMIT = 200;
 
 /**
@@ -249,6 +303,7 @@ export function emptyTargetState(targetId: string, epoch: string): TargetState {
         nextSeq: 1,
         window: null,
         run: null,
+        trail: null,
         lastRunStartedAt: null,
         wake: null,
         wakeCounter: 0,

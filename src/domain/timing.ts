@@ -96,6 +96,15 @@ export const TIMING_SETTINGS = [
         'Jobs per run when the cycle reports Connect busy for too long (BusyTimeout).',
     ),
     timing(
+        'maxWaitingJobs',
+        'SYNC_MAX_WAITING_JOBS',
+        'maxWaitingJobs',
+        'count',
+        [0, 1],
+        1,
+        'Jobs queued behind the running one (0 or 1). With 1, changes that arrive during a cycle get a job at once; its runbook starts the next cycle when the running one ends. With 0 they wait in a window for the run to end.',
+    ),
+    timing(
         'stopGraceMs',
         'SYNC_STOP_GRACE_SECONDS',
         'stopGraceSeconds',

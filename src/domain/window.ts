@@ -86,8 +86,9 @@ export function joinWindow(window: OpenWindow, input: ChangesAccepted, now: numb
  * The run that covers a window closed at `now`, its job create due at once.
  * @param window - the window that closes
  * @param now - when it closes
+ * @param notBefore - for a run queued behind another: its cycle's earliest start; null otherwise
  */
-export function runForWindow(window: OpenWindow, now: number): StartingRun {
+export function runForWindow(window: OpenWindow, now: number, notBefore: number | null): StartingRun {
     return {
         seq: window.seq,
         attempt: 1,
@@ -104,5 +105,8 @@ export function runForWindow(window: OpenWindow, now: number): StartingRun {
         startDueAt: now,
         startFailures: 0,
         lastError: null,
+        joinedSince: now,
+        joins: [],
+        notBefore,
     };
 }

@@ -11,6 +11,8 @@ export interface SyncJobParameters {
     readonly TimeoutSeconds: number;
     /** Correlation id, a GUID or 32-hex trace id; echoed in the result line. */
     readonly CorrelationId: string;
+    /** ISO 8601 UTC: the runbook starts its cycle no earlier than this. */
+    readonly NotBefore?: string;
 }
 
 export interface CreateJobOptions {

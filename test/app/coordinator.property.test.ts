@@ -31,6 +31,7 @@ const timingArb: fc.Arbitrary<TargetTiming> = fc
         stopGraceMs: fc.constantFrom(60_000, 300_000),
         startRetryBudget: fc.integer({ min: 0, max: 3 }),
         maxRunAttempts: fc.integer({ min: 1, max: 3 }),
+        maxWaitingJobs: fc.constantFrom(0, 1),
     })
     .map((t) => ({ ...t, pollIntervalMs: 15_000, pollMaxIntervalMs: 60_000, workerOfflineAfterMs: 120_000 }));
 
@@ -344,6 +345,7 @@ function timing(overrides: Partial<TargetTiming>): TargetTiming {
         startRetryBudget: 3,
         maxRunAttempts: 3,
         stopGraceMs: 120_000,
+        maxWaitingJobs: 1,
         ...overrides,
     };
 }

@@ -6,7 +6,7 @@ import { decide } from '../../src/domain/decide';
 import type { Decision, EngineInput } from '../../src/domain/decision';
 import type { JobObservation } from '../../src/domain/jobObservation';
 import type { SyncPolicy } from '../../src/domain/policy';
-import { emptyTargetState, MERGED_REQUEST_LIMIT, type TargetState } from '../../src/domain/targetState';
+import { emptyTargetState, HISTORY_LIMIT, MERGED_REQUEST_LIMIT, type TargetState } from '../../src/domain/targetState';
 import { DEFAULT_TIMING, type TargetTiming } from '../../src/domain/timing';
 import { windowStartDueAt } from '../../src/domain/window';
 
@@ -26,23 +26,34 @@ type Step =
     | { readonly kind: 'wake'; readonly token: 'pending' | 'stale' | 'reconcile' }
     | {
           readonly kind: 'created' | 'startFailed' | 'readFailed';
-          readonly target: 'current' | 'other';
+          readonly target: Addressed;
           readonly transient: boolean;
       }
-    | { readonly kind: 'observed'; readonly target: 'current' | 'other'; readonly observation: JobObservation };
+    | { readonly kind: 'observed'; readonly target: Addressed; readonly observation: JobObservation };
+
+/** Which run a job answer is for: the run ahead, the one queued behind it, or one the state does not hold. */
+type Addressed = 'current' | 'queued' | 'other';
 
 const observationArb: fc.Arbitrary<JobObservation> = fc.oneof(
     fc.constant<JobObservation>({ kind: 'queued', status: 'New' }),
     fc.constant<JobObservation>({ kind: 'running', status: 'Running' }),
     fc.constant<JobObservation>({ kind: 'attention', status: 'Suspended' }),
-    fc.constantFrom(...CYCLE_OUTCOMES).map((outcome): JobObservation => ({
-        kind: 'finished',
-        status: outcome === 'Stopped' ? 'Stopped' : outcome === 'Failed' ? 'Failed' : 'Completed',
-        report: { outcome, exportErrors: 0, reason: `runbook said ${outcome}` },
-    })),
+    fc
+        .tuple(fc.constantFrom(...CYCLE_OUTCOMES), fc.option(fc.integer({ min: 0, max: 12_000_000 })))
+        .map(([outcome, importAfter]): JobObservation => ({
+            kind: 'finished',
+            status: outcome === 'Stopped' ? 'Stopped' : outcome === 'Failed' ? 'Failed' : 'Completed',
+            report: {
+                outcome,
+                exportErrors: 0,
+                reason: `runbook said ${outcome}`,
+                // The runbook's evidence, when it has any: some joined changes arrived before it, some after.
+                ...(importAfter === null ? {} : { importStartedAt: T0 + importAfter }),
+            },
+        })),
 );
 
-const target = fc.constantFrom('current' as const, 'current' as const, 'current' as const, 'other' as const);
+const target = fc.constantFrom<Addressed>('current', 'current', 'current', 'queued', 'queued', 'other');
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
     {
         weight: 4,
@@ -86,6 +97,7 @@ const timingArb: fc.Arbitrary<TargetTiming> = fc
         startRetryBudget: fc.integer({ min: 0, max: 5 }),
         maxRunAttempts: fc.integer({ min: 1, max: 4 }),
         stopGraceMs: fc.integer({ min: 0, max: 600_000 }),
+        maxWaitingJobs: fc.integer({ min: 0, max: 1 }),
     })
     .map(({ extraWait, urgentShare, ...t }) => {
         const maxWaitMs = t.quietMs + extraWait;
@@ -108,26 +120,36 @@ const scheduleArb = fc.record({
 
 /** The next moment the engine must act, as DESIGN.md §3 defines it; the pending wake must not be later. */
 function nextDue(state: TargetState, timing: TargetTiming): number | null {
+    const due: number[] = [];
     const run = state.run;
     if (run !== null) {
-        if (run.phase === 'starting') return run.startDueAt;
-        const deadline =
-            run.phase === 'stopping' && run.stopRequestedAt !== null
-                ? run.stopRequestedAt + timing.stopGraceMs
-                : (run.jobCreatedAt ?? run.windowClosedAt) + timing.runTimeoutMs;
-        return Math.min(run.nextPollAt, deadline);
+        if (run.phase === 'starting') due.push(run.startDueAt);
+        else {
+            const deadline =
+                run.phase === 'stopping'
+                    ? run.stopRequestedAt + timing.stopGraceMs
+                    : run.timeoutFrom + timing.runTimeoutMs;
+            due.push(Math.min(run.nextPollAt, deadline));
+        }
     }
-    return state.window === null ? null : windowStartDueAt(state.window, state.lastRunStartedAt, timing);
+    // A queued run has no timeout of its own while it waits: only its start, its polls and a stop's grace.
+    const queued = state.trail;
+    if (queued !== null) {
+        if (queued.phase === 'starting') due.push(queued.startDueAt);
+        else if (queued.phase === 'stopping')
+            due.push(Math.min(queued.nextPollAt, queued.stopRequestedAt + timing.stopGraceMs));
+        else due.push(queued.nextPollAt);
+    }
+    if (state.window !== null && run === null) {
+        due.push(windowStartDueAt(state.window, state.lastRunStartedAt, timing));
+    }
+    return due.length === 0 ? null : Math.min(...due);
 }
 
 function toInput(step: Step, state: TargetState): EngineInput {
-    const run = state.run;
-    const seq =
-        run === null
-            ? state.nextSeq
-            : step.kind !== 'changes' && step.kind !== 'wake' && step.target === 'other'
-              ? run.seq + 1
-              : run.seq;
+    const addressed = step.kind === 'changes' || step.kind === 'wake' ? 'current' : step.target;
+    const run = addressed === 'queued' ? (state.trail ?? state.run) : state.run;
+    const seq = run === null ? state.nextSeq : addressed === 'other' ? state.nextSeq + 1 : run.seq;
     const attempt = run?.attempt ?? 1;
     switch (step.kind) {
         case 'changes':
@@ -180,20 +202,39 @@ function checkDecision(
     // Purity: the same input gives the same decision.
     const again = decide(before, input, now, timing);
     if (JSON.stringify(again) !== JSON.stringify(decision)) problems.push('decide is not deterministic');
-    // 1. single flight: one run at a time, and a run is never replaced before it finished.
-    if (before.run !== null && after.run !== null && after.run.seq !== before.run.seq) {
-        if (!after.history.some((h) => h.seq === before.run?.seq)) problems.push('run replaced before it finished');
+    // 1. single flight: one run ahead and at most one queued behind it (none when the target allows none); a run
+    // leaves only by finishing, the queued one moving up when the run ahead finishes.
+    const finished = (seq: number) => after.history.some((h) => h.seq === seq);
+    const inFlight = (seq: number) => after.run?.seq === seq || after.trail?.seq === seq;
+    for (const run of [before.run, before.trail]) {
+        if (run !== null && !inFlight(run.seq) && !finished(run.seq))
+            problems.push(`run ${run.seq} replaced before it finished`);
     }
-    if (effects.filter((e) => e.type === 'startJob').length > 1) problems.push('two job starts in one decision');
+    if (after.trail !== null && after.run === null) problems.push('a run queued behind none');
+    if (after.trail !== null && timing.maxWaitingJobs < 1) problems.push('a run queued where none is allowed');
+    if (after.trail !== null && after.run !== null && after.trail.seq <= after.run.seq)
+        problems.push('queued run not after the run ahead');
+    if (before.trail !== null && after.run?.seq === before.trail.seq && !finished(before.run?.seq ?? -1)) {
+        problems.push('queued run moved up before the run ahead finished');
+    }
+    if (effects.filter((e) => e.type === 'startJob').length > 2)
+        problems.push('more than two job starts in one decision');
     for (const e of effects) {
-        if (e.type === 'startJob' && (after.run === null || after.run.seq !== e.seq)) {
-            problems.push(`start of ${e.seq} while the run in state is ${String(after.run?.seq)}`);
+        if (e.type === 'startJob' && !inFlight(e.seq)) {
+            problems.push(
+                `start of ${e.seq} while the runs in state are ${String(after.run?.seq)}, ${String(after.trail?.seq)}`,
+            );
+        }
+        // A run made while none was in progress starts on its own: only a queued run is spaced on the server.
+        if (e.type === 'startJob' && e.notBefore !== null && before.run === null && before.trail === null) {
+            problems.push('a run started on an idle target given a NotBefore');
         }
     }
     // Windows and runs are numbered in order.
     if (after.window !== null && after.window.seq !== after.nextSeq - 1) problems.push('window seq out of order');
-    if (after.window !== null && after.run !== null && after.run.seq >= after.window.seq) {
-        problems.push('trailing window not after the run');
+    for (const run of [after.run, after.trail]) {
+        if (after.window !== null && run !== null && run.seq >= after.window.seq)
+            problems.push('window not after the runs');
     }
     if (after.nextSeq < before.nextSeq) problems.push('nextSeq went back');
     // 6. self-healing: whenever work is pending a wake is pending, never later than the next due moment.
@@ -215,6 +256,16 @@ function checkDecision(
     ) {
         problems.push('window left open past its due moment');
     }
+    // ... and never leaves a window waiting beside a run with room queued behind it: its job is created at once.
+    if (
+        decision.changed &&
+        after.window !== null &&
+        after.run !== null &&
+        after.trail === null &&
+        timing.maxWaitingJobs > 0
+    ) {
+        problems.push('window not queued behind the run in progress');
+    }
     // 5. at-least-once: a repeated request id gets its first window and counts once.
     if (input.type === 'changesAccepted') {
         const first = merged.get(input.requestId);
@@ -223,10 +274,17 @@ function checkDecision(
             merged.set(input.requestId, { seq: decision.assignedSeq, count: input.changeCount, policy: input.policy });
         }
     }
-    // 2. coverage: the open window and the run carry exactly the changes merged into their seq, and Initial wins.
-    for (const carrier of [after.window, after.run]) {
+    // 2. coverage: the open window and the runs carry exactly the changes merged into their seq, and Initial wins.
+    // Changes a finished run did not cover are carried to a later seq, so a seq touched by a carry is checked by
+    // the totals instead: every change merged is in exactly one place, counted once.
+    const carriedSeqs = new Set(after.history.flatMap((h) => (h.carried === null ? [] : [h.seq, h.carried.to])));
+    for (const carrier of [after.window, after.run, after.trail]) {
         if (carrier === null) continue;
         const mine = [...merged.values()].filter((m) => m.seq === carrier.seq);
+        if (mine.some((m) => m.policy === 'Initial') && carrier.policy !== 'Initial') {
+            problems.push(`seq ${carrier.seq} has policy ${carrier.policy}, wanted Initial`);
+        }
+        if (carriedSeqs.has(carrier.seq)) continue;
         const count = mine.reduce((sum, m) => sum + m.count, 0);
         if (count !== carrier.changeCount)
             problems.push(`seq ${carrier.seq} carries ${carrier.changeCount}, merged ${count}`);
@@ -235,13 +293,26 @@ function checkDecision(
             problems.push(`seq ${carrier.seq} has policy ${carrier.policy}, wanted ${policy}`);
     }
     for (const h of after.history) {
-        const count = [...merged.values()].filter((m) => m.seq === h.seq).reduce((sum, m) => sum + m.count, 0);
-        if (count !== h.changeCount) problems.push(`finished run ${h.seq} carries ${h.changeCount}, merged ${count}`);
         const failed = h.outcome !== 'Succeeded' && h.outcome !== 'CompletedWithExportErrors';
         if (failed && (h.reason === null || h.reason === '')) problems.push(`run ${h.seq} ${h.outcome} without reason`);
+        if (h.carried !== null && (failed || h.carried.to <= h.seq)) problems.push(`run ${h.seq} carried wrongly`);
+        if (carriedSeqs.has(h.seq)) continue;
+        const count = [...merged.values()].filter((m) => m.seq === h.seq).reduce((sum, m) => sum + m.count, 0);
+        if (count !== h.changeCount) problems.push(`finished run ${h.seq} carries ${h.changeCount}, merged ${count}`);
+    }
+    if (after.history.length < HISTORY_LIMIT) {
+        const held = [after.window, after.run, after.trail, ...after.history].reduce(
+            (sum, c) => sum + (c?.changeCount ?? 0),
+            0,
+        );
+        const total = [...merged.values()].reduce((sum, m) => sum + m.count, 0);
+        if (held !== total) problems.push(`the target holds ${held} changes, ${total} were merged`);
     }
     const seqs = after.history.map((h) => h.seq);
-    if (seqs.some((s, i) => i > 0 && s >= (seqs[i - 1] ?? 0))) problems.push('history not newest first, or repeated');
+    // Newest ended first: with a run queued behind another, a later seq can end first (its job failed at once).
+    if (new Set(seqs).size !== seqs.length) problems.push('a run repeated in the history');
+    const ends = after.history.map((h) => h.endedAt);
+    if (ends.some((e, i) => i > 0 && e > (ends[i - 1] ?? 0))) problems.push('history not newest first');
     return problems;
 }
 
@@ -275,7 +346,11 @@ describe('engine property: decide keeps its invariants for any sequence of input
                     state = decide(state, toInput(step, state), now, timing).state;
                 }
                 // From here on every wake arrives and every job succeeds; the target must become idle.
-                for (let i = 0; i < 10_000 && (state.window !== null || state.run !== null); i++) {
+                for (
+                    let i = 0;
+                    i < 10_000 && (state.window !== null || state.run !== null || state.trail !== null);
+                    i++
+                ) {
                     const wake = state.wake;
                     if (wake === null) throw new Error('work pending but no wake');
                     now = Math.max(now, wake.at);
@@ -302,6 +377,7 @@ describe('engine property: decide keeps its invariants for any sequence of input
                 }
                 expect(state.window).toBeNull();
                 expect(state.run).toBeNull();
+                expect(state.trail).toBeNull();
             }),
             { seed: SEED + 1, numRuns: 1_000 },
         );
@@ -325,6 +401,7 @@ describe('engine property: decide keeps its invariants for any sequence of input
                     const total = (s: TargetState) =>
                         (s.window?.changeCount ?? 0) +
                         (s.run?.changeCount ?? 0) +
+                        (s.trail?.changeCount ?? 0) +
                         s.history.reduce((a, h) => a + h.changeCount, 0);
                     const before = total(state);
                     for (const d of duplicates) {

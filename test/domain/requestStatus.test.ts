@@ -66,6 +66,7 @@ function summary(seq: number, outcome: RunSummary['outcome']): RunSummary {
         exportErrors: 0,
         lastStatus: 'Completed',
         report: null,
+        carried: null,
     };
 }
 

@@ -35,6 +35,7 @@ const run = (seq: number, outcome: RunSummary['outcome'], reason: string | null,
     exportErrors,
     lastStatus: 'Completed',
     report: null,
+    carried: null,
 });
 
 /** One target with hostile strings everywhere text is shown, one healthy plain target, one never used. */
@@ -68,8 +69,12 @@ function hostileStates(): Map<string, TargetState> {
             firstChangeAt: NOW - 400_000,
             firstUrgentAt: null,
             windowClosedAt: NOW - 300_000,
+            joinedSince: NOW - 300_000,
+            joins: [],
+            notBefore: null,
             jobName: IMG_REASON,
             jobCreatedAt: NOW - 290_000,
+            timeoutFrom: NOW - 290_000,
             jobStartedAt: null,
             lastStatus: 'New',
             nextPollAt: NOW + 15_000,
@@ -181,6 +186,7 @@ function dayRun(seq: number): RunSummary {
         exportErrors: 0,
         lastStatus: 'Completed',
         report: null,
+        carried: null,
     };
 }
 
@@ -208,8 +214,12 @@ export function daySource(portalLinks: PortalLinkSettings | null = PORTAL): Stat
             firstChangeAt: NOW - 100_000,
             firstUrgentAt: NOW - 100_000,
             windowClosedAt: NOW - 80_000,
+            joinedSince: NOW - 80_000,
+            joins: [],
+            notBefore: null,
             jobName: '7b0d9999-5a8e-5c4e-9a57-2f0f3c7e9d21',
             jobCreatedAt: NOW - 78_000,
+            timeoutFrom: NOW - 78_000,
             jobStartedAt: NOW - 60_000,
             lastStatus: 'Running',
             nextPollAt: NOW + 15_000,

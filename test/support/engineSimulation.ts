@@ -191,12 +191,25 @@ export class WatchedStore implements TargetStateStore {
         this.last = state;
         if (previous === null) return;
         const finished = (seq: number) => state.history.some((h) => h.seq === seq) || this.runsSeen.has(seq);
-        if (previous.run !== null && state.run?.seq !== previous.run.seq && !finished(previous.run.seq)) {
-            this.violations.push(`run ${previous.run.seq} was replaced by ${String(state.run?.seq)} without finishing`);
+        const inFlight = (seq: number) => state.run?.seq === seq || state.trail?.seq === seq;
+        // A run leaves the target only by finishing; the one queued behind may move up to be the run ahead.
+        for (const run of [previous.run, previous.trail]) {
+            if (run !== null && !inFlight(run.seq) && !finished(run.seq)) {
+                this.violations.push(`run ${run.seq} was replaced by ${String(state.run?.seq)} without finishing`);
+            }
         }
+        if (
+            previous.trail !== null &&
+            state.trail?.seq !== previous.trail.seq &&
+            state.run?.seq !== previous.trail.seq
+        ) {
+            if (!finished(previous.trail.seq)) this.violations.push(`queued run ${previous.trail.seq} vanished`);
+        }
+        if (state.trail !== null && state.run === null)
+            this.violations.push(`run ${state.trail.seq} queued behind none`);
         if (previous.window !== null && state.window?.seq !== previous.window.seq) {
             const seq = previous.window.seq;
-            if (state.run?.seq !== seq && !finished(seq)) this.violations.push(`window ${seq} vanished without a run`);
+            if (!inFlight(seq) && !finished(seq)) this.violations.push(`window ${seq} vanished without a run`);
         }
         if (state.nextSeq < previous.nextSeq) this.violations.push(`nextSeq went back from ${previous.nextSeq}`);
     }
@@ -452,7 +465,7 @@ export async function simulate(schedule: SimSchedule, horizonMs = 7 * 24 * 3_600
 }
 
 /** The job of one attempt of one run, if it was ever created. */
-export function jobOf(result: SimResult, seq: number, attempt: number): { createdAt: number } | undefined {
+export function jobOf(result: SimResult, seq: number, attempt: number): MemoryJob | undefined {
     const name = jobNameFor(SIM_TARGET_ID, SIM_EPOCH, seq, attempt);
     return [...result.jobs.jobs.values()].find((j) => j.jobName === name);
 }
@@ -480,20 +493,33 @@ function checkSingleFlight(result: SimResult): string[] {
         job.stoppedAt === null &&
         (runOfJob.get(job.jobName)?.reason ?? '').includes('stop not confirmed') &&
         (result.stopsDecided.get(job.jobName) ?? 0) > 1;
+    const maxJobs = 1 + result.schedule.timing.maxWaitingJobs;
     for (const job of result.jobs.jobs.values()) {
-        if (job.plan.stuck !== undefined) continue;
-        const start = job.createdAt + job.plan.pickupDelayMs;
-        const running = result.jobs.runningAt(SIM_TARGET_ID, start);
-        if (running.length > 1 && !running.some((other) => other !== job && excused(other))) {
-            problems.push(`jobs ${running.map((j) => j.jobName).join(', ')} run together at +${start - SIM_START} ms`);
+        // The Connect server runs one cycle at a time (the runbook waits for a running one): by construction of
+        // the memory jobs, as on the server. What the engine must keep: at most one job ahead and one queued.
+        // A create whose answer was lost before the run gave up (StartFailed) leaves a job the engine never knew;
+        // the server still runs it one cycle at a time, and the engine cannot count what it never heard of.
+        const inFlight = result.jobs
+            .inFlightAt(SIM_TARGET_ID, job.createdAt)
+            .filter((j) => j === job || runOfJob.get(j.jobName)?.outcome !== 'StartFailed');
+        if (inFlight.length > maxJobs && !inFlight.some((other) => other !== job && excused(other))) {
+            problems.push(
+                `${inFlight.length} jobs in flight (${inFlight.map((j) => j.jobName).join(', ')}) at +${job.createdAt - SIM_START} ms`,
+            );
         }
     }
     const runs = [...result.runs.values()].sort((a, b) => a.seq - b.seq);
     for (let i = 1; i < runs.length; i++) {
         const previous = runs[i - 1];
         const run = runs[i];
-        if (previous !== undefined && run !== undefined && run.windowClosedAt < previous.endedAt) {
+        if (previous === undefined || run === undefined || run.windowClosedAt >= previous.endedAt) continue;
+        // Closed before the previous run ended: only as the run queued behind it, when the target allows one,
+        // and never beside two (the one before the previous had ended by then).
+        const beforePrevious = runs[i - 2];
+        if (result.schedule.timing.maxWaitingJobs < 1)
             problems.push(`run ${run.seq} started before run ${previous.seq} ended`);
+        else if (beforePrevious !== undefined && run.windowClosedAt < beforePrevious.endedAt) {
+            problems.push(`run ${run.seq} closed while runs ${beforePrevious.seq} and ${previous.seq} were in flight`);
         }
     }
     return problems;
@@ -517,27 +543,44 @@ function checkCoverage(result: SimResult): string[] {
             problems.push(`request ${requestId} was never merged`);
             continue;
         }
-        const run = result.runs.get(seq);
-        if (run === undefined) {
+        const covering = coveringRun(result, seq, mergedAt);
+        const run = covering === null ? undefined : result.runs.get(covering);
+        if (covering === null || run === undefined) {
             problems.push(`request ${requestId} (seq ${seq}) has no finished run`);
             continue;
         }
         const outcome = classifyOutcome(run.outcome);
         if (outcome === 'succeeded' || outcome === 'partiallySucceeded') {
-            const first = jobOf(result, seq, 1);
-            const last = jobOf(result, seq, run.attempts);
-            if (first === undefined || last === undefined) problems.push(`run ${seq} succeeded without a job`);
-            else if (first.createdAt < mergedAt) {
-                problems.push(`run ${seq} job created before request ${requestId} was accepted`);
+            const last = jobOf(result, covering, run.attempts);
+            // Covered by causality (the job was created after the request) or by evidence (its import started after).
+            const importStartedAt = run.report?.importStartedAt ?? null;
+            if (last === undefined) problems.push(`run ${covering} succeeded without a job`);
+            else if (last.createdAt < mergedAt && (importStartedAt === null || importStartedAt <= mergedAt)) {
+                problems.push(
+                    `run ${covering} did not cover request ${requestId}: its import started before it arrived`,
+                );
             }
         } else if (run.reason === null || run.reason === '') {
-            problems.push(`run ${seq} ended ${run.outcome} without a reason`);
+            problems.push(`run ${covering} ended ${run.outcome} without a reason`);
         }
     }
     for (let seq = 1; seq < result.finalState.nextSeq; seq++) {
         if (!result.runs.has(seq)) problems.push(`window ${seq} never became a finished run`);
     }
     return problems;
+}
+
+/** The run that covered a request merged into `seq` at `mergedAt`: that run, or the one its changes were carried to. */
+function coveringRun(result: SimResult, seq: number, mergedAt: number): number | null {
+    let covering = seq;
+    for (let hops = 0; hops < 50; hops++) {
+        const carried = result.runs.get(covering)?.carried ?? null;
+        if (carried === null || carried.to <= covering) return covering;
+        // The engine carries by arrival (merge) time; a request merged before `from` stayed.
+        if (mergedAt < carried.from) return covering;
+        covering = carried.to;
+    }
+    return null;
 }
 
 /**
@@ -566,23 +609,25 @@ export function checkLatency(result: SimResult): string[] {
     // A pending wake is never later than the next due moment, which is at most this far ahead of any decision.
     const furthestDue = Math.max(timing.maxWaitMs, timing.minSpacingMs, timing.pollMaxIntervalMs);
     const linger = furthestDue + repair;
-    for (const run of result.runs.values()) {
+    const runs = [...result.runs.values()];
+    for (const run of runs) {
         const job = jobOf(result, run.seq, 1);
         if (job === undefined) continue;
         const closeBy = Math.min(
             run.firstChangeAt + timing.maxWaitMs,
             run.firstUrgentAt === null ? Number.POSITIVE_INFINITY : run.firstUrgentAt + timing.urgentMaxWaitMs,
         );
-        const previous = result.runs.get(run.seq - 1);
-        let bound = closeBy;
-        if (previous !== undefined) {
-            const retried = previous.attempts > 1 ? jobOf(result, previous.seq, previous.attempts) : undefined;
-            const spacingBase =
-                previous.attempts === 1
-                    ? previous.windowClosedAt
-                    : Math.max(previous.windowClosedAt, retried?.createdAt ?? previous.endedAt);
-            bound = Math.max(bound, spacingBase + timing.minSpacingMs, previous.endedAt);
-        }
+        // Changes carried into the window arrived before it opened but could not close it before they were carried.
+        const carriedAt = runs.filter((r) => r.carried?.to === run.seq).map((r) => r.endedAt);
+        const earlier = runs.filter((r) => r.seq < run.seq);
+        // A window closes into a run once a slot is free: with a queued run allowed, once at most one earlier run is
+        // still in flight (after the second-latest end); without, once every earlier run has ended.
+        const ends = earlier.map((r) => r.endedAt).sort((a, b) => b - a);
+        const slotFree = ends[Math.min(timing.maxWaitingJobs, ends.length - 1)] ?? Number.NEGATIVE_INFINITY;
+        // And minSpacing after the latest start the engine spaced from: a window close, a retry's job, or the
+        // NotBefore a queued job was given.
+        const spacingBase = Math.max(Number.NEGATIVE_INFINITY, ...earlier.map((r) => spacingBaseOf(result, r)));
+        let bound = Math.max(closeBy, ...carriedAt, slotFree, spacingBase + timing.minSpacingMs);
         // A lost wake lingers until the reconcile timer repairs it, and while it is pending (and earlier than
         // anything due) no newer wake is scheduled, so a fault can delay windows that open after it: count every
         // fault from one linger horizon before the window's first change.
@@ -598,6 +643,17 @@ export function checkLatency(result: SimResult): string[] {
     return problems;
 }
 
+/** The latest moment a run's start was spaced from: its window's close, its last job, or that job's NotBefore. */
+function spacingBaseOf(result: SimResult, run: RunSummary): number {
+    const last = run.attempts > 1 ? jobOf(result, run.seq, run.attempts) : undefined;
+    const first = jobOf(result, run.seq, 1);
+    const notBefore = [first, last].map((j) =>
+        j?.parameters.NotBefore === undefined ? 0 : Date.parse(j.parameters.NotBefore),
+    );
+    const retried = run.attempts > 1 ? (last?.createdAt ?? run.endedAt) : run.windowClosedAt;
+    return Math.max(run.windowClosedAt, retried, ...notBefore);
+}
+
 /**
  * The most wake-ups and Automation calls one window may cost, from timing alone (never from the number of
  * changes). Wakes: a debounce re-evaluation at most every half quiet period until maxWait (two firings advance
@@ -607,7 +663,9 @@ export function checkLatency(result: SimResult): string[] {
  */
 export function perWindowBudget(timing: TargetTiming): { wakes: number; automationCalls: number } {
     const debounce = 2 * Math.ceil(timing.maxWaitMs / Math.max(1, timing.quietMs)) + 3;
-    const polls = Math.ceil((timing.runTimeoutMs + timing.stopGraceMs) / timing.pollIntervalMs) + 2;
+    // A queued run is polled while it waits for the run ahead too, which may last as long as its own.
+    const lifetimes = 1 + timing.maxWaitingJobs;
+    const polls = Math.ceil((lifetimes * (timing.runTimeoutMs + timing.stopGraceMs)) / timing.pollIntervalMs) + 2;
     const perAttempt = timing.startRetryBudget + 2 + polls;
     return {
         wakes: debounce + timing.maxRunAttempts * perAttempt,
@@ -658,7 +716,8 @@ function checkAtLeastOnce(result: SimResult): string[] {
 function checkSelfHealing(result: SimResult): string[] {
     const s = result.finalState;
     const problems: string[] = [];
-    if (s.window !== null || s.run !== null) problems.push('work left after the simulation drained');
+    if (s.window !== null || s.run !== null || s.trail !== null)
+        problems.push('work left after the simulation drained');
     return problems;
 }
 

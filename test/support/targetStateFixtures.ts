@@ -37,8 +37,12 @@ export function richState(targetId: string, historyLength = 3): TargetState {
             firstChangeAt: at - 60_000,
             firstUrgentAt: null,
             windowClosedAt: at - 30_000,
+            joinedSince: at - 30_000,
+            joins: [],
+            notBefore: null,
             jobName: '5b3e6a8c-3f0e-4f6e-9a53-7a4f9c7d2e11',
             jobCreatedAt: at - 29_000,
+            timeoutFrom: at - 29_000,
             jobStartedAt: null,
             lastStatus: 'Activating',
             nextPollAt: at + 10_000,
@@ -48,6 +52,7 @@ export function richState(targetId: string, historyLength = 3): TargetState {
             attentionSince: null,
             lastError: 'Simulated 503 from Automation',
         },
+        trail: null,
         lastRunStartedAt: at - 29_000,
         wake: { token: `${targetId}:17`, at: at + 10_000 },
         wakeCounter: 17,
@@ -99,5 +104,6 @@ export function runSummary(targetId: string, seq: number, outcome: RunSummary['o
                 { connector: 'contoso.onmicrosoft.com - AAD', runProfile: 'Export', result: 'success', errors: 0 },
             ],
         },
+        carried: null,
     };
 }

@@ -90,14 +90,54 @@ export class MemoryAutomationJobs implements AutomationJobs {
         return Promise.resolve();
     }
 
-    /** Jobs of a target whose cycle runs at `at` (picked up, not finished, not stopped). */
+    /** Jobs of a target whose cycle runs at `at` (started, not ended, not stopped). */
     runningAt(targetId: string, at: number): MemoryJob[] {
-        return [...this.jobs.values()].filter((j) => {
-            if (j.targetId !== targetId || j.plan.stuck !== undefined) return false;
-            const start = j.createdAt + j.plan.pickupDelayMs;
-            const end = Math.min(start + j.plan.durationMs, j.stoppedAt ?? Number.POSITIVE_INFINITY);
-            return start <= at && at < end;
+        return this.targetJobs(targetId).filter((j) => {
+            const cycle = this.cycleOf(j);
+            return cycle !== null && cycle.start <= at && at < cycle.end;
         });
+    }
+
+    /** Jobs of a target that exist at `at` and have not ended: queued, waiting for the server, or running. */
+    inFlightAt(targetId: string, at: number): MemoryJob[] {
+        return this.targetJobs(targetId).filter((j) => j.createdAt <= at && at < this.endOf(j));
+    }
+
+    private targetJobs(targetId: string): MemoryJob[] {
+        return [...this.jobs.values()].filter((j) => j.targetId === targetId);
+    }
+
+    /**
+     * When a job's cycle runs, or null when it never runs one (stuck, or stopped first). As this project's runbook
+     * does, a job picked up while another job's cycle runs waits for it to end, and for its `NotBefore`; jobs wait
+     * their turn in the order they were created.
+     */
+    private cycleOf(job: MemoryJob): { readonly start: number; readonly end: number } | null {
+        return this.cyclesOf(job.targetId).get(job) ?? null;
+    }
+
+    private cyclesOf(targetId: string): Map<MemoryJob, { readonly start: number; readonly end: number } | null> {
+        const cycles = new Map<MemoryJob, { readonly start: number; readonly end: number } | null>();
+        let free = Number.NEGATIVE_INFINITY;
+        for (const job of this.targetJobs(targetId)) {
+            if (job.plan.stuck !== undefined) {
+                cycles.set(job, null);
+                continue;
+            }
+            const notBefore = job.parameters.NotBefore === undefined ? 0 : Date.parse(job.parameters.NotBefore);
+            const start = Math.max(job.createdAt + job.plan.pickupDelayMs, notBefore, free);
+            const end = Math.min(start + job.plan.durationMs, job.stoppedAt ?? Number.POSITIVE_INFINITY);
+            const cycle = end > start ? { start, end } : null;
+            cycles.set(job, cycle);
+            if (cycle !== null) free = Math.max(free, cycle.end);
+        }
+        return cycles;
+    }
+
+    /** When a job ends: its cycle's end, its stop, or never. */
+    private endOf(job: MemoryJob): number {
+        const cycle = this.cycleOf(job);
+        return Math.min(cycle?.end ?? Number.POSITIVE_INFINITY, job.stoppedAt ?? Number.POSITIVE_INFINITY);
     }
 
     private observe(key: string): JobObservation {
@@ -118,15 +158,16 @@ export class MemoryAutomationJobs implements AutomationJobs {
         if (job.plan.stuck === 'suspended')
             return { kind: 'attention', status: 'Suspended', detail: 'Simulated suspension' };
         if (now < startedAt) return { kind: 'queued', status: now < job.createdAt + 1000 ? 'New' : 'Activating' };
-        const endedAt = startedAt + job.plan.durationMs;
-        if (now < endedAt) return { kind: 'running', status: 'Running', startedAt };
+        const cycle = this.cycleOf(job);
+        if (cycle === null || now < cycle.end) return { kind: 'running', status: 'Running', startedAt };
         const failed = job.plan.report.outcome === 'Failed';
         return {
             kind: 'finished',
             status: failed ? 'Failed' : 'Completed',
-            report: job.plan.report,
+            // The runbook's evidence of coverage: its cycle's import read every change made before it started.
+            report: { importStartedAt: cycle.start, ...job.plan.report },
             startedAt,
-            endedAt,
+            endedAt: cycle.end,
         };
     }
 

@@ -49,6 +49,7 @@ const cycleReport: z.ZodType<CycleReport> = z.object({
     exportErrors: z.number(),
     cycleStartedAt: epochMs.optional(),
     cycleEndedAt: epochMs.optional(),
+    importStartedAt: epochMs.optional(),
     connectors: z
         .array(
             z.object({
@@ -83,6 +84,8 @@ export const runSummarySchema: z.ZodType<RunSummary> = z.object({
     exportErrors: z.number(),
     lastStatus: jobStatus.nullable(),
     report: cycleReport.nullable(),
+    // Absent in runs stored before runs could be joined: nothing was carried.
+    carried: z.object({ to: z.number().int(), from: epochMs, changeCount: z.number() }).nullable().default(null),
 });
 
 const openWindow = z.object({
@@ -107,10 +110,30 @@ const runBase = {
     firstUrgentAt: epochMs.nullable(),
     windowClosedAt: epochMs,
     lastError: z.string().nullable(),
+    // The three below are absent in runs stored before runs could be queued or joined: such a run took no change
+    // after its window closed (filled in by `withJoinDefaults`) and started on its own.
+    joinedSince: epochMs.optional(),
+    joins: z
+        .array(
+            z.object({
+                policy,
+                firstAt: epochMs,
+                lastAt: epochMs,
+                firstUrgentAt: epochMs.nullable(),
+                changeCount: z.number(),
+                urgentCount: z.number(),
+                requestCount: z.number(),
+                kinds: kindCounts,
+            }),
+        )
+        .default([]),
+    notBefore: epochMs.nullable().default(null),
 };
 const jobFacts = {
     jobName: z.string(),
     jobCreatedAt: epochMs,
+    // Absent in runs stored before it existed: the timeout counted from the job's creation.
+    timeoutFrom: epochMs.optional(),
     jobStartedAt: epochMs.nullable(),
     lastStatus: jobStatus.nullable(),
     nextPollAt: epochMs,
@@ -120,7 +143,7 @@ const jobFacts = {
     workerOfflineReported: z.boolean(),
     attentionSince: epochMs.nullable(),
 };
-const run: z.ZodType<Run> = z.discriminatedUnion('phase', [
+const storedRun = z.discriminatedUnion('phase', [
     z.object({
         phase: z.literal('starting'),
         ...runBase,
@@ -136,6 +159,13 @@ const run: z.ZodType<Run> = z.discriminatedUnion('phase', [
         stopReason: outcome,
     }),
 ]);
+const run: z.ZodType<Run> = storedRun.transform(withJoinDefaults);
+
+function withJoinDefaults(stored: z.output<typeof storedRun>): Run {
+    const joinedSince = stored.joinedSince ?? stored.windowClosedAt;
+    if (stored.phase === 'starting') return { ...stored, joinedSince };
+    return { ...stored, joinedSince, timeoutFrom: stored.timeoutFrom ?? stored.jobCreatedAt };
+}
 
 /** A target's whole state as stored in its entity. */
 export const targetStateSchema: z.ZodType<TargetState> = z.object({
@@ -145,6 +175,8 @@ export const targetStateSchema: z.ZodType<TargetState> = z.object({
     nextSeq: z.number().int(),
     window: openWindow.nullable(),
     run: run.nullable(),
+    // Absent in states stored before runs could be queued: none was.
+    trail: run.nullable().default(null),
     lastRunStartedAt: epochMs.nullable(),
     wake: z.object({ token: z.string(), at: epochMs }).nullable(),
     wakeCounter: z.number().int(),

@@ -30,6 +30,7 @@ const run = (outcome: RunSummary['outcome']): RunSummary => ({
     exportErrors: 0,
     lastStatus: null,
     report: null,
+    carried: null,
 });
 
 describe('operationIdFor', () => {
