@@ -1,131 +1,13 @@
 import { describe, expect, it } from 'vitest';
 
-import { decide } from '../../src/domain/decide';
-import type { Effect, EngineInput } from '../../src/domain/decision';
-import type { JobObservation } from '../../src/domain/jobObservation';
-import {
-    emptyTargetState,
-    type RunWithJob,
-    type StartingRun,
-    type StoppingRun,
-    type TargetState,
-} from '../../src/domain/targetState';
 import { DEFAULT_TIMING, type TargetTiming } from '../../src/domain/timing';
 import { LOST_WAKE_GRACE_MS } from '../../src/domain/wake';
 import { windowCloseAt, windowStartDueAt } from '../../src/domain/window';
+import { changes, Driver, succeeded, T0 } from '../support/decideDriver';
 
-const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);
 const timing: TargetTiming = DEFAULT_TIMING;
-
-function changes(
-    requestId: string,
-    options: { policy?: 'Delta' | 'Initial'; urgent?: boolean; count?: number } = {},
-): EngineInput {
-    const count = options.count ?? 1;
-    return {
-        type: 'changesAccepted',
-        requestId,
-        correlationId: `corr-${requestId}`,
-        changeCount: count,
-        urgentCount: options.urgent === true ? count : 0,
-        policy: options.policy ?? 'Delta',
-        kinds: { [options.urgent === true ? 'joiner' : 'attribute']: count },
-    };
-}
-
-/** Applies inputs in order at the given times, keeping every effect; time never goes back. */
-class Driver {
-    state: TargetState = emptyTargetState('t1', 'e0000001');
-    readonly effects: Effect[] = [];
-    now = T0;
-
-    feed(input: EngineInput, at: number = this.now): ReturnType<typeof decide> {
-        this.now = Math.max(this.now, at);
-        const decision = decide(this.state, input, this.now, timing);
-        this.state = decision.state;
-        this.effects.push(...decision.effects);
-        return decision;
-    }
-
-    /** Delivers the pending wake with its own token, on time or now if it is overdue. */
-    wakeOnTime(): ReturnType<typeof decide> {
-        const wake = this.state.wake;
-        if (wake === null) throw new Error('no wake pending');
-        return this.feed({ type: 'wake', token: wake.token }, wake.at);
-    }
-
-    /**
-     * Delivers wakes and answers the effects they ask for (creates succeed; reads are answered by `respond`)
-     * until `done` holds.
-     */
-    pump(respond: (now: number) => JobObservation, done: () => boolean, limit = 500): void {
-        for (let i = 0; i < limit && !done(); i++) {
-            const seen = this.effects.length;
-            this.wakeOnTime();
-            for (const effect of this.effects.slice(seen)) {
-                if (effect.type === 'startJob') {
-                    const jobName = `job-${effect.seq}-${effect.attempt}`;
-                    this.feed({ type: 'jobCreated', seq: effect.seq, attempt: effect.attempt, jobName });
-                } else if (effect.type === 'observeJob') {
-                    this.feed({
-                        type: 'jobObserved',
-                        seq: effect.seq,
-                        attempt: effect.attempt,
-                        observation: respond(this.now),
-                    });
-                }
-            }
-        }
-        if (!done()) throw new Error('pump did not reach its goal');
-    }
-
-    ofType<K extends Effect['type']>(type: K): Extract<Effect, { type: K }>[] {
-        return this.effects.filter((e): e is Extract<Effect, { type: K }> => e.type === type);
-    }
-
-    events(): string[] {
-        return this.ofType('emit').map((e) => e.event.type);
-    }
-
-    /** Brings the current window to a created job. */
-    startRun(): void {
-        this.pump(
-            () => ({ kind: 'queued', status: 'New' }),
-            () => this.state.run?.phase === 'active',
-        );
-    }
-
-    /** The run, which must have a job. */
-    job(): RunWithJob {
-        const run = this.state.run;
-        if (run === null || run.phase === 'starting') throw new Error('no job');
-        return run;
-    }
-
-    stopping(): StoppingRun {
-        const run = this.state.run;
-        if (run?.phase !== 'stopping') throw new Error('not stopping');
-        return run;
-    }
-
-    starting(): StartingRun {
-        const run = this.state.run;
-        if (run?.phase !== 'starting') throw new Error('not starting');
-        return run;
-    }
-
-    observe(observation: JobObservation, at: number = this.now): ReturnType<typeof decide> {
-        const run = this.state.run;
-        if (run === null) throw new Error('no run');
-        return this.feed({ type: 'jobObserved', seq: run.seq, attempt: run.attempt, observation }, at);
-    }
-}
-
-const succeeded: JobObservation = {
-    kind: 'finished',
-    status: 'Completed',
-    report: { outcome: 'Succeeded', exportErrors: 0 },
-};
+/** A target that queues no job behind the running one: changes during a run wait in a window for its end. */
+const NO_QUEUE: TargetTiming = { ...DEFAULT_TIMING, maxWaitingJobs: 0 };
 
 describe('decide: windows', () => {
     it('opens a window with the first change and schedules one wake for its close', () => {
@@ -232,8 +114,8 @@ describe('decide: lead (an urgent change on an idle target)', () => {
         expect(d.ofType('startJob')).toHaveLength(0);
     });
 
-    it('keeps the window rule for an urgent change while a run is in progress', () => {
-        const d = new Driver();
+    it('keeps the window rule for an urgent change while a run is in progress (no job queued behind)', () => {
+        const d = new Driver(NO_QUEUE);
         d.feed(changes('r1'), T0);
         d.startRun();
         d.feed(changes('joiner', { urgent: true }), T0 + 40_000);
@@ -284,6 +166,7 @@ describe('decide: runs', () => {
                 attempt: 1,
                 policy: 'Delta',
                 correlationId: 'corr-r1',
+                notBefore: null,
             },
         ]);
         expect(d.state.lastRunStartedAt).toBe(T0 + timing.quietMs);
@@ -309,8 +192,8 @@ describe('decide: runs', () => {
         expect(d.ofType('startJob').map((e) => e.seq)).toEqual([1, 2]);
     });
 
-    it('opens a trailing window for a change that arrives while a run is in progress, and runs it after', () => {
-        const d = new Driver();
+    it('without a job queued behind: a change during a run waits in a window and runs after', () => {
+        const d = new Driver(NO_QUEUE);
         d.feed(changes('r1'), T0);
         d.startRun();
         const during = d.feed(changes('late'), T0 + 40_000);
@@ -461,7 +344,7 @@ describe('decide: runs', () => {
     });
 
     it('a job gone while stopping ends the run with the stop reason at once, freeing the target', () => {
-        const d = new Driver();
+        const d = new Driver(NO_QUEUE);
         d.feed(changes('r1'), T0);
         d.startRun();
         const createdAt = d.job().jobCreatedAt;
