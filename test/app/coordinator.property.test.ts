@@ -146,7 +146,7 @@ describe('coordinator property: the six guarantees of DESIGN.md §3', () => {
         );
     });
 
-    it('give a change that arrives while a run is in progress a trailing run created after it', async () => {
+    it('give a change that arrives while a run is in progress a queued run, created at once, whose cycle starts after the running one', async () => {
         await fc.assert(
             fc.asyncProperty(
                 fc.integer(),
@@ -172,10 +172,21 @@ describe('coordinator property: the six guarantees of DESIGN.md §3', () => {
                     expect(checkAllGuarantees(result)).toEqual([]);
                     const late = result.merged.get('late');
                     expect(late?.seqs[0]).toBe(2);
-                    const trailing = jobOf(result, 2, 1);
-                    const first = result.runs.get(1);
-                    expect(trailing?.createdAt).toBeGreaterThanOrEqual(late?.mergedAt ?? Number.POSITIVE_INFINITY);
-                    expect(trailing?.createdAt).toBeGreaterThanOrEqual(first?.endedAt ?? Number.POSITIVE_INFINITY);
+                    const queued = jobOf(result, 2, 1);
+                    const first = jobOf(result, 1, 1);
+                    // Its job is created the moment the change is merged, not after the run ahead ends...
+                    expect(queued?.createdAt).toBe(late?.mergedAt);
+                    // Spaced from the run ahead's start on the server, when spacing is still due.
+                    const spacedAt = (result.runs.get(1)?.windowClosedAt ?? 0) + 120_000;
+                    const notBefore = queued?.parameters.NotBefore;
+                    expect(notBefore === undefined ? null : Date.parse(notBefore)).toBe(
+                        spacedAt > (late?.mergedAt ?? 0) ? spacedAt : null,
+                    );
+                    // ...and its cycle (the import that reads the change) starts only once the running one has ended.
+                    const firstCycleEnd = (first?.createdAt ?? 0) + 1_000 + durationMs;
+                    const second = result.runs.get(2)?.report?.importStartedAt;
+                    expect(second).toBeGreaterThanOrEqual(firstCycleEnd);
+                    expect(second).toBeGreaterThan(late?.mergedAt ?? Number.POSITIVE_INFINITY);
                 },
             ),
             { seed: SEED + 2, numRuns: 100 },
@@ -292,6 +303,8 @@ describe('coordinator scenarios', () => {
                 stopGraceMs: 60_000,
                 startRetryBudget: 0,
                 maxRunAttempts: 1,
+                // As it was found: r1 waits in a window for run 1 to end (a queued job would wait on the server).
+                maxWaitingJobs: 0,
             }),
             coordinators: 1,
             reconcilePeriodMs: 300_000,
