@@ -9,7 +9,8 @@
     1. Guards (Get-ADSyncScheduler): a staging server is never synced (SkippedStagingMode); a disabled or suspended
        scheduler (upgrade, configuration wizard open) is respected (SkippedSchedulerSuspended).
     2. A cycle already in progress is waited for, then ours is started anyway: the running cycle may have read AD
-       before the change that asked for ours.
+       before the change that asked for ours. With NotBefore, ours is started no earlier than that instant: the
+       runbook sleeps until then and waits again for any cycle someone started meanwhile.
     3. Start-ADSyncSyncCycle is retried a bounded number of times on "Sync is already running" / "AAD is busy".
     4. Start-ADSyncSyncCycle returns when the cycle has STARTED; the runbook waits for its end (timeout: TimedOut).
     5. The run-profile results of this cycle are collected per connector (result, counters, errors), and the start
@@ -35,6 +36,12 @@
 
 .PARAMETER CorrelationId
     A GUID or 32 hex digits, echoed in the result line. Validated so that no free text reaches this server.
+
+.PARAMETER NotBefore
+    An instant in ISO 8601 UTC (2026-12-01T06:00:00Z or 2026-12-01T06:00:00.000Z, up to 7 fraction digits, 'Z'
+    only); the cycle is started no earlier. Empty (the default): no constraint. A time already past changes nothing.
+    The sleep until then counts toward BusyWaitSeconds: a NotBefore beyond that budget is BusyTimeout at once,
+    without waiting. Reported back as notBefore in the result line (a parser that predates it ignores it).
 #>
 #Requires -Version 5.1
 [CmdletBinding()]
@@ -49,9 +56,22 @@ param(
     [ValidatePattern('\A(?:[0-9a-fA-F]{32}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\z')]
     [string] $CorrelationId = '00000000000000000000000000000000',
 
-    # Seconds between status polls while waiting. At least 1: 0 would poll the sync engine in a tight loop.
+    # ISO 8601 UTC, 'Z' only, or empty. [0-9], not \d: in .NET \d also matches other scripts' digits. Options None:
+    # ValidatePattern ignores case by default. The pattern bounds each field; the script rejects what the pattern
+    # cannot (2026-02-30). Self-contained: it runs at binding, before any function of this file exists.
+    [ValidatePattern('\A(?:|[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,7})?Z)\z', Options = 'None')]
+    [ValidateScript({
+            $parsed = [datetime]::MinValue
+            $_ -eq '' -or [datetime]::TryParseExact($_, 'yyyy-MM-dd''T''HH:mm:ss.FFFFFFF''Z''', [cultureinfo]::InvariantCulture,
+                [System.Globalization.DateTimeStyles] 'AdjustToUniversal, AssumeUniversal', [ref] $parsed)
+        })]
+    [string] $NotBefore = '',
+
+    # Seconds between status polls while waiting. At least 1: 0 would poll the sync engine in a tight loop. 5, not
+    # more: a poll is two local cmdlet calls, and the two idle polls in a row that an end needs (Wait-SyncCycleIdle)
+    # make a waiting job start, and cycleEndedAt lag the real end, by 1 to 2 polls (5-10 s; 15 s made it 15-30 s).
     [ValidateRange(1, 300)]
-    [int] $PollSeconds = 15,
+    [int] $PollSeconds = 5,
 
     # How long to wait for a cycle someone else started before giving up with BusyTimeout.
     [ValidateRange(0, 86400)]
@@ -91,6 +111,14 @@ function ConvertTo-UtcDate {
     # ADSync run history is kept in UTC; an Unspecified kind is therefore taken as UTC, not converted.
     if ($time.Kind -eq [DateTimeKind]::Local) { $time = $time.ToUniversalTime() }
     [datetime]::SpecifyKind($time, [DateTimeKind]::Utc)
+}
+
+function ConvertFrom-NotBefore {
+    <# The NotBefore parameter as a UTC [datetime], or $null when it is empty (validated at binding). #>
+    param([string] $Text)
+    if ($Text -eq '') { return $null }
+    [datetime]::ParseExact($Text, 'yyyy-MM-dd''T''HH:mm:ss.FFFFFFF''Z''', [cultureinfo]::InvariantCulture,
+        [System.Globalization.DateTimeStyles] 'AdjustToUniversal, AssumeUniversal')
 }
 
 function ConvertTo-IsoTime {
@@ -148,6 +176,24 @@ function Wait-SyncCycleIdle {
     }
 }
 
+function Wait-ForeignCycle {
+    <#
+        When a cycle someone else started is running, waits for its end (Wait-SyncCycleIdle) up to $Deadline and adds
+        the wait to waitedForRunningCycleSeconds. Returns $false, with the outcome BusyTimeout set, when it outlasts
+        the deadline; $true when the engine is idle.
+    #>
+    param($Result, [datetime] $Deadline)
+    if (-not (Test-SyncCycleRunning)) { return $true }
+    Write-Verbose 'A sync cycle is in progress; waiting for it to end before starting ours'
+    $waitStartedAt = Get-UtcNow
+    $idle = Wait-SyncCycleIdle -Deadline $Deadline
+    $Result.waitedForRunningCycleSeconds += [int] ((Get-UtcNow) - $waitStartedAt).TotalSeconds
+    if (-not $idle) {
+        Set-Outcome -Result $Result -Outcome 'BusyTimeout' -Reason "A sync cycle started by someone else was still running after $BusyWaitSeconds seconds"
+    }
+    return $idle
+}
+
 function Get-StepCounterSum {
     param([object[]] $Steps, [string[]] $Names)
     $sum = 0
@@ -196,6 +242,7 @@ function New-CycleResult {
         reason                       = 'The runbook did not finish its work'
         correlationId                = $CorrelationId.ToLowerInvariant()
         policyType                   = $PolicyType
+        notBefore                    = ConvertTo-IsoTime (ConvertFrom-NotBefore $NotBefore)
         cycleStartedAt               = $null
         cycleEndedAt                 = $null
         importStartedAt              = $null
@@ -276,16 +323,22 @@ function Invoke-EntraSyncCycle {
         }
 
         $step = 'waiting for a running cycle'
-        $waitStartedAt = Get-UtcNow
-        $busyDeadline = $waitStartedAt.AddSeconds($BusyWaitSeconds)
-        if (Test-SyncCycleRunning) {
-            Write-Verbose 'A sync cycle is in progress; waiting for it to end before starting ours'
-            $idle = Wait-SyncCycleIdle -Deadline $busyDeadline
-            $result.waitedForRunningCycleSeconds = [int] ((Get-UtcNow) - $waitStartedAt).TotalSeconds
-            if (-not $idle) {
-                Set-Outcome -Result $result -Outcome 'BusyTimeout' -Reason "A sync cycle started by someone else was still running after $BusyWaitSeconds seconds"
+        $busyDeadline = (Get-UtcNow).AddSeconds($BusyWaitSeconds)
+        if (-not (Wait-ForeignCycle -Result $result -Deadline $busyDeadline)) { return $result }
+
+        $notBeforeTime = ConvertFrom-NotBefore $NotBefore
+        if ($null -ne $notBeforeTime -and (Get-UtcNow) -lt $notBeforeTime) {
+            $step = 'waiting for NotBefore'
+            if ($notBeforeTime -gt $busyDeadline) {
+                # Sleeping until then would spend the whole budget and still not start: say so now.
+                Set-Outcome -Result $result -Outcome 'BusyTimeout' -Reason ("NotBefore {0} is later than the busy budget of {1} seconds allows" -f $result.notBefore, $BusyWaitSeconds)
                 return $result
             }
+            Write-Verbose "Sleeping until NotBefore $($result.notBefore)"
+            Start-Sleep -Seconds ([int] [math]::Ceiling(($notBeforeTime - (Get-UtcNow)).TotalSeconds))
+            # Someone (the built-in scheduler, an operator) may have started a cycle while we slept.
+            $step = 'waiting for a running cycle'
+            if (-not (Wait-ForeignCycle -Result $result -Deadline $busyDeadline)) { return $result }
         }
 
         $step = 'starting the cycle'

@@ -86,7 +86,7 @@ AfterAll {
     $env:ProgramFiles = $script:SavedProgramFiles
     Remove-Item -Path 'function:global:Get-ADSyncScheduler', 'function:global:Start-ADSyncSyncCycle',
     'function:global:Get-ADSyncConnectorRunStatus', 'function:global:Get-ADSyncRunProfileResult' -ErrorAction SilentlyContinue
-    Remove-Variable -Name TestClock, CycleRunsUntil, LastResultLine, BusyPolls, Refusals, ForeignBusyUntil, ForeignPolls -Scope Global -ErrorAction SilentlyContinue
+    Remove-Variable -Name TestClock, CycleRunsUntil, LastResultLine, BusyPolls, Refusals, ForeignBusyUntil, ForeignPolls, ForeignStartsAt, StartCalledAt -Scope Global -ErrorAction SilentlyContinue
 }
 
 Describe 'Start-EntraSyncCycle' {
@@ -240,6 +240,67 @@ Describe 'Start-EntraSyncCycle' {
         }
     }
 
+    Context 'NotBefore' {
+        It 'starts at once when NotBefore is already past, and reports it' {
+            $result = Invoke-Runbook @{ NotBefore = '2026-01-05T07:59:00Z' }
+            $result.outcome | Should -Be 'Succeeded'
+            Get-WireTime 'cycleStartedAt' | Should -Be '2026-01-05T08:00:00.0000000Z'
+            Get-WireTime 'notBefore' | Should -Be '2026-01-05T07:59:00.0000000Z'
+            # The only sleeps are the polls while our own cycle runs (PollSeconds = 10).
+            Should -Invoke Start-Sleep -Times 0 -Exactly -ParameterFilter { $Seconds -ne 10 }
+            Should -Invoke Start-ADSyncSyncCycle -Times 1 -Exactly
+        }
+
+        It 'reports notBefore as null when none was given' {
+            (Invoke-Runbook).outcome | Should -Be 'Succeeded'
+            Get-WireTime 'notBefore' | Should -BeNullOrEmpty
+        }
+
+        It 'sleeps until a NotBefore in the future, then starts its cycle' {
+            $global:StartCalledAt = $null
+            Mock Start-ADSyncSyncCycle {
+                $global:StartCalledAt = $global:TestClock.Now
+                $global:TestClock.Started = $global:TestClock.Now
+                $global:CycleRunsUntil = $global:TestClock.Now.AddSeconds(45)
+            }
+            $result = Invoke-Runbook @{ NotBefore = '2026-01-05T08:02:00.000Z' }
+            $result.outcome | Should -Be 'Succeeded'
+            Should -Invoke Start-Sleep -Times 1 -Exactly -ParameterFilter { $Seconds -eq 120 }
+            $global:StartCalledAt | Should -Be $script:Start.AddSeconds(120)
+            Get-WireTime 'cycleStartedAt' | Should -Be '2026-01-05T08:02:00.0000000Z'
+            Get-WireTime 'notBefore' | Should -Be '2026-01-05T08:02:00.0000000Z'
+            $result.waitedForRunningCycleSeconds | Should -Be 0 -Because 'no one else''s cycle was waited for'
+            Should -Invoke Start-ADSyncSyncCycle -Times 1 -Exactly
+        }
+
+        It 'waits again for a cycle someone else started while it slept until NotBefore' {
+            # Idle at 08:00:00; someone else's cycle runs from 08:01:30 to 08:03:00; NotBefore is 08:02:00.
+            $global:ForeignStartsAt = $script:Start.AddSeconds(90)
+            $global:ForeignBusyUntil = $script:Start.AddSeconds(180)
+            Mock Get-ADSyncScheduler {
+                $now = $global:TestClock.Now
+                $foreign = $now -ge $global:ForeignStartsAt -and $now -lt $global:ForeignBusyUntil
+                $ours = $null -ne $global:CycleRunsUntil -and $now -lt $global:CycleRunsUntil
+                New-Scheduler -InProgress ($foreign -or $ours)
+            }
+            $result = Invoke-Runbook @{ NotBefore = '2026-01-05T08:02:00Z' }
+            $result.outcome | Should -Be 'Succeeded'
+            $started = [System.DateTimeOffset]::Parse((Get-WireTime 'cycleStartedAt'), [cultureinfo]::InvariantCulture)
+            $started | Should -BeGreaterThan ([System.DateTimeOffset]::Parse('2026-01-05T08:03:00Z', [cultureinfo]::InvariantCulture))
+            $result.waitedForRunningCycleSeconds | Should -BeGreaterOrEqual 60
+            Should -Invoke Start-ADSyncSyncCycle -Times 1 -Exactly
+        }
+
+        It 'reports BusyTimeout at once, without sleeping, when NotBefore lies beyond BusyWaitSeconds' {
+            $result = Invoke-Runbook @{ NotBefore = '2026-01-05T08:20:00Z'; BusyWaitSeconds = 600 }
+            $result.outcome | Should -Be 'BusyTimeout'
+            $result.reason | Should -Match 'NotBefore 2026-01-05T08:20:00\.0000000Z'
+            Get-WireTime 'importStartedAt' | Should -BeNullOrEmpty
+            Should -Invoke Start-Sleep -Times 0 -Exactly
+            Should -Invoke Start-ADSyncSyncCycle -Times 0 -Exactly
+        }
+    }
+
     Context 'BusyTimeout' {
         It 'gives up when someone else''s cycle outlasts BusyWaitSeconds, without starting' {
             $global:CycleRunsUntil = $script:Start.AddHours(5)
@@ -346,6 +407,16 @@ Describe 'Start-EntraSyncCycle' {
             { & $script:Runbook -CorrelationId "$($script:Id)`n" } | Should -Throw -ErrorId $script:Refused
             { & $script:Runbook -CorrelationId "4bf92f35-77b3-4da6-a3ce-929d0e0e4736`n" } | Should -Throw -ErrorId $script:Refused
             { & $script:Runbook -CorrelationId "`n$($script:Id)" } | Should -Throw -ErrorId $script:Refused
+        }
+        It 'refuses a NotBefore that is not an ISO 8601 UTC instant' {
+            foreach ($text in @(
+                    '2026-12-01T06:00:00+01:00', '2026-12-01T06:00:00', '2026-12-01 06:00:00Z', '2026-12-01t06:00:00z',
+                    '2026-12-01T06:00:00.12345678Z', '2026-12-01T24:00:00Z', '2026-13-01T06:00:00Z', '2026-02-30T06:00:00Z',
+                    "2026-12-01T06:00:00Z`n", " 2026-12-01T06:00:00Z", 'tomorrow', '1733032800',
+                    # Arabic-Indic digit two: .NET \d would take it for a digit.
+                    "$([char] 0x0662)026-12-01T06:00:00Z")) {
+                { & $script:Runbook -NotBefore $text -CorrelationId $script:Id } | Should -Throw -ErrorId $script:Refused -Because "'$text' is not ISO 8601 UTC"
+            }
         }
         It 'refuses PollSeconds 0 (a tight polling loop on the sync engine)' {
             { & $script:Runbook -PollSeconds 0 -CorrelationId $script:Id } | Should -Throw -ErrorId $script:Refused
