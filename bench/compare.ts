@@ -95,6 +95,11 @@ export interface ConfirmationSummary {
     readonly notVisible: number;
     /** Joiners with neither answer by the end of the drain (still open, or no record). */
     readonly open: number;
+    /**
+     * Change → the moment the service confirmed the joiner (what its `VisibleInEntra` telemetry reports as
+     * `changeToVisibleMs`), over confirmed joiners: later than visible by the timer's period and the retry delay.
+     */
+    readonly confirmedLatency: LatencySummary | null;
 }
 
 /** One joiner of one trace × strategy, for the bench test's per-joiner checks. */
@@ -520,7 +525,13 @@ function summariseConfirmation(extraRuns: number, joiners: readonly JoinerOutcom
     const count = (phase: string) => phases.filter((p) => p === phase).length;
     const confirmed = count('confirmed');
     const notVisible = count('notVisible');
-    return { extraRuns, confirmed, notVisible, open: joiners.length - confirmed - notVisible };
+    const confirmedLatency = summarise(
+        joiners.flatMap((j) => {
+            const state = j.confirmation?.state;
+            return state?.phase === 'confirmed' ? [state.confirmedAt - j.at] : [];
+        }),
+    );
+    return { extraRuns, confirmed, notVisible, open: joiners.length - confirmed - notVisible, confirmedLatency };
 }
 
 /** The first cycle whose import started after `at` (cycles are in start order). */
@@ -811,9 +822,24 @@ function docsSection(comparison: ComparisonResult, machine: string, command: str
         '  crosses a 15-minute site link is often still missing when the extra run imports: then the answer is',
         '  `NotVisibleInEntra` (`neverSynced`) and the joiner appears with a later cycle. Where joiners are made in',
         "  branch sites, set `ENTRA_CONFIRMATION_RETRY_DELAY_SECONDS` to the site link's interval (the 900 s variant).",
+        confirmedLatencyBullet(comparison),
         '',
         `Machine: ${machine}. Command: \`${command}\` (seed ${comparison.seed}; figures are simulated time, so they do not depend on the machine). Raw results: \`bench/results/compare.json\`.`,
         SECTION_END,
+    ].join('\n');
+}
+
+/** What (e)'s telemetry would report as change-to-visible, against when joiners actually became visible. */
+function confirmedLatencyBullet(comparison: ComparisonResult): string {
+    const trickle = comparison.results.find((r) => r.trace === 'joiner-trickle' && r.strategy === 'project');
+    const reported = trickle?.confirmation?.confirmedLatency;
+    const visible = trickle?.visibleLatency;
+    if (reported === null || reported === undefined || visible === null || visible === undefined) return '';
+    return [
+        "- (e)'s `VisibleInEntra` telemetry (`changeToVisibleMs`) measures to the lookup that found the joiner, not to",
+        `  the cycle that carried it: on the joiner trickle p50 ${formatDuration(reported.p50)} (confirmed joiners) against a visible p50 of`,
+        `  ${formatDuration(visible.p50)} (all joiners). The timer looks every 30 s, and after a miss it looks again only when the extra`,
+        '  run is due. `onPremisesLastSyncDateTime`, which the lookup already reads, would date it closer.',
     ].join('\n');
 }
 
