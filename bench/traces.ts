@@ -14,6 +14,8 @@ export interface TraceChange {
 export interface Trace {
     readonly name: string;
     readonly description: string;
+    /** The seed the trace was drawn from (other seeded draws about the trace derive from it). */
+    readonly seed: number;
     readonly start: number;
     readonly end: number;
     /** Sorted by time. */
@@ -65,6 +67,7 @@ function joinerTrickle(seed: number, scale: TraceScale): Trace {
     return {
         name: 'joiner-trickle',
         description: `${joiners} joiners and ${others} other changes over a 9-hour working day`,
+        seed,
         start: DAY_START,
         end,
         changes: sorted(changes),
@@ -90,6 +93,7 @@ function bulkBurst(seed: number, scale: TraceScale): Trace {
     return {
         name: 'bulk-burst',
         description: `${bulk.toLocaleString('en-US')} attribute changes in 10 minutes, ${joiners} joiners mixed in over 3 hours`,
+        seed,
         start: DAY_START,
         end,
         changes: sorted(changes),
@@ -112,6 +116,7 @@ function steadyStream(seed: number, scale: TraceScale): Trace {
     return {
         name: 'steady-stream',
         description: `${changes.length} changes, one every 10–20 s for ${scale === 'full' ? 4 : 1} h, every 20th a joiner`,
+        seed,
         start: DAY_START,
         end,
         changes,
@@ -137,6 +142,7 @@ function fullSyncInTheMiddle(seed: number, scale: TraceScale): Trace {
     return {
         name: 'full-sync-middle',
         description: `${joiners} joiners and ${others} other changes over 4 h, one Initial (full sync) request at 2 h`,
+        seed,
         start: DAY_START,
         end,
         changes: sorted(changes),
