@@ -227,7 +227,7 @@ class Step {
             ...run,
             lastStatus: observation.status,
             polls: run.polls + 1,
-            nextPollAt: this.now + pollDelay(run.polls + 1, this.timing),
+            nextPollAt: this.now + this.pollDelayOf(slot, run.polls + 1),
             lastError: null,
         };
         switch (observation.kind) {
@@ -298,7 +298,7 @@ class Step {
         const found = this.findRun(seq, attempt);
         if (found === null || found.run.phase === 'starting') return false;
         const { slot, run } = found;
-        this.setRun(slot, { ...run, lastError: reason, nextPollAt: this.now + pollDelay(run.polls + 1, this.timing) });
+        this.setRun(slot, { ...run, lastError: reason, nextPollAt: this.now + this.pollDelayOf(slot, run.polls + 1) });
         return true;
     }
 
@@ -406,7 +406,7 @@ class Step {
         this.setRun(slot, {
             ...run,
             lastPollAt: this.now,
-            nextPollAt: this.now + pollDelay(run.polls + 1, this.timing),
+            nextPollAt: this.now + this.pollDelayOf(slot, run.polls + 1),
         });
         this.effects.push({
             type: 'observeJob',
@@ -462,6 +462,7 @@ class Step {
             trail: runForWindow(window, this.now, notBefore),
             lastRunStartedAt: notBefore ?? this.now,
         };
+        this.readAheadSooner();
         this.advanceRun('trail');
     }
 
@@ -595,6 +596,23 @@ class Step {
         const at = Math.max(due, this.now);
         this.state = { ...this.state, wake: { token, at }, wakeCounter: counter };
         this.effects.push({ type: 'scheduleWake', targetId: this.state.targetId, token, at });
+    }
+
+    /**
+     * The back-off, except for the run ahead while a run is queued behind it: the queued run's changes wait for
+     * the moment its end is seen (it moves up then, and later changes get a job of their own), so that run is read
+     * at the base interval, not once a minute.
+     */
+    private pollDelayOf(slot: Slot, polls: number): number {
+        return slot === 'run' && this.state.trail !== null ? this.timing.pollIntervalMs : pollDelay(polls, this.timing);
+    }
+
+    /** A run just queued: the run ahead is read at the base interval from now on (see `pollDelayOf`). */
+    private readAheadSooner(): void {
+        const run = this.state.run;
+        const soon = this.now + this.timing.pollIntervalMs;
+        if (run !== null && run.phase !== 'starting' && run.nextPollAt > soon)
+            this.setRun('run', { ...run, nextPollAt: soon });
     }
 
     private findRun(seq: number, attempt: number): { readonly slot: Slot; readonly run: Run } | null {

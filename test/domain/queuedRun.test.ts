@@ -66,6 +66,23 @@ describe('a run queued behind the running one', () => {
         expect(d.state.lastRunStartedAt).toBe(ahead + timing.minSpacingMs);
     });
 
+    it('reads the run ahead at the base interval while a run waits behind it, not on the back-off', () => {
+        const d = new Driver();
+        d.feed(changes('r1'), T0);
+        d.startRun();
+        // A long cycle: the back-off has reached its cap.
+        d.pump(
+            () => ({ kind: 'running', status: 'Running' }),
+            () => d.job().polls >= 6,
+        );
+        const ahead = d.job();
+        expect(ahead.nextPollAt - d.now).toBeGreaterThan(timing.pollIntervalMs);
+        d.feed(changes('joiner', { urgent: true }), d.now + 1_000);
+        expect(d.job().nextPollAt).toBe(d.now + timing.pollIntervalMs);
+        d.feed(running(d.state.run), d.now + 2_000);
+        expect(d.job().nextPollAt).toBe(d.now + timing.pollIntervalMs);
+    });
+
     it('takes later changes as joined changes; an Initial does not join a Delta job', () => {
         const d = withQueuedRun();
         const joined = d.feed(changes('later', { count: 3 }), T0 + 50_000);
