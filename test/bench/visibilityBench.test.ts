@@ -1,7 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { markdownTable, runComparison, simulateStrategy, STRATEGIES, type StrategyRun } from '../../bench/compare';
+import { BENCH_CONFIRMATION } from '../../bench/confirmation';
 import { allTraces } from '../../bench/traces';
+import { DEFAULT_TIMING } from '../../src/domain/timing';
 
 const SEED = 7;
 
@@ -16,7 +18,13 @@ describe('comparison bench: change to visible in Entra ID (reduced)', () => {
     beforeAll(async () => {
         for (const trace of allTraces(SEED, 'reduced')) {
             for (const { id } of STRATEGIES) {
-                runs.push({ trace: trace.name, strategy: id, run: await simulateStrategy(trace, id, SEED) });
+                // (e) with ENTRA_CONFIRMATION on, as its variant row runs it; the others have no confirmation.
+                const confirmation = id === 'project' ? BENCH_CONFIRMATION : null;
+                runs.push({
+                    trace: trace.name,
+                    strategy: id,
+                    run: await simulateStrategy(trace, id, SEED, DEFAULT_TIMING, confirmation),
+                });
             }
         }
     });
@@ -31,9 +39,13 @@ describe('comparison bench: change to visible in Entra ID (reduced)', () => {
                 hasVisible: true,
             });
             expect(r.neverVisible).toBeGreaterThanOrEqual(0);
-            // Only this project confirms, so only it can cause extra runs.
-            expect(r.confirmation === null).toBe(r.strategy !== 'project');
+            // The table runs every strategy as deployed by default: ENTRA_CONFIRMATION off.
+            expect(r.confirmation).toBeNull();
         }
+        // Only this project confirms, so only its ENTRA_CONFIRMATION on variants can cause extra runs.
+        const on = comparison.sensitivity.filter((v) => v.timing.startsWith('ENTRA_CONFIRMATION on'));
+        expect(on).toHaveLength(2);
+        for (const v of on) expect(v.result.confirmation).not.toBeNull();
         expect(comparison.visibility.replication.crossSiteRate).toBeGreaterThan(0);
         expect(markdownTable(comparison).split('\n')[0]).toMatch(
             /\| Visible in Entra p50 \| p95 \| max \| Never visible \| Extra runs \| NotVisibleInEntra \|/,
