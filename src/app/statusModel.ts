@@ -64,6 +64,8 @@ export interface TargetStatus {
     readonly activity: TargetActivity;
     readonly window: WindowStatus | null;
     readonly run: RunStatus | null;
+    /** The run queued behind `run`: its job waits on the server for the running cycle (SYNC_MAX_WAITING_JOBS). */
+    readonly queued: RunStatus | null;
     readonly lastSuccessAt: string | null;
     /** Newest first: every run that ended in the last 24 hours, and never fewer than the last 10 runs. */
     readonly lastRuns: readonly FinishedRunStatus[];
@@ -145,6 +147,26 @@ function activityOf(state: TargetState): TargetActivity {
     return 'idle';
 }
 
+function runStatus(r: Run, now: number): RunStatus {
+    // The job's facts, once the run has a job.
+    const j = r.phase === 'starting' ? null : r;
+    return {
+        seq: r.seq,
+        attempt: r.attempt,
+        phase: r.phase,
+        policy: r.policy,
+        jobName: j?.jobName ?? null,
+        jobStatus: j?.lastStatus ?? null,
+        changeCount: r.changeCount,
+        windowClosedAt: iso(r.windowClosedAt),
+        sinceSeconds: seconds(now - (j?.jobStartedAt ?? j?.jobCreatedAt ?? r.windowClosedAt)),
+        workerOffline: j?.workerOfflineReported ?? false,
+        waitingForWorker: waitingForWorker(r, now),
+        needsAttention: (j?.attentionSince ?? null) !== null,
+        lastError: r.lastError,
+    };
+}
+
 /**
  * One target's status, derived from its stored state. Pure.
  * @param state - the target's state
@@ -160,8 +182,6 @@ export function targetStatus(
 ): TargetStatus {
     const w = state.window;
     const r = state.run;
-    // The job's facts, once the run has a job.
-    const j = r === null || r.phase === 'starting' ? null : r;
     const success = state.history.find((h) => {
         const c = classifyOutcome(h.outcome);
         return c === 'succeeded' || c === 'partiallySucceeded';
@@ -183,24 +203,8 @@ export function targetStatus(
                       requestCount: w.requestCount,
                       expectedStartAt: iso(windowStartDueAt(w, state.lastRunStartedAt, timing)),
                   },
-        run:
-            r === null
-                ? null
-                : {
-                      seq: r.seq,
-                      attempt: r.attempt,
-                      phase: r.phase,
-                      policy: r.policy,
-                      jobName: j?.jobName ?? null,
-                      jobStatus: j?.lastStatus ?? null,
-                      changeCount: r.changeCount,
-                      windowClosedAt: iso(r.windowClosedAt),
-                      sinceSeconds: seconds(now - (j?.jobStartedAt ?? j?.jobCreatedAt ?? r.windowClosedAt)),
-                      workerOffline: j?.workerOfflineReported ?? false,
-                      waitingForWorker: waitingForWorker(r, now),
-                      needsAttention: (j?.attentionSince ?? null) !== null,
-                      lastError: r.lastError,
-                  },
+        run: r === null ? null : runStatus(r, now),
+        queued: state.trail === null ? null : runStatus(state.trail, now),
         lastSuccessAt: success === undefined ? null : iso(success.endedAt),
         lastRuns: listedRuns(state, olderRuns, now).map(finishedRun),
     };

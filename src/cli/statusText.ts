@@ -13,6 +13,20 @@ const runSchema = z.object({
     reason: z.string().nullable(),
 });
 
+const currentRunSchema = z.object({
+    seq: z.number(),
+    attempt: z.number(),
+    phase: z.string(),
+    policy: z.string(),
+    jobName: z.string().nullable(),
+    jobStatus: z.string().nullable(),
+    changeCount: z.number(),
+    sinceSeconds: z.number(),
+    workerOffline: z.boolean(),
+    needsAttention: z.boolean(),
+    lastError: z.string().nullable(),
+});
+
 const targetSchema = z.object({
     targetId: z.string(),
     health: z.enum(['healthy', 'warning', 'failing', 'unknown']),
@@ -29,21 +43,9 @@ const targetSchema = z.object({
             expectedStartAt: z.string(),
         })
         .nullable(),
-    run: z
-        .object({
-            seq: z.number(),
-            attempt: z.number(),
-            phase: z.string(),
-            policy: z.string(),
-            jobName: z.string().nullable(),
-            jobStatus: z.string().nullable(),
-            changeCount: z.number(),
-            sinceSeconds: z.number(),
-            workerOffline: z.boolean(),
-            needsAttention: z.boolean(),
-            lastError: z.string().nullable(),
-        })
-        .nullable(),
+    run: currentRunSchema.nullable(),
+    // Absent from a server older than the queued run.
+    queued: currentRunSchema.nullable().default(null),
     lastRuns: z.array(runSchema),
 });
 
@@ -188,11 +190,15 @@ function targetText(t: TargetOverview, generatedAt: string, colour: Palette): st
             )}, open ${shortDuration(w.ageSeconds)}, starts ${shortTime(w.expectedStartAt, generatedAt)} UTC`,
         );
     }
-    const r = t.run;
-    if (r !== null) {
+    for (const [r, queued] of [
+        [t.run, false],
+        [t.queued, true],
+    ] as const) {
+        if (r === null) continue;
         const job = r.jobName === null ? 'no job yet' : `job ${safe(r.jobStatus ?? 'created')}`;
+        const what = queued ? 'queued behind it, waits for the running cycle' : safe(r.phase);
         lines.push(
-            `  run #${r.seq}: ${safe(r.phase)} (${job}) for ${shortDuration(r.sinceSeconds)}, attempt ${r.attempt}, ${safe(
+            `  run #${r.seq}: ${what} (${job}) for ${shortDuration(r.sinceSeconds)}, attempt ${r.attempt}, ${safe(
                 r.policy,
             )}, ${r.changeCount} change(s)`,
         );

@@ -73,7 +73,7 @@ function addJoin(joins: readonly JoinedChanges[], join: JoinedChanges): readonly
  * @param a - the earlier group
  * @param b - the later group
  */
-export function mergeJoins(a: JoinedChanges, b: JoinedChanges): JoinedChanges {
+function mergeJoins(a: JoinedChanges, b: JoinedChanges): JoinedChanges {
     return {
         policy: strongerPolicy(a.policy, b.policy),
         firstAt: Math.min(a.firstAt, b.firstAt),
@@ -98,7 +98,7 @@ function earliest(a: number | null, b: number | null): number | null {
  * so no joined change is covered.
  * @param report - how the run ended
  */
-export function coveredBefore(report: CycleReport): number | null {
+function coveredBefore(report: CycleReport): number | null {
     const started = report.importStartedAt ?? report.cycleStartedAt;
     return started === undefined ? null : started - IMPORT_CLOCK_SKEW_MS;
 }

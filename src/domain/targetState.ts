@@ -158,7 +158,7 @@ export function runNextDueAt(run: Run): number {
  * Changes a finished run did not cover: they joined it after its import had started (or with no evidence of when
  * it started), so they were carried to the run with seq `to`. A request accepted at or after `from` follows them.
  */
-export interface CarriedChanges {
+interface CarriedChanges {
     readonly to: number;
     readonly from: number;
     readonly changeCount: number;

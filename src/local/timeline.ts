@@ -24,9 +24,9 @@ function describeEvent(event: TelemetryEvent): string | null {
         case 'EventsIgnored':
             return `${event.count} event(s) of type ${event.eventType} acknowledged and ignored (not a change type)`;
         case 'WindowOpened':
-            return `${event.targetId}: window #${event.seq} opened (${event.policy}${event.urgent ? ', urgent' : ''})`;
+            return `${event.targetId}: window #${event.seq} opened (${event.policy}${event.urgent ? ', urgent' : ''}${event.lead ? ', starts at once' : ''})`;
         case 'WindowClosed':
-            return `${event.targetId}: window #${event.seq} closed after ${seconds(event.openMs)}: ${event.changeCount} change(s) from ${event.requestCount} request(s), ${event.policy}`;
+            return `${event.targetId}: window #${event.seq} closed after ${seconds(event.openMs)}: ${event.changeCount} change(s) from ${event.requestCount} request(s), ${event.policy}${event.queuedBehindRun ? ', its job queued behind the running one' : ''}`;
         case 'JobStarted':
             return `${event.targetId}: job started for run #${event.seq} (attempt ${event.attempt}, ${event.policy}) ${seconds(event.changeToJobStartMs)} after the first change`;
         case 'JobStartFailed':

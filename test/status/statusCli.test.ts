@@ -9,6 +9,7 @@ import { type CliIo, EXIT, runStatusCli } from '../../src/cli/statusCli';
 import { NO_COLOUR, timelineText } from '../../src/cli/statusText';
 import type { LocalHost } from '../../src/local/localHost';
 import { respondWithStatus } from '../../src/transports/http/statusHandler';
+import { changes, Driver, T0 } from '../support/decideDriver';
 import { FAST_LOCAL_TIMING, startTestLocalHost, type TestLocalHost } from '../support/localHostFixture';
 import { DAY_RUNS, daySource, hostileSource, responseText, SCRIPT_ID, statusRequest } from './statusFixtures';
 
@@ -187,6 +188,19 @@ describe('npm run status: errors and exit codes', () => {
         expect((await cli(['--url', 'http://x', '--bogus'])).err).toContain('Usage: npm run status');
         expect((await cli(['--url', 'http://x', '--timeout', '-1'])).code).toBe(EXIT.usage);
         expect((await cli(['--help'])).out).toContain('Exit codes: 0');
+    });
+
+    it('prints the run queued behind the running one on its own line', async () => {
+        const d = new Driver();
+        d.feed(changes('r1'), T0);
+        d.startRun();
+        d.feed(changes('joiner', { urgent: true }), T0 + 40_000);
+        const server = await serve(
+            statusServer({ ...hostileSource(), readState: () => Promise.resolve(d.state), now: () => T0 + 50_000 }),
+        );
+        const { out } = await cli(['--url', server.url]);
+        expect(out).toContain('\n  run #1: active (job created) for 30s');
+        expect(out).toContain('  run #2: queued behind it, waits for the running cycle (no job yet)');
     });
 
     it('a failing target: exit 1; hostile text from the server cannot reach the terminal as control codes', async () => {

@@ -15,6 +15,7 @@ import {
     STATUS_PAGE_CSP,
 } from '../../src/transports/http/renderStatusPage';
 import { buildStatusReport, respondWithStatus } from '../../src/transports/http/statusHandler';
+import { changes, Driver, T0 } from '../support/decideDriver';
 import { type CapturedFunction, captureRegistrations, triggerOf } from '../support/functionsRegistry';
 import {
     DAY_REASONS,
@@ -99,6 +100,28 @@ describe('status report', () => {
         });
         expect(fabrikam).toMatchObject({ health: 'healthy', activity: 'idle', window: null, run: null });
         expect(northwind).toMatchObject({ health: 'unknown', lastRuns: [], lastSuccessAt: null });
+    });
+});
+
+describe('a run queued behind the running one', () => {
+    it('is its own member of the report, shown on the page as queued behind the running cycle', async () => {
+        const d = new Driver();
+        d.feed(changes('r1'), T0);
+        d.startRun();
+        d.feed(changes('joiner', { urgent: true }), T0 + 40_000);
+        const trail = d.state.trail;
+        if (trail === null) throw new Error('a queued run expected');
+        d.feed({ type: 'jobCreated', seq: trail.seq, attempt: 1, jobName: 'job-queued' }, T0 + 41_000);
+        const source = { ...hostileSource(), readState: () => Promise.resolve(d.state), now: () => T0 + 50_000 };
+        const report = await buildStatusReport(source);
+        const target = report.targets[0];
+        expect(target).toMatchObject({
+            activity: 'waitingAndRunning',
+            run: { seq: 1, phase: 'active' },
+            queued: { seq: 2, phase: 'active', jobName: 'job-queued', changeCount: 1 },
+        });
+        const html = renderStatusPage(report);
+        expect(html).toContain('<strong>Run #2</strong> queued behind it, waits for the running cycle (job created)');
     });
 });
 

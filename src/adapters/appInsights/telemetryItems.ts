@@ -242,12 +242,18 @@ export function itemsFor(
                 seq: String(event.seq),
                 policy: event.policy,
                 urgent: String(event.urgent),
+                lead: String(event.lead),
             });
         case 'WindowClosed':
             return flowItems(
                 event.correlationId,
                 event.type,
-                { targetId: event.targetId, seq: String(event.seq), policy: event.policy },
+                {
+                    targetId: event.targetId,
+                    seq: String(event.seq),
+                    policy: event.policy,
+                    queuedBehindRun: String(event.queuedBehindRun),
+                },
                 {
                     changeCount: event.changeCount,
                     urgentCount: event.urgentCount,

@@ -132,14 +132,15 @@ function windowLine(w: WindowStatus | null, generatedAt: string): string {
     )} UTC</p>`;
 }
 
-function runLine(r: TargetStatusView['run']): string {
+function runLine(r: TargetStatusView['run'], queued = false): string {
     if (r === null) return '';
     const problems: string[] = [];
     if (r.workerOffline) problems.push('Hybrid Worker offline: the job is still queued');
     if (r.needsAttention) problems.push('the job needs attention (suspended, blocked or disconnected)');
     if (r.lastError !== null) problems.push(`last error: ${r.lastError}`);
     const job = r.jobName === null ? 'no job yet' : `job ${r.jobStatus ?? 'created'}`;
-    return `<p class="line"><strong>Run #${r.seq}</strong> ${e(r.phase)} (${e(job)}) for ${e(
+    const what = queued ? 'queued behind it, waits for the running cycle' : e(r.phase);
+    return `<p class="line"><strong>Run #${r.seq}</strong> ${what} (${e(job)}) for ${e(
         humanDuration(r.sinceSeconds),
     )} · attempt ${r.attempt} · ${e(r.policy)} · ${r.changeCount} change(s) ${runLinks(r.links, r.seq)}${problems
         .map((p) => `<br><span class="problem">${e(p)}</span>`)
@@ -240,7 +241,7 @@ function targetSection(t: TargetStatusView, index: number, generatedAt: string):
         t.health
     }">${HEALTH_LABEL[t.health]}</span>${e(t.targetId)}</h2><p class="line">${e(
         ACTIVITY_LABEL[t.activity],
-    )} · last success ${e(lastSuccess)}</p>${windowLine(t.window, generatedAt)}${runLine(t.run)}${timeline(
+    )} · last success ${e(lastSuccess)}</p>${windowLine(t.window, generatedAt)}${runLine(t.run)}${runLine(t.queued, true)}${timeline(
         t,
         generatedAt,
     )}</div><div class="runs">${runsTable(t, generatedAt)}</div></section>`;

@@ -140,8 +140,9 @@ export interface RunLinks {
 export type LinkedRun = FinishedRunStatus & { readonly links: RunLinks };
 
 /** One target as the status answer shows it. */
-export type TargetStatusView = Omit<TargetStatus, 'lastRuns' | 'run'> & {
+export type TargetStatusView = Omit<TargetStatus, 'lastRuns' | 'run' | 'queued'> & {
     readonly run: (RunStatus & { readonly links: RunLinks }) | null;
+    readonly queued: (RunStatus & { readonly links: RunLinks }) | null;
     readonly lastRuns: readonly LinkedRun[];
 };
 
@@ -170,6 +171,7 @@ export function targetStatusView(
     return {
         ...status,
         run: status.run === null ? null : { ...status.run, links: links(status.run.jobName, null) },
+        queued: status.queued === null ? null : { ...status.queued, links: links(status.queued.jobName, null) },
         lastRuns: status.lastRuns.map((run) => ({ ...run, links: links(run.jobName, run) })),
     };
 }
