@@ -261,12 +261,14 @@ function Get-RunStepKey {
     '{0}|{1}' -f $Run.ConnectorName, $kind
 }
 
-function Find-NextCycleStart {
+function Find-RunAfterIdle {
     <#
-        When the cycle after ours started, or $null: the start of the first run, at or after $IdleSeenAt (less the
-        skew), that repeats a step an earlier run since $Since took on the same connector. A repeat is a new
-        cycle; a run that repeats nothing is our own cycle's next step (connector run state leaves Busy between
-        steps), whose start after an idle reading proves nothing.
+        The first run in the history that tells whose cycle made the server busy after our idle reading at
+        $IdleSeenAt. A run that started at or after that reading (less the skew) and repeats a step an earlier run
+        since $Since took on the same connector is the next cycle's first run: Kind 'next'. A run that started after
+        the reading and repeats nothing is our own cycle's next step (connector run state leaves Busy between
+        steps): Kind 'own'. $null while the history shows neither: the run that made the server busy may not be
+        recorded yet.
     #>
     param([datetime] $Since, [datetime] $IdleSeenAt)
     $threshold = $IdleSeenAt.AddSeconds(-$RunStartSkewSeconds)
@@ -274,7 +276,8 @@ function Find-NextCycleStart {
     foreach ($run in (Get-RunsSince -Since $Since)) {
         $key = Get-RunStepKey $run
         $startedAt = ConvertTo-UtcDate $run.StartDate
-        if ($stepsSeen.ContainsKey($key) -and $startedAt -ge $threshold) { return $startedAt }
+        if ($stepsSeen.ContainsKey($key) -and $startedAt -ge $threshold) { return [pscustomobject] @{ Kind = 'next'; StartedAt = $startedAt } }
+        if ($startedAt -gt $IdleSeenAt) { return [pscustomobject] @{ Kind = 'own'; StartedAt = $startedAt } }
         $stepsSeen[$key] = $true
     }
     $null
@@ -286,25 +289,27 @@ function Wait-OwnCycleEnd {
         the deadline, else the end: EndedAt (reported as cycleEndedAt) and RunsBefore (our cycle's runs started
         before it). Idle on two polls in a row is the end, as in Wait-SyncCycleIdle. But a job queued behind ours
         (or the scheduler) starts its cycle as soon as it sees idle twice, possibly between our two idle readings;
-        then a cycle runs again at our second reading. Run history tells which: when a run after our first idle
-        reading repeats a step of our cycle, the next cycle has begun, our cycle ended at that first idle reading,
-        and its runs are the ones that started before the next cycle's first run. Otherwise it was our own cycle
-        between two steps, and the wait goes on.
+        then a cycle runs again at our second reading. Run history tells which (Find-RunAfterIdle): the next cycle,
+        so ours ended at that idle reading and its runs are the ones that started before the next cycle's first
+        run; or our own cycle between two steps, and the wait goes on. Until the history tells, it is read again at
+        each busy reading.
     #>
     param([datetime] $CycleStartedAt, [datetime] $Deadline)
-    $firstIdleAt = $null
+    $idleSince = $null        # the first idle reading of the current run of idle readings
+    $undecidedIdleAt = $null  # an idle reading followed by busy ones, whose cycle the history has not told yet
     while ($true) {
         if (Test-SyncCycleRunning) {
-            if ($null -ne $firstIdleAt) {
-                $nextCycleStartedAt = Find-NextCycleStart -Since $CycleStartedAt -IdleSeenAt $firstIdleAt
-                if ($null -ne $nextCycleStartedAt) {
-                    Write-Verbose "The next sync cycle started at $(ConvertTo-IsoTime $nextCycleStartedAt); ours had ended"
-                    return [pscustomobject] @{ EndedAt = $firstIdleAt; RunsBefore = $nextCycleStartedAt }
+            if ($null -ne $idleSince) { $undecidedIdleAt = $idleSince; $idleSince = $null }
+            if ($null -ne $undecidedIdleAt) {
+                $evidence = Find-RunAfterIdle -Since $CycleStartedAt -IdleSeenAt $undecidedIdleAt
+                if ($null -ne $evidence -and $evidence.Kind -eq 'next') {
+                    Write-Verbose "The next sync cycle started at $(ConvertTo-IsoTime $evidence.StartedAt); ours had ended"
+                    return [pscustomobject] @{ EndedAt = $undecidedIdleAt; RunsBefore = $evidence.StartedAt }
                 }
+                if ($null -ne $evidence) { $undecidedIdleAt = $null }
             }
-            $firstIdleAt = $null
-        } elseif ($null -eq $firstIdleAt) {
-            $firstIdleAt = Get-UtcNow
+        } elseif ($null -eq $idleSince) {
+            $idleSince = Get-UtcNow
         } else {
             $seenAt = Get-UtcNow
             return [pscustomobject] @{ EndedAt = $seenAt; RunsBefore = $seenAt }

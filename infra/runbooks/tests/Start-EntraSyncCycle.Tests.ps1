@@ -541,15 +541,19 @@ Describe 'Start-EntraSyncCycle' {
                 $next = $null -ne $global:NextCycleFrom -and $now -ge $global:NextCycleFrom -and $now -lt $global:NextCycleUntil
                 New-Scheduler -InProgress ($ours -or $next)
             }
-            # As ADSync: newest first, and only runs that have started by the time of the call.
+            # As ADSync: newest first, and only runs recorded by the time of the call (when they started, unless told).
             Mock Get-ADSyncRunProfileResult {
-                @($global:OurRuns) + @($global:NextRuns) | ForEach-Object {
+                @($global:OurRuns) + @($global:NextRuns) | Where-Object {
+                    $global:TestClock.Started.AddSeconds($_.Recorded) -le $global:TestClock.Now
+                } | ForEach-Object {
                     New-Run -Connector $_.Connector -RunProfile $_.RunProfile -OffsetSeconds $_.At -Result $_.Result -ExportFailure $_.ExportFailure -StageAdd 1
-                } | Where-Object { $_.StartDate -le $global:TestClock.Now } | Sort-Object -Property StartDate -Descending
+                } | Sort-Object -Property StartDate -Descending
             }
             function global:New-RunSpec {
-                param([string] $Connector, [string] $RunProfile, [int] $At, [string] $Result = 'success', [int] $ExportFailure = 0)
-                @{ Connector = $Connector; RunProfile = $RunProfile; At = $At; Result = $Result; ExportFailure = $ExportFailure }
+                param([string] $Connector, [string] $RunProfile, [int] $At, [string] $Result = 'success', [int] $ExportFailure = 0,
+                    [object] $Recorded = $null)
+                if ($null -eq $Recorded) { $Recorded = $At }
+                @{ Connector = $Connector; RunProfile = $RunProfile; At = $At; Result = $Result; ExportFailure = $ExportFailure; Recorded = $Recorded }
             }
             $global:OurRuns = @(
                 New-RunSpec 'corp.contoso.com' 'Delta Import' 1
@@ -583,6 +587,22 @@ Describe 'Start-EntraSyncCycle' {
             @($result.connectors | ForEach-Object { $_.runProfile }) | Should -Be @('Delta Import', 'Delta Synchronization', 'Export')
             Get-WireTime 'importStartedAt' | Should -Be '2026-01-05T08:00:01.0000000Z'
             Should -Invoke Start-ADSyncSyncCycle -Times 1 -Exactly
+        }
+
+        It 'reads the history again at the next busy reading when the next cycle''s first run is not recorded yet' {
+            # The next cycle shows as running from 08:00:55, but its first run (started 08:00:57) is in the history only
+            # from 08:01:05: the reading at 08:01:00 cannot tell, the one at 08:01:10 can.
+            $global:NextCycleFrom = $script:Start.AddSeconds(55)
+            $global:NextCycleUntil = $script:Start.AddSeconds(100)
+            $global:NextRuns = @(
+                New-RunSpec 'corp.contoso.com' 'Delta Import' 57 -Recorded 65
+                New-RunSpec 'contoso.onmicrosoft.com - AAD' 'Export' 85 -Result 'completed-export-errors' -ExportFailure 3
+            )
+            $result = Invoke-Runbook
+            Get-WireTime 'cycleEndedAt' | Should -Be '2026-01-05T08:00:50.0000000Z'
+            $global:TestClock.Now | Should -Be $script:Start.AddSeconds(70)
+            $result.outcome | Should -Be 'Succeeded'
+            @($result.connectors) | Should -HaveCount 3
         }
 
         It 'keeps waiting through a reading between two of its own steps: a run that repeats no step of its cycle is not the next cycle' {
