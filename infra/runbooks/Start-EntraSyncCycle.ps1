@@ -12,8 +12,11 @@
        before the change that asked for ours. With NotBefore, ours is started no earlier than that instant: the
        runbook sleeps until then and waits again for any cycle someone started meanwhile.
     3. Start-ADSyncSyncCycle is retried a bounded number of times on "Sync is already running" / "AAD is busy".
-    4. Start-ADSyncSyncCycle returns when the cycle has STARTED; the runbook waits for its end (timeout: TimedOut).
-    5. The run-profile results of this cycle are collected per connector (result, counters, errors), and the start
+    4. Start-ADSyncSyncCycle returns when the cycle has STARTED; the runbook waits for its end (timeout: TimedOut):
+       idle on two polls in a row, or idle once and then a run in the history that repeats a step of ours (the
+       next cycle, e.g. a job queued behind ours, started between the two polls; ours ended at that idle poll).
+    5. The run-profile results of this cycle (runs from its start up to its end, or up to the next cycle's first
+       run) are collected per connector (result, counters, errors), and the start
        of its first import run profile is reported as importStartedAt: the import reads every change made before
        that moment, so the service counts a change as covered by this cycle only if it was accepted before it.
 
@@ -210,14 +213,26 @@ function Get-StepCounterSum {
     [int] $sum
 }
 
-function Get-CycleRunResults {
-    <# The run-profile results of runs that started at or after $Since, oldest first, one entry per run. #>
-    param([datetime] $Since)
+function Get-RunsSince {
+    <#
+        The raw run-profile results of runs that started at or after $Since (less $RunStartSkewSeconds) and, with
+        $Until, strictly before it; oldest first.
+    #>
+    param([datetime] $Since, [object] $Until = $null)
     $from = $Since.AddSeconds(-$RunStartSkewSeconds)
-    $runs = @(Get-ADSyncRunProfileResult -NumberRequested 100 -RunStepDetails | Where-Object {
-            $_ -and $null -ne $_.StartDate -and (ConvertTo-UtcDate $_.StartDate) -ge $from
+    @(Get-ADSyncRunProfileResult -NumberRequested 100 -RunStepDetails | Where-Object {
+            $_ -and $null -ne $_.StartDate -and (ConvertTo-UtcDate $_.StartDate) -ge $from -and
+            ($null -eq $Until -or (ConvertTo-UtcDate $_.StartDate) -lt $Until)
         } | Sort-Object -Property StartDate)
-    foreach ($run in $runs) {
+}
+
+function Get-CycleRunResults {
+    <#
+        The run-profile results of runs that started at or after $Since and, with $Until, before it; oldest first,
+        one entry per run. $Until keeps the next cycle's runs (a job queued behind ours) out of our cycle's results.
+    #>
+    param([datetime] $Since, [object] $Until = $null)
+    foreach ($run in (Get-RunsSince -Since $Since -Until $Until)) {
         $steps = @()
         if ($run.PSObject.Properties['RunStepResults'] -and $null -ne $run.RunStepResults) { $steps = @($run.RunStepResults) }
         [pscustomobject] @{
@@ -232,6 +247,75 @@ function Get-CycleRunResults {
             errors     = Get-StepCounterSum -Steps $steps -Names @('StageFailure', 'ExportFailure')
             exportErrors = Get-StepCounterSum -Steps $steps -Names @('ExportFailure')
         }
+    }
+}
+
+function Get-RunStepKey {
+    <#
+        A run's connector and kind of step: import (Delta or Full), synchronization (Delta or Full), export, or the
+        run profile's own name. A cycle runs each kind of step once per connector (imports, then syncs, then exports).
+    #>
+    param($Run)
+    $kind = [string] $Run.RunProfileName
+    if ($kind -match 'Import') { $kind = 'Import' } elseif ($kind -match 'Sync') { $kind = 'Synchronization' } elseif ($kind -match 'Export') { $kind = 'Export' }
+    '{0}|{1}' -f $Run.ConnectorName, $kind
+}
+
+function Find-RunAfterIdle {
+    <#
+        The first run in the history that tells whose cycle made the server busy after our idle reading at
+        $IdleSeenAt. A run that started at or after that reading (less the skew) and repeats a step an earlier run
+        since $Since took on the same connector is the next cycle's first run: Kind 'next'. A run that started after
+        the reading and repeats nothing is our own cycle's next step (connector run state leaves Busy between
+        steps): Kind 'own'. $null while the history shows neither: the run that made the server busy may not be
+        recorded yet.
+    #>
+    param([datetime] $Since, [datetime] $IdleSeenAt)
+    $threshold = $IdleSeenAt.AddSeconds(-$RunStartSkewSeconds)
+    $stepsSeen = @{}
+    foreach ($run in (Get-RunsSince -Since $Since)) {
+        $key = Get-RunStepKey $run
+        $startedAt = ConvertTo-UtcDate $run.StartDate
+        if ($stepsSeen.ContainsKey($key) -and $startedAt -ge $threshold) { return [pscustomobject] @{ Kind = 'next'; StartedAt = $startedAt } }
+        if ($startedAt -gt $IdleSeenAt) { return [pscustomobject] @{ Kind = 'own'; StartedAt = $startedAt } }
+        $stepsSeen[$key] = $true
+    }
+    $null
+}
+
+function Wait-OwnCycleEnd {
+    <#
+        Waits for the end of the cycle this runbook started at $CycleStartedAt, up to $Deadline. Returns $null on
+        the deadline, else the end: EndedAt (reported as cycleEndedAt) and RunsBefore (our cycle's runs started
+        before it). Idle on two polls in a row is the end, as in Wait-SyncCycleIdle. But a job queued behind ours
+        (or the scheduler) starts its cycle as soon as it sees idle twice, possibly between our two idle readings;
+        then a cycle runs again at our second reading. Run history tells which (Find-RunAfterIdle): the next cycle,
+        so ours ended at that idle reading and its runs are the ones that started before the next cycle's first
+        run; or our own cycle between two steps, and the wait goes on. Until the history tells, it is read again at
+        each busy reading.
+    #>
+    param([datetime] $CycleStartedAt, [datetime] $Deadline)
+    $idleSince = $null        # the first idle reading of the current run of idle readings
+    $undecidedIdleAt = $null  # an idle reading followed by busy ones, whose cycle the history has not told yet
+    while ($true) {
+        if (Test-SyncCycleRunning) {
+            if ($null -ne $idleSince) { $undecidedIdleAt = $idleSince; $idleSince = $null }
+            if ($null -ne $undecidedIdleAt) {
+                $evidence = Find-RunAfterIdle -Since $CycleStartedAt -IdleSeenAt $undecidedIdleAt
+                if ($null -ne $evidence -and $evidence.Kind -eq 'next') {
+                    Write-Verbose "The next sync cycle started at $(ConvertTo-IsoTime $evidence.StartedAt); ours had ended"
+                    return [pscustomobject] @{ EndedAt = $undecidedIdleAt; RunsBefore = $evidence.StartedAt }
+                }
+                if ($null -ne $evidence) { $undecidedIdleAt = $null }
+            }
+        } elseif ($null -eq $idleSince) {
+            $idleSince = Get-UtcNow
+        } else {
+            $seenAt = Get-UtcNow
+            return [pscustomobject] @{ EndedAt = $seenAt; RunsBefore = $seenAt }
+        }
+        if ((Get-UtcNow) -ge $Deadline) { return $null }
+        Start-Sleep -Seconds $PollSeconds
     }
 }
 
@@ -368,7 +452,10 @@ function Invoke-EntraSyncCycle {
         $deadline = $cycleStartedAt.AddSeconds($TimeoutSeconds)
         # The scheduler may not show the cycle as in progress at once; give it one poll before looking.
         Start-Sleep -Seconds $PollSeconds
-        if (-not (Wait-SyncCycleIdle -Deadline $deadline)) {
+        $end = Wait-OwnCycleEnd -CycleStartedAt $cycleStartedAt -Deadline $deadline
+        if ($null -eq $end) {
+            # Not bounded above: the deadline passed while a cycle ran that the history did not show to be the next
+            # one (Wait-OwnCycleEnd), so it is taken to be ours.
             $runsSoFar = @(Get-CycleRunResults -Since $cycleStartedAt)
             $result.connectors = @($runsSoFar | ForEach-Object {
                     [ordered]@{ connector = $_.connector; runProfile = $_.runProfile; result = $_.result; startedAt = $_.startedAt; endedAt = $_.endedAt }
@@ -378,10 +465,10 @@ function Invoke-EntraSyncCycle {
             Set-Outcome -Result $result -Outcome 'TimedOut' -Reason "The cycle was still running after $TimeoutSeconds seconds"
             return $result
         }
-        $result.cycleEndedAt = ConvertTo-IsoTime (Get-UtcNow)
+        $result.cycleEndedAt = ConvertTo-IsoTime $end.EndedAt
 
         $step = 'reading the run-profile results'
-        Complete-FromRunResults $result @(Get-CycleRunResults -Since $cycleStartedAt)
+        Complete-FromRunResults $result @(Get-CycleRunResults -Since $cycleStartedAt -Until $end.RunsBefore)
         return $result
     } catch {
         Write-Warning ("Failed while {0}: {1}" -f $step, $_.Exception.Message)

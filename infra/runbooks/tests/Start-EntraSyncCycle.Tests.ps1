@@ -86,7 +86,7 @@ AfterAll {
     $env:ProgramFiles = $script:SavedProgramFiles
     Remove-Item -Path 'function:global:Get-ADSyncScheduler', 'function:global:Start-ADSyncSyncCycle',
     'function:global:Get-ADSyncConnectorRunStatus', 'function:global:Get-ADSyncRunProfileResult' -ErrorAction SilentlyContinue
-    Remove-Variable -Name TestClock, CycleRunsUntil, LastResultLine, BusyPolls, Refusals, ForeignBusyUntil, ForeignPolls, ForeignStartsAt, StartCalledAt -Scope Global -ErrorAction SilentlyContinue
+    Remove-Variable -Name TestClock, CycleRunsUntil, LastResultLine, BusyPolls, Refusals, ForeignBusyUntil, ForeignPolls, ForeignStartsAt, StartCalledAt, NextCycleFrom, NextCycleUntil, FlickerAt, OurRuns, NextRuns -Scope Global -ErrorAction SilentlyContinue
 }
 
 Describe 'Start-EntraSyncCycle' {
@@ -522,6 +522,123 @@ Describe 'Start-EntraSyncCycle' {
             # Polls 1 (busy), 2 (idle: not enough), 3 and 4 (busy), 5 and 6 (idle twice): start after the sixth.
             $global:ForeignPolls | Should -Be 6
             Should -Invoke Start-ADSyncSyncCycle -Times 1 -Exactly
+        }
+    }
+
+    Context 'the end of our own cycle, when the next cycle follows it closely' {
+        # PollSeconds = 10. Our cycle starts at 08:00:00 and runs until CycleRunsUntil; the runbook reads the server at
+        # 08:00:10, :20, ... The next cycle (a job queued behind ours, or the scheduler) runs NextCycleFrom to
+        # NextCycleUntil; FlickerAt is one reading at which our cycle, between two steps, looks idle.
+        BeforeEach {
+            $global:NextCycleFrom = $null
+            $global:NextCycleUntil = $null
+            $global:FlickerAt = $null
+            $global:OurRuns = @()
+            $global:NextRuns = @()
+            Mock Get-ADSyncScheduler {
+                $now = $global:TestClock.Now
+                $ours = $null -ne $global:CycleRunsUntil -and $now -lt $global:CycleRunsUntil -and $now -ne $global:FlickerAt
+                $next = $null -ne $global:NextCycleFrom -and $now -ge $global:NextCycleFrom -and $now -lt $global:NextCycleUntil
+                New-Scheduler -InProgress ($ours -or $next)
+            }
+            # As ADSync: newest first, and only runs recorded by the time of the call (when they started, unless told).
+            Mock Get-ADSyncRunProfileResult {
+                @($global:OurRuns) + @($global:NextRuns) | Where-Object {
+                    $global:TestClock.Started.AddSeconds($_.Recorded) -le $global:TestClock.Now
+                } | ForEach-Object {
+                    New-Run -Connector $_.Connector -RunProfile $_.RunProfile -OffsetSeconds $_.At -Result $_.Result -ExportFailure $_.ExportFailure -StageAdd 1
+                } | Sort-Object -Property StartDate -Descending
+            }
+            function global:New-RunSpec {
+                param([string] $Connector, [string] $RunProfile, [int] $At, [string] $Result = 'success', [int] $ExportFailure = 0,
+                    [object] $Recorded = $null)
+                if ($null -eq $Recorded) { $Recorded = $At }
+                @{ Connector = $Connector; RunProfile = $RunProfile; At = $At; Result = $Result; ExportFailure = $ExportFailure; Recorded = $Recorded }
+            }
+            $global:OurRuns = @(
+                New-RunSpec 'corp.contoso.com' 'Delta Import' 1
+                New-RunSpec 'corp.contoso.com' 'Delta Synchronization' 12
+                New-RunSpec 'contoso.onmicrosoft.com - AAD' 'Export' 30
+            )
+        }
+        AfterEach {
+            Remove-Item -Path 'function:global:New-RunSpec' -ErrorAction SilentlyContinue
+        }
+
+        It 'ends at its first idle reading when the next cycle (<NextPolicy>) starts before its second, and reports only its own runs' -ForEach @(
+            @{ NextPolicy = 'Delta'; NextImport = 'Delta Import'; NextSync = 'Delta Synchronization' }
+            @{ NextPolicy = 'Initial'; NextImport = 'Full Import'; NextSync = 'Full Synchronization' }
+        ) {
+            # Ours ends at 08:00:45: idle at 08:00:50. The next cycle starts at 08:00:55, so the reading at 08:01:00 is busy.
+            $global:NextCycleFrom = $script:Start.AddSeconds(55)
+            $global:NextCycleUntil = $script:Start.AddSeconds(100)
+            $global:NextRuns = @(
+                New-RunSpec 'corp.contoso.com' $NextImport 55
+                New-RunSpec 'corp.contoso.com' $NextSync 66
+                New-RunSpec 'contoso.onmicrosoft.com - AAD' 'Export' 85 -Result 'completed-export-errors' -ExportFailure 3
+            )
+            $result = Invoke-Runbook
+            Get-WireTime 'cycleEndedAt' | Should -Be '2026-01-05T08:00:50.0000000Z'
+            # It stopped waiting at the reading that saw the next cycle, not at that cycle's end.
+            $global:TestClock.Now | Should -Be $script:Start.AddSeconds(60)
+            $result.outcome | Should -Be 'Succeeded' -Because 'the next cycle''s export errors are not ours'
+            $result.exportErrors | Should -Be 0
+            @($result.connectors) | Should -HaveCount 3
+            @($result.connectors | ForEach-Object { $_.runProfile }) | Should -Be @('Delta Import', 'Delta Synchronization', 'Export')
+            Get-WireTime 'importStartedAt' | Should -Be '2026-01-05T08:00:01.0000000Z'
+            Should -Invoke Start-ADSyncSyncCycle -Times 1 -Exactly
+        }
+
+        It 'reads the history again at the next busy reading when the next cycle''s first run is not recorded yet' {
+            # The next cycle shows as running from 08:00:55, but its first run (started 08:00:57) is in the history only
+            # from 08:01:05: the reading at 08:01:00 cannot tell, the one at 08:01:10 can.
+            $global:NextCycleFrom = $script:Start.AddSeconds(55)
+            $global:NextCycleUntil = $script:Start.AddSeconds(100)
+            $global:NextRuns = @(
+                New-RunSpec 'corp.contoso.com' 'Delta Import' 57 -Recorded 65
+                New-RunSpec 'contoso.onmicrosoft.com - AAD' 'Export' 85 -Result 'completed-export-errors' -ExportFailure 3
+            )
+            $result = Invoke-Runbook
+            Get-WireTime 'cycleEndedAt' | Should -Be '2026-01-05T08:00:50.0000000Z'
+            $global:TestClock.Now | Should -Be $script:Start.AddSeconds(70)
+            $result.outcome | Should -Be 'Succeeded'
+            @($result.connectors) | Should -HaveCount 3
+        }
+
+        It 'keeps waiting through a reading between two of its own steps: a run that repeats no step of its cycle is not the next cycle' {
+            # Idle for one reading at 08:00:20, between our import and our sync, which starts after that reading.
+            $global:FlickerAt = $script:Start.AddSeconds(20)
+            $global:OurRuns = @(
+                New-RunSpec 'corp.contoso.com' 'Delta Import' 1
+                New-RunSpec 'corp.contoso.com' 'Delta Synchronization' 25
+                New-RunSpec 'contoso.onmicrosoft.com - AAD' 'Export' 35
+            )
+            $result = Invoke-Runbook
+            # Busy at 08:00:30 and :40; idle at :50 and 08:01:00.
+            Get-WireTime 'cycleEndedAt' | Should -Be '2026-01-05T08:01:00.0000000Z'
+            $result.outcome | Should -Be 'Succeeded'
+            @($result.connectors) | Should -HaveCount 3
+            Should -Invoke Get-ADSyncRunProfileResult -Times 2 -Exactly -Because 'the history is read once at the busy reading after the idle one, once for the results'
+        }
+
+        It 'counts a last short step of its own that ran between its two idle readings' {
+            # Idle for one reading at 08:00:50 between our sync and a 3-second export (08:00:52 to :55); idle again at 08:01:00.
+            $global:CycleRunsUntil = $null
+            Mock Start-ADSyncSyncCycle {
+                $global:TestClock.Started = $global:TestClock.Now
+                $global:CycleRunsUntil = $global:TestClock.Now.AddSeconds(55)
+            }
+            $global:FlickerAt = $script:Start.AddSeconds(50)
+            $global:OurRuns = @(
+                New-RunSpec 'corp.contoso.com' 'Delta Import' 1
+                New-RunSpec 'corp.contoso.com' 'Delta Synchronization' 12
+                New-RunSpec 'contoso.onmicrosoft.com - AAD' 'Export' 52 -Result 'completed-export-errors' -ExportFailure 2
+            )
+            $result = Invoke-Runbook
+            Get-WireTime 'cycleEndedAt' | Should -Be '2026-01-05T08:01:00.0000000Z'
+            $result.outcome | Should -Be 'CompletedWithExportErrors'
+            $result.exportErrors | Should -Be 2
+            @($result.connectors) | Should -HaveCount 3
         }
     }
 

@@ -18,7 +18,8 @@ export type WorkerState = 'online' | 'offline' | 'hung';
  * - `waitThenStart`: this project's runbook (infra/runbooks/Start-EntraSyncCycle.ps1) as written: guards, waits for
  *   a running cycle, sleeps until `NotBefore` and waits again, starts one, waits for its end. It reads the server
  *   only at its polls (`busyPollMs` apart, from its own phase) and takes an end only at the second idle reading in a
- *   row, so it starts, and sees its own cycle end, 1 to 2 polls after the real end.
+ *   row, so it starts, and sees its own cycle end, 1 to 2 polls after the real end; or, when the next cycle started
+ *   between its two idle readings, it sees that cycle in the run history and its own ended at the first one.
  * - `retryOnBusy`: the usual script: `Start-ADSyncSyncCycle`, and on "busy" retry `attempts` times
  *   `intervalMs` apart (DLConversionV2: 10 × 30 s); returns as soon as the cycle has started.
  * - `skipIfRecent`: the Laparoscope guard: do nothing when a cycle started within `withinMs`, else start one.
@@ -169,9 +170,8 @@ interface SimJob {
 }
 
 /**
- * This project's runbook after pickup. The two waits read the server at polls `origin + k * busyPollMs`, counting
- * idle readings in a row (Wait-SyncCycleIdle); `deadline` is the busy budget (BusyWaitSeconds from pickup) or, for
- * its own cycle, TimeoutSeconds from that cycle's start.
+ * This project's runbook after pickup. The two waits read the server at polls `origin + k * busyPollMs`; `deadline`
+ * is the busy budget (BusyWaitSeconds from pickup) or, for its own cycle, TimeoutSeconds from that cycle's start.
  */
 type RunbookStage =
     | {
@@ -180,6 +180,7 @@ type RunbookStage =
           readonly deadline: number;
           /** This wait follows the sleep until NotBefore, which is not taken twice. */
           readonly afterNotBefore: boolean;
+          /** Idle readings in a row (Wait-SyncCycleIdle): the second ends the wait. */
           idleReadings: number;
       }
     | { readonly kind: 'sleepingUntilNotBefore' }
@@ -188,8 +189,15 @@ type RunbookStage =
           readonly origin: number;
           readonly deadline: number;
           readonly cycle: CycleRecord;
-          idleReadings: number;
+          /**
+           * The idle reading just before this one, or null when the last reading was busy (Wait-OwnCycleEnd). A second
+           * idle reading ends the wait there; a busy one after it is the next cycle, so ours ended at this reading.
+           */
+          firstIdleAt: number | null;
       };
+
+/** The stages in which the runbook polls the server. */
+type PollingStage = Exclude<RunbookStage, { kind: 'sleepingUntilNotBefore' }>;
 
 type SimEvent =
     | { readonly type: 'schedulerTick' }
@@ -622,25 +630,25 @@ export class SimulatedConnectServer implements AutomationJobs {
             origin: at,
             deadline: at + job.timeoutMs,
             cycle,
-            idleReadings: 0,
+            firstIdleAt: null,
         };
         job.stage = stage;
         this.queue.push(at + this.options.busyPollMs, { type: 'runbookPoll', job });
     }
 
-    /** One poll of Wait-SyncCycleIdle: two idle readings in a row end the wait; the deadline ends it too. */
+    /** One poll of the runbook's wait; the deadline ends it too. */
     private runbookPoll(at: number, job: SimJob): void {
         const stage = job.stage;
         if (isTerminal(job.status) || job.finishing || stage === null || stage.kind === 'sleepingUntilNotBefore')
             return;
-        stage.idleReadings = this.running === null ? stage.idleReadings + 1 : 0;
-        if (stage.idleReadings >= 2) {
-            if (stage.kind === 'waitingForIdle') {
+        if (stage.kind === 'waitingForIdle') {
+            // Wait-SyncCycleIdle: two idle readings in a row.
+            stage.idleReadings = this.running === null ? stage.idleReadings + 1 : 0;
+            if (stage.idleReadings >= 2) {
                 this.onIdle(at, job, stage.afterNotBefore);
-            } else {
-                // The runbook's cycleEndedAt is when it saw the end, not when the cycle ended.
-                this.finishLater(job, at + this.options.resultCollectionMs, 'Completed', cycleReport(stage.cycle, at));
+                return;
             }
+        } else if (this.watchOwnCycle(at, job, stage)) {
             return;
         }
         if (at >= stage.deadline) {
@@ -651,10 +659,39 @@ export class SimulatedConnectServer implements AutomationJobs {
     }
 
     /**
+     * One reading of Wait-OwnCycleEnd; true when it ends the wait. The runbook's cycleEndedAt is when it saw the end,
+     * not when the cycle ended: at its second idle reading in a row, or, when the next cycle (a job queued behind
+     * ours, the scheduler) started between the two, at the first one. The run history shows that next cycle at the
+     * busy reading (here every cycle's import starts with it), and the report covers only our own cycle's runs.
+     */
+    private watchOwnCycle(
+        at: number,
+        job: SimJob,
+        stage: Extract<RunbookStage, { kind: 'watchingOwnCycle' }>,
+    ): boolean {
+        const collect = this.options.resultCollectionMs;
+        if (this.running === null) {
+            if (stage.firstIdleAt === null) {
+                stage.firstIdleAt = at;
+                return false;
+            }
+            this.finishLater(job, at + collect, 'Completed', cycleReport(stage.cycle, at));
+            return true;
+        }
+        // Our own cycle never runs again after an idle reading here (no RunState flicker is modelled): a cycle
+        // running now is the next one.
+        if (stage.firstIdleAt !== null) {
+            this.finishLater(job, at + collect, 'Completed', cycleReport(stage.cycle, stage.firstIdleAt));
+            return true;
+        }
+        return false;
+    }
+
+    /**
      * Schedules the runbook's next reading. While a cycle runs, every poll before its end (known here) or before the
      * deadline would read busy and change nothing: the next event is the first poll at or after either.
      */
-    private pollAgain(at: number, job: SimJob, stage: Extract<RunbookStage, { idleReadings: number }>): void {
+    private pollAgain(at: number, job: SimJob, stage: PollingStage): void {
         const poll = Math.max(1, this.options.busyPollMs);
         const pollAtOrAfter = (time: number) =>
             stage.origin + Math.max(0, Math.ceil((time - stage.origin) / poll)) * poll;
@@ -802,7 +839,7 @@ function notBeforeMs(text: string): number | undefined {
 }
 
 /** What the runbook reports when its deadline passes during a wait. */
-function timeoutReport(stage: Extract<RunbookStage, { idleReadings: number }>): CycleReport {
+function timeoutReport(stage: PollingStage): CycleReport {
     if (stage.kind === 'waitingForIdle') {
         return {
             outcome: 'BusyTimeout',

@@ -403,18 +403,42 @@ describe('SimulatedConnectServer: this project’s runbook reads the server at i
         expect(done.endedAt).toBe(140_001 + 3_000);
     });
 
-    it('an owner whose second idle reading falls in the next cycle waits for that one too, as the runbook would', async () => {
+    it('an owner whose second idle reading falls in the next cycle ends at its first one and reports only its own cycle', async () => {
         const { clock, server } = setup(timed);
+        server.recordChanges(1);
         await server.createJob(target, 'owner', delta);
         clock.set(57_000);
+        server.recordChanges(5);
+        await server.createJob(target, 'trailing', delta);
+        clock.set(1_000_000);
+        const [first, second] = server.cycles();
+        // The first cycle ends at 125 011 (10 ms for its change). The trailing job reads idle at 127 001 and 137 001
+        // and starts; the owner read idle at 130 001 and busy at 140 001, where the run history shows the next
+        // cycle: its own ended at 130 001 (Wait-OwnCycleEnd).
+        expect(first?.endedAt).toBe(125_011);
+        expect(second).toMatchObject({ jobName: 'trailing', importStartedAt: 137_001, changesImported: 5 });
+        const owner = finished(await server.getJob(target, 'owner'));
+        expect(owner.report).toMatchObject({ cycleStartedAt: 1, importStartedAt: 1, cycleEndedAt: 130_001 });
+        expect(owner.endedAt).toBe(140_001 + 3_000);
+        // Its connectors are its own cycle's (1 change), not the next one's (5).
+        expect(owner.report.connectors?.map((c) => c.updates)).toEqual([1, 1, 1]);
+        // The trailing job's own cycle runs to 262 051; it reads idle at 267 001 and 277 001.
+        const trailing = finished(await server.getJob(target, 'trailing'));
+        expect(trailing.report).toMatchObject({ importStartedAt: 137_001, cycleEndedAt: 277_001 });
+    });
+
+    it('an owner that sees idle twice before the next cycle starts ends at its second idle reading, as before', async () => {
+        const { clock, server } = setup(timed);
+        await server.createJob(target, 'owner', delta);
+        clock.set(63_000);
         await server.createJob(target, 'trailing', delta);
         clock.set(1_000_000);
         const [, second] = server.cycles();
-        // The trailing job reads idle at 127 001 and 137 001 and starts; the owner read idle at 130 001 and busy
-        // at 140 001: Wait-SyncCycleIdle cannot tell its own cycle from the next one.
-        expect(second).toMatchObject({ jobName: 'trailing', importStartedAt: 137_001, endedAt: 262_001 });
+        // The owner reads idle at 130 001 and 140 001; the trailing job at 133 001 and 143 001, and starts there.
+        expect(second).toMatchObject({ jobName: 'trailing', importStartedAt: 143_001 });
         const owner = finished(await server.getJob(target, 'owner'));
-        expect(owner.report).toMatchObject({ importStartedAt: 1, cycleEndedAt: 280_001 });
+        expect(owner.report).toMatchObject({ importStartedAt: 1, cycleEndedAt: 140_001 });
+        expect(owner.endedAt).toBe(140_001 + 3_000);
     });
 
     it('starts no earlier than NotBefore: it sleeps whole seconds until then', async () => {
