@@ -9,10 +9,14 @@
     1. Guards (Get-ADSyncScheduler): a staging server is never synced (SkippedStagingMode); a disabled or suspended
        scheduler (upgrade, configuration wizard open) is respected (SkippedSchedulerSuspended).
     2. A cycle already in progress is waited for, then ours is started anyway: the running cycle may have read AD
-       before the change that asked for ours.
+       before the change that asked for ours. With NotBefore, ours is started no earlier than that instant: the
+       runbook sleeps until then and waits again for any cycle someone started meanwhile.
     3. Start-ADSyncSyncCycle is retried a bounded number of times on "Sync is already running" / "AAD is busy".
-    4. Start-ADSyncSyncCycle returns when the cycle has STARTED; the runbook waits for its end (timeout: TimedOut).
-    5. The run-profile results of this cycle are collected per connector (result, counters, errors), and the start
+    4. Start-ADSyncSyncCycle returns when the cycle has STARTED; the runbook waits for its end (timeout: TimedOut):
+       idle on two polls in a row, or idle once and then a run in the history that repeats a step of ours (the
+       next cycle, e.g. a job queued behind ours, started between the two polls; ours ended at that idle poll).
+    5. The run-profile results of this cycle (runs from its start up to its end, or up to the next cycle's first
+       run) are collected per connector (result, counters, errors), and the start
        of its first import run profile is reported as importStartedAt: the import reads every change made before
        that moment, so the service counts a change as covered by this cycle only if it was accepted before it.
 
@@ -35,6 +39,12 @@
 
 .PARAMETER CorrelationId
     A GUID or 32 hex digits, echoed in the result line. Validated so that no free text reaches this server.
+
+.PARAMETER NotBefore
+    An instant in ISO 8601 UTC (2026-12-01T06:00:00Z or 2026-12-01T06:00:00.000Z, up to 7 fraction digits, 'Z'
+    only); the cycle is started no earlier. Empty (the default): no constraint. A time already past changes nothing.
+    The sleep until then counts toward BusyWaitSeconds: a NotBefore beyond that budget is BusyTimeout at once,
+    without waiting. Reported back as notBefore in the result line (a parser that predates it ignores it).
 #>
 #Requires -Version 5.1
 [CmdletBinding()]
@@ -49,9 +59,22 @@ param(
     [ValidatePattern('\A(?:[0-9a-fA-F]{32}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\z')]
     [string] $CorrelationId = '00000000000000000000000000000000',
 
-    # Seconds between status polls while waiting. At least 1: 0 would poll the sync engine in a tight loop.
+    # ISO 8601 UTC, 'Z' only, or empty. [0-9], not \d: in .NET \d also matches other scripts' digits. Options None:
+    # ValidatePattern ignores case by default. The pattern bounds each field; the script rejects what the pattern
+    # cannot (2026-02-30). Self-contained: it runs at binding, before any function of this file exists.
+    [ValidatePattern('\A(?:|[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,7})?Z)\z', Options = 'None')]
+    [ValidateScript({
+            $parsed = [datetime]::MinValue
+            $_ -eq '' -or [datetime]::TryParseExact($_, 'yyyy-MM-dd''T''HH:mm:ss.FFFFFFF''Z''', [cultureinfo]::InvariantCulture,
+                [System.Globalization.DateTimeStyles] 'AdjustToUniversal, AssumeUniversal', [ref] $parsed)
+        })]
+    [string] $NotBefore = '',
+
+    # Seconds between status polls while waiting. At least 1: 0 would poll the sync engine in a tight loop. 5, not
+    # more: a poll is two local cmdlet calls, and the two idle polls in a row that an end needs (Wait-SyncCycleIdle)
+    # make a waiting job start, and cycleEndedAt lag the real end, by 1 to 2 polls (5-10 s; 15 s made it 15-30 s).
     [ValidateRange(1, 300)]
-    [int] $PollSeconds = 15,
+    [int] $PollSeconds = 5,
 
     # How long to wait for a cycle someone else started before giving up with BusyTimeout.
     [ValidateRange(0, 86400)]
@@ -91,6 +114,14 @@ function ConvertTo-UtcDate {
     # ADSync run history is kept in UTC; an Unspecified kind is therefore taken as UTC, not converted.
     if ($time.Kind -eq [DateTimeKind]::Local) { $time = $time.ToUniversalTime() }
     [datetime]::SpecifyKind($time, [DateTimeKind]::Utc)
+}
+
+function ConvertFrom-NotBefore {
+    <# The NotBefore parameter as a UTC [datetime], or $null when it is empty (validated at binding). #>
+    param([string] $Text)
+    if ($Text -eq '') { return $null }
+    [datetime]::ParseExact($Text, 'yyyy-MM-dd''T''HH:mm:ss.FFFFFFF''Z''', [cultureinfo]::InvariantCulture,
+        [System.Globalization.DateTimeStyles] 'AdjustToUniversal, AssumeUniversal')
 }
 
 function ConvertTo-IsoTime {
@@ -148,6 +179,24 @@ function Wait-SyncCycleIdle {
     }
 }
 
+function Wait-ForeignCycle {
+    <#
+        When a cycle someone else started is running, waits for its end (Wait-SyncCycleIdle) up to $Deadline and adds
+        the wait to waitedForRunningCycleSeconds. Returns $false, with the outcome BusyTimeout set, when it outlasts
+        the deadline; $true when the engine is idle.
+    #>
+    param($Result, [datetime] $Deadline)
+    if (-not (Test-SyncCycleRunning)) { return $true }
+    Write-Verbose 'A sync cycle is in progress; waiting for it to end before starting ours'
+    $waitStartedAt = Get-UtcNow
+    $idle = Wait-SyncCycleIdle -Deadline $Deadline
+    $Result.waitedForRunningCycleSeconds += [int] ((Get-UtcNow) - $waitStartedAt).TotalSeconds
+    if (-not $idle) {
+        Set-Outcome -Result $Result -Outcome 'BusyTimeout' -Reason "A sync cycle started by someone else was still running after $BusyWaitSeconds seconds"
+    }
+    return $idle
+}
+
 function Get-StepCounterSum {
     param([object[]] $Steps, [string[]] $Names)
     $sum = 0
@@ -164,14 +213,26 @@ function Get-StepCounterSum {
     [int] $sum
 }
 
-function Get-CycleRunResults {
-    <# The run-profile results of runs that started at or after $Since, oldest first, one entry per run. #>
-    param([datetime] $Since)
+function Get-RunsSince {
+    <#
+        The raw run-profile results of runs that started at or after $Since (less $RunStartSkewSeconds) and, with
+        $Until, strictly before it; oldest first.
+    #>
+    param([datetime] $Since, [object] $Until = $null)
     $from = $Since.AddSeconds(-$RunStartSkewSeconds)
-    $runs = @(Get-ADSyncRunProfileResult -NumberRequested 100 -RunStepDetails | Where-Object {
-            $_ -and $null -ne $_.StartDate -and (ConvertTo-UtcDate $_.StartDate) -ge $from
+    @(Get-ADSyncRunProfileResult -NumberRequested 100 -RunStepDetails | Where-Object {
+            $_ -and $null -ne $_.StartDate -and (ConvertTo-UtcDate $_.StartDate) -ge $from -and
+            ($null -eq $Until -or (ConvertTo-UtcDate $_.StartDate) -lt $Until)
         } | Sort-Object -Property StartDate)
-    foreach ($run in $runs) {
+}
+
+function Get-CycleRunResults {
+    <#
+        The run-profile results of runs that started at or after $Since and, with $Until, before it; oldest first,
+        one entry per run. $Until keeps the next cycle's runs (a job queued behind ours) out of our cycle's results.
+    #>
+    param([datetime] $Since, [object] $Until = $null)
+    foreach ($run in (Get-RunsSince -Since $Since -Until $Until)) {
         $steps = @()
         if ($run.PSObject.Properties['RunStepResults'] -and $null -ne $run.RunStepResults) { $steps = @($run.RunStepResults) }
         [pscustomobject] @{
@@ -189,6 +250,75 @@ function Get-CycleRunResults {
     }
 }
 
+function Get-RunStepKey {
+    <#
+        A run's connector and kind of step: import (Delta or Full), synchronization (Delta or Full), export, or the
+        run profile's own name. A cycle runs each kind of step once per connector (imports, then syncs, then exports).
+    #>
+    param($Run)
+    $kind = [string] $Run.RunProfileName
+    if ($kind -match 'Import') { $kind = 'Import' } elseif ($kind -match 'Sync') { $kind = 'Synchronization' } elseif ($kind -match 'Export') { $kind = 'Export' }
+    '{0}|{1}' -f $Run.ConnectorName, $kind
+}
+
+function Find-RunAfterIdle {
+    <#
+        The first run in the history that tells whose cycle made the server busy after our idle reading at
+        $IdleSeenAt. A run that started at or after that reading (less the skew) and repeats a step an earlier run
+        since $Since took on the same connector is the next cycle's first run: Kind 'next'. A run that started after
+        the reading and repeats nothing is our own cycle's next step (connector run state leaves Busy between
+        steps): Kind 'own'. $null while the history shows neither: the run that made the server busy may not be
+        recorded yet.
+    #>
+    param([datetime] $Since, [datetime] $IdleSeenAt)
+    $threshold = $IdleSeenAt.AddSeconds(-$RunStartSkewSeconds)
+    $stepsSeen = @{}
+    foreach ($run in (Get-RunsSince -Since $Since)) {
+        $key = Get-RunStepKey $run
+        $startedAt = ConvertTo-UtcDate $run.StartDate
+        if ($stepsSeen.ContainsKey($key) -and $startedAt -ge $threshold) { return [pscustomobject] @{ Kind = 'next'; StartedAt = $startedAt } }
+        if ($startedAt -gt $IdleSeenAt) { return [pscustomobject] @{ Kind = 'own'; StartedAt = $startedAt } }
+        $stepsSeen[$key] = $true
+    }
+    $null
+}
+
+function Wait-OwnCycleEnd {
+    <#
+        Waits for the end of the cycle this runbook started at $CycleStartedAt, up to $Deadline. Returns $null on
+        the deadline, else the end: EndedAt (reported as cycleEndedAt) and RunsBefore (our cycle's runs started
+        before it). Idle on two polls in a row is the end, as in Wait-SyncCycleIdle. But a job queued behind ours
+        (or the scheduler) starts its cycle as soon as it sees idle twice, possibly between our two idle readings;
+        then a cycle runs again at our second reading. Run history tells which (Find-RunAfterIdle): the next cycle,
+        so ours ended at that idle reading and its runs are the ones that started before the next cycle's first
+        run; or our own cycle between two steps, and the wait goes on. Until the history tells, it is read again at
+        each busy reading.
+    #>
+    param([datetime] $CycleStartedAt, [datetime] $Deadline)
+    $idleSince = $null        # the first idle reading of the current run of idle readings
+    $undecidedIdleAt = $null  # an idle reading followed by busy ones, whose cycle the history has not told yet
+    while ($true) {
+        if (Test-SyncCycleRunning) {
+            if ($null -ne $idleSince) { $undecidedIdleAt = $idleSince; $idleSince = $null }
+            if ($null -ne $undecidedIdleAt) {
+                $evidence = Find-RunAfterIdle -Since $CycleStartedAt -IdleSeenAt $undecidedIdleAt
+                if ($null -ne $evidence -and $evidence.Kind -eq 'next') {
+                    Write-Verbose "The next sync cycle started at $(ConvertTo-IsoTime $evidence.StartedAt); ours had ended"
+                    return [pscustomobject] @{ EndedAt = $undecidedIdleAt; RunsBefore = $evidence.StartedAt }
+                }
+                if ($null -ne $evidence) { $undecidedIdleAt = $null }
+            }
+        } elseif ($null -eq $idleSince) {
+            $idleSince = Get-UtcNow
+        } else {
+            $seenAt = Get-UtcNow
+            return [pscustomobject] @{ EndedAt = $seenAt; RunsBefore = $seenAt }
+        }
+        if ((Get-UtcNow) -ge $Deadline) { return $null }
+        Start-Sleep -Seconds $PollSeconds
+    }
+}
+
 function New-CycleResult {
     [ordered]@{
         schema                       = $ResultSchema
@@ -196,6 +326,7 @@ function New-CycleResult {
         reason                       = 'The runbook did not finish its work'
         correlationId                = $CorrelationId.ToLowerInvariant()
         policyType                   = $PolicyType
+        notBefore                    = ConvertTo-IsoTime (ConvertFrom-NotBefore $NotBefore)
         cycleStartedAt               = $null
         cycleEndedAt                 = $null
         importStartedAt              = $null
@@ -276,16 +407,22 @@ function Invoke-EntraSyncCycle {
         }
 
         $step = 'waiting for a running cycle'
-        $waitStartedAt = Get-UtcNow
-        $busyDeadline = $waitStartedAt.AddSeconds($BusyWaitSeconds)
-        if (Test-SyncCycleRunning) {
-            Write-Verbose 'A sync cycle is in progress; waiting for it to end before starting ours'
-            $idle = Wait-SyncCycleIdle -Deadline $busyDeadline
-            $result.waitedForRunningCycleSeconds = [int] ((Get-UtcNow) - $waitStartedAt).TotalSeconds
-            if (-not $idle) {
-                Set-Outcome -Result $result -Outcome 'BusyTimeout' -Reason "A sync cycle started by someone else was still running after $BusyWaitSeconds seconds"
+        $busyDeadline = (Get-UtcNow).AddSeconds($BusyWaitSeconds)
+        if (-not (Wait-ForeignCycle -Result $result -Deadline $busyDeadline)) { return $result }
+
+        $notBeforeTime = ConvertFrom-NotBefore $NotBefore
+        if ($null -ne $notBeforeTime -and (Get-UtcNow) -lt $notBeforeTime) {
+            $step = 'waiting for NotBefore'
+            if ($notBeforeTime -gt $busyDeadline) {
+                # Sleeping until then would spend the whole budget and still not start: say so now.
+                Set-Outcome -Result $result -Outcome 'BusyTimeout' -Reason ("NotBefore {0} is later than the busy budget of {1} seconds allows" -f $result.notBefore, $BusyWaitSeconds)
                 return $result
             }
+            Write-Verbose "Sleeping until NotBefore $($result.notBefore)"
+            Start-Sleep -Seconds ([int] [math]::Ceiling(($notBeforeTime - (Get-UtcNow)).TotalSeconds))
+            # Someone (the built-in scheduler, an operator) may have started a cycle while we slept.
+            $step = 'waiting for a running cycle'
+            if (-not (Wait-ForeignCycle -Result $result -Deadline $busyDeadline)) { return $result }
         }
 
         $step = 'starting the cycle'
@@ -315,7 +452,10 @@ function Invoke-EntraSyncCycle {
         $deadline = $cycleStartedAt.AddSeconds($TimeoutSeconds)
         # The scheduler may not show the cycle as in progress at once; give it one poll before looking.
         Start-Sleep -Seconds $PollSeconds
-        if (-not (Wait-SyncCycleIdle -Deadline $deadline)) {
+        $end = Wait-OwnCycleEnd -CycleStartedAt $cycleStartedAt -Deadline $deadline
+        if ($null -eq $end) {
+            # Not bounded above: the deadline passed while a cycle ran that the history did not show to be the next
+            # one (Wait-OwnCycleEnd), so it is taken to be ours.
             $runsSoFar = @(Get-CycleRunResults -Since $cycleStartedAt)
             $result.connectors = @($runsSoFar | ForEach-Object {
                     [ordered]@{ connector = $_.connector; runProfile = $_.runProfile; result = $_.result; startedAt = $_.startedAt; endedAt = $_.endedAt }
@@ -325,10 +465,10 @@ function Invoke-EntraSyncCycle {
             Set-Outcome -Result $result -Outcome 'TimedOut' -Reason "The cycle was still running after $TimeoutSeconds seconds"
             return $result
         }
-        $result.cycleEndedAt = ConvertTo-IsoTime (Get-UtcNow)
+        $result.cycleEndedAt = ConvertTo-IsoTime $end.EndedAt
 
         $step = 'reading the run-profile results'
-        Complete-FromRunResults $result @(Get-CycleRunResults -Since $cycleStartedAt)
+        Complete-FromRunResults $result @(Get-CycleRunResults -Since $cycleStartedAt -Until $end.RunsBefore)
         return $result
     } catch {
         Write-Warning ("Failed while {0}: {1}" -f $step, $_.Exception.Message)

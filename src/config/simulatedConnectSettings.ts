@@ -50,6 +50,9 @@ export function simulatedConnectOptionsFromEnv(env: Env): Partial<SimulatedConne
         initialBaseMs: seconds('SIMULATED_CONNECT_INITIAL_CYCLE_SECONDS', 7 * 86_400),
         perChangeMs: number(env, 'SIMULATED_CONNECT_PER_CHANGE_MS', 0, 60_000),
         resultCollectionMs: Math.min(3_000, seconds('SIMULATED_CONNECT_CYCLE_SECONDS', 86_400) / 10),
+        // The runbook's PollSeconds (5 s) for the default 40 s cycle; a fast local profile polls as much faster, or
+        // its jobs would end 1 to 2 polls of 5 s after each 1 s cycle.
+        busyPollMs: Math.max(1, Math.round(Math.min(5_000, seconds('SIMULATED_CONNECT_CYCLE_SECONDS', 86_400) / 8))),
         schedulerIntervalMs: Math.round(number(env, 'SIMULATED_CONNECT_SCHEDULER_MINUTES', 0, 1440) * 60_000),
         stagingMode: flag(env, 'SIMULATED_CONNECT_STAGING_MODE'),
         exportErrorRate: number(env, 'SIMULATED_CONNECT_EXPORT_ERROR_RATE', 0, 1),

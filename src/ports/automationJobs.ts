@@ -11,7 +11,11 @@ export interface SyncJobParameters {
     readonly TimeoutSeconds: number;
     /** Correlation id, a GUID or 32-hex trace id; echoed in the result line. */
     readonly CorrelationId: string;
-    /** ISO 8601 UTC: the runbook starts its cycle no earlier than this. */
+    /**
+     * An instant in ISO 8601 UTC (`Date.prototype.toISOString()`, e.g. `2026-12-01T06:00:00.000Z`): the runbook
+     * starts its cycle no earlier (it sleeps until then, then waits for idle again). Absent: no constraint. The
+     * runbook refuses anything else at binding, so the job fails before touching the server.
+     */
     readonly NotBefore?: string;
 }
 

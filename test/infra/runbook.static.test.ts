@@ -60,6 +60,22 @@ describe('Start-EntraSyncCycle.ps1 (static)', () => {
         expect(accepts.test('x; Remove-Item C:\\')).toBe(false);
     });
 
+    it('validates NotBefore by an anchored, case-sensitive pattern that takes what the engine sends (toISOString)', () => {
+        const attribute =
+            /\[ValidatePattern\('([^']+)', Options = 'None'\)\]\s*\[ValidateScript\(\{[\s\S]*?\}\)\]\s*\[string\] \$NotBefore = ''/.exec(
+                code,
+            );
+        const pattern = attribute?.[1];
+        expect(pattern).toMatch(/^\\A.*\\z$/);
+        const accepts = new RegExp((pattern ?? '$^').replace(/^\\A/, '^').replace(/\\z$/, '$'));
+        expect(accepts.test(new Date(Date.UTC(2026, 11, 1, 6, 0, 0, 123)).toISOString())).toBe(true);
+        expect(accepts.test('2026-12-01T06:00:00Z')).toBe(true);
+        expect(accepts.test('')).toBe(true);
+        for (const text of ['2026-12-01T06:00:00+01:00', '2026-12-01T06:00:00', '2026-12-01t06:00:00z', 'tomorrow']) {
+            expect(accepts.test(text)).toBe(false);
+        }
+    });
+
     it('accepts every TimeoutSeconds the engine can send: its maximum is the largest SYNC_RUN_TIMEOUT_SECONDS', () => {
         // The engine sends 90% of the run timeout (src/app/coordinator.ts), so a runbook maximum at least as large as
         // the largest run timeout the settings accept covers it; a smaller one fails the job before it writes a line.

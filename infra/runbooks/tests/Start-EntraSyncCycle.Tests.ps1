@@ -86,7 +86,7 @@ AfterAll {
     $env:ProgramFiles = $script:SavedProgramFiles
     Remove-Item -Path 'function:global:Get-ADSyncScheduler', 'function:global:Start-ADSyncSyncCycle',
     'function:global:Get-ADSyncConnectorRunStatus', 'function:global:Get-ADSyncRunProfileResult' -ErrorAction SilentlyContinue
-    Remove-Variable -Name TestClock, CycleRunsUntil, LastResultLine, BusyPolls, Refusals, ForeignBusyUntil, ForeignPolls -Scope Global -ErrorAction SilentlyContinue
+    Remove-Variable -Name TestClock, CycleRunsUntil, LastResultLine, BusyPolls, Refusals, ForeignBusyUntil, ForeignPolls, ForeignStartsAt, StartCalledAt, NextCycleFrom, NextCycleUntil, FlickerAt, OurRuns, NextRuns -Scope Global -ErrorAction SilentlyContinue
 }
 
 Describe 'Start-EntraSyncCycle' {
@@ -240,6 +240,67 @@ Describe 'Start-EntraSyncCycle' {
         }
     }
 
+    Context 'NotBefore' {
+        It 'starts at once when NotBefore is already past, and reports it' {
+            $result = Invoke-Runbook @{ NotBefore = '2026-01-05T07:59:00Z' }
+            $result.outcome | Should -Be 'Succeeded'
+            Get-WireTime 'cycleStartedAt' | Should -Be '2026-01-05T08:00:00.0000000Z'
+            Get-WireTime 'notBefore' | Should -Be '2026-01-05T07:59:00.0000000Z'
+            # The only sleeps are the polls while our own cycle runs (PollSeconds = 10).
+            Should -Invoke Start-Sleep -Times 0 -Exactly -ParameterFilter { $Seconds -ne 10 }
+            Should -Invoke Start-ADSyncSyncCycle -Times 1 -Exactly
+        }
+
+        It 'reports notBefore as null when none was given' {
+            (Invoke-Runbook).outcome | Should -Be 'Succeeded'
+            Get-WireTime 'notBefore' | Should -BeNullOrEmpty
+        }
+
+        It 'sleeps until a NotBefore in the future, then starts its cycle' {
+            $global:StartCalledAt = $null
+            Mock Start-ADSyncSyncCycle {
+                $global:StartCalledAt = $global:TestClock.Now
+                $global:TestClock.Started = $global:TestClock.Now
+                $global:CycleRunsUntil = $global:TestClock.Now.AddSeconds(45)
+            }
+            $result = Invoke-Runbook @{ NotBefore = '2026-01-05T08:02:00.000Z' }
+            $result.outcome | Should -Be 'Succeeded'
+            Should -Invoke Start-Sleep -Times 1 -Exactly -ParameterFilter { $Seconds -eq 120 }
+            $global:StartCalledAt | Should -Be $script:Start.AddSeconds(120)
+            Get-WireTime 'cycleStartedAt' | Should -Be '2026-01-05T08:02:00.0000000Z'
+            Get-WireTime 'notBefore' | Should -Be '2026-01-05T08:02:00.0000000Z'
+            $result.waitedForRunningCycleSeconds | Should -Be 0 -Because 'no one else''s cycle was waited for'
+            Should -Invoke Start-ADSyncSyncCycle -Times 1 -Exactly
+        }
+
+        It 'waits again for a cycle someone else started while it slept until NotBefore' {
+            # Idle at 08:00:00; someone else's cycle runs from 08:01:30 to 08:03:00; NotBefore is 08:02:00.
+            $global:ForeignStartsAt = $script:Start.AddSeconds(90)
+            $global:ForeignBusyUntil = $script:Start.AddSeconds(180)
+            Mock Get-ADSyncScheduler {
+                $now = $global:TestClock.Now
+                $foreign = $now -ge $global:ForeignStartsAt -and $now -lt $global:ForeignBusyUntil
+                $ours = $null -ne $global:CycleRunsUntil -and $now -lt $global:CycleRunsUntil
+                New-Scheduler -InProgress ($foreign -or $ours)
+            }
+            $result = Invoke-Runbook @{ NotBefore = '2026-01-05T08:02:00Z' }
+            $result.outcome | Should -Be 'Succeeded'
+            $started = [System.DateTimeOffset]::Parse((Get-WireTime 'cycleStartedAt'), [cultureinfo]::InvariantCulture)
+            $started | Should -BeGreaterThan ([System.DateTimeOffset]::Parse('2026-01-05T08:03:00Z', [cultureinfo]::InvariantCulture))
+            $result.waitedForRunningCycleSeconds | Should -BeGreaterOrEqual 60
+            Should -Invoke Start-ADSyncSyncCycle -Times 1 -Exactly
+        }
+
+        It 'reports BusyTimeout at once, without sleeping, when NotBefore lies beyond BusyWaitSeconds' {
+            $result = Invoke-Runbook @{ NotBefore = '2026-01-05T08:20:00Z'; BusyWaitSeconds = 600 }
+            $result.outcome | Should -Be 'BusyTimeout'
+            $result.reason | Should -Match 'NotBefore 2026-01-05T08:20:00\.0000000Z'
+            Get-WireTime 'importStartedAt' | Should -BeNullOrEmpty
+            Should -Invoke Start-Sleep -Times 0 -Exactly
+            Should -Invoke Start-ADSyncSyncCycle -Times 0 -Exactly
+        }
+    }
+
     Context 'BusyTimeout' {
         It 'gives up when someone else''s cycle outlasts BusyWaitSeconds, without starting' {
             $global:CycleRunsUntil = $script:Start.AddHours(5)
@@ -347,6 +408,16 @@ Describe 'Start-EntraSyncCycle' {
             { & $script:Runbook -CorrelationId "4bf92f35-77b3-4da6-a3ce-929d0e0e4736`n" } | Should -Throw -ErrorId $script:Refused
             { & $script:Runbook -CorrelationId "`n$($script:Id)" } | Should -Throw -ErrorId $script:Refused
         }
+        It 'refuses a NotBefore that is not an ISO 8601 UTC instant' {
+            foreach ($text in @(
+                    '2026-12-01T06:00:00+01:00', '2026-12-01T06:00:00', '2026-12-01 06:00:00Z', '2026-12-01t06:00:00z',
+                    '2026-12-01T06:00:00.12345678Z', '2026-12-01T24:00:00Z', '2026-13-01T06:00:00Z', '2026-02-30T06:00:00Z',
+                    "2026-12-01T06:00:00Z`n", " 2026-12-01T06:00:00Z", 'tomorrow', '1733032800',
+                    # Arabic-Indic digit two: .NET \d would take it for a digit.
+                    "$([char] 0x0662)026-12-01T06:00:00Z")) {
+                { & $script:Runbook -NotBefore $text -CorrelationId $script:Id } | Should -Throw -ErrorId $script:Refused -Because "'$text' is not ISO 8601 UTC"
+            }
+        }
         It 'refuses PollSeconds 0 (a tight polling loop on the sync engine)' {
             { & $script:Runbook -PollSeconds 0 -CorrelationId $script:Id } | Should -Throw -ErrorId $script:Refused
         }
@@ -451,6 +522,123 @@ Describe 'Start-EntraSyncCycle' {
             # Polls 1 (busy), 2 (idle: not enough), 3 and 4 (busy), 5 and 6 (idle twice): start after the sixth.
             $global:ForeignPolls | Should -Be 6
             Should -Invoke Start-ADSyncSyncCycle -Times 1 -Exactly
+        }
+    }
+
+    Context 'the end of our own cycle, when the next cycle follows it closely' {
+        # PollSeconds = 10. Our cycle starts at 08:00:00 and runs until CycleRunsUntil; the runbook reads the server at
+        # 08:00:10, :20, ... The next cycle (a job queued behind ours, or the scheduler) runs NextCycleFrom to
+        # NextCycleUntil; FlickerAt is one reading at which our cycle, between two steps, looks idle.
+        BeforeEach {
+            $global:NextCycleFrom = $null
+            $global:NextCycleUntil = $null
+            $global:FlickerAt = $null
+            $global:OurRuns = @()
+            $global:NextRuns = @()
+            Mock Get-ADSyncScheduler {
+                $now = $global:TestClock.Now
+                $ours = $null -ne $global:CycleRunsUntil -and $now -lt $global:CycleRunsUntil -and $now -ne $global:FlickerAt
+                $next = $null -ne $global:NextCycleFrom -and $now -ge $global:NextCycleFrom -and $now -lt $global:NextCycleUntil
+                New-Scheduler -InProgress ($ours -or $next)
+            }
+            # As ADSync: newest first, and only runs recorded by the time of the call (when they started, unless told).
+            Mock Get-ADSyncRunProfileResult {
+                @($global:OurRuns) + @($global:NextRuns) | Where-Object {
+                    $global:TestClock.Started.AddSeconds($_.Recorded) -le $global:TestClock.Now
+                } | ForEach-Object {
+                    New-Run -Connector $_.Connector -RunProfile $_.RunProfile -OffsetSeconds $_.At -Result $_.Result -ExportFailure $_.ExportFailure -StageAdd 1
+                } | Sort-Object -Property StartDate -Descending
+            }
+            function global:New-RunSpec {
+                param([string] $Connector, [string] $RunProfile, [int] $At, [string] $Result = 'success', [int] $ExportFailure = 0,
+                    [object] $Recorded = $null)
+                if ($null -eq $Recorded) { $Recorded = $At }
+                @{ Connector = $Connector; RunProfile = $RunProfile; At = $At; Result = $Result; ExportFailure = $ExportFailure; Recorded = $Recorded }
+            }
+            $global:OurRuns = @(
+                New-RunSpec 'corp.contoso.com' 'Delta Import' 1
+                New-RunSpec 'corp.contoso.com' 'Delta Synchronization' 12
+                New-RunSpec 'contoso.onmicrosoft.com - AAD' 'Export' 30
+            )
+        }
+        AfterEach {
+            Remove-Item -Path 'function:global:New-RunSpec' -ErrorAction SilentlyContinue
+        }
+
+        It 'ends at its first idle reading when the next cycle (<NextPolicy>) starts before its second, and reports only its own runs' -ForEach @(
+            @{ NextPolicy = 'Delta'; NextImport = 'Delta Import'; NextSync = 'Delta Synchronization' }
+            @{ NextPolicy = 'Initial'; NextImport = 'Full Import'; NextSync = 'Full Synchronization' }
+        ) {
+            # Ours ends at 08:00:45: idle at 08:00:50. The next cycle starts at 08:00:55, so the reading at 08:01:00 is busy.
+            $global:NextCycleFrom = $script:Start.AddSeconds(55)
+            $global:NextCycleUntil = $script:Start.AddSeconds(100)
+            $global:NextRuns = @(
+                New-RunSpec 'corp.contoso.com' $NextImport 55
+                New-RunSpec 'corp.contoso.com' $NextSync 66
+                New-RunSpec 'contoso.onmicrosoft.com - AAD' 'Export' 85 -Result 'completed-export-errors' -ExportFailure 3
+            )
+            $result = Invoke-Runbook
+            Get-WireTime 'cycleEndedAt' | Should -Be '2026-01-05T08:00:50.0000000Z'
+            # It stopped waiting at the reading that saw the next cycle, not at that cycle's end.
+            $global:TestClock.Now | Should -Be $script:Start.AddSeconds(60)
+            $result.outcome | Should -Be 'Succeeded' -Because 'the next cycle''s export errors are not ours'
+            $result.exportErrors | Should -Be 0
+            @($result.connectors) | Should -HaveCount 3
+            @($result.connectors | ForEach-Object { $_.runProfile }) | Should -Be @('Delta Import', 'Delta Synchronization', 'Export')
+            Get-WireTime 'importStartedAt' | Should -Be '2026-01-05T08:00:01.0000000Z'
+            Should -Invoke Start-ADSyncSyncCycle -Times 1 -Exactly
+        }
+
+        It 'reads the history again at the next busy reading when the next cycle''s first run is not recorded yet' {
+            # The next cycle shows as running from 08:00:55, but its first run (started 08:00:57) is in the history only
+            # from 08:01:05: the reading at 08:01:00 cannot tell, the one at 08:01:10 can.
+            $global:NextCycleFrom = $script:Start.AddSeconds(55)
+            $global:NextCycleUntil = $script:Start.AddSeconds(100)
+            $global:NextRuns = @(
+                New-RunSpec 'corp.contoso.com' 'Delta Import' 57 -Recorded 65
+                New-RunSpec 'contoso.onmicrosoft.com - AAD' 'Export' 85 -Result 'completed-export-errors' -ExportFailure 3
+            )
+            $result = Invoke-Runbook
+            Get-WireTime 'cycleEndedAt' | Should -Be '2026-01-05T08:00:50.0000000Z'
+            $global:TestClock.Now | Should -Be $script:Start.AddSeconds(70)
+            $result.outcome | Should -Be 'Succeeded'
+            @($result.connectors) | Should -HaveCount 3
+        }
+
+        It 'keeps waiting through a reading between two of its own steps: a run that repeats no step of its cycle is not the next cycle' {
+            # Idle for one reading at 08:00:20, between our import and our sync, which starts after that reading.
+            $global:FlickerAt = $script:Start.AddSeconds(20)
+            $global:OurRuns = @(
+                New-RunSpec 'corp.contoso.com' 'Delta Import' 1
+                New-RunSpec 'corp.contoso.com' 'Delta Synchronization' 25
+                New-RunSpec 'contoso.onmicrosoft.com - AAD' 'Export' 35
+            )
+            $result = Invoke-Runbook
+            # Busy at 08:00:30 and :40; idle at :50 and 08:01:00.
+            Get-WireTime 'cycleEndedAt' | Should -Be '2026-01-05T08:01:00.0000000Z'
+            $result.outcome | Should -Be 'Succeeded'
+            @($result.connectors) | Should -HaveCount 3
+            Should -Invoke Get-ADSyncRunProfileResult -Times 2 -Exactly -Because 'the history is read once at the busy reading after the idle one, once for the results'
+        }
+
+        It 'counts a last short step of its own that ran between its two idle readings' {
+            # Idle for one reading at 08:00:50 between our sync and a 3-second export (08:00:52 to :55); idle again at 08:01:00.
+            $global:CycleRunsUntil = $null
+            Mock Start-ADSyncSyncCycle {
+                $global:TestClock.Started = $global:TestClock.Now
+                $global:CycleRunsUntil = $global:TestClock.Now.AddSeconds(55)
+            }
+            $global:FlickerAt = $script:Start.AddSeconds(50)
+            $global:OurRuns = @(
+                New-RunSpec 'corp.contoso.com' 'Delta Import' 1
+                New-RunSpec 'corp.contoso.com' 'Delta Synchronization' 12
+                New-RunSpec 'contoso.onmicrosoft.com - AAD' 'Export' 52 -Result 'completed-export-errors' -ExportFailure 2
+            )
+            $result = Invoke-Runbook
+            Get-WireTime 'cycleEndedAt' | Should -Be '2026-01-05T08:01:00.0000000Z'
+            $result.outcome | Should -Be 'CompletedWithExportErrors'
+            $result.exportErrors | Should -Be 2
+            @($result.connectors) | Should -HaveCount 3
         }
     }
 

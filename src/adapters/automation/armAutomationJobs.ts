@@ -361,7 +361,8 @@ export class ArmAutomationJobs implements AutomationJobs {
 
 /**
  * Automation JSON-decodes every parameter value, so each is sent JSON-encoded; only the closed set of
- * `SyncJobParameters` is sent, never anything else from a request.
+ * `SyncJobParameters` is sent, never anything else from a request. `NotBefore` only when given: the runbook's
+ * default (empty) means no constraint.
  * @param parameters - the runbook parameters
  */
 function encodeParameters(parameters: SyncJobParameters): Record<string, string> {
@@ -369,6 +370,7 @@ function encodeParameters(parameters: SyncJobParameters): Record<string, string>
         PolicyType: JSON.stringify(parameters.PolicyType),
         TimeoutSeconds: JSON.stringify(parameters.TimeoutSeconds),
         CorrelationId: JSON.stringify(parameters.CorrelationId),
+        ...(parameters.NotBefore === undefined ? {} : { NotBefore: JSON.stringify(parameters.NotBefore) }),
     };
 }
 

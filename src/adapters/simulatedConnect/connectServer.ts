@@ -15,7 +15,11 @@ export type WorkerState = 'online' | 'offline' | 'hung';
 
 /**
  * What a runbook does on the Connect server once the worker picks it up.
- * - `waitThenStart`: this project's runbook: guards, waits for a running cycle, starts one, waits for its end.
+ * - `waitThenStart`: this project's runbook (infra/runbooks/Start-EntraSyncCycle.ps1) as written: guards, waits for
+ *   a running cycle, sleeps until `NotBefore` and waits again, starts one, waits for its end. It reads the server
+ *   only at its polls (`busyPollMs` apart, from its own phase) and takes an end only at the second idle reading in a
+ *   row, so it starts, and sees its own cycle end, 1 to 2 polls after the real end; or, when the next cycle started
+ *   between its two idle readings, it sees that cycle in the run history and its own ended at the first one.
  * - `retryOnBusy`: the usual script: `Start-ADSyncSyncCycle`, and on "busy" retry `attempts` times
  *   `intervalMs` apart (DLConversionV2: 10 × 30 s); returns as soon as the cycle has started.
  * - `skipIfRecent`: the Laparoscope guard: do nothing when a cycle started within `withinMs`, else start one.
@@ -53,7 +57,10 @@ export interface SimulatedConnectOptions {
     readonly schedulerIntervalMs: number;
     /** First scheduler tick this long after the server starts; null picks one from the seed. */
     readonly schedulerPhaseMs: number | null;
-    /** A waiting runbook checks `SyncCycleInProgress` this often. */
+    /**
+     * This project's runbook reads `SyncCycleInProgress` this often while it waits, for someone else's cycle or for
+     * its own (`PollSeconds`, default 5).
+     */
     readonly busyPollMs: number;
     /** `waitThenStart` gives up waiting for someone else's cycle after this long (BusyTimeout). */
     readonly busyWaitTimeoutMs: number;
@@ -84,7 +91,8 @@ export const DEFAULT_SIMULATED_CONNECT: SimulatedConnectOptions = Object.freeze(
     resultCollectionMs: 3_000,
     schedulerIntervalMs: 30 * 60_000,
     schedulerPhaseMs: null,
-    busyPollMs: 10_000,
+    // The runbook's PollSeconds default (5); the service does not pass it.
+    busyPollMs: 5_000,
     // The runbook's BusyWaitSeconds default (1800); the service does not pass it.
     busyWaitTimeoutMs: 30 * 60_000,
     stagingMode: false,
@@ -151,17 +159,52 @@ interface SimJob {
     endedAt: number | null;
     report: CycleReport | null;
     attemptsLeft: number;
-    waiting: boolean;
     /** A finish is scheduled (result collection); later events must not finish it again. */
     finishing: boolean;
+    /** `NotBefore` (epoch ms) of this project's runbook; null without one. */
+    readonly notBefore: number | null;
+    /** Why the runbook refuses its parameters at binding (a malformed `NotBefore`), or null. */
+    readonly bindingError: string | null;
+    /** Where this project's runbook is between pickup and its result line; null for the others. */
+    stage: RunbookStage | null;
 }
+
+/**
+ * This project's runbook after pickup. The two waits read the server at polls `origin + k * busyPollMs`; `deadline`
+ * is the busy budget (BusyWaitSeconds from pickup) or, for its own cycle, TimeoutSeconds from that cycle's start.
+ */
+type RunbookStage =
+    | {
+          readonly kind: 'waitingForIdle';
+          readonly origin: number;
+          readonly deadline: number;
+          /** This wait follows the sleep until NotBefore, which is not taken twice. */
+          readonly afterNotBefore: boolean;
+          /** Idle readings in a row (Wait-SyncCycleIdle): the second ends the wait. */
+          idleReadings: number;
+      }
+    | { readonly kind: 'sleepingUntilNotBefore' }
+    | {
+          readonly kind: 'watchingOwnCycle';
+          readonly origin: number;
+          readonly deadline: number;
+          readonly cycle: CycleRecord;
+          /**
+           * The idle reading just before this one, or null when the last reading was busy (Wait-OwnCycleEnd). A second
+           * idle reading ends the wait there; a busy one after it is the next cycle, so ours ended at this reading.
+           */
+          firstIdleAt: number | null;
+      };
+
+/** The stages in which the runbook polls the server. */
+type PollingStage = Exclude<RunbookStage, { kind: 'sleepingUntilNotBefore' }>;
 
 type SimEvent =
     | { readonly type: 'schedulerTick' }
     | { readonly type: 'pickup'; readonly job: SimJob }
     | { readonly type: 'retryStart'; readonly job: SimJob }
-    | { readonly type: 'waiterCheck' }
-    | { readonly type: 'busyTimeout'; readonly job: SimJob }
+    | { readonly type: 'runbookPoll'; readonly job: SimJob }
+    | { readonly type: 'notBeforeWake'; readonly job: SimJob }
     | { readonly type: 'runbookTimeout'; readonly job: SimJob }
     | { readonly type: 'cycleEnd'; readonly cycle: CycleRecord }
     | {
@@ -189,7 +232,7 @@ export class SimulatedConnectServer implements AutomationJobs {
     private readonly queue = new EventQueue<SimEvent>();
     private readonly jobs = new Map<string, SimJob>();
     private readonly cycleLog: CycleRecord[] = [];
-    private readonly waiters: SimJob[] = [];
+    /** The floor's jobs, whose cycle's end ends them (this project's runbook watches its own). */
     private readonly owners = new Map<number, SimJob>();
     /** `startWhenFree` jobs waiting for the server, oldest first. */
     private readonly floorWaiters: SimJob[] = [];
@@ -208,6 +251,8 @@ export class SimulatedConnectServer implements AutomationJobs {
     };
     private readonly workerPhase: number;
     private running: CycleRecord | null = null;
+    /** When the running cycle will end: until then every reading of the server says busy. */
+    private runningEndsAt = 0;
     private lastCycleStartedAt: number | null = null;
     private pendingChanges = 0;
     private worker: WorkerState;
@@ -246,6 +291,7 @@ export class SimulatedConnectServer implements AutomationJobs {
             this.counters.createFailures++;
             return Promise.reject(new TransientDependencyError('Simulated 503 from Automation (throttled)', 503));
         }
+        const notBefore = parameters.NotBefore === undefined ? null : notBeforeMs(parameters.NotBefore);
         const job: SimJob = {
             key,
             jobName,
@@ -258,8 +304,13 @@ export class SimulatedConnectServer implements AutomationJobs {
             endedAt: null,
             report: null,
             attemptsLeft: 0,
-            waiting: false,
             finishing: false,
+            notBefore: notBefore ?? null,
+            bindingError:
+                notBefore === undefined
+                    ? "Cannot validate argument on parameter 'NotBefore': not an ISO 8601 UTC instant"
+                    : null,
+            stage: null,
         };
         if (job.behaviour.kind === 'retryOnBusy') job.attemptsLeft = job.behaviour.attempts;
         this.jobs.set(key, job);
@@ -388,17 +439,11 @@ export class SimulatedConnectServer implements AutomationJobs {
             case 'retryStart':
                 this.retryStart(at, event.job);
                 return;
-            case 'waiterCheck':
-                this.waiterCheck(at);
+            case 'runbookPoll':
+                this.runbookPoll(at, event.job);
                 return;
-            case 'busyTimeout':
-                if (event.job.waiting && !isTerminal(event.job.status)) {
-                    this.finish(event.job, at, 'Completed', {
-                        outcome: 'BusyTimeout',
-                        exportErrors: 0,
-                        reason: 'Another sync cycle was still running when the wait limit passed',
-                    });
-                }
+            case 'notBeforeWake':
+                if (!isTerminal(event.job.status) && !event.job.finishing) this.waitThenGo(at, event.job, true);
                 return;
             case 'runbookTimeout':
                 if (!isTerminal(event.job.status) && !event.job.finishing) {
@@ -453,6 +498,11 @@ export class SimulatedConnectServer implements AutomationJobs {
             return;
         }
         if (job.behaviour.kind === 'waitThenStart') {
+            if (job.bindingError !== null) {
+                // PowerShell refuses the parameters before the script runs: the job fails with no result line.
+                this.finish(job, at, 'Failed', { outcome: 'Failed', exportErrors: 0, reason: job.bindingError });
+                return;
+            }
             if (this.stagingMode) {
                 this.finishLater(job, at + collect, 'Completed', {
                     outcome: 'SkippedStagingMode',
@@ -469,15 +519,7 @@ export class SimulatedConnectServer implements AutomationJobs {
                 });
                 return;
             }
-            if (this.running === null) {
-                this.startCycle(at, job.policy, job, true);
-            } else {
-                // Our runbook waits: the running cycle may have imported before our change was made.
-                job.waiting = true;
-                this.waiters.push(job);
-                this.counters.busyWaits++;
-                this.queue.push(at + this.options.busyWaitTimeoutMs, { type: 'busyTimeout', job });
-            }
+            this.waitThenGo(at, job, false);
             return;
         }
         if (job.behaviour.kind === 'skipIfRecent') {
@@ -546,17 +588,124 @@ export class SimulatedConnectServer implements AutomationJobs {
         });
     }
 
-    private waiterCheck(at: number): void {
-        if (this.running !== null) return;
-        const job = this.waiters.shift();
-        if (job === undefined) return;
-        job.waiting = false;
-        this.startCycle(at, job.policy, job, true);
+    /**
+     * This project's runbook at one reading of the server (Test-SyncCycleRunning): a cycle runs, so it waits for
+     * the end (our change may postdate that cycle's import); or the server is idle, so it goes on.
+     * @param afterNotBefore - the reading that follows the sleep until NotBefore
+     */
+    private waitThenGo(at: number, job: SimJob, afterNotBefore: boolean): void {
+        if (this.running === null) {
+            this.onIdle(at, job, afterNotBefore);
+            return;
+        }
+        this.counters.busyWaits++;
+        // The busy budget counts from pickup, the NotBefore sleep included.
+        const deadline = (job.startedAt ?? at) + this.options.busyWaitTimeoutMs;
+        const stage: RunbookStage = { kind: 'waitingForIdle', origin: at, deadline, afterNotBefore, idleReadings: 0 };
+        job.stage = stage;
+        this.pollAgain(at, job, stage);
+    }
+
+    /** Idle: sleep until NotBefore when it is still ahead (then read again), else start our cycle. */
+    private onIdle(at: number, job: SimJob, afterNotBefore: boolean): void {
+        const notBefore = job.notBefore;
+        if (!afterNotBefore && notBefore !== null && at < notBefore) {
+            if (notBefore > (job.startedAt ?? at) + this.options.busyWaitTimeoutMs) {
+                this.finish(job, at, 'Completed', {
+                    outcome: 'BusyTimeout',
+                    exportErrors: 0,
+                    reason: 'NotBefore is later than the busy budget allows',
+                });
+                return;
+            }
+            job.stage = { kind: 'sleepingUntilNotBefore' };
+            // Start-Sleep -Seconds takes whole seconds, rounded up.
+            this.queue.push(at + Math.ceil((notBefore - at) / 1000) * 1000, { type: 'notBeforeWake', job });
+            return;
+        }
+        const cycle = this.startCycle(at, job.policy, job, false);
+        const stage: RunbookStage = {
+            kind: 'watchingOwnCycle',
+            // After Start-ADSyncSyncCycle the runbook sleeps one poll before its first reading.
+            origin: at,
+            deadline: at + job.timeoutMs,
+            cycle,
+            firstIdleAt: null,
+        };
+        job.stage = stage;
+        this.queue.push(at + this.options.busyPollMs, { type: 'runbookPoll', job });
+    }
+
+    /** One poll of the runbook's wait; the deadline ends it too. */
+    private runbookPoll(at: number, job: SimJob): void {
+        const stage = job.stage;
+        if (isTerminal(job.status) || job.finishing || stage === null || stage.kind === 'sleepingUntilNotBefore')
+            return;
+        if (stage.kind === 'waitingForIdle') {
+            // Wait-SyncCycleIdle: two idle readings in a row.
+            stage.idleReadings = this.running === null ? stage.idleReadings + 1 : 0;
+            if (stage.idleReadings >= 2) {
+                this.onIdle(at, job, stage.afterNotBefore);
+                return;
+            }
+        } else if (this.watchOwnCycle(at, job, stage)) {
+            return;
+        }
+        if (at >= stage.deadline) {
+            this.finish(job, at, 'Completed', timeoutReport(stage));
+            return;
+        }
+        this.pollAgain(at, job, stage);
+    }
+
+    /**
+     * One reading of Wait-OwnCycleEnd; true when it ends the wait. The runbook's cycleEndedAt is when it saw the end,
+     * not when the cycle ended: at its second idle reading in a row, or, when the next cycle (a job queued behind
+     * ours, the scheduler) started between the two, at the first one. The run history shows that next cycle at the
+     * busy reading (here every cycle's import starts with it), and the report covers only our own cycle's runs.
+     */
+    private watchOwnCycle(
+        at: number,
+        job: SimJob,
+        stage: Extract<RunbookStage, { kind: 'watchingOwnCycle' }>,
+    ): boolean {
+        const collect = this.options.resultCollectionMs;
+        if (this.running === null) {
+            if (stage.firstIdleAt === null) {
+                stage.firstIdleAt = at;
+                return false;
+            }
+            this.finishLater(job, at + collect, 'Completed', cycleReport(stage.cycle, at));
+            return true;
+        }
+        // Our own cycle never runs again after an idle reading here (no RunState flicker is modelled): a cycle
+        // running now is the next one.
+        if (stage.firstIdleAt !== null) {
+            this.finishLater(job, at + collect, 'Completed', cycleReport(stage.cycle, stage.firstIdleAt));
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Schedules the runbook's next reading. While a cycle runs, every poll before its end (known here) or before the
+     * deadline would read busy and change nothing: the next event is the first poll at or after either.
+     */
+    private pollAgain(at: number, job: SimJob, stage: PollingStage): void {
+        const poll = Math.max(1, this.options.busyPollMs);
+        const pollAtOrAfter = (time: number) =>
+            stage.origin + Math.max(0, Math.ceil((time - stage.origin) / poll)) * poll;
+        const next =
+            this.running === null
+                ? at + poll
+                : Math.max(at + poll, Math.min(pollAtOrAfter(this.runningEndsAt), pollAtOrAfter(stage.deadline)));
+        this.queue.push(next, { type: 'runbookPoll', job });
     }
 
     /**
      * @param starter - the job whose runbook started the cycle, null for the scheduler
-     * @param owns - the runbook waits for this cycle's end and reports it (our runbook; scripts do not)
+     * @param owns - the cycle's end ends the starter's job (the floor); this project's runbook watches its own
+     *   cycle by polling (runbookPoll), and scripts return once the cycle has started
      */
     private startCycle(at: number, policy: SyncPolicy, starter: SimJob | null, owns: boolean): CycleRecord {
         const o = this.options;
@@ -585,6 +734,7 @@ export class SimulatedConnectServer implements AutomationJobs {
         };
         this.cycleLog.push(cycle);
         this.running = cycle;
+        this.runningEndsAt = at + duration;
         this.lastCycleStartedAt = at;
         if (starter !== null && owns) {
             this.owners.set(cycle.id, starter);
@@ -615,9 +765,6 @@ export class SimulatedConnectServer implements AutomationJobs {
             const next = this.startCycle(at, first.policy, first, true);
             for (const job of rest) this.follow(at, job, next);
         }
-        if (this.waiters.length > 0) {
-            this.queue.push(at + 1 + this.random.int(this.options.busyPollMs), { type: 'waiterCheck' });
-        }
     }
 
     private finishLater(job: SimJob, at: number, status: AutomationJobStatus, report: CycleReport): void {
@@ -630,11 +777,6 @@ export class SimulatedConnectServer implements AutomationJobs {
         job.endedAt = at;
         job.report = report;
         job.finishing = true;
-        if (job.waiting) {
-            job.waiting = false;
-            const index = this.waiters.indexOf(job);
-            if (index >= 0) this.waiters.splice(index, 1);
-        }
     }
 
     private lastFinishedCycle(): CycleRecord | null {
@@ -671,8 +813,55 @@ function isTerminal(status: AutomationJobStatus): boolean {
     return status === 'Completed' || status === 'Failed' || status === 'Stopped';
 }
 
-/** The result line our runbook writes for a cycle it ran. */
-function cycleReport(cycle: CycleRecord): CycleReport {
+/**
+ * `NotBefore` as the runbook binds it: ISO 8601 UTC with `Z`, up to 7 fraction digits, a real date (epoch ms), or
+ * undefined when the runbook would refuse it.
+ */
+function notBeforeMs(text: string): number | undefined {
+    const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))?Z$/.exec(text);
+    if (match === null) return undefined;
+    const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0] = match.slice(1, 7).map(Number);
+    const date = new Date(0);
+    // setUTCFullYear, not Date.UTC: Date.UTC reads years 0-99 as 1900-1999.
+    date.setUTCFullYear(year, month - 1, day);
+    date.setUTCHours(hour, minute, second, Math.floor(Number(`0.${match[7] ?? '0'}`) * 1000));
+    // Date rolls 2026-02-30 over to March and 06:60 to 07:00; the runbook refuses both.
+    const fields = [year, month, day, hour, minute, second];
+    const read = [
+        date.getUTCFullYear(),
+        date.getUTCMonth() + 1,
+        date.getUTCDate(),
+        date.getUTCHours(),
+        date.getUTCMinutes(),
+        date.getUTCSeconds(),
+    ];
+    return read.every((value, i) => value === fields[i]) ? date.getTime() : undefined;
+}
+
+/** What the runbook reports when its deadline passes during a wait. */
+function timeoutReport(stage: PollingStage): CycleReport {
+    if (stage.kind === 'waitingForIdle') {
+        return {
+            outcome: 'BusyTimeout',
+            exportErrors: 0,
+            reason: 'Another sync cycle was still running when the wait limit passed',
+        };
+    }
+    // Its own cycle still runs; the import has started (and read AD), and the runbook says so.
+    return {
+        outcome: 'TimedOut',
+        exportErrors: 0,
+        reason: 'The sync cycle did not finish within the runbook timeout',
+        cycleStartedAt: stage.cycle.importStartedAt,
+        importStartedAt: stage.cycle.importStartedAt,
+    };
+}
+
+/**
+ * The result line our runbook writes for a cycle it ran.
+ * @param endSeenAt - the runbook's cycleEndedAt: when it saw the end (this project's runbook), else the true end
+ */
+function cycleReport(cycle: CycleRecord, endSeenAt: number | null = cycle.endedAt): CycleReport {
     const importProfile = cycle.policy === 'Initial' ? 'Full Import' : 'Delta Import';
     const syncProfile = cycle.policy === 'Initial' ? 'Full Synchronization' : 'Delta Synchronization';
     const connectors: ConnectorReport[] = [
@@ -690,7 +879,7 @@ function cycleReport(cycle: CycleRecord): CycleReport {
         outcome: cycle.exportErrors > 0 ? 'CompletedWithExportErrors' : 'Succeeded',
         exportErrors: cycle.exportErrors,
         ...(cycle.exportErrors > 0 ? { reason: `${cycle.exportErrors} export error(s)` } : {}),
-        ...(cycle.endedAt === null ? {} : { cycleEndedAt: cycle.endedAt }),
+        ...(endSeenAt === null ? {} : { cycleEndedAt: endSeenAt }),
         cycleStartedAt: cycle.importStartedAt,
         // The runbook's evidence of coverage; here the import starts the moment the cycle does.
         importStartedAt: cycle.importStartedAt,

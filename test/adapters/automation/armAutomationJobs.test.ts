@@ -112,6 +112,20 @@ describe('creating a job', () => {
         expect(decoded).toEqual(parameters);
     });
 
+    it('sends NotBefore, JSON-encoded like the others, only when it is given', async () => {
+        const notBefore = '2026-12-01T06:00:00.000Z';
+        const withIt = nextJobName();
+        await adapter().createJob(target, withIt, { ...parameters, NotBefore: notBefore });
+        const [put] = fake.requestsFor('create', withIt);
+        expect(put?.body).toMatchObject({ properties: { parameters: { NotBefore: `"${notBefore}"` } } });
+        expect(JSON.parse(fake.job(withIt)?.parameters.NotBefore ?? 'null')).toBe(notBefore);
+
+        const without = nextJobName();
+        await adapter().createJob(target, without, parameters);
+        const sent = fake.job(without)?.parameters ?? {};
+        expect(Object.keys(sent).sort()).toEqual(['CorrelationId', 'PolicyType', 'TimeoutSeconds']);
+    });
+
     it('records one dependency call per HTTP request, with the correlation id', async () => {
         await adapter().createJob(target, nextJobName(), parameters);
         expect(telemetry.dependencies).toEqual([

@@ -54,11 +54,13 @@ describe('SimulatedConnectServer', () => {
         expect(done.status).toBe('Completed');
         expect(done.report.outcome).toBe('Succeeded');
         const cycleStart = done.report.cycleStartedAt ?? -1;
-        expect(done.report.cycleEndedAt).toBe(cycleStart + 40_000);
+        // The runbook sees the end at its second idle reading in a row: polls 1 ms apart here (busyPollMs: 1).
+        expect(server.cycles()[0]?.endedAt).toBe(cycleStart + 40_000);
+        expect(done.report.cycleEndedAt).toBe(cycleStart + 40_000 + 1);
         expect(done.startedAt).toBe(cycleStart);
         expect(cycleStart).toBeGreaterThan(0);
         expect(cycleStart).toBeLessThanOrEqual(30_000);
-        expect(done.endedAt).toBe(cycleStart + 40_000 + 3_000);
+        expect(done.endedAt).toBe(cycleStart + 40_000 + 1 + 3_000);
         // The evidence of coverage the runbook reports: its import started with the cycle.
         expect(done.report.importStartedAt).toBe(server.cycles()[0]?.importStartedAt);
         expect(done.report.importStartedAt).toBe(cycleStart);
@@ -277,6 +279,8 @@ describe('simulatedConnectOptionsFromEnv', () => {
         expect(simulatedConnectOptionsFromEnv({})).toMatchObject({
             workerPollIntervalMs: 30_000,
             deltaBaseMs: 40_000,
+            // The runbook's PollSeconds default.
+            busyPollMs: 5_000,
             schedulerIntervalMs: 1_800_000,
             stagingMode: false,
             worker: 'online',
@@ -289,6 +293,10 @@ describe('simulatedConnectOptionsFromEnv', () => {
                 SIMULATED_CONNECT_WORKER: 'hung',
             }),
         ).toMatchObject({ workerPollIntervalMs: 500, schedulerIntervalMs: 0, stagingMode: true, worker: 'hung' });
+        // A fast local profile (1 s cycles) polls as much faster; a long cycle does not poll slower than the runbook.
+        expect(simulatedConnectOptionsFromEnv({ SIMULATED_CONNECT_CYCLE_SECONDS: '1' }).busyPollMs).toBe(125);
+        expect(simulatedConnectOptionsFromEnv({ SIMULATED_CONNECT_CYCLE_SECONDS: '600' }).busyPollMs).toBe(5_000);
+        expect(simulatedConnectOptionsFromEnv({ SIMULATED_CONNECT_CYCLE_SECONDS: '0' }).busyPollMs).toBe(1);
     });
 
     it('names the bad setting', () => {
@@ -344,6 +352,151 @@ describe('SimulatedConnectServer: the waiting runbook’s bounds are the real ru
         expect(DEFAULT_SIMULATED_CONNECT.busyWaitTimeoutMs).toBe(Number(busyWaitSeconds) * 1000);
         const parameters: (keyof SyncJobParameters)[] = ['PolicyType', 'TimeoutSeconds', 'CorrelationId'];
         expect(Object.keys(delta).sort()).toEqual([...parameters].sort());
+    });
+
+    it('polls as often as the runbook’s PollSeconds default, which the service does not pass', () => {
+        const runbook = readFileSync(join(__dirname, '../../../infra/runbooks/Start-EntraSyncCycle.ps1'), 'utf8');
+        const pollSeconds = /\[int\] \$PollSeconds = (\d+)/.exec(runbook)?.[1];
+        expect(pollSeconds).toBeDefined();
+        expect(DEFAULT_SIMULATED_CONNECT.busyPollMs).toBe(Number(pollSeconds) * 1000);
+    });
+});
+
+/**
+ * This project's runbook as written, timed exactly: the worker picks a job up 1 ms after its creation, cycles last
+ * exactly deltaBaseMs, and the runbook reads the server every 10 s from its own phase (Wait-SyncCycleIdle).
+ */
+describe('SimulatedConnectServer: this project’s runbook reads the server at its own polls', () => {
+    const timed: Partial<SimulatedConnectOptions> = {
+        workerPollIntervalMs: 1,
+        busyPollMs: 10_000,
+        deltaBaseMs: 125_000,
+    };
+    const at = (ms: number) => new Date(ms).toISOString();
+
+    it('a waiting runbook starts at its second idle reading in a row, 1 to 2 of its polls after the end', async () => {
+        const { clock, server } = setup(timed);
+        await server.createJob(target, 'running', delta);
+        clock.set(63_000);
+        await server.createJob(target, 'trailing', delta);
+        clock.set(1_000_000);
+        const [first, second] = server.cycles();
+        // The first cycle: 1 ms to 125 001 ms. The trailing job, picked up at 63 001, reads busy at 63 001 + k * 10 s
+        // until 123 001, idle at 133 001, idle again at 143 001: it starts there, 18 s after the end.
+        expect(first?.endedAt).toBe(125_001);
+        expect(second).toMatchObject({ jobName: 'trailing', importStartedAt: 143_001 });
+        const trailing = finished(await server.getJob(target, 'trailing'));
+        expect(trailing.report.importStartedAt).toBe(143_001);
+        expect(server.stats()).toMatchObject({ busyWaits: 1, busyErrors: 0 });
+    });
+
+    it('the owning runbook sees its own cycle end the same way: cycleEndedAt and the job end lag the real end', async () => {
+        const { clock, server } = setup(timed);
+        await server.createJob(target, 'alone', delta);
+        clock.set(1_000_000);
+        const [cycle] = server.cycles();
+        const done = finished(await server.getJob(target, 'alone'));
+        // Started at 1; after one poll of sleep it reads at 10 001 + k * 10 s: busy until 120 001, idle at 130 001
+        // and 140 001. The cycle itself ended at 125 001.
+        expect(cycle?.endedAt).toBe(125_001);
+        expect(done.report).toMatchObject({ cycleStartedAt: 1, importStartedAt: 1, cycleEndedAt: 140_001 });
+        expect(done.endedAt).toBe(140_001 + 3_000);
+    });
+
+    it('an owner whose second idle reading falls in the next cycle ends at its first one and reports only its own cycle', async () => {
+        const { clock, server } = setup(timed);
+        server.recordChanges(1);
+        await server.createJob(target, 'owner', delta);
+        clock.set(57_000);
+        server.recordChanges(5);
+        await server.createJob(target, 'trailing', delta);
+        clock.set(1_000_000);
+        const [first, second] = server.cycles();
+        // The first cycle ends at 125 011 (10 ms for its change). The trailing job reads idle at 127 001 and 137 001
+        // and starts; the owner read idle at 130 001 and busy at 140 001, where the run history shows the next
+        // cycle: its own ended at 130 001 (Wait-OwnCycleEnd).
+        expect(first?.endedAt).toBe(125_011);
+        expect(second).toMatchObject({ jobName: 'trailing', importStartedAt: 137_001, changesImported: 5 });
+        const owner = finished(await server.getJob(target, 'owner'));
+        expect(owner.report).toMatchObject({ cycleStartedAt: 1, importStartedAt: 1, cycleEndedAt: 130_001 });
+        expect(owner.endedAt).toBe(140_001 + 3_000);
+        // Its connectors are its own cycle's (1 change), not the next one's (5).
+        expect(owner.report.connectors?.map((c) => c.updates)).toEqual([1, 1, 1]);
+        // The trailing job's own cycle runs to 262 051; it reads idle at 267 001 and 277 001.
+        const trailing = finished(await server.getJob(target, 'trailing'));
+        expect(trailing.report).toMatchObject({ importStartedAt: 137_001, cycleEndedAt: 277_001 });
+    });
+
+    it('an owner that sees idle twice before the next cycle starts ends at its second idle reading, as before', async () => {
+        const { clock, server } = setup(timed);
+        await server.createJob(target, 'owner', delta);
+        clock.set(63_000);
+        await server.createJob(target, 'trailing', delta);
+        clock.set(1_000_000);
+        const [, second] = server.cycles();
+        // The owner reads idle at 130 001 and 140 001; the trailing job at 133 001 and 143 001, and starts there.
+        expect(second).toMatchObject({ jobName: 'trailing', importStartedAt: 143_001 });
+        const owner = finished(await server.getJob(target, 'owner'));
+        expect(owner.report).toMatchObject({ importStartedAt: 1, cycleEndedAt: 140_001 });
+        expect(owner.endedAt).toBe(140_001 + 3_000);
+    });
+
+    it('starts no earlier than NotBefore: it sleeps whole seconds until then', async () => {
+        const { clock, server } = setup(timed);
+        await server.createJob(target, 'later', { ...delta, NotBefore: at(120_000) });
+        clock.set(1_000_000);
+        // Picked up at 1, idle: Start-Sleep -Seconds 120 (rounded up) wakes it at 120 001.
+        expect(server.cycles().map((c) => c.importStartedAt)).toEqual([120_001]);
+        expect(finished(await server.getJob(target, 'later')).report.outcome).toBe('Succeeded');
+    });
+
+    it('starts at once when NotBefore is past', async () => {
+        const { clock, server } = setup(timed);
+        clock.set(5_000);
+        await server.createJob(target, 'now', { ...delta, NotBefore: at(0) });
+        clock.set(1_000_000);
+        expect(server.cycles().map((c) => c.importStartedAt)).toEqual([5_001]);
+    });
+
+    it('after NotBefore, waits again for a cycle someone started while it slept', async () => {
+        const { clock, server } = setup({
+            ...timed,
+            deltaBaseMs: 60_000,
+            schedulerIntervalMs: 3_600_000,
+            schedulerPhaseMs: 100_000,
+        });
+        await server.createJob(target, 'later', { ...delta, NotBefore: at(120_000) });
+        clock.set(1_000_000);
+        const [scheduler, ours] = server.cycles();
+        // The scheduler's cycle runs 100 000 to 160 000; woken at 120 001, the runbook reads busy, then idle at
+        // 160 001 and 170 001.
+        expect(scheduler).toMatchObject({ trigger: 'scheduler', importStartedAt: 100_000, endedAt: 160_000 });
+        expect(ours).toMatchObject({ jobName: 'later', importStartedAt: 170_001 });
+        expect(server.stats()).toMatchObject({ busyWaits: 1, busyErrors: 0 });
+    });
+
+    it('reports BusyTimeout at once when NotBefore lies beyond the busy budget', async () => {
+        const { clock, server } = setup({ ...timed, busyWaitTimeoutMs: 60_000 });
+        await server.createJob(target, 'too-late', { ...delta, NotBefore: at(120_000) });
+        clock.set(10_000);
+        const done = finished(await server.getJob(target, 'too-late'));
+        expect(done.report.outcome).toBe('BusyTimeout');
+        expect(done.endedAt).toBe(1);
+        expect(server.cycles()).toHaveLength(0);
+    });
+
+    it('fails at binding, touching nothing, on a NotBefore the runbook refuses', async () => {
+        const refused = ['2026-12-01T06:00:00+01:00', '2026-02-30T06:00:00Z', '2026-12-01T06:60:00Z', 'tomorrow'];
+        const { clock, server } = setup(timed);
+        for (const [i, text] of refused.entries())
+            await server.createJob(target, `bad-${i}`, { ...delta, NotBefore: text });
+        clock.set(1_000_000);
+        for (const i of refused.keys()) {
+            const done = finished(await server.getJob(target, `bad-${i}`));
+            expect(done.status).toBe('Failed');
+            expect(done.report.reason).toMatch(/NotBefore/);
+        }
+        expect(server.cycles()).toHaveLength(0);
     });
 });
 
