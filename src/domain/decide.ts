@@ -130,7 +130,12 @@ class Step {
     private mergeChanges(input: Extract<EngineInput, { type: 'changesAccepted' }>): number {
         const { window, trail } = this.state;
         if (window !== null) {
-            this.state = { ...this.state, window: joinWindow(window, input, this.now) };
+            const joined = joinWindow(window, input, this.now);
+            // An urgent change with no run in progress leads the window it joins too: a burst that is still
+            // arriving would otherwise hold the joiner until quiet or urgentMaxWait, and whatever arrives after the
+            // window closes gets the run queued behind it at once.
+            const lead = joined.lead || (input.urgentCount > 0 && this.state.run === null);
+            this.state = { ...this.state, window: { ...joined, lead } };
             return window.seq;
         }
         if (trail !== null && canJoinRun(trail, input.policy)) {

@@ -52,15 +52,19 @@ describe('decide: windows', () => {
         expect(d.ofType('startJob')).toHaveLength(1);
     });
 
-    it('shortens the close when an urgent change arrives', () => {
-        const d = new Driver();
-        d.feed(changes('r1'), T0);
-        d.feed(changes('joiner', { urgent: true }), T0 + 15_000);
-        for (let t = 20_000; t < 15_000 + timing.urgentMaxWaitMs; t += 5_000) d.feed(changes(`r${t}`), T0 + t);
+    it('shortens the close when an urgent change arrives while a run holds the window', () => {
+        const d = new Driver(NO_QUEUE);
+        d.feed(changes('r0'), T0);
+        d.startRun();
+        const at = d.now;
+        d.feed(changes('r1'), at);
+        d.feed(changes('joiner', { urgent: true }), at + 15_000);
+        for (let t = 20_000; t < 15_000 + timing.urgentMaxWaitMs; t += 5_000) d.feed(changes(`r${t}`), at + t);
         const window = d.state.window;
         if (window === null) throw new Error('window expected');
-        expect(window.firstUrgentAt).toBe(T0 + 15_000);
-        expect(windowCloseAt(window, timing)).toBe(T0 + 15_000 + timing.urgentMaxWaitMs);
+        expect(window.lead).toBe(false);
+        expect(window.firstUrgentAt).toBe(at + 15_000);
+        expect(windowCloseAt(window, timing)).toBe(at + 15_000 + timing.urgentMaxWaitMs);
     });
 
     it('replaces a pending wake that is long overdue (lost) on the next input', () => {
@@ -106,12 +110,13 @@ describe('decide: lead (an urgent change on an idle target)', () => {
         expect(d.state.wake?.at).toBe(T0 + timing.quietMs);
     });
 
-    it('keeps the window rule for an urgent change joining an open window', () => {
+    it('lets an urgent change lead the open window it joins when no run is in progress', () => {
         const d = new Driver();
         d.feed(changes('r1'), T0);
-        d.feed(changes('joiner', { urgent: true }), T0 + 1_000);
-        expect(d.state.window?.lead).toBe(false);
-        expect(d.ofType('startJob')).toHaveLength(0);
+        const joined = d.feed(changes('joiner', { urgent: true }), T0 + 1_000);
+        expect(d.state.window).toBeNull();
+        expect(d.state.run).toMatchObject({ seq: 1, changeCount: 2, windowClosedAt: T0 + 1_000 });
+        expect(joined.effects.filter((e) => e.type === 'startJob')).toHaveLength(1);
     });
 
     it('keeps the window rule for an urgent change while a run is in progress (no job queued behind)', () => {
