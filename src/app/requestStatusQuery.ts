@@ -1,6 +1,6 @@
 import { coveringSeq, deriveRequestStatus, type RequestStatus } from '../domain/requestStatus';
-import type { RunSummary, TargetState } from '../domain/targetState';
 import type { Target } from '../domain/target';
+import type { RunSummary, TargetState } from '../domain/targetState';
 import type { Clock } from '../ports/clock';
 import type { RequestStore } from '../ports/requestStore';
 import type { Coordinator } from './coordinator';

@@ -1,5 +1,5 @@
-import { canJoinRun, carryIntoWindow, joinRun, uncoveredFrom, uncoveredJoins, windowForCarried } from './coverage';
 import { subtractKindCounts } from './change';
+import { canJoinRun, carryIntoWindow, joinRun, uncoveredFrom, uncoveredJoins, windowForCarried } from './coverage';
 import { classifyOutcome, type CycleReport, isRetryableOutcome } from './cycleOutcome';
 import type { Decision, Effect, EngineInput } from './decision';
 import type { EngineEvent } from './engineEvent';
