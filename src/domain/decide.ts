@@ -3,6 +3,7 @@ import { canJoinRun, carryIntoWindow, joinRun, uncoveredFrom, uncoveredJoins, wi
 import { classifyOutcome, type CycleReport, isRetryableOutcome } from './cycleOutcome';
 import type { Decision, Effect, EngineInput } from './decision';
 import type { EngineEvent } from './engineEvent';
+import { delayAroundExpectedEnd, expectedCycleMs } from './expectedEnd';
 import type { JobObservation } from './jobObservation';
 import {
     attentionStopFor,
@@ -232,7 +233,7 @@ class Step {
             ...run,
             lastStatus: observation.status,
             polls: run.polls + 1,
-            nextPollAt: this.now + this.pollDelayOf(slot, run.polls + 1),
+            nextPollAt: this.now + this.pollDelayOf(slot, run, run.polls + 1),
             lastError: null,
         };
         switch (observation.kind) {
@@ -303,7 +304,7 @@ class Step {
         const found = this.findRun(seq, attempt);
         if (found === null || found.run.phase === 'starting') return false;
         const { slot, run } = found;
-        this.setRun(slot, { ...run, lastError: reason, nextPollAt: this.now + this.pollDelayOf(slot, run.polls + 1) });
+        this.setRun(slot, { ...run, lastError: reason, nextPollAt: this.now + this.pollDelayOf(slot, run, run.polls + 1) });
         return true;
     }
 
@@ -411,7 +412,7 @@ class Step {
         this.setRun(slot, {
             ...run,
             lastPollAt: this.now,
-            nextPollAt: this.now + this.pollDelayOf(slot, run.polls + 1),
+            nextPollAt: this.now + this.pollDelayOf(slot, run, run.polls + 1),
         });
         this.effects.push({
             type: 'observeJob',
@@ -604,12 +605,16 @@ class Step {
     }
 
     /**
-     * The back-off, except for the run ahead while a run is queued behind it: the queued run's changes wait for
-     * the moment its end is seen (it moves up then, and later changes get a job of their own), so that run is read
-     * at the base interval, not once a minute.
+     * The back-off, drawn in to the cycle's expected end (learnt from the target's recent cycles) for the run ahead;
+     * and while a run is queued behind it, the base interval: the queued run's changes wait for the moment its end
+     * is seen (it moves up then, and later changes get a job of their own).
      */
-    private pollDelayOf(slot: Slot, polls: number): number {
-        return slot === 'run' && this.state.trail !== null ? this.timing.pollIntervalMs : pollDelay(polls, this.timing);
+    private pollDelayOf(slot: Slot, run: RunWithJob, polls: number): number {
+        const backoff = pollDelay(polls, this.timing);
+        if (slot === 'trail') return backoff;
+        if (this.state.trail !== null) return Math.min(backoff, this.timing.pollIntervalMs);
+        const cycleMs = expectedCycleMs(this.state.history, run.policy);
+        return delayAroundExpectedEnd(run, backoff, cycleMs, this.now, this.timing);
     }
 
     /** A run just queued: the run ahead is read at the base interval from now on (see `pollDelayOf`). */

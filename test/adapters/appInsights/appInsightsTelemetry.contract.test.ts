@@ -147,6 +147,8 @@ describe('Application Insights telemetry through the real SDK (loopback HTTPS in
             'source',
             'duplicate',
             'urgent',
+            'lead',
+            'queuedBehindRun',
             'jobName',
             'outcome',
             'outcomeClass',
