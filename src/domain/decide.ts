@@ -5,6 +5,7 @@ import type { Decision, Effect, EngineInput } from './decision';
 import type { EngineEvent } from './engineEvent';
 import { delayAroundExpectedEnd, expectedCycleMs } from './expectedEnd';
 import type { JobObservation } from './jobObservation';
+import { readJob } from './jobReading';
 import {
     attentionStopFor,
     nextAttempt,
@@ -225,86 +226,29 @@ class Step {
         const found = this.findRun(seq, attempt);
         if (found === null || found.run.phase === 'starting') return false;
         const { slot, run } = found;
-        if (observation.kind === 'notFound') {
-            this.jobNotFound(slot, run);
-            return true;
+        const nextPollAt = this.now + this.pollDelayOf(slot, run, run.polls + 1);
+        const reading = readJob(this.state.targetId, run, observation, nextPollAt, this.now, this.timing);
+        if (reading.kind === 'goesOn') {
+            this.setRun(slot, reading.run);
+            if (reading.event !== null) this.emit(reading.event);
+        } else if (observation.kind === 'notFound') {
+            // Lost: nothing more will be learnt about the job, so no retry either.
+            this.finishRun(slot, reading.run, reading.report, run.jobStartedAt);
+        } else {
+            this.completeAttempt(slot, reading.run, reading.report);
         }
-        const base: RunWithJob = {
-            ...run,
-            lastStatus: observation.status,
-            polls: run.polls + 1,
-            nextPollAt: this.now + this.pollDelayOf(slot, run, run.polls + 1),
-            lastError: null,
-        };
-        switch (observation.kind) {
-            case 'finished': {
-                const report: CycleReport =
-                    run.phase === 'stopping' && observation.status === 'Stopped'
-                        ? { ...observation.report, outcome: run.stopReason, reason: stopReasonText(run.stopReason) }
-                        : observation.report;
-                const ended = { ...base, jobStartedAt: observation.startedAt ?? run.jobStartedAt };
-                this.completeAttempt(slot, ended, report);
-                return true;
-            }
-            case 'queued': {
-                const queuedMs = this.now - run.jobCreatedAt;
-                let next: RunWithJob = { ...base, attentionSince: null };
-                if (!run.workerOfflineReported && queuedMs >= this.timing.workerOfflineAfterMs) {
-                    next = { ...next, workerOfflineReported: true };
-                    this.emit({
-                        type: 'WorkerOffline',
-                        targetId: this.state.targetId,
-                        correlationId: run.correlationId,
-                        seq,
-                        jobName: run.jobName,
-                        queuedMs,
-                        status: observation.status,
-                    });
-                }
-                this.setRun(slot, next);
-                return true;
-            }
-            case 'running':
-                this.setRun(slot, {
-                    ...base,
-                    attentionSince: null,
-                    jobStartedAt: run.jobStartedAt ?? observation.startedAt ?? this.now,
-                });
-                return true;
-            case 'attention':
-                if (run.attentionSince === null) {
-                    this.emit({
-                        type: 'JobNeedsAttention',
-                        targetId: this.state.targetId,
-                        correlationId: run.correlationId,
-                        seq,
-                        jobName: run.jobName,
-                        status: observation.status,
-                    });
-                }
-                this.setRun(slot, { ...base, attentionSince: run.attentionSince ?? this.now });
-                return true;
-        }
-    }
-
-    /**
-     * Automation has no such job: nothing more will be learnt about it, so the run ends now and the next one may
-     * start, instead of waiting for the run timeout and stop grace and calling it WorkerOffline.
-     */
-    private jobNotFound(slot: Slot, run: RunWithJob): void {
-        const lost = `Automation has no job ${run.jobName} any more (deleted, or its account was restored or recreated)`;
-        const report: CycleReport =
-            run.phase === 'stopping'
-                ? { outcome: run.stopReason, reason: `${stopReasonText(run.stopReason)}; ${lost}`, exportErrors: 0 }
-                : { outcome: 'JobLost', reason: `${lost}; whether its cycle ran is unknown`, exportErrors: 0 };
-        this.finishRun(slot, { ...run, polls: run.polls + 1, lastError: null }, report, run.jobStartedAt);
+        return true;
     }
 
     jobReadFailed(seq: number, attempt: number, reason: string): boolean {
         const found = this.findRun(seq, attempt);
         if (found === null || found.run.phase === 'starting') return false;
         const { slot, run } = found;
-        this.setRun(slot, { ...run, lastError: reason, nextPollAt: this.now + this.pollDelayOf(slot, run, run.polls + 1) });
+        this.setRun(slot, {
+            ...run,
+            lastError: reason,
+            nextPollAt: this.now + this.pollDelayOf(slot, run, run.polls + 1),
+        });
         return true;
     }
 
