@@ -678,7 +678,7 @@ export async function runComparison(scale: TraceScale, seed = 20260105): Promise
     const sensitivity = [];
     const trickle = traces[0];
     if (trickle !== undefined) {
-        for (const [label, patch, confirmation = BENCH_CONFIRMATION] of SENSITIVITY) {
+        for (const [label, patch, confirmation = null] of SENSITIVITY) {
             const result = await runStrategy(trickle, 'project', seed, { ...DEFAULT_TIMING, ...patch }, confirmation);
             sensitivity.push({ timing: label, result: compared(result, floors.get(trickle.name)) });
         }
@@ -714,6 +714,8 @@ function formatRatio(ratio: number | undefined): string {
 
 /** Variants of (e) on the joiner trickle: timing, and the confirmation's settings (what its extra runs buy and cost). */
 const SENSITIVITY: readonly (readonly [string, Partial<TargetTiming>, (BenchConfirmationSettings | null)?])[] = [
+    // What the run queued behind the running one buys: without it a change during a run waits for the run's end.
+    ['no queued job (SYNC_MAX_WAITING_JOBS 0)', { maxWaitingJobs: 0 }],
     ['minSpacing 120 s', { minSpacingMs: 120_000 }],
     ['poll 5 s', { pollIntervalMs: 5_000 }],
     ['quiet 10 s', { quietMs: 10_000 }],
