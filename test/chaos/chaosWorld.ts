@@ -719,7 +719,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
 
             // 6. Self-healing: drained, nothing left in the target, every stranded request merged.
             c.check(didDrain, `did not drain: window ${String(state.window?.seq)}, run ${String(state.run?.phase)}`);
-            c.check(state.window === null && state.run === null, 'work left in the target');
+            c.check(state.window === null && state.run === null && state.trail === null, 'work left in the target');
 
             // Every request reached a final status (or was refused with a clear 4xx, never half-accepted).
             const query = instances[0]?.services ?? never();
