@@ -646,6 +646,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
                     () => ({
                         pickupDelayMs: between(0, 30_000),
                         runMs: between(20_000, 90_000),
+                        // The runbook sees its cycle's end one or two of its readings later (and a job queued behind
+                        // may start its cycle meanwhile).
+                        endLagMs: between(0, 40_000),
                         output: cycleReport('Succeeded'),
                     }),
                 ],

@@ -78,6 +78,22 @@ describe('AutomationFake with oneCyclePerAccount (the runbook wait)', () => {
         expect(lifeOf(fake, 'c').cycle).toEqual({ startedAt: T0 + 70_000, endedAt: T0 + 90_000 });
     });
 
+    it('frees the server when the cycle ends, while the job runs on for its end lag', async () => {
+        const clock = new ManualClock(T0);
+        fake = await AutomationFake.start({ clock, oneCyclePerAccount: true });
+        fake.script('a', { runMs: 60_000, endLagMs: 20_000 });
+        fake.script('b', { runMs: 30_000 });
+        await create(fake, 'a');
+        await create(fake, 'b');
+
+        expect(lifeOf(fake, 'a')).toMatchObject({ cycle: { endedAt: T0 + 60_000 }, endedAt: T0 + 80_000 });
+        expect(lifeOf(fake, 'b').cycle).toEqual({ startedAt: T0 + 60_000, endedAt: T0 + 90_000 });
+        clock.set(T0 + 79_000);
+        expect(fake.statusOf(fake.job('a') ?? never())).toBe('Running');
+        clock.set(T0 + 80_000);
+        expect(fake.statusOf(fake.job('a') ?? never())).toBe('Completed');
+    });
+
     it('lets a stopped job free the server at once, and without the option runs every job on its own', async () => {
         const clock = new ManualClock(T0);
         fake = await AutomationFake.start({ clock, oneCyclePerAccount: true });

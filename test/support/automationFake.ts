@@ -46,6 +46,11 @@ export interface FakeJobScript {
      * after its cycle started.
      */
     readonly runMs?: number;
+    /**
+     * Time the job runs on after its cycle ended: the runbook sees the end only at its next readings of the server,
+     * then collects the run results. The server is free from the cycle's end; a job waiting behind may start then.
+     */
+    readonly endLagMs?: number;
     /** How the job ends; default `Completed`. */
     readonly end?: 'Completed' | 'Failed';
     /**
@@ -594,13 +599,14 @@ function lifeAfter(job: FakeJob, free: number): FakeJobLife {
     if (s.stuck !== undefined) return { runbookStartedAt: begins, cycle: null, endedAt: stoppedAt, stopped: true };
     const cycleStart = Math.max(begins, notBeforeOf(job), free);
     const cycleEnd = cycleStart + (s.runMs ?? 0);
-    const endedAt = requested < cycleEnd ? stoppedAt : cycleEnd;
+    const jobEnd = cycleEnd + (s.endLagMs ?? 0);
+    const endedAt = requested < jobEnd ? stoppedAt : jobEnd;
     const heldUntil = Math.min(cycleEnd, endedAt);
     return {
         runbookStartedAt: begins,
         cycle: cycleStart < heldUntil ? { startedAt: cycleStart, endedAt: heldUntil } : null,
         endedAt,
-        stopped: requested < cycleEnd,
+        stopped: requested < jobEnd,
     };
 }
 
