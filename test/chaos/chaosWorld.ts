@@ -973,7 +973,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
             c.check(last !== undefined, `run ${run.seq} succeeded without a job`);
             const arrivedAt = s.firstAttemptAt;
             if (last === undefined || arrivedAt === null) return;
-            const importStartedAt = run.report?.importStartedAt ?? null;
+            // The import started at the reported import start, and in any case after the cycle started (the fake's
+            // truth: a runbook that reported only its cycle's start, or nothing, still had its cycle read the change).
+            const cycleStartedAt = fake.lifeOf(last).cycle?.startedAt ?? null;
+            const importStartedAt = run.report?.importStartedAt ?? cycleStartedAt;
             const byCausality = last.createdAt >= arrivedAt;
             const byEvidence = importStartedAt !== null && importStartedAt > arrivedAt;
             if (byCausality || byEvidence) {
