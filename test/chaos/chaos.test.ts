@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { type AzuriteTables, startAzuriteTables } from '../support/azurite';
 import { emptyTotals, formatTotals, runSeeds } from './chaosSuite';
-import { runChaos } from './chaosWorld';
+import { EXCUSED_KINDS, runChaos } from './chaosWorld';
 
 /*
  * The reduced chaos suite (issue 8): 240 seeded runs of the whole in-process pipeline, every 6th on the Table
@@ -24,10 +24,12 @@ describe('chaos suite (reduced)', () => {
         expect(totals.runs).toBe(SEEDS);
         expect(totals.azuriteRuns).toBe(SEEDS / AZURITE_EVERY);
         // Every kind of fault the issue lists was really injected somewhere.
-        for (const [kind, n] of totals.faults)
-            if (kind !== 'stopNotConfirmedOverlap') expect(n, kind).toBeGreaterThan(0);
+        for (const [kind, n] of totals.faults) if (!EXCUSED_KINDS.has(kind)) expect(n, kind).toBeGreaterThan(0);
         expect(totals.faults.size).toBeGreaterThanOrEqual(24);
         expect(totals.invariantsChecked).toBeGreaterThan(SEEDS * 50);
+        // The queued run is on (default timing) and really used: jobs queued behind a running one, changes carried.
+        expect(totals.queuedJobs).toBeGreaterThan(0);
+        expect(totals.carriedRuns).toBeGreaterThan(0);
         expect(totals.violations).toEqual([]);
     });
 

@@ -29,9 +29,12 @@ import { createControlQueueHandler } from '../../src/transports/serviceBus/contr
 import { createReconcileTimerHandler } from '../../src/transports/timer/reconcileTimerHandler';
 import {
     AutomationFake,
+    cycleResultLine,
+    type FakeCycle,
     type FakeFault,
     type FakeJob,
     type FakeJobScript,
+    isIsoInstant,
     resultLine,
 } from '../support/automationFake';
 import type { AzuriteTables } from '../support/azurite';
@@ -84,9 +87,26 @@ export const FAULT_KINDS = [
     'clockSkew',
     /** Not injected: overlaps excused because a stop was never confirmed within stopGrace (see RELIABILITY.md). */
     'stopNotConfirmedOverlap',
+    /**
+     * Not injected: a job in flight beside two others that the engine never learnt about (its create answer was
+     * lost and its run ended StartFailed), excused as engineSimulation.checkSingleFlight excuses it.
+     */
+    'unknownJobExcused',
+    /**
+     * Not injected: a request counted covered on evidence only within the world's clock skew (instance clocks are
+     * skewed by up to maxSkewMs, more than the IMPORT_CLOCK_SKEW_MS the engine allows for).
+     */
+    'coveredWithinSkew',
     'tableConflict',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** The kinds that are not injected faults but excuses, counted so they are seen (never hidden). */
+export const EXCUSED_KINDS: ReadonlySet<FaultKind> = new Set([
+    'stopNotConfirmedOverlap',
+    'unknownJobExcused',
+    'coveredWithinSkew',
+]);
 
 export interface ChaosOptions {
     readonly seed: number;
@@ -110,6 +130,9 @@ export interface ChaosResult {
     readonly faults: ReadonlyMap<FaultKind, number>;
     readonly invariantsChecked: number;
     readonly violations: readonly string[];
+    /** How much the queued-run paths were exercised: jobs created while another was in flight, runs that carried. */
+    readonly queuedJobs: number;
+    readonly carriedRuns: number;
 }
 
 const TIMING_ENV: Env = {
@@ -268,7 +291,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const truth = new ManualClock(Date.UTC(2026, 0, 5, 8, 0, 0) + options.seed * 1000);
     const start = truth.now();
     const maxSkewMs = options.maxSkewMs ?? 30_000;
-    const fake = await AutomationFake.start({ clock: truth });
+    // The runbook's wait: a job waits for the cycle of the job ahead of it, and for its NotBefore.
+    const fake = await AutomationFake.start({ clock: truth, oneCyclePerAccount: true });
     /** Which injected fault each scripted job name stands for; counted only when the job was created. */
     const scriptedFaults = new Map<string, FaultKind>();
     try {
@@ -601,20 +625,33 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         const conflicts = instances.reduce((sum, i) => sum + i.coordinator.stats().conflicts, 0);
         if (conflicts > 0) count('tableConflict', conflicts);
         const checker = new Checker();
-        await checkAll(checker, drained);
+        const exercised = { queuedJobs: 0, carriedRuns: 0 };
+        await checkAll(checker, drained, exercised);
         return {
             seed: options.seed,
             store: options.azurite === undefined ? 'memory' : 'azurite',
             faults,
             invariantsChecked: checker.checked,
             violations: checker.violations,
+            ...exercised,
         };
 
         /** Random behaviour of every job the run could create, by its deterministic name. */
         function scriptJobs(): void {
             // Stuck and failing jobs are rarer than healthy ones so most windows finish normally.
             const scripts: [FaultKind | null, number, () => FakeJobScript][] = [
-                [null, 0.6, () => ({ pickupDelayMs: between(0, 30_000), runMs: between(20_000, 90_000) })],
+                [
+                    null,
+                    0.6,
+                    () => ({
+                        pickupDelayMs: between(0, 30_000),
+                        runMs: between(20_000, 90_000),
+                        // The runbook sees its cycle's end one or two of its readings later (and a job queued behind
+                        // may start its cycle meanwhile).
+                        endLagMs: between(0, 40_000),
+                        output: cycleReport('Succeeded'),
+                    }),
+                ],
                 ['jobStuckQueued', 0.06, () => ({ stuck: 'New' })],
                 ['jobSuspended', 0.06, () => ({ pickupDelayMs: 5_000, stuck: 'Suspended', stopDelayMs: 10_000 })],
                 ['outcomeBusyTimeout', 0.1, () => ({ runMs: 40_000, output: resultLine('BusyTimeout') })],
@@ -622,7 +659,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
                 [
                     'outcomeExportErrors',
                     0.08,
-                    () => ({ runMs: 60_000, output: resultLine('CompletedWithExportErrors') }),
+                    () => ({ runMs: 60_000, output: cycleReport('CompletedWithExportErrors') }),
                 ],
                 ['outcomeFailed', 0.05, () => ({ runMs: 10_000, end: 'Failed', exception: 'Fake runbook failure' })],
             ];
@@ -636,6 +673,22 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
                     if (chosen[0] !== null) scriptedFaults.set(jobNameOf(seq, attempt), chosen[0]);
                 }
             }
+        }
+
+        /**
+         * What the runbook reports of a cycle it ran: mostly when its import started (a few seconds after the cycle
+         * started); sometimes only the cycle's start (a runbook older than importStartedAt, without connector runs);
+         * sometimes neither, so every change that joined the run must be carried to the next.
+         */
+        function cycleReport(outcome: 'Succeeded' | 'CompletedWithExportErrors'): FakeJobScript['output'] {
+            const kind = random();
+            const importDelayMs = between(0, 5_000);
+            if (kind < 0.8) return (cycle: FakeCycle) => cycleResultLine(outcome, cycle, importDelayMs);
+            if (kind < 0.9) {
+                return (cycle: FakeCycle) =>
+                    resultLine(outcome, { cycleStartedAt: new Date(cycle.startedAt).toISOString() });
+            }
+            return resultLine(outcome);
         }
 
         /** Queues a few Automation faults before some steps: 429 (with Retry-After), 5xx, resets, no answer. */
@@ -653,7 +706,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
             fake.fail({ op, times: between(1, 3), fault });
         }
 
-        async function checkAll(c: Checker, didDrain: boolean): Promise<void> {
+        async function checkAll(
+            c: Checker,
+            didDrain: boolean,
+            exercised: { queuedJobs: number; carriedRuns: number },
+        ): Promise<void> {
             const state = await readState();
             const runs = await collectRuns(state);
             const jobs = fakeJobs();
@@ -665,7 +722,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
 
             // 6. Self-healing: drained, nothing left in the target, every stranded request merged.
             c.check(didDrain, `did not drain: window ${String(state.window?.seq)}, run ${String(state.run?.phase)}`);
-            c.check(state.window === null && state.run === null, 'work left in the target');
+            c.check(state.window === null && state.run === null && state.trail === null, 'work left in the target');
 
             // Every request reached a final status (or was refused with a clear 4xx, never half-accepted).
             const query = instances[0]?.services ?? never();
@@ -698,21 +755,24 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
                     s.acceptedSeqs.every((a) => a === seq),
                     `request ${s.id} got windows ${s.acceptedSeqs.join(',')} but is stored in ${String(seq)}`,
                 );
-                // 2. Coverage: a succeeded run's first job was created after the request first arrived.
+                // 2. Coverage. The run that covers a request is the one it was merged into, unless that run carried
+                // the changes it did not cover to a later run (followed as coveringSeq does, by the stored acceptance).
                 if (seq === null) continue;
-                const run = runs.get(seq);
-                c.check(run !== undefined, `request ${s.id}: window ${seq} never became a finished run`);
+                c.check(runs.has(seq), `request ${s.id}: window ${seq} never became a finished run`);
+                const covering = coveringRunOf(runs, seq, status.request.acceptedAt);
+                const run = covering === null ? undefined : runs.get(covering);
+                c.check(run !== undefined, `request ${s.id}: carried from window ${seq} to no finished run`);
                 if (run === undefined) continue;
+                // The status the caller reads names that run.
+                const told = 'run' in status ? status.run.seq : null;
+                c.check(
+                    told === run.seq,
+                    `request ${s.id} is reported under run ${String(told)}, covered by ${run.seq}`,
+                );
                 if (run.outcome === 'Succeeded' || run.outcome === 'CompletedWithExportErrors') {
-                    const first = jobs.find((j) => j.name === jobNameOf(seq, 1));
-                    c.check(first !== undefined, `run ${seq} succeeded without a job`);
-                    // The first save that held the request (memory stores), else its first delivery attempt.
-                    const acceptedAt = watched.firstSavedAt.get(s.requestId) ?? s.firstAttemptAt;
-                    if (first !== undefined && acceptedAt !== null) {
-                        c.check(first.createdAt >= acceptedAt, `run ${seq} job created before ${s.id} was accepted`);
-                    }
+                    checkCovered(c, s, run, jobs);
                 } else {
-                    c.check((run.reason ?? '') !== '', `run ${seq} ended ${run.outcome} without a reason`);
+                    c.check((run.reason ?? '') !== '', `run ${run.seq} ended ${run.outcome} without a reason`);
                 }
             }
             for (let seq = 1; seq < state.nextSeq; seq++) {
@@ -736,55 +796,101 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
 
             // 1. Single flight in state: no run or window replaced before it finished (memory stores: every save seen).
             c.check(watched.violations.length === 0, `state: ${watched.violations.join('; ')}`);
-            // 1. Single flight on the true clock: no two jobs of the target run at the same time.
-            const intervals = jobs.map((j) => ({ name: j.name, ...activeInterval(j) }));
-            for (const a of intervals) {
-                for (const b of intervals) {
-                    if (a.name >= b.name || a.from === null || b.from === null) continue;
-                    if (a.to <= b.from || b.to <= a.from) {
-                        c.check(true, '');
-                        continue;
-                    }
-                    // The documented exception (DESIGN.md §3, engineSimulation.checkSingleFlight): after stopGrace
-                    // the engine frees a target whose job never confirmed a stop. Counted, not hidden.
-                    const excused = [a.name, b.name].some((n) =>
-                        runList.some((r) => r.jobName === n && (r.reason ?? '').includes('stop not confirmed')),
-                    );
-                    if (excused) count('stopNotConfirmedOverlap');
-                    else c.check(false, `jobs ${a.name} and ${b.name} ran together`);
+            // 1. Single flight on the true clock. Never two cycles at once on the Connect server: this holds by
+            // construction of the fake (oneCyclePerAccount: a job waits for the cycle of every job created before
+            // it, as the runbook does), so this check guards the fake itself.
+            const lives = jobs.map((j) => ({ job: j, life: fake.lifeOf(j) }));
+            for (const a of lives) {
+                for (const b of lives) {
+                    if (a.job.name >= b.job.name || a.life.cycle === null || b.life.cycle === null) continue;
+                    const apart =
+                        a.life.cycle.endedAt <= b.life.cycle.startedAt ||
+                        b.life.cycle.endedAt <= a.life.cycle.startedAt;
+                    c.check(apart, `the cycles of jobs ${a.job.name} and ${b.job.name} ran together`);
                 }
             }
-            const ordered = runList.sort((a, b) => a.seq - b.seq);
-            for (let i = 1; i < ordered.length; i++) {
-                const previous = ordered[i - 1];
-                const run = ordered[i];
-                if (previous === undefined || run === undefined) continue;
-                // Times in run summaries come from skewed instance clocks: allow the skew spread.
+            // What the engine keeps: at most one job ahead and maxWaitingJobs queued behind it, in flight (created,
+            // not ended or stopped) at any moment; checked at each job's creation, when the count rises.
+            const timing = config.targets.get(CHAOS_TARGET)?.timing ?? never();
+            const maxJobs = 1 + timing.maxWaitingJobs;
+            const runOfJob = new Map<string, RunSummary>();
+            for (const run of runList)
+                for (let attempt = 1; attempt <= run.attempts; attempt++)
+                    runOfJob.set(jobNameOf(run.seq, attempt), run);
+            // The documented exception (DESIGN.md §3, engineSimulation.checkSingleFlight): after stopGrace the engine
+            // frees a target whose job never confirmed a stop.
+            const stopUnconfirmed = (j: FakeJob): boolean =>
+                (runOfJob.get(j.name)?.reason ?? '').includes('stop not confirmed');
+            // A create whose answer was lost before its run gave up (StartFailed) leaves a job the engine never knew.
+            const unknown = (j: FakeJob): boolean => runOfJob.get(j.name)?.outcome === 'StartFailed';
+            for (const { job } of lives) {
+                const inFlight = lives
+                    .filter(({ job: j, life }) => j.createdAt <= job.createdAt && job.createdAt < life.endedAt)
+                    .map(({ job: j }) => j);
+                if (inFlight.length > 1) exercised.queuedJobs++;
+                if (inFlight.length <= maxJobs) {
+                    c.check(true, '');
+                    continue;
+                }
+                if (inFlight.some((j) => j !== job && stopUnconfirmed(j))) {
+                    count('stopNotConfirmedOverlap');
+                    continue;
+                }
+                const known = inFlight.filter((j) => j === job || !unknown(j));
+                if (known.length <= maxJobs) count('unknownJobExcused');
                 c.check(
-                    run.windowClosedAt + 2 * maxSkewMs >= previous.endedAt,
-                    `run ${run.seq} started before run ${previous.seq} ended`,
+                    known.length <= maxJobs,
+                    `${known.length} jobs in flight (${known.map((j) => j.name).join(', ')}) at +${job.createdAt - start} ms`,
+                );
+            }
+            const ordered = runList.sort((a, b) => a.seq - b.seq);
+            // A window closes into a run only while a slot is free: at that moment at most maxJobs runs are in flight
+            // (closed, not ended), itself included. (Not "run N closed after run N-2 ended": a run whose attempt is
+            // retried stays in flight after the run queued behind it ended.) Times in run summaries come from skewed
+            // instance clocks: allow the skew spread.
+            for (const run of ordered) {
+                const at = run.windowClosedAt;
+                const inFlightRuns = ordered.filter((r) => r.windowClosedAt <= at && at + 2 * maxSkewMs < r.endedAt);
+                c.check(
+                    inFlightRuns.length <= maxJobs,
+                    `run ${run.seq} closed while runs ${inFlightRuns.map((r) => r.seq).join(', ')} were in flight`,
+                );
+            }
+            // Every carry goes forward to a run that exists, and carries changes.
+            for (const run of ordered) {
+                if (run.carried === null) continue;
+                exercised.carriedRuns++;
+                c.check(
+                    run.carried.to > run.seq && runs.has(run.carried.to) && run.carried.changeCount > 0,
+                    `run ${run.seq} carried ${run.carried.changeCount} changes to run ${run.carried.to}`,
                 );
             }
             // 5. Job creation is idempotent: one job per name, whatever was retried.
             c.check(new Set(jobs.map((j) => j.name)).size === jobs.length, 'a job name was created twice');
 
-            // Runbook parameters come from a closed set, whatever the input.
+            // Runbook parameters come from a closed set, whatever the input: CorrelationId, PolicyType and
+            // TimeoutSeconds, and for a job queued behind a running one, NotBefore as a toISOString() instant.
             for (const job of jobs) {
-                const p = job.parameters;
+                const { NotBefore: notBefore, ...p } = job.parameters;
                 c.check(
                     Object.keys(p).sort().join(',') === 'CorrelationId,PolicyType,TimeoutSeconds',
-                    `job ${job.name} has parameters ${Object.keys(p).join(',')}`,
+                    `job ${job.name} has parameters ${Object.keys(job.parameters).join(',')}`,
                 );
                 c.check(p.PolicyType === '"Delta"' || p.PolicyType === '"Initial"', `PolicyType ${p.PolicyType}`);
                 c.check(/^\d+$/.test(p.TimeoutSeconds ?? ''), `TimeoutSeconds ${p.TimeoutSeconds}`);
                 c.check(/^"[0-9a-f-]{32,36}"$/.test(p.CorrelationId ?? ''), `CorrelationId ${p.CorrelationId}`);
+                if (notBefore !== undefined) {
+                    const instant = /^"(.*)"$/.exec(notBefore)?.[1] ?? '';
+                    c.check(isIsoInstant(instant), `job ${job.name} has NotBefore ${notBefore}`);
+                }
             }
 
             // 3. Bounded latency, as engineSimulation.checkLatency computes it: the first job of window w is created
-            // by max(its own deadline, the previous run's end, the previous start + minSpacing), plus one repair per
-            // fault injected from one linger horizon before its first change until the job's creation, plus the
-            // skew spread (run summaries carry instance clocks, jobs the true clock).
-            const timing = config.targets.get(CHAOS_TARGET)?.timing ?? never();
+            // by max(its own deadline, the end of every run that carried changes into it, the moment a slot was
+            // free (the second-latest end among earlier runs with a queued run allowed), the latest spacing base of
+            // an earlier run + minSpacing (its window close, its retried job, or the NotBefore its job was given)),
+            // plus one repair per fault injected from one linger horizon before its first change until the job's
+            // creation, plus the skew spread (run summaries carry instance clocks, jobs the true clock).
             const faultCount = [...faults.values()].reduce((a, b) => a + b, 0);
             const repair = timing.pollIntervalMs + LOST_WAKE_GRACE_MS + RECONCILE_PERIOD_MS + MAX_WAKE_LATENESS_MS;
             const perFault =
@@ -792,24 +898,21 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
                 Math.max(timing.pollMaxIntervalMs, startRetryDelay(timing.startRetryBudget, timing)) +
                 AUTOMATION_RETRY_BUDGET_MS;
             const linger = Math.max(timing.maxWaitMs, timing.minSpacingMs, timing.pollMaxIntervalMs) + repair;
+            const jobNamed = (seq: number, attempt: number): FakeJob | undefined =>
+                jobs.find((j) => j.name === jobNameOf(seq, attempt));
             for (const run of ordered) {
-                const first = jobs.find((j) => j.name === jobNameOf(run.seq, 1));
+                const first = jobNamed(run.seq, 1);
                 if (first === undefined) continue;
-                let bound = Math.min(
+                const closeBy = Math.min(
                     run.firstChangeAt + timing.maxWaitMs,
                     run.firstUrgentAt === null ? Infinity : run.firstUrgentAt + timing.urgentMaxWaitMs,
                 );
-                const previous = runs.get(run.seq - 1);
-                if (previous !== undefined) {
-                    const lastStart =
-                        jobs.find((j) => j.name === jobNameOf(previous.seq, previous.attempts))?.createdAt ??
-                        previous.windowClosedAt;
-                    bound = Math.max(
-                        bound,
-                        previous.endedAt,
-                        Math.max(previous.windowClosedAt, lastStart) + timing.minSpacingMs,
-                    );
-                }
+                const carriedAt = ordered.filter((r) => r.carried?.to === run.seq).map((r) => r.endedAt);
+                const earlier = ordered.filter((r) => r.seq < run.seq);
+                const ends = earlier.map((r) => r.endedAt).sort((a, b) => b - a);
+                const slotFree = ends[Math.min(timing.maxWaitingJobs, ends.length - 1)] ?? -Infinity;
+                const spacingBase = Math.max(-Infinity, ...earlier.map((r) => spacingBaseOf(r)));
+                let bound = Math.max(closeBy, ...carriedAt, slotFree, spacingBase + timing.minSpacingMs);
                 const since = run.firstChangeAt - linger - maxSkewMs;
                 const n = timedFaults.filter((at) => at >= since && at <= first.createdAt).length;
                 bound += n * perFault + 2 * maxSkewMs;
@@ -817,6 +920,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
                     first.createdAt <= bound,
                     `window ${run.seq}: job created ${first.createdAt - bound} ms after its bound (${n} faults)`,
                 );
+            }
+
+            /** The latest moment a run's start was spaced from: its window's close, its last job, or its NotBefore. */
+            function spacingBaseOf(run: RunSummary): number {
+                const firstJob = jobNamed(run.seq, 1);
+                const lastJob = run.attempts > 1 ? jobNamed(run.seq, run.attempts) : undefined;
+                const notBefore = [firstJob, lastJob].map((j) => {
+                    const raw = /^"(.*)"$/.exec(j?.parameters.NotBefore ?? '')?.[1];
+                    return raw === undefined ? -Infinity : Date.parse(raw);
+                });
+                const retried = run.attempts > 1 ? (lastJob?.createdAt ?? run.endedAt) : run.windowClosedAt;
+                return Math.max(run.windowClosedAt, retried, ...notBefore);
             }
 
             // 4. O(1) per window: wake-ups and Automation calls within the per-window budget plus repairs.
@@ -845,6 +960,43 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
             c.check(!leaks.includes(CANARY_KEY), 'a function key or Authorization value reached logs or telemetry');
         }
 
+        /**
+         * A succeeded run covers a request by causality (the job of its last attempt was created after the request
+         * arrived: its cycle read the change) or by evidence (its import started after the request arrived). The
+         * request arrived at its first delivery attempt (true clock): its changes existed by then. Jobs and import
+         * starts are on the true clock (the fake's); the engine decided on skewed instance clocks, so a request that
+         * is covered only within the world's skew (maxSkewMs either way, beyond the IMPORT_CLOCK_SKEW_MS the engine
+         * assumes between a Connect server and an instance) is counted, not hidden.
+         */
+        function checkCovered(c: Checker, s: Submission, run: RunSummary, jobs: readonly FakeJob[]): void {
+            const last = jobs.find((j) => j.name === (run.jobName ?? jobNameOf(run.seq, run.attempts)));
+            c.check(last !== undefined, `run ${run.seq} succeeded without a job`);
+            const arrivedAt = s.firstAttemptAt;
+            if (last === undefined || arrivedAt === null) return;
+            // The import started at the reported import start, and in any case after the cycle started (the fake's
+            // truth: a runbook that reported only its cycle's start, or nothing, still had its cycle read the change).
+            const cycleStartedAt = fake.lifeOf(last).cycle?.startedAt ?? null;
+            const importStartedAt = run.report?.importStartedAt ?? cycleStartedAt;
+            const byCausality = last.createdAt >= arrivedAt;
+            const byEvidence = importStartedAt !== null && importStartedAt > arrivedAt;
+            if (byCausality || byEvidence) {
+                c.check(true, '');
+                return;
+            }
+            // The engine's evidence test (arrival < import start - IMPORT_CLOCK_SKEW_MS, arrival on the clock of the
+            // instance that merged or accepted the request) holds in truth only up to that instance's offset; its
+            // causality test (acceptance before the window closed, two instance clocks) up to two offsets.
+            const withinSkew =
+                last.createdAt + 2 * maxSkewMs >= arrivedAt ||
+                (importStartedAt !== null && importStartedAt + maxSkewMs > arrivedAt);
+            if (withinSkew) count('coveredWithinSkew');
+            c.check(
+                withinSkew,
+                `run ${run.seq} did not cover ${s.id}: job created ${arrivedAt - last.createdAt} ms and import ` +
+                    `started ${importStartedAt === null ? '(unknown)' : `${arrivedAt - importStartedAt} ms`} before it arrived`,
+            );
+        }
+
         /** Faults are counted as the fake served them: by the status it answered (0: reset or no answer). */
         function countServedAutomationFaults(): void {
             for (const r of fake.requests) {
@@ -864,17 +1016,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
             });
         }
 
-        /** When a job was really running on the Connect server (true clock); null when it never started. */
-        function activeInterval(job: FakeJob): { from: number | null; to: number } {
-            const s = job.script;
-            if (s.stuck === 'New' || s.stuck === 'Activating') return { from: null, to: 0 };
-            const from = job.createdAt + (s.pickupDelayMs ?? 0) + (s.activatingMs ?? 0);
-            const ends = s.stuck === undefined ? from + (s.runMs ?? 0) : Infinity;
-            const stopped = job.stopRequestedAt === null ? Infinity : job.stopRequestedAt + (s.stopDelayMs ?? 0);
-            const to = Math.min(ends, stopped);
-            return { from: from < to ? from : null, to };
-        }
-
         async function collectRuns(state: TargetState): Promise<Map<number, RunSummary>> {
             const runs = new Map<number, RunSummary>();
             for (const run of state.history) runs.set(run.seq, run);
@@ -886,6 +1027,24 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
             return runs;
         }
     }
+}
+
+/**
+ * The run that covered a request merged into `seq` and accepted at `acceptedAt` (its stored acceptance, as
+ * requestStatus.coveringSeq follows it): that run, or the later one its changes were carried to; null when a carry
+ * leads to no finished run or back (a corrupt chain).
+ */
+function coveringRunOf(runs: ReadonlyMap<number, RunSummary>, seq: number, acceptedAt: number): number | null {
+    let covering = seq;
+    for (let hops = 0; hops < 50; hops++) {
+        const run = runs.get(covering);
+        if (run === undefined) return null;
+        const carried = run.carried;
+        if (carried === null || acceptedAt < carried.from) return covering;
+        if (carried.to <= covering) return null;
+        covering = carried.to;
+    }
+    return null;
 }
 
 function jobNameOf(seq: number, attempt: number): string {

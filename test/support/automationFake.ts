@@ -39,12 +39,25 @@ export interface FakeJobScript {
     readonly pickupDelayMs?: number;
     /** Time in `Activating` after pickup. */
     readonly activatingMs?: number;
-    /** Time in `Running`. */
+    /**
+     * Time the cycle runs. The runbook's job is `Running` from pickup (plus `activatingMs`), but, as this project's
+     * runbook does, it starts its cycle only once no other job of the same account has a cycle running (jobs take
+     * their turn in the order they were created) and not before its `NotBefore` parameter; the job ends this long
+     * after its cycle started.
+     */
     readonly runMs?: number;
+    /**
+     * Time the job runs on after its cycle ended: the runbook sees the end only at its next readings of the server,
+     * then collects the run results. The server is free from the cycle's end; a job waiting behind may start then.
+     */
+    readonly endLagMs?: number;
     /** How the job ends; default `Completed`. */
     readonly end?: 'Completed' | 'Failed';
-    /** The job's output text once ended, e.g. the runbook's result line; default a `Succeeded` result line. */
-    readonly output?: string;
+    /**
+     * The job's output text once ended, e.g. the runbook's result line, or a function of the cycle the job ran (so
+     * the line can report when its import started); default a `Succeeded` result line with the cycle's times.
+     */
+    readonly output?: string | ((cycle: FakeCycle) => string);
     /** `properties.exception` once ended (for `Failed`). */
     readonly exception?: string;
     /** Error/Warning/Verbose stream records (Output records are derived from `output`). */
@@ -53,6 +66,24 @@ export interface FakeJobScript {
     readonly stuck?: 'New' | 'Activating' | 'Running' | 'Suspended' | 'Blocked' | 'Disconnected';
     /** Time in `Stopping` after a stop request; default 0 (straight to `Stopped`). */
     readonly stopDelayMs?: number;
+}
+
+/** When a job's cycle ran on the Connect server (epoch ms, the fake's clock). */
+export interface FakeCycle {
+    readonly startedAt: number;
+    readonly endedAt: number;
+}
+
+/** A job's life on the fake's clock, as known now. */
+export interface FakeJobLife {
+    /** When the runbook began (after pickup and activation); null when it never did (stuck `New`/`Activating`). */
+    readonly runbookStartedAt: number | null;
+    /** When its cycle held the Connect server; null when it never started one (stopped or stuck first). */
+    readonly cycle: FakeCycle | null;
+    /** When the job ended (completed, failed or stopped); Infinity while it has not (yet) ended. */
+    readonly endedAt: number;
+    /** A stop ends (or ended) it: it was requested before the job ended on its own. */
+    readonly stopped: boolean;
 }
 
 interface FakeStream {
@@ -121,6 +152,20 @@ export interface FakeJob {
 export const FAKE_API_VERSION = '2017-05-15-preview';
 
 /**
+ * Whether a text is an instant exactly as `Date.prototype.toISOString()` writes it (UTC, milliseconds, `Z`): the
+ * only form the runbook's optional `NotBefore` parameter may take.
+ * @param text - the decoded parameter value
+ */
+export function isIsoInstant(text: string): boolean {
+    const ms = Date.parse(text);
+    return (
+        /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(text) &&
+        !Number.isNaN(ms) &&
+        new Date(ms).toISOString() === text
+    );
+}
+
+/**
  * A result line as the runbook writes it (schema {@link CYCLE_RESULT_SCHEMA}).
  * @param outcome - one of the runbook's outcomes
  * @param extra - fields to add or override
@@ -138,6 +183,25 @@ export function resultLine(outcome: (typeof RUNBOOK_OUTCOMES)[number], extra: Re
     });
 }
 
+/**
+ * The result line of a cycle that ran: the outcome with the cycle's start, end and import start, as the runbook
+ * reports them (ISO 8601).
+ * @param outcome - one of the runbook's outcomes
+ * @param cycle - when the cycle ran
+ * @param importDelayMs - how long after the cycle's start its first import run profile started
+ */
+export function cycleResultLine(
+    outcome: (typeof RUNBOOK_OUTCOMES)[number],
+    cycle: FakeCycle,
+    importDelayMs = 0,
+): string {
+    return resultLine(outcome, {
+        cycleStartedAt: new Date(cycle.startedAt).toISOString(),
+        importStartedAt: new Date(cycle.startedAt + importDelayMs).toISOString(),
+        cycleEndedAt: new Date(cycle.endedAt).toISOString(),
+    });
+}
+
 const JOB_PATH =
     /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Automation\/automationAccounts\/([^/]+)\/jobs\/([^/]+)(\/output|\/stop|\/streams(?:\/([^/]+))?)?$/i;
 
@@ -148,6 +212,8 @@ export class AutomationFake {
     private readonly scripts = new Map<string, FakeJobScript>();
     private readonly faults: { op?: FakeOperation; remaining: number; fault: FakeFault }[] = [];
     private defaultScript: FakeJobScript = {};
+    /** Whether a job waits for the cycles of earlier jobs of its account (the runbook's wait); see {@link start}. */
+    private oneCyclePerAccount = false;
 
     private constructor(
         private readonly server: Server,
@@ -158,9 +224,14 @@ export class AutomationFake {
 
     /**
      * Starts the fake on a free 127.0.0.1 port.
-     * @param options - `clock` (default: system time) and the `defaultScript` for jobs without their own
+     * @param options - `clock` (default: system time), the `defaultScript` for jobs without their own, and
+     *   `oneCyclePerAccount`: model this project's runbook, whose job waits until no earlier job of the same account
+     *   (the same Connect server) has its cycle running and until its `NotBefore` (default: every job runs its
+     *   cycle on its own schedule, as the adapter tests that share one account expect)
      */
-    static async start(options: { clock?: Clock; defaultScript?: FakeJobScript } = {}): Promise<AutomationFake> {
+    static async start(
+        options: { clock?: Clock; defaultScript?: FakeJobScript; oneCyclePerAccount?: boolean } = {},
+    ): Promise<AutomationFake> {
         const server = createServer();
         await new Promise<void>((resolve, reject) => {
             server.once('error', reject);
@@ -169,6 +240,7 @@ export class AutomationFake {
         const { port } = server.address() as AddressInfo;
         const fake = new AutomationFake(server, options.clock ?? systemClock, `http://127.0.0.1:${port}`);
         if (options.defaultScript !== undefined) fake.defaultScript = options.defaultScript;
+        fake.oneCyclePerAccount = options.oneCyclePerAccount ?? false;
         server.on('request', (req, res) => {
             fake.handle(req, res).catch((error: unknown) => {
                 res.statusCode = 500;
@@ -317,7 +389,7 @@ export class AutomationFake {
                 send(200, this.jobJson(job));
                 return;
             case 'output':
-                send(200, now.ended && now.status !== 'Stopped' ? (job.script.output ?? resultLine('Succeeded')) : '');
+                send(200, now.ended && now.status !== 'Stopped' ? this.outputOf(job) : '');
                 return;
             case 'streams': {
                 const filter = /properties\/streamType eq '(\w+)'/i.exec(url.searchParams.get('$filter') ?? '')?.[1];
@@ -396,6 +468,33 @@ export class AutomationFake {
         return job;
     }
 
+    /**
+     * A job's life as known now: when its runbook began, when its cycle held the Connect server, when it ended.
+     * @param job - a job of this fake
+     */
+    lifeOf(job: FakeJob): FakeJobLife {
+        return this.livesOf(accountOf(job)).get(job) ?? never();
+    }
+
+    /**
+     * The lives of every job of one Automation account (one Connect server), in the order they were created. A job
+     * starts its cycle not before its `NotBefore`; with `oneCyclePerAccount`, as this project's runbook does, it also
+     * waits for the cycle of any job created before it to end: no two cycles of one account then overlap, by
+     * construction (jobs take their turn in creation order, as the memory jobs model it). A stuck
+     * job never starts a cycle (as the memory jobs model it), so it holds no other job back.
+     */
+    private livesOf(account: string): Map<FakeJob, FakeJobLife> {
+        const lives = new Map<FakeJob, FakeJobLife>();
+        let free = Number.NEGATIVE_INFINITY;
+        for (const job of this.jobs.values()) {
+            if (accountOf(job) !== account) continue;
+            const life = lifeAfter(job, free);
+            lives.set(job, life);
+            if (life.cycle !== null && this.oneCyclePerAccount) free = Math.max(free, life.cycle.endedAt);
+        }
+        return lives;
+    }
+
     /** Where the job is now: its status, and when it started and ended (epoch ms). */
     private timeline(job: FakeJob): {
         status: AutomationJobStatus;
@@ -405,23 +504,30 @@ export class AutomationFake {
     } {
         const s = job.script;
         const now = this.clock.now();
-        const pickedUpAt = job.createdAt + (s.pickupDelayMs ?? 0);
-        const runningAt = pickedUpAt + (s.activatingMs ?? 0);
-        const endsAt = runningAt + (s.runMs ?? 0);
-        const stuck = s.stuck;
-        const neverStarts = stuck === 'New' || stuck === 'Activating';
+        const life = this.lifeOf(job);
+        const started = life.runbookStartedAt;
         const startedBy = (at: number): { startedAt?: number } =>
-            !neverStarts && runningAt <= at ? { startedAt: runningAt } : {};
-        if (job.stopRequestedAt !== null && (stuck !== undefined || job.stopRequestedAt < endsAt)) {
-            const stoppedAt = job.stopRequestedAt + (s.stopDelayMs ?? 0);
-            if (now < stoppedAt) return { status: 'Stopping', ...startedBy(job.stopRequestedAt), ended: false };
-            return { status: 'Stopped', ...startedBy(job.stopRequestedAt), endedAt: stoppedAt, ended: true };
+            started !== null && started <= at ? { startedAt: started } : {};
+        if (job.stopRequestedAt !== null && life.stopped) {
+            if (now < life.endedAt) return { status: 'Stopping', ...startedBy(job.stopRequestedAt), ended: false };
+            return { status: 'Stopped', ...startedBy(job.stopRequestedAt), endedAt: life.endedAt, ended: true };
         }
-        if (stuck !== undefined) return { status: stuck, ...startedBy(now), ended: false };
+        if (s.stuck !== undefined) return { status: s.stuck, ...startedBy(now), ended: false };
+        const pickedUpAt = job.createdAt + (s.pickupDelayMs ?? 0);
         if (now < pickedUpAt) return { status: 'New', ended: false };
-        if (now < runningAt) return { status: 'Activating', ended: false };
-        if (now < endsAt) return { status: 'Running', startedAt: runningAt, ended: false };
-        return { status: s.end ?? 'Completed', startedAt: runningAt, endedAt: endsAt, ended: true };
+        if (started === null || now < started) return { status: 'Activating', ended: false };
+        // Waiting for the server or running its cycle: the runbook is running either way.
+        if (now < life.endedAt) return { status: 'Running', startedAt: started, ended: false };
+        return { status: s.end ?? 'Completed', startedAt: started, endedAt: life.endedAt, ended: true };
+    }
+
+    /** The job's output text once it has ended (not stopped). */
+    private outputOf(job: FakeJob): string {
+        const cycle = this.lifeOf(job).cycle;
+        const output = job.script.output;
+        if (typeof output === 'string') return output;
+        if (cycle === null) return resultLine('Succeeded');
+        return output === undefined ? cycleResultLine('Succeeded', cycle) : output(cycle);
     }
 
     private jobJson(job: FakeJob): unknown {
@@ -459,7 +565,9 @@ export class AutomationFake {
         const outputLines =
             t.status === 'Stopped'
                 ? []
-                : (job.script.output ?? resultLine('Succeeded')).split(/\r?\n/).filter((l) => l !== '');
+                : this.outputOf(job)
+                      .split(/\r?\n/)
+                      .filter((l) => l !== '');
         const records = [
             ...outputLines.map((line) => ({ type: 'Output', summary: line.slice(0, 100), text: line })),
             ...(job.script.streams ?? []).map((s) => ({
@@ -471,6 +579,53 @@ export class AutomationFake {
         const time = isoTime(t.endedAt ?? this.clock.now());
         return records.map((r, i) => ({ ...r, id: `${job.jobId}_${String(i + 1).padStart(20, '0')}`, time }));
     }
+}
+
+/**
+ * A job's life when the server is free of earlier jobs' cycles from `free` on: its runbook begins after pickup and
+ * activation, its cycle starts once the server is free and not before its `NotBefore`, and a stop ends it (and its
+ * cycle) `stopDelayMs` after it was requested, unless it had ended before.
+ */
+function lifeAfter(job: FakeJob, free: number): FakeJobLife {
+    const s = job.script;
+    const requested = job.stopRequestedAt ?? Number.POSITIVE_INFINITY;
+    const stoppedAt = requested + (s.stopDelayMs ?? 0);
+    const neverStarts = s.stuck === 'New' || s.stuck === 'Activating';
+    const begins = job.createdAt + (s.pickupDelayMs ?? 0) + (s.activatingMs ?? 0);
+    if (neverStarts || requested < begins) {
+        return { runbookStartedAt: null, cycle: null, endedAt: stoppedAt, stopped: requested < Infinity };
+    }
+    // A stuck job (a hung runbook, a suspended job) never starts a cycle; it lasts until it is stopped.
+    if (s.stuck !== undefined) return { runbookStartedAt: begins, cycle: null, endedAt: stoppedAt, stopped: true };
+    const cycleStart = Math.max(begins, notBeforeOf(job), free);
+    const cycleEnd = cycleStart + (s.runMs ?? 0);
+    const jobEnd = cycleEnd + (s.endLagMs ?? 0);
+    const endedAt = requested < jobEnd ? stoppedAt : jobEnd;
+    const heldUntil = Math.min(cycleEnd, endedAt);
+    return {
+        runbookStartedAt: begins,
+        cycle: cycleStart < heldUntil ? { startedAt: cycleStart, endedAt: heldUntil } : null,
+        endedAt,
+        stopped: requested < jobEnd,
+    };
+}
+
+/** The job's `NotBefore` parameter (a JSON-encoded ISO 8601 string) in epoch ms; none, or unreadable, is 0. */
+function notBeforeOf(job: FakeJob): number {
+    const raw = job.parameters.NotBefore;
+    if (raw === undefined) return 0;
+    const value = safeJson(raw);
+    const ms = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+    return Number.isNaN(ms) ? 0 : ms;
+}
+
+/** The Automation account a job belongs to (its path up to `/jobs/`), lower case. */
+function accountOf(job: FakeJob): string {
+    return job.path.slice(0, job.path.toLowerCase().lastIndexOf('/jobs/')).toLowerCase();
+}
+
+function never(): never {
+    throw new Error('unreachable');
 }
 
 function operationOf(

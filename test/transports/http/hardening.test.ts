@@ -20,7 +20,7 @@ import { createGetSyncRequestStatusHandler } from '../../../src/transports/http/
 import { createPostSyncRequestsHandler, FULL_SYNC_ENTRY } from '../../../src/transports/http/postSyncRequests';
 import { createChangeQueueHandler } from '../../../src/transports/serviceBus/changeQueueHandler';
 import { createControlQueueHandler } from '../../../src/transports/serviceBus/controlQueueHandler';
-import { AutomationFake } from '../../support/automationFake';
+import { AutomationFake, isIsoInstant } from '../../support/automationFake';
 import { pendingChanges } from '../../support/pendingChanges';
 import { BASE_ENV, BASE_URL, bodyOf, getRequest, headerOf } from '../harness';
 
@@ -592,7 +592,7 @@ describe('runbook parameters come from a closed set', () => {
         fc.constantFrom('Delta', 'Initial', 'delta', 'INITIAL', 'Full', 'Initial; Remove-Item', '$(calc)', ''),
     );
 
-    it('for any input, Automation receives only PolicyType Delta|Initial, an integer TimeoutSeconds and a hex CorrelationId', async () => {
+    it('for any input, Automation receives only PolicyType Delta|Initial, an integer TimeoutSeconds, a hex CorrelationId and at most a NotBefore instant', async () => {
         await fc.assert(
             fc.asyncProperty(
                 anyText,
@@ -626,11 +626,13 @@ describe('runbook parameters come from a closed set', () => {
                     expect(sent.length).toBeGreaterThan(0);
                     for (const request of sent) {
                         const parameters = parametersOf(request.body);
-                        expect(Object.keys(parameters).sort()).toEqual([
-                            'CorrelationId',
-                            'PolicyType',
-                            'TimeoutSeconds',
-                        ]);
+                        // NotBefore is optional (a job queued behind a running one): a toISOString() instant.
+                        const { NotBefore: notBefore, ...required } = parameters;
+                        expect(Object.keys(required).sort()).toEqual(['CorrelationId', 'PolicyType', 'TimeoutSeconds']);
+                        if (notBefore !== undefined) {
+                            const instant: unknown = JSON.parse(notBefore);
+                            expect(typeof instant === 'string' && isIsoInstant(instant)).toBe(true);
+                        }
                         expect(['Delta', 'Initial']).toContain(JSON.parse(parameters.PolicyType ?? 'null'));
                         const timeout: unknown = JSON.parse(parameters.TimeoutSeconds ?? 'null');
                         expect(Number.isInteger(timeout)).toBe(true);
