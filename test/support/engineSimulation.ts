@@ -508,18 +508,15 @@ function checkSingleFlight(result: SimResult): string[] {
             );
         }
     }
+    // When a window closes into a run, the runs already in flight (closed, not ended) are at most the queued slots
+    // left: none without a queued run allowed, one with. Counted, not ordered: a retried run may outlive the next.
     const runs = [...result.runs.values()].sort((a, b) => a.seq - b.seq);
-    for (let i = 1; i < runs.length; i++) {
-        const previous = runs[i - 1];
-        const run = runs[i];
-        if (previous === undefined || run === undefined || run.windowClosedAt >= previous.endedAt) continue;
-        // Closed before the previous run ended: only as the run queued behind it, when the target allows one,
-        // and never beside two (the one before the previous had ended by then).
-        const beforePrevious = runs[i - 2];
-        if (result.schedule.timing.maxWaitingJobs < 1)
-            problems.push(`run ${run.seq} started before run ${previous.seq} ended`);
-        else if (beforePrevious !== undefined && run.windowClosedAt < beforePrevious.endedAt) {
-            problems.push(`run ${run.seq} closed while runs ${beforePrevious.seq} and ${previous.seq} were in flight`);
+    for (const run of runs) {
+        const others = runs.filter(
+            (q) => q !== run && q.windowClosedAt <= run.windowClosedAt && run.windowClosedAt < q.endedAt,
+        );
+        if (others.length > result.schedule.timing.maxWaitingJobs) {
+            problems.push(`run ${run.seq} closed while runs ${others.map((q) => q.seq).join(', ')} were in flight`);
         }
     }
     return problems;
