@@ -1,8 +1,8 @@
-import { addKindCounts } from './change';
-import type { CycleReport } from './cycleOutcome';
+import { addKindCounts, subtractKindCounts } from './change';
+import { classifyOutcome, type CycleReport } from './cycleOutcome';
 import type { EngineInput } from './decision';
 import { strongerPolicy, type SyncPolicy } from './policy';
-import { JOIN_GROUP_LIMIT, type JoinedChanges, type OpenWindow, type Run } from './targetState';
+import { JOIN_GROUP_LIMIT, type JoinedChanges, type OpenWindow, type Run, type RunSummary } from './targetState';
 
 /**
  * How far the Connect server's clock may be ahead of ours when an import start is compared with an arrival: a
@@ -108,10 +108,40 @@ function coveredBefore(report: CycleReport): number | null {
  * @param run - the finished run
  * @param report - how it ended
  */
-export function uncoveredJoins(run: Run, report: CycleReport): JoinedChanges | null {
+function uncoveredJoins(run: Run, report: CycleReport): JoinedChanges | null {
     const before = coveredBefore(report);
     const late = run.joins.filter((j) => before === null || j.lastAt >= before);
     return late.reduce<JoinedChanges | null>((all, j) => (all === null ? j : mergeJoins(all, j)), null);
+}
+
+/**
+ * The joined changes a finished run carries to the next run, as one group, or null: none when its cycle covered
+ * them all, and none when it failed (its joined changes are reported failed with the rest).
+ * @param run - the finished run
+ * @param report - how it ended
+ */
+export function carriedJoins(run: Run, report: CycleReport): JoinedChanges | null {
+    const outcome = classifyOutcome(report.outcome);
+    return outcome === 'succeeded' || outcome === 'partiallySucceeded' ? uncoveredJoins(run, report) : null;
+}
+
+/**
+ * A finished run's summary once `late` was carried to `to`: its counts are what it covered, so every change is
+ * counted once, by the run it went to.
+ * @param summary - the run's summary with everything it took
+ * @param late - the changes carried on
+ * @param to - the seq they went to
+ * @param from - a request accepted at or after this follows them
+ */
+export function withoutCarried(summary: RunSummary, late: JoinedChanges, to: number, from: number): RunSummary {
+    return {
+        ...summary,
+        changeCount: summary.changeCount - late.changeCount,
+        urgentCount: summary.urgentCount - late.urgentCount,
+        requestCount: summary.requestCount - late.requestCount,
+        kinds: subtractKindCounts(summary.kinds, late.kinds),
+        carried: { to, from, changeCount: late.changeCount },
+    };
 }
 
 /**

@@ -1,6 +1,13 @@
-import { subtractKindCounts } from './change';
-import { canJoinRun, carryIntoWindow, joinRun, uncoveredFrom, uncoveredJoins, windowForCarried } from './coverage';
-import { classifyOutcome, type CycleReport, isRetryableOutcome } from './cycleOutcome';
+import {
+    canJoinRun,
+    carriedJoins,
+    carryIntoWindow,
+    joinRun,
+    uncoveredFrom,
+    windowForCarried,
+    withoutCarried,
+} from './coverage';
+import { type CycleReport, isRetryableOutcome } from './cycleOutcome';
 import type { Decision, Effect, EngineInput } from './decision';
 import type { EngineEvent } from './engineEvent';
 import { delayAroundExpectedEnd, expectedCycleMs } from './expectedEnd';
@@ -22,10 +29,10 @@ import {
 import {
     HISTORY_LIMIT,
     type JobRun,
+    type JoinedChanges,
     MERGED_REQUEST_LIMIT,
     type OpenWindow,
     type Run,
-    type RunSummary,
     type RunWithJob,
     type StartingRun,
     type StoppingRun,
@@ -457,8 +464,12 @@ class Step {
      * and changes that joined it too late for its cycle are carried to the next run.
      */
     private finishRun(slot: Slot, run: Run, report: CycleReport, jobStartedAt: number | null): void {
-        const carriedSeq = this.carryUncovered(run, report);
-        const summary = this.summaryOf(run, report, jobStartedAt, carriedSeq);
+        const finished = summarizeRun(this.state.targetId, run, report, jobStartedAt, this.now);
+        const late = carriedJoins(run, report);
+        const summary =
+            late === null
+                ? finished
+                : withoutCarried(finished, late, this.carry(late, run), uncoveredFrom(run, report));
         const history = [summary, ...this.state.history].slice(0, HISTORY_LIMIT);
         const trail = this.state.trail;
         this.state =
@@ -478,16 +489,8 @@ class Step {
         });
     }
 
-    /**
-     * Changes that joined a run whose cycle succeeded but started its import before they arrived (or gave no
-     * evidence of when) go to the open window, or a new one due at once. A run that failed reports them failed
-     * with the rest. Returns the seq they went to, or null.
-     */
-    private carryUncovered(run: Run, report: CycleReport): number | null {
-        const outcome = classifyOutcome(report.outcome);
-        if (outcome !== 'succeeded' && outcome !== 'partiallySucceeded') return null;
-        const late = uncoveredJoins(run, report);
-        if (late === null) return null;
+    /** Carried changes go to the open window, or a new one due at once. Returns the seq they went to. */
+    private carry(late: JoinedChanges, run: Run): number {
         const window = this.state.window;
         if (window !== null) {
             this.state = { ...this.state, window: carryIntoWindow(window, late, this.now) };
@@ -497,26 +500,6 @@ class Step {
         const carried = windowForCarried(late, seq, run.correlationId, this.now);
         this.state = { ...this.state, window: carried, nextSeq: seq + 1 };
         return seq;
-    }
-
-    private summaryOf(
-        run: Run,
-        report: CycleReport,
-        jobStartedAt: number | null,
-        carriedSeq: number | null,
-    ): RunSummary {
-        const summary = summarizeRun(this.state.targetId, run, report, jobStartedAt, this.now);
-        const late = carriedSeq === null ? null : uncoveredJoins(run, report);
-        if (carriedSeq === null || late === null) return summary;
-        // The run's counts are what it covered: the carried changes are counted once, by the run they went to.
-        return {
-            ...summary,
-            changeCount: summary.changeCount - late.changeCount,
-            urgentCount: summary.urgentCount - late.urgentCount,
-            requestCount: summary.requestCount - late.requestCount,
-            kinds: subtractKindCounts(summary.kinds, late.kinds),
-            carried: { to: carriedSeq, from: uncoveredFrom(run, report), changeCount: late.changeCount },
-        };
     }
 
     /** When something next needs the engine's attention, or null when the target is idle. */
