@@ -23,11 +23,18 @@ export async function getRequestStatus(deps: RequestStatusDeps, requestId: strin
     const target = deps.targets.get(record.targetId);
     if (target === undefined) return null;
     const state = await deps.coordinator.readState(record.targetId);
+    // Each seq is read from the run store at most once per query: following carries and answering read the same.
+    const stored = new Map<number, Promise<RunSummary | null>>();
+    const storedRun = (seq: number): Promise<RunSummary | null> => {
+        const read = stored.get(seq) ?? storedRunIfGone(deps, state, seq);
+        stored.set(seq, read);
+        return read;
+    };
     const finishedRun = async (seq: number): Promise<RunSummary | null> =>
-        state.history.find((r) => r.seq === seq) ?? (await storedRunIfGone(deps, state, seq));
+        state.history.find((r) => r.seq === seq) ?? (await storedRun(seq));
     const seq = await coveringSeq(record, finishedRun);
-    const stored = seq === null ? null : await storedRunIfGone(deps, state, seq);
-    return deriveRequestStatus(record, state, target.timing, deps.clock.now(), stored, seq);
+    const covering = seq === null ? null : await storedRun(seq);
+    return deriveRequestStatus(record, state, target.timing, deps.clock.now(), covering, seq);
 }
 
 /** The finished run with `seq` from the run store, when the state no longer holds the seq at all. */
