@@ -54,7 +54,7 @@ export function trailDueAt(run: Run, timing: TargetTiming): number {
  * @param timing - the target's timing
  */
 export function runWithJob(run: StartingRun, jobName: string, now: number, timing: TargetTiming): JobRun {
-    const { startDueAt: _due, startFailures: _failures, ...carried } = run;
+    const { startDueAt: _due, startFailures: _failures, notBefore: _notBefore, ...carried } = run;
     return {
         ...carried,
         phase: 'active',

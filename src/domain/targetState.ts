@@ -93,11 +93,6 @@ interface RunBase extends ClosedWindow {
     readonly joinedSince: number;
     /** Newest last, at most `JOIN_GROUP_LIMIT` groups (the oldest merge when full: coarser, never lost). */
     readonly joins: readonly JoinedChanges[];
-    /**
-     * Queued behind the run in progress: the job's runbook starts its cycle once the running one has ended and not
-     * before this moment (`minSpacing` from the run ahead). Null for a run that starts on its own.
-     */
-    readonly notBefore: number | null;
 }
 
 /** The job create is requested (or due): no job is known yet. */
@@ -106,6 +101,11 @@ export interface StartingRun extends RunBase {
     /** When to (re)issue the idempotent create. */
     readonly startDueAt: number;
     readonly startFailures: number;
+    /**
+     * Queued behind the run in progress: its job's runbook starts its cycle once the running one has ended and not
+     * before this moment (`minSpacing` from the run ahead). Null for a run that starts on its own.
+     */
+    readonly notBefore: number | null;
 }
 
 /** What a run knows once its job exists. */

@@ -39,7 +39,6 @@ export function richState(targetId: string, historyLength = 3): TargetState {
             windowClosedAt: at - 30_000,
             joinedSince: at - 30_000,
             joins: [],
-            notBefore: null,
             jobName: '5b3e6a8c-3f0e-4f6e-9a53-7a4f9c7d2e11',
             jobCreatedAt: at - 29_000,
             timeoutFrom: at - 29_000,

@@ -110,8 +110,8 @@ const runBase = {
     firstUrgentAt: epochMs.nullable(),
     windowClosedAt: epochMs,
     lastError: z.string().nullable(),
-    // The three below are absent in runs stored before runs could be queued or joined: such a run took no change
-    // after its window closed (filled in by `withJoinDefaults`) and started on its own.
+    // The two below are absent in runs stored before runs could be joined: such a run took no change after its
+    // window closed (filled in by `withJoinDefaults`).
     joinedSince: epochMs.optional(),
     joins: z
         .array(
@@ -127,7 +127,6 @@ const runBase = {
             }),
         )
         .default([]),
-    notBefore: epochMs.nullable().default(null),
 };
 const jobFacts = {
     jobName: z.string(),
@@ -149,6 +148,8 @@ const storedRun = z.discriminatedUnion('phase', [
         ...runBase,
         startDueAt: epochMs,
         startFailures: z.number().int(),
+        // Absent in runs stored before runs could be queued: such a run started on its own.
+        notBefore: epochMs.nullable().default(null),
     }),
     z.object({ phase: z.literal('active'), ...runBase, ...jobFacts }),
     z.object({
