@@ -8,11 +8,10 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import ts from 'typescript';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const root = join(__dirname, '..');
 
 /** No function, method or closure in src/ may be this long or longer. */
 export const FUNCTION_LINE_LIMIT = 80;
@@ -126,6 +125,6 @@ function main(args: readonly string[]): void {
     }
 }
 
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (require.main === module) {
     main(process.argv.slice(2));
 }
