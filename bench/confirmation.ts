@@ -2,14 +2,14 @@ import { MemoryConfirmationStore } from '../src/adapters/confirmations/memoryCon
 import { advanceConfirmations } from '../src/app/confirmVisibility';
 import { getRequestStatus, type RequestStatusDeps } from '../src/app/requestStatusQuery';
 import { submitChanges, type SubmitChangesDeps } from '../src/app/submitChanges';
-import { type SettingName, settingSpec } from '../src/config/settings';
+import { settingSpec } from '../src/config/settings';
 import type { ConfirmationState, DirectoryObjectRef } from '../src/domain/entraConfirmation';
 import { parseNcrontab } from '../src/local/ncrontab';
 import type { ConfirmationStore } from '../src/ports/confirmationStore';
 import type { Directory } from '../src/ports/directory';
 import { ENTRA_CONFIRMATION_SCHEDULE } from '../src/transports/routes';
 
-function defaultOf(name: SettingName): number {
+function defaultOf(name: string): number {
     const value = Number(settingSpec(name).default);
     if (!Number.isFinite(value)) throw new Error(`${name} has no numeric default`);
     return value;

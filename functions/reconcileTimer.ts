@@ -1,12 +1,15 @@
-import { app } from '@azure/functions';
-
 import { getServices } from '../src/composition/runtime';
+import type { FunctionRegistration } from '../src/transports/functionRegistration';
 import { FUNCTION_NAMES, RECONCILE_SCHEDULE } from '../src/transports/routes';
 import { createReconcileTimerHandler } from '../src/transports/timer/reconcileTimerHandler';
 
-app.timer(FUNCTION_NAMES.reconcileTimer, {
-    schedule: RECONCILE_SCHEDULE,
-    runOnStartup: false,
-    useMonitor: true,
-    handler: createReconcileTimerHandler(getServices),
-});
+export const reconcileTimer: FunctionRegistration = {
+    name: FUNCTION_NAMES.reconcileTimer,
+    trigger: 'timer',
+    options: {
+        schedule: RECONCILE_SCHEDULE,
+        runOnStartup: false,
+        useMonitor: true,
+        handler: createReconcileTimerHandler(getServices),
+    },
+};

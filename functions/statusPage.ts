@@ -1,12 +1,16 @@
-import { app } from '@azure/functions';
-
 import { getServices } from '../src/composition/runtime';
+import type { FunctionRegistration } from '../src/transports/functionRegistration';
 import { createStatusHandler } from '../src/transports/http/statusHandler';
+import { FUNCTION_NAMES, ROUTES } from '../src/transports/routes';
 
 /** On-call status: `GET /api/status` (JSON), `GET /api/status/page` (HTML). Read-protected like request status. */
-app.http('statusPage', {
-    route: 'status/{view:regex(^page$)?}',
-    methods: ['GET'],
-    authLevel: 'function',
-    handler: createStatusHandler(getServices),
-});
+export const statusPage: FunctionRegistration = {
+    name: FUNCTION_NAMES.statusPage,
+    trigger: 'http',
+    options: {
+        route: ROUTES.status,
+        methods: ['GET'],
+        authLevel: 'function',
+        handler: createStatusHandler(getServices),
+    },
+};

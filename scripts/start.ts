@@ -3,59 +3,50 @@
  * Azurite, stand-in Service Bus queues and a simulated Entra Connect server; no Azure, no Core Tools.
  * See docs/LOCAL.md.
  */
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 
+import { localHostSettings } from '../src/config/localHostSettings';
 import { isConfigError } from '../src/errors';
-import { type LocalStorageMode, startLocalHost } from '../src/local/localHost';
+import { startLocalHost } from '../src/local/localHost';
 import { mergeLocalSettings, readLocalSettings } from '../src/local/localSettings';
 import { consoleLogger } from '../src/ports/logger';
+import type { FunctionRegistration } from '../src/transports/functionRegistration';
 
 const root = join(__dirname, '..');
 
-function storageMode(settings: Readonly<Record<string, string>>): LocalStorageMode {
-    const explicit = settings.LOCAL_STORAGE;
-    if (explicit === 'azurite' || explicit === 'memory' || explicit === 'external') return explicit;
-    if (explicit !== undefined) throw new Error(`LOCAL_STORAGE must be azurite, memory or external, got "${explicit}"`);
-    const storage = settings.AzureWebJobsStorage;
-    return storage === undefined || storage === 'UseDevelopmentStorage=true' ? 'azurite' : 'external';
-}
-
-function positive(text: string | undefined, fallback: number, name: string): number {
-    if (text === undefined) return fallback;
-    const value = Number(text);
-    if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got "${text}"`);
-    return value;
+/** One line of the start-up banner per function. */
+function functionLine(fn: FunctionRegistration, url: string): string {
+    switch (fn.trigger) {
+        case 'http':
+            return `  ${fn.name}: [${(fn.options.methods ?? ['GET', 'POST']).join(',')}] ${url}/api/${fn.options.route ?? fn.name}`;
+        case 'serviceBusQueue':
+            return `  ${fn.name}: Service Bus queue ${fn.options.queueName}`;
+        case 'timer':
+            return `  ${fn.name}: timer ${fn.options.schedule}`;
+    }
 }
 
 async function main(): Promise<void> {
     const settings = mergeLocalSettings(readLocalSettings(join(root, 'local.settings.json')), process.env);
-    const storage = storageMode(settings);
-    const timeScale = Math.max(1, positive(settings.LOCAL_TIME_SCALE, 1, 'LOCAL_TIME_SCALE'));
+    const local = localHostSettings(settings, root);
+    const { storage, timeScale } = local;
     const host = await startLocalHost({
         root,
-        port: positive(settings.LOCAL_HTTP_PORT, 7071, 'LOCAL_HTTP_PORT'),
+        port: local.port,
         hostname: '127.0.0.1',
         settings,
         storage,
-        azuriteLocation: join(resolve(root, settings.LOCAL_DATA_DIR ?? '.local'), 'azurite'),
+        azuriteLocation: local.azuriteLocation,
         timeScale,
         log: consoleLogger,
     });
     const url = host.url.replace('127.0.0.1', 'localhost');
     const lines = [
         '',
-        `entra-sync-trigger local host — ${host.simulation === null ? 'Azure Automation' : 'simulated Entra Connect server'}, storage: ${storage === 'azurite' ? `Azurite (${settings.LOCAL_DATA_DIR ?? '.local'}/azurite)` : storage}${timeScale > 1 ? `, clock ×${timeScale}` : ''}`,
+        `entra-sync-trigger local host — ${host.simulation === null ? 'Azure Automation' : 'simulated Entra Connect server'}, storage: ${storage === 'azurite' ? `Azurite (${local.dataDir}/azurite)` : storage}${timeScale > 1 ? `, clock ×${timeScale}` : ''}`,
         '',
         'Functions:',
-        ...host.functions.map((fn) => {
-            const trigger = Object.values(fn.bindings).find((b) => b.direction === 'in');
-            if (trigger?.type === 'httpTrigger') {
-                const methods = Array.isArray(trigger.methods) ? trigger.methods.join(',') : 'ANY';
-                const route = typeof trigger.route === 'string' ? trigger.route : fn.name;
-                return `  ${fn.name}: [${methods}] ${url}/api/${route}`;
-            }
-            return `  ${fn.name}: ${trigger?.type ?? 'unknown trigger'}`;
-        }),
+        ...host.functions.map((fn) => functionLine(fn, url)),
         '',
         `API:         POST ${url}/api/sync/requests   (status at the Location header)`,
         `OpenAPI:     ${url}/api/openapi.json`,

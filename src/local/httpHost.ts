@@ -1,87 +1,113 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { HttpRequest, HttpResponse, type HttpResponseInit, InvocationContext } from '@azure/functions';
+import { type HttpHandler, HttpRequest, HttpResponse } from '@azure/functions';
 
 import type { Logger } from '../ports/logger';
-import { type CapturedFunction, triggerOf } from './functionsCore';
+import type { FunctionRegistration } from '../transports/functionRegistration';
+import { invocationContext } from './invocation';
+import { matchTemplate, parseRouteTemplate, type RouteTemplate } from './routeTemplate';
 
 /** One HTTP-triggered function, matched the way the Functions host matches routes. */
 export interface HttpRoute {
     readonly functionName: string;
-    readonly template: string;
+    readonly template: RouteTemplate;
     readonly methods: readonly string[];
     readonly authLevel: string;
-    readonly handler: (...args: unknown[]) => unknown;
-    pattern: RegExp;
-    readonly paramNames: readonly string[];
-}
-
-function stringList(value: unknown): string[] {
-    return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+    readonly handler: HttpHandler;
 }
 
 /**
- * The HTTP routes of the captured registrations, below host.json's route prefix.
- * @param functions - captured registrations
+ * The HTTP routes of the registrations, below host.json's route prefix, in registration order: the host's route
+ * collection tries its routes in the order the functions were indexed, and the first that matches serves. The
+ * defaults are those of `@azure/functions` and the host: route = the function's name, methods GET and POST,
+ * anonymous.
+ * @param functions - the registrations
  * @param routePrefix - host.json `extensions.http.routePrefix` (`api`)
  */
-export function httpRoutes(functions: readonly CapturedFunction[], routePrefix: string): HttpRoute[] {
+export function httpRoutes(functions: readonly FunctionRegistration[], routePrefix: string): HttpRoute[] {
     const routes: HttpRoute[] = [];
     for (const fn of functions) {
-        const trigger = triggerOf(fn);
-        if (trigger.type !== 'httpTrigger') continue;
-        const route = typeof trigger.route === 'string' ? trigger.route : fn.name;
-        const template = [routePrefix, route].filter((p) => p !== '').join('/');
-        const paramNames: string[] = [];
-        const pattern = template
-            .split('/')
-            .map((segment) => {
-                const param = /^\{([A-Za-z0-9_]+)(?::.*?)?(\?)?\}$/.exec(segment);
-                if (param === null) return `/${segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`;
-                paramNames.push(param[1] ?? '');
-                return param[2] === '?' ? '(?:/([^/]+))?' : '/([^/]+)';
-            })
-            .join('');
+        if (fn.trigger !== 'http') continue;
+        const route = fn.options.route === undefined || fn.options.route === '' ? fn.name : fn.options.route;
         routes.push({
             functionName: fn.name,
-            template,
-            methods: stringList(trigger.methods).map((m) => m.toUpperCase()),
-            authLevel: typeof trigger.authLevel === 'string' ? trigger.authLevel : 'function',
-            handler: fn.handler,
-            pattern: new RegExp(`^${pattern}/?$`, 'i'),
-            paramNames,
+            template: parseRouteTemplate([routePrefix, route].filter((p) => p !== '').join('/')),
+            methods: (fn.options.methods ?? ['GET', 'POST']).map((m) => m.toUpperCase()),
+            authLevel: fn.options.authLevel ?? 'anonymous',
+            handler: fn.options.handler,
         });
     }
-    // Literal routes win over parameterised ones, as in the host.
-    return routes.sort((a, b) => a.paramNames.length - b.paramNames.length);
+    return routes;
 }
 
-function headersOf(req: IncomingMessage): Record<string, string> {
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(req.headers)) {
-        if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+/**
+ * A percent-decoded path segment, or null when its percent-encoding is malformed. `%2F` stays encoded, as Kestrel
+ * (the host's web server) leaves it: decoded, it would read as a segment separator.
+ */
+export function decodePathSegment(segment: string): string | null {
+    try {
+        return decodeURIComponent(segment.replace(/%2F/gi, '%252F'));
+    } catch {
+        return null;
     }
-    return headers;
+}
+
+/** The request path as route matching sees it: decoded segments, without the leading and a trailing slash. */
+function pathSegments(pathname: string): string[] | null {
+    const segments = pathname.replace(/^\//, '').replace(/\/$/, '').split('/');
+    const decoded = segments.map(decodePathSegment);
+    return decoded.every((s): s is string => s !== null) ? decoded : null;
+}
+
+type RouteMatch =
+    | { readonly kind: 'matched'; readonly route: HttpRoute; readonly params: Record<string, string> }
+    | { readonly kind: 'wrongMethod'; readonly allowed: readonly string[] }
+    | { readonly kind: 'none' };
+
+function findRoute(routes: readonly HttpRoute[], path: readonly string[], method: string): RouteMatch {
+    const allowed = new Set<string>();
+    for (const route of routes) {
+        const params = matchTemplate(route.template, path);
+        if (params === null) continue;
+        if (route.methods.includes(method)) return { kind: 'matched', route, params };
+        route.methods.forEach((m) => allowed.add(m));
+    }
+    return allowed.size === 0 ? { kind: 'none' } : { kind: 'wrongMethod', allowed: [...allowed].sort() };
 }
 
 /** How long the host waits for the next chunk of a request body before it gives up (408). */
 const DEFAULT_BODY_IDLE_TIMEOUT_MS = 10_000;
+/** How long a whole request body may take, however steadily it trickles in (408). */
+const DEFAULT_BODY_DEADLINE_MS = 30_000;
+
+interface BodyLimits {
+    readonly maxBytes: number;
+    readonly idleTimeoutMs: number;
+    readonly deadlineMs: number;
+}
 
 type BodyRead =
-    { readonly kind: 'complete'; readonly body: Buffer } | { readonly kind: 'tooLarge' } | { readonly kind: 'stalled' };
+    | { readonly kind: 'complete'; readonly body: Buffer }
+    | { readonly kind: 'tooLarge' }
+    | { readonly kind: 'stalled' }
+    | { readonly kind: 'late' };
 
 /**
- * Reads a request body up to `maxBytes`, giving up when no byte arrives for `idleTimeoutMs` (a client that
- * declares 2 MB and sends 20 bytes would otherwise hold the request open for ever).
+ * Reads a request body up to `maxBytes`. It gives up when no byte arrives for `idleTimeoutMs` (a client that
+ * declares 2 MB and sends 20 bytes) and when the whole body has not arrived `deadlineMs` after its start (a client
+ * that sends one byte every few seconds resets the idle timer for ever; hundreds of them would hold as many
+ * connections open).
  */
-function readBody(req: IncomingMessage, maxBytes: number, idleTimeoutMs: number): Promise<BodyRead> {
+function readBody(req: IncomingMessage, limits: BodyLimits): Promise<BodyRead> {
     return new Promise((resolve) => {
         const chunks: Buffer[] = [];
         let size = 0;
-        let timer = setTimeout(() => finish({ kind: 'stalled' }), idleTimeoutMs);
+        const deadline = setTimeout(() => finish({ kind: 'late' }), limits.deadlineMs);
+        let idle = setTimeout(() => finish({ kind: 'stalled' }), limits.idleTimeoutMs);
         function finish(result: BodyRead): void {
-            clearTimeout(timer);
+            clearTimeout(deadline);
+            clearTimeout(idle);
             req.off('data', onData);
             req.off('end', onEnd);
             req.off('error', onError);
@@ -93,10 +119,10 @@ function readBody(req: IncomingMessage, maxBytes: number, idleTimeoutMs: number)
             const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
             size += buffer.length;
             // The host has its own limit; the app's own check answers properly below this one.
-            if (size > maxBytes) return finish({ kind: 'tooLarge' });
+            if (size > limits.maxBytes) return finish({ kind: 'tooLarge' });
             chunks.push(buffer);
-            clearTimeout(timer);
-            timer = setTimeout(() => finish({ kind: 'stalled' }), idleTimeoutMs);
+            clearTimeout(idle);
+            idle = setTimeout(() => finish({ kind: 'stalled' }), limits.idleTimeoutMs);
         }
         const onEnd = (): void => finish({ kind: 'complete', body: Buffer.concat(chunks) });
         const onError = (): void => finish({ kind: 'stalled' });
@@ -132,17 +158,71 @@ function answerAndClose(res: ServerResponse, status: number, title: string, deta
     res.once('finish', () => res.socket?.destroySoon());
 }
 
-/** A percent-decoded path segment, or null when its percent-encoding is malformed. */
-export function decodePathSegment(segment: string): string | null {
+/** The body, or null once a refusal (413, 408) has been answered. */
+async function receiveBody(req: IncomingMessage, res: ServerResponse, limits: BodyLimits): Promise<Buffer | null> {
+    const declared = Number(req.headers['content-length'] ?? '0');
+    const read: BodyRead =
+        Number.isFinite(declared) && declared > limits.maxBytes ? { kind: 'tooLarge' } : await readBody(req, limits);
+    switch (read.kind) {
+        case 'complete':
+            return read.body;
+        case 'tooLarge':
+            answerAndClose(res, 413, 'Payload Too Large', 'The request body is too large');
+            return null;
+        case 'stalled':
+            answerAndClose(res, 408, 'Request Timeout', 'The request body did not arrive in time');
+            return null;
+        case 'late':
+            answerAndClose(res, 408, 'Request Timeout', `The request body took longer than ${limits.deadlineMs} ms`);
+            return null;
+    }
+}
+
+function headersOf(req: IncomingMessage): Record<string, string> {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(req.headers)) {
+        if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    return headers;
+}
+
+/** Calls the function as the host would; a failure is a bare 500 with the detail in the log only. */
+async function invoke(
+    route: HttpRoute,
+    request: HttpRequest,
+    res: ServerResponse,
+    log: Logger,
+): Promise<HttpResponse | null> {
+    const invocationId = randomUUID();
+    const context = invocationContext(route.functionName, log, { invocationId, triggerMetadata: {} });
     try {
-        return decodeURIComponent(segment);
-    } catch {
+        const result = await route.handler(request, context);
+        return result instanceof HttpResponse ? result : new HttpResponse(result ?? { status: 200 });
+    } catch (e) {
+        log.error(`[${route.functionName}] invocation ${invocationId} failed`, e);
+        sendProblem(res, 500, 'Internal Server Error', `Invocation ${invocationId} failed`);
         return null;
     }
 }
 
-function isResponseInit(value: unknown): value is HttpResponseInit {
-    return typeof value === 'object' && value !== null;
+async function writeResponse(res: ServerResponse, response: HttpResponse): Promise<void> {
+    const headers: Record<string, string> = {};
+    response.headers.forEach((value, name) => {
+        headers[name] = value;
+    });
+    const payload = Buffer.from(await response.arrayBuffer());
+    // Framed by length, as the Functions host answers (no chunked encoding for a body it already holds).
+    headers['content-length'] = String(payload.length);
+    res.writeHead(response.status, headers);
+    res.end(payload);
+}
+
+/** How the edge treats requests: the app's body limit and the body's timeouts. */
+export interface ServeOptions {
+    readonly log: Logger;
+    readonly maxBodyBytes: number;
+    readonly bodyIdleTimeoutMs?: number;
+    readonly bodyDeadlineMs?: number;
 }
 
 /**
@@ -154,7 +234,7 @@ export async function serveFunction(
     routes: readonly HttpRoute[],
     req: IncomingMessage,
     res: ServerResponse,
-    options: { readonly log: Logger; readonly maxBodyBytes: number; readonly bodyIdleTimeoutMs?: number },
+    options: ServeOptions,
 ): Promise<boolean> {
     let url: URL;
     try {
@@ -164,91 +244,35 @@ export async function serveFunction(
         sendProblem(res, 400, 'Bad Request', 'The request target or the Host header is malformed');
         return true;
     }
-    const method = (req.method ?? 'GET').toUpperCase();
-    let matched: { route: HttpRoute; params: Record<string, string> } | null = null;
-    const allowed = new Set<string>();
-    for (const route of routes) {
-        const m = route.pattern.exec(url.pathname);
-        if (m === null) continue;
-        route.methods.forEach((allowedMethod) => allowed.add(allowedMethod));
-        if (matched !== null || !route.methods.includes(method)) continue;
-        const params: Record<string, string> = {};
-        for (const [i, name] of route.paramNames.entries()) {
-            const value = m[i + 1];
-            if (value === undefined || value === '') continue;
-            const decoded = decodePathSegment(value);
-            if (decoded === null) {
-                sendProblem(res, 400, 'Bad Request', 'The request path holds a malformed percent-encoding');
-                return true;
-            }
-            params[name] = decoded;
-        }
-        matched = { route, params };
+    const path = pathSegments(url.pathname);
+    if (path === null) {
+        sendProblem(res, 400, 'Bad Request', 'The request path holds a malformed percent-encoding');
+        return true;
     }
-    if (matched === null) {
-        if (allowed.size === 0) return false;
+    const method = (req.method ?? 'GET').toUpperCase();
+    const match = findRoute(routes, path, method);
+    if (match.kind === 'none') return false;
+    if (match.kind === 'wrongMethod') {
         sendProblem(res, 405, 'Method Not Allowed', `${method} is not allowed on ${url.pathname}`, {
-            allow: [...allowed].sort().join(', '),
+            allow: match.allowed.join(', '),
         });
         return true;
     }
-    const limit = options.maxBodyBytes * 4;
-    const declared = Number(req.headers['content-length'] ?? '0');
-    if (Number.isFinite(declared) && declared > limit) {
-        answerAndClose(res, 413, 'Payload Too Large', 'The request body is too large');
-        return true;
-    }
-    const read = await readBody(req, limit, options.bodyIdleTimeoutMs ?? DEFAULT_BODY_IDLE_TIMEOUT_MS);
-    if (read.kind === 'tooLarge') {
-        answerAndClose(res, 413, 'Payload Too Large', 'The request body is too large');
-        return true;
-    }
-    if (read.kind === 'stalled') {
-        answerAndClose(res, 408, 'Request Timeout', 'The request body did not arrive in time');
-        return true;
-    }
-    const body = read.body;
-    const invocationId = randomUUID();
+    const body = await receiveBody(req, res, {
+        maxBytes: options.maxBodyBytes * 4,
+        idleTimeoutMs: options.bodyIdleTimeoutMs ?? DEFAULT_BODY_IDLE_TIMEOUT_MS,
+        deadlineMs: options.bodyDeadlineMs ?? DEFAULT_BODY_DEADLINE_MS,
+    });
+    if (body === null) return true;
     const request = new HttpRequest({
         method,
         url: url.toString(),
         headers: headersOf(req),
         query: Object.fromEntries(url.searchParams.entries()),
-        params: matched.params,
+        params: match.params,
         ...(body.length > 0 ? { body: { bytes: new Uint8Array(body) } } : {}),
     });
-    const context = new InvocationContext({
-        invocationId,
-        functionName: matched.route.functionName,
-        logHandler: (level, ...args) => {
-            const line = `[${matched.route.functionName}] ${args.map(String).join(' ')}`;
-            if (level === 'error' || level === 'critical') options.log.error(line);
-            else if (level === 'warning') options.log.warn(line);
-            else if (level === 'information') options.log.info(line);
-        },
-        triggerMetadata: {},
-    });
-    let response: HttpResponse;
-    try {
-        const result: unknown = await matched.route.handler(request, context);
-        response =
-            result instanceof HttpResponse
-                ? result
-                : new HttpResponse(isResponseInit(result) ? result : { status: 200 });
-    } catch (e) {
-        // As the host: a failed invocation is a bare 500; the detail goes to the log, never to the caller.
-        options.log.error(`[${matched.route.functionName}] invocation ${invocationId} failed`, e);
-        sendProblem(res, 500, 'Internal Server Error', `Invocation ${invocationId} failed`);
-        return true;
-    }
-    const headers: Record<string, string> = {};
-    response.headers.forEach((value, name) => {
-        headers[name] = value;
-    });
-    const payload = Buffer.from(await response.arrayBuffer());
-    // Framed by length, as the Functions host answers (no chunked encoding for a body it already holds).
-    headers['content-length'] = String(payload.length);
-    res.writeHead(response.status, headers);
-    res.end(payload);
+    const response = await invoke(match.route, request, res, options.log);
+    if (response !== null) await writeResponse(res, response);
     return true;
 }

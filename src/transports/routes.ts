@@ -1,7 +1,7 @@
 /**
  * The contract other helpers and infra rely on: function names, HTTP routes (below host.json's `api` prefix),
  * queue and connection setting expressions, the timer schedule. Registration tests check these against the
- * captured binding metadata and against src/config/settings.ts.
+ * binding metadata the host receives and against the settings schema (src/config/settings.ts).
  */
 export const FUNCTION_NAMES = {
     postSyncRequests: 'postSyncRequests',
@@ -12,6 +12,8 @@ export const FUNCTION_NAMES = {
     controlQueue: 'controlQueue',
     reconcileTimer: 'reconcileTimer',
     entraConfirmationTimer: 'entraConfirmationTimer',
+    /** Its function keys are the read-only keys README "On-call" hands out. */
+    statusPage: 'statusPage',
 } as const;
 
 export const ROUTES = {
@@ -25,6 +27,8 @@ export const ROUTES = {
     /** GET the status of an accepted request (Logic Apps async polling). */
     syncRequestStatus: 'sync/requests/{requestId}',
     openApi: 'openapi.json',
+    /** GET the on-call status: JSON at `status`, the HTML page at `status/page` (and no other view). */
+    status: 'status/{view:regex(^page$)?}',
 } as const;
 
 /** host.json `extensions.http.routePrefix`. */

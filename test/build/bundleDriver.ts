@@ -1,6 +1,6 @@
 /**
- * Child-process driver for the bundle test: loads the esbuild bundle (path in BUNDLE_PATH) under the stand-in
- * `@azure/functions-core`, posts one change to the bundled `postSyncRequests` handler, and prints its status as
+ * Child-process driver for the bundle test: loads the esbuild bundle (path in BUNDLE_PATH) with the stand-in
+ * `@azure/functions-core` (test/support/functionsRegistry), posts one change to the bundled `postSyncRequests` handler, and prints its status as
  * JSON. The bundled services send their telemetry to APPLICATIONINSIGHTS_CONNECTION_STRING; the driver then stays
  * alive until the parent has seen the event arrive and ends it (the bundle exposes no flush, so the SDK's own
  * export timer must get to run). A child process because NODE_EXTRA_CA_CERTS is only read when Node starts.
@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 
 import { HttpRequest, InvocationContext } from '@azure/functions';
 
-import { captureRegistrations } from '../../src/local/functionsCore';
+import { captureRegistrations } from '../support/functionsRegistry';
 
 async function main(): Promise<void> {
     const bundle = process.env.BUNDLE_PATH ?? '';

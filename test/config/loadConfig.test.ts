@@ -153,13 +153,20 @@ describe('loadConfig', () => {
         [
             'an override that breaks a relation',
             { SYNC_TARGETS: JSON.stringify([target('a', { timing: { urgentMaxWaitSeconds: 900 } })]) },
-            'SYNC_TARGETS[0].timing',
+            'SYNC_TARGETS[0].timing.urgentMaxWaitSeconds',
         ],
         ['a duplicate target id', { SYNC_TARGETS: JSON.stringify([target('a'), target('a')]) }, 'SYNC_TARGETS[1].id'],
         ['a non-numeric quiet time', { SYNC_QUIET_SECONDS: 'soon' }, 'SYNC_QUIET_SECONDS'],
         ['a quiet time out of range', { SYNC_QUIET_SECONDS: '99999' }, 'SYNC_QUIET_SECONDS'],
         ['zero run attempts', { SYNC_MAX_RUN_ATTEMPTS: '0' }, 'SYNC_MAX_RUN_ATTEMPTS'],
-        ['urgent cap above maxWait', { SYNC_URGENT_MAX_WAIT_SECONDS: '600' }, 'SYNC_*_SECONDS'],
+        ['urgent cap above maxWait', { SYNC_URGENT_MAX_WAIT_SECONDS: '600' }, 'SYNC_URGENT_MAX_WAIT_SECONDS'],
+        ['maxWait below the urgent cap', { SYNC_MAX_WAIT_SECONDS: '10' }, 'SYNC_MAX_WAIT_SECONDS'],
+        ['a zero poll interval', { SYNC_POLL_INTERVAL_SECONDS: '0' }, 'SYNC_POLL_INTERVAL_SECONDS'],
+        [
+            'a poll cap below the poll interval',
+            { SYNC_POLL_MAX_INTERVAL_SECONDS: '5' },
+            'SYNC_POLL_MAX_INTERVAL_SECONDS',
+        ],
         ['routing that is not JSON', { SYNC_ROUTING: 'x' }, 'SYNC_ROUTING'],
         [
             'a rule to an unknown target',
@@ -190,6 +197,22 @@ describe('loadConfig', () => {
         expect(error.code).toBe('CONFIG_INVALID');
         expect(isConfigError(error)).toBe(true);
         expect(error.message).toContain(setting);
+    });
+
+    it.each([
+        [{ SYNC_URGENT_MAX_WAIT_SECONDS: '600' }, 'must not exceed SYNC_MAX_WAIT_SECONDS (300), got 600'],
+        [{ SYNC_MAX_WAIT_SECONDS: '10' }, 'must be at least SYNC_URGENT_MAX_WAIT_SECONDS (30), got 10'],
+        [
+            { SYNC_TARGETS: JSON.stringify([target('a', { timing: { maxWaitSeconds: 10 } })]) },
+            'SYNC_TARGETS[0].timing.maxWaitSeconds: must be at least SYNC_URGENT_MAX_WAIT_SECONDS (30), got 10',
+        ],
+        [
+            { SYNC_TARGETS: JSON.stringify([target('a', { timing: { quietSeconds: 4000 } })]) },
+            'SYNC_TARGETS[0].timing.quietSeconds: must be between 0 and 3600, got 4000',
+        ],
+        [{ STATE_TABLE_NAME: '1state' }, 'must be a valid table name, got "1state"'],
+    ])('says what is wrong and with what value (%o)', (overrides, message) => {
+        expect(configError(env(overrides)).message).toContain(message);
     });
 
     it('treats blank values as absent, falling back to the default', () => {

@@ -1,20 +1,15 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { type CapturedFunction, captureRegistrations, triggerOf } from '../support/functionsRegistry';
+import { captureAppRegistrations, type CapturedFunction, triggerOf } from '../support/functionsRegistry';
 
+/** What src/index.ts (the deployed entry point) hands the host. */
 let functions: CapturedFunction[] = [];
 
 beforeAll(async () => {
-    functions = await captureRegistrations(async () => {
-        await import('../../functions/postSyncRequests.js');
-        await import('../../functions/postInitialSyncRequests.js');
-        await import('../../functions/getSyncRequestStatus.js');
-        await import('../../functions/openApi.js');
-        await import('../../functions/changeQueue.js');
-        await import('../../functions/controlQueue.js');
-        await import('../../functions/reconcileTimer.js');
-        await import('../../functions/entraConfirmationTimer.js');
-    });
+    functions = await captureAppRegistrations();
 });
 
 async function contract() {
@@ -37,9 +32,16 @@ function settingOf(expression: unknown): string {
 }
 
 describe('function registrations (captured binding metadata)', () => {
-    it('registers exactly the functions of the contract', async () => {
+    it('registers exactly the functions of the contract, each once, in the order of functions/index.ts', async () => {
         const { FUNCTION_NAMES } = await contract();
+        const { FUNCTIONS } = await import('../../functions/index.js');
         expect(functions.map((f) => f.name).sort()).toEqual(Object.values(FUNCTION_NAMES).sort());
+        expect(functions.map((f) => f.name)).toEqual(FUNCTIONS.map((f) => f.name));
+    });
+
+    it('lists every function file of functions/ (one trigger per file)', () => {
+        const files = readdirSync(join(__dirname, '..', '..', 'functions')).filter((f) => f !== 'index.ts');
+        expect(functions).toHaveLength(files.length);
     });
 
     it('POST sync/requests: function key, POST + OPTIONS (CloudEvents webhook handshake), http output', async () => {
@@ -129,6 +131,17 @@ describe('function registrations (captured binding metadata)', () => {
             schedule: '*/30 * * * * *',
             runOnStartup: false,
         });
+    });
+
+    it('status: GET status and status/page only, with function keys (the read-only keys)', async () => {
+        const { FUNCTION_NAMES, ROUTES } = await contract();
+        expect(triggerOf(byName(FUNCTION_NAMES.statusPage))).toMatchObject({
+            type: 'httpTrigger',
+            route: 'status/{view:regex(^page$)?}',
+            authLevel: 'function',
+            methods: ['GET'],
+        });
+        expect(ROUTES.status).toBe('status/{view:regex(^page$)?}');
     });
 
     it('every registration points at a handler function', () => {

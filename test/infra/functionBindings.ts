@@ -1,17 +1,17 @@
 /**
  * The bindings the function registrations really declare (connection-setting prefixes, queue and table names,
- * trigger types), captured from the metadata `@azure/functions` hands the host (test/support/functionsRegistry).
- * Call before anything else in the test process touches `app.*`.
+ * trigger types), captured from the metadata `@azure/functions` hands the host when src/index.ts registers the
+ * functions (test/support/functionsRegistry). Call before anything else in the test process touches `app.*`.
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { type CapturedFunction, captureRegistrations } from '../support/functionsRegistry';
+import { captureAppRegistrations, type CapturedFunction } from '../support/functionsRegistry';
 import { REPO_ROOT } from './bicepText';
 
 export interface BindingFacts {
     readonly functions: readonly CapturedFunction[];
-    /** Function files loaded. */
+    /** The function files of functions/ (one trigger each; index.ts lists them). */
     readonly files: readonly string[];
     readonly connections: ReadonlySet<string>;
     readonly queueNames: ReadonlySet<string>;
@@ -21,11 +21,9 @@ export interface BindingFacts {
 
 export async function captureFunctionBindings(dir = join(REPO_ROOT, 'functions')): Promise<BindingFacts> {
     const files = readdirSync(dir)
-        .filter((f) => f.endsWith('.ts'))
+        .filter((f) => f.endsWith('.ts') && f !== 'index.ts')
         .sort();
-    const functions = await captureRegistrations(async () => {
-        for (const file of files) await import(join(dir, file));
-    });
+    const functions = await captureAppRegistrations();
     const connections = new Set<string>();
     const queueNames = new Set<string>();
     const tableNames = new Set<string>();

@@ -10,9 +10,11 @@ import {
     renderSettingsBlock,
     renderSettingsDoc,
     renderSettingsTable,
+    withLocalRunBlock,
 } from '../../scripts/settings-table';
 import { loadConfig } from '../../src/config/loadConfig';
-import { SETTINGS, type SettingSpec } from '../../src/config/settings';
+import { SETTINGS } from '../../src/config/settings';
+import type { DocumentedSetting } from '../../src/config/settingSchema';
 
 const root = join(__dirname, '..', '..');
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
@@ -27,22 +29,37 @@ describe('settings table', () => {
         expect(rows).toEqual(SETTINGS.map((s) => s.name));
     });
 
-    it('shows the default, whether infra sets it, and the description', () => {
-        const spec: SettingSpec = {
+    it('shows the default, the format, whether infra sets it, and the description', () => {
+        const spec: DocumentedSetting = {
             name: 'X_ONE',
             description: 'Pipes | and\nnewlines stay in one cell.',
+            format: 'whole number, 0–9',
             required: false,
             setByInfra: true,
             default: '5',
         };
-        const required: SettingSpec = { name: 'X_TWO', description: 'Must be set.', required: true, setByInfra: false };
+        const required: DocumentedSetting = {
+            name: 'X_TWO',
+            description: 'Must be set.',
+            format: 'JSON',
+            required: true,
+            setByInfra: false,
+        };
         const lines = renderSettingsTable([spec, required]).split('\n');
-        expect(lines[2]).toBe('| `X_ONE` | `5` | yes | Pipes \\| and newlines stay in one cell. |');
-        expect(lines[3]).toBe('| `X_TWO` | **required** | no | Must be set. |');
+        expect(lines[2]).toBe('| `X_ONE` | `5` | whole number, 0–9 | yes | Pipes \\| and newlines stay in one cell. |');
+        expect(lines[3]).toBe('| `X_TWO` | **required** | JSON | no | Must be set. |');
     });
 
     it('docs/SETTINGS.md is the generated reference (' + REGENERATE + ')', () => {
         expect(read('docs/SETTINGS.md')).toBe(renderSettingsDoc());
+    });
+
+    it("docs/LOCAL.md's table of the local-run settings is the generated one (" + REGENERATE + ')', () => {
+        const local = read('docs/LOCAL.md');
+        expect(withLocalRunBlock(local)).toBe(local);
+        for (const name of ['LOCAL_TIME_SCALE', 'SIMULATED_CONNECT_WORKER', 'SIMULATED_DIRECTORY_LAG_SECONDS']) {
+            expect(local).toContain(`| \`${name}\` |`);
+        }
     });
 
     it('docs/DEPLOYMENT.md links the settings reference', () => {

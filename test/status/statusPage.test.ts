@@ -16,7 +16,7 @@ import {
 } from '../../src/transports/http/renderStatusPage';
 import { buildStatusReport, respondWithStatus } from '../../src/transports/http/statusHandler';
 import { changes, Driver, T0 } from '../support/decideDriver';
-import { type CapturedFunction, captureRegistrations, triggerOf } from '../support/functionsRegistry';
+import { captureAppRegistrations, type CapturedFunction, triggerOf } from '../support/functionsRegistry';
 import {
     DAY_REASONS,
     DAY_RUNS,
@@ -31,15 +31,17 @@ import {
     statusRequest,
 } from './statusFixtures';
 
-let registered: CapturedFunction[] = [];
+/** Every function src/index.ts registers. */
+let all: CapturedFunction[] = [];
 beforeAll(async () => {
-    registered = await captureRegistrations(() => import('../../functions/statusPage.js'));
+    all = await captureAppRegistrations();
 });
 
 describe('status page function', () => {
     it('registers GET status/{view?} with function keys', () => {
-        expect(registered.map((f) => f.name)).toEqual(['statusPage']);
-        const fn = registered[0] as CapturedFunction;
+        const statusFunctions = all.filter((f) => f.name === 'statusPage');
+        expect(statusFunctions).toHaveLength(1);
+        const fn = statusFunctions[0] as CapturedFunction;
         expect(triggerOf(fn)).toMatchObject({
             type: 'httpTrigger',
             route: 'status/{view:regex(^page$)?}',
@@ -50,7 +52,7 @@ describe('status page function', () => {
 });
 
 describe('the read-only key (README, On-call)', () => {
-    it('is a key of the function the README names, which only reads the status', async () => {
+    it('is a key of the function the README names, which only reads the status', () => {
         const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
         const named = [...readme.matchAll(/az functionapp function keys (?:set|delete) .*--function-name (\w+)/g)].map(
             (m) => m[1],
@@ -58,21 +60,17 @@ describe('the read-only key (README, On-call)', () => {
         expect(named.length).toBeGreaterThanOrEqual(2);
         expect(new Set(named)).toEqual(new Set(['statusPage']));
         // That function is GET only, on the status routes only: its keys cannot submit anything.
-        // statusPage was captured in beforeAll (a module registers once per process); the others here.
-        const others = await captureRegistrations(async () => {
-            await import('../../functions/postSyncRequests.js');
-            await import('../../functions/getSyncRequestStatus.js');
-            await import('../../functions/openApi.js');
-        });
-        const all = [...registered, ...others];
         const statusFunctions = all.filter((f) => f.name === 'statusPage');
         expect(statusFunctions).toHaveLength(1);
         expect(triggerOf(statusFunctions[0] as CapturedFunction)).toMatchObject({
             methods: ['GET'],
             authLevel: 'function',
         });
-        const writers = all.filter((f) => (triggerOf(f) as { methods?: string[] }).methods?.includes('POST'));
-        expect(writers.map((f) => f.name)).toEqual(['postSyncRequests']);
+        const writers = all.filter((f) => {
+            const methods = triggerOf(f).methods;
+            return Array.isArray(methods) && methods.includes('POST');
+        });
+        expect(writers.map((f) => f.name)).toEqual(['postSyncRequests', 'postInitialSyncRequests']);
     });
 });
 
