@@ -208,30 +208,14 @@ describe('SimulatedConnectServer', () => {
         await server.createJob(target, 'job', delta);
         await server.createJob(target, 'job', delta);
         expect(server.stats()).toMatchObject({ jobsCreated: 1, createCalls: 2 });
-        await expect(server.getJob(target, 'other')).rejects.toMatchObject({ statusCode: 404 });
     });
 
-    it('plays scripts that retry on busy, and the Laparoscope guard', async () => {
-        const { clock, server } = setup({
-            deltaBaseMs: 600_000,
-            runbooks: {
-                'Invoke-ADConnect': { kind: 'retryOnBusy', attempts: 10, intervalMs: 30_000 },
-                'Laparoscope-Guard': { kind: 'skipIfRecent', withinMs: 1_200_000 },
-            },
-        });
-        const script = { ...target, runbook: 'Invoke-ADConnect' };
-        const guard = { ...target, runbook: 'Laparoscope-Guard' };
-        await server.createJob(script, 's1', delta);
-        await server.createJob(script, 's2', delta);
-        clock.set(900_000);
-        const s1 = finished(await server.getJob(script, 's1'));
-        const s2 = finished(await server.getJob(script, 's2'));
-        expect([s1.status, s2.status].sort()).toEqual(['Completed', 'Failed']);
-        expect(server.stats().busyErrors).toBe(10);
-        await server.createJob(guard, 'g1', delta);
-        clock.set(1_000_000);
-        expect(finished(await server.getJob(guard, 'g1')).report.reason).toMatch(/Skipped/);
-        expect(server.cycles()).toHaveLength(1);
+    it('answers for a job it does not have as Automation does, through the real adapter: not found, and nothing to stop', async () => {
+        const { server } = setup();
+        await server.createJob(target, 'job', delta);
+        expect(await server.getJob(target, 'other')).toEqual({ kind: 'notFound' });
+        await expect(server.stopJob(target, 'other')).resolves.toBeUndefined();
+        expect(server.stats()).toMatchObject({ jobsCreated: 1, getCalls: 1, stopCalls: 1 });
     });
 
     it('replays the same history from the same seed', async () => {
@@ -497,63 +481,5 @@ describe('SimulatedConnectServer: this project’s runbook reads the server at i
             expect(done.report.reason).toMatch(/NotBefore/);
         }
         expect(server.cycles()).toHaveLength(0);
-    });
-});
-
-describe('SimulatedConnectServer: the physical floor (startWhenFree)', () => {
-    const floor = { ...target, runbook: 'Physical-Floor' };
-    const floorOptions: Partial<SimulatedConnectOptions> = {
-        workerPollIntervalMs: 30_000,
-        pickupJitterMs: 5_000,
-        deltaBaseMs: 40_000,
-        durationJitter: 0.1,
-        runbooks: { 'Physical-Floor': { kind: 'startWhenFree' } },
-    };
-
-    it('starts at the worker’s poll with no start-up, and its cycle runs as fast as the jitter allows', async () => {
-        // The same server (same seed: same poll phase) once with this project's runbook, once with the floor.
-        const ours = setup({ ...floorOptions, pickupJitterMs: 20_000 });
-        const best = setup({ ...floorOptions, pickupJitterMs: 20_000 });
-        await ours.server.createJob(target, 'joiner', delta);
-        await best.server.createJob(floor, 'joiner', delta);
-        ours.clock.set(300_000);
-        best.clock.set(300_000);
-        const [usual] = ours.server.cycles();
-        const [fastest] = best.server.cycles();
-        const poll = fastest?.importStartedAt ?? -1;
-        expect(poll).toBeGreaterThan(0);
-        expect(poll).toBeLessThanOrEqual(30_000);
-        // The usual job starts at that same poll plus its start-up.
-        expect(usual?.importStartedAt ?? 0).toBeGreaterThanOrEqual(poll);
-        expect(usual?.importStartedAt ?? Infinity).toBeLessThanOrEqual(poll + 20_000);
-        expect((fastest?.endedAt ?? 0) - poll).toBe(36_000);
-    });
-
-    it('starts the instant the running cycle ends, once for all the jobs waiting, and never again for covered ones', async () => {
-        const { clock, server } = setup({ ...floorOptions, deltaBaseMs: 100_000 });
-        await server.createJob(floor, 'first', delta);
-        clock.set(31_000);
-        const [first] = server.cycles();
-        await server.createJob(floor, 'second', delta);
-        clock.set(32_000);
-        await server.createJob(floor, 'third', delta);
-        clock.set(600_000);
-        const cycles = server.cycles();
-        expect(cycles).toHaveLength(2);
-        expect(cycles[0]?.id).toBe(first?.id);
-        expect(cycles[1]?.importStartedAt).toBe(cycles[0]?.endedAt);
-        for (const name of ['first', 'second', 'third']) {
-            expect(finished(await server.getJob(floor, name)).report.outcome).toBe('Succeeded');
-        }
-        expect(server.stats()).toMatchObject({ busyErrors: 0, jobsCreated: 3 });
-    });
-
-    it('lets a cycle that started after the change cover it without a cycle of its own', async () => {
-        const { clock, server } = setup({ ...floorOptions, schedulerIntervalMs: 1_800_000, schedulerPhaseMs: 5_000 });
-        await server.createJob(floor, 'joiner', delta);
-        clock.set(300_000);
-        // Created at 0, the scheduler's cycle started at 5 s (before the worker's poll): it covers the change.
-        expect(server.cycles().map((c) => c.trigger)).toEqual(['scheduler']);
-        expect(finished(await server.getJob(floor, 'joiner')).report.outcome).toBe('Succeeded');
     });
 });
