@@ -318,7 +318,7 @@ function readOwnCycle(run: RunContext, watch: OwnCycleWatch, at: number, reading
         if (watch.idleSince !== null) return ownCycleEnded(run, watch, at, reading);
         return keepWatching(run, { ...watch, idleSince: at }, at, reading);
     }
-    if (running.id !== watch.cycleId && watch.idleSince !== null) {
+    if (running.id !== watch.cycleId) {
         const endedAt = ownEnd(reading.history(watch.cycleId), watch.idleSince, running.startedAt);
         return ownCycleEnded(run, watch, endedAt, reading, at);
     }

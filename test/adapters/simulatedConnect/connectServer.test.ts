@@ -425,6 +425,39 @@ describe('SimulatedConnectServer: this project’s runbook reads the server at i
         expect(owner.endedAt).toBe(140_001 + 3_000);
     });
 
+    it('an owner whose next cycle starts less than a poll after its end, with no idle reading between, reports its own end (issue 25 item 13)', async () => {
+        const { clock, server } = setup(timed);
+        // The queued job is picked up first, finds the server idle and sleeps until its NotBefore (127 000); the
+        // job ahead is picked up next and starts at once.
+        await server.createJob(target, 'queued', { ...delta, NotBefore: at(127_000) });
+        server.recordChanges(1);
+        await server.createJob(target, 'ahead', delta);
+        clock.set(1_000_000);
+        const [ahead, queued] = server.cycles();
+        // Ahead: 1 to 125 011. The queued job wakes at 127 001, reads idle once and starts: its cycle runs from
+        // 127 001, so ahead's reading at 130 001 is busy, and no reading of ahead's runbook was idle in between.
+        expect(ahead).toMatchObject({ jobName: 'ahead', importStartedAt: 1, endedAt: 125_011 });
+        expect(queued).toMatchObject({ jobName: 'queued', importStartedAt: 127_001 });
+        const done = finished(await server.getJob(target, 'ahead'));
+        // The run history tells: the cycle running at 130 001 is the next one, and its own last run ended at 125 011.
+        expect(done.report).toMatchObject({ outcome: 'Succeeded', importStartedAt: 1, cycleEndedAt: 125_011 });
+        expect(done.endedAt).toBe(130_001 + 3_000);
+        // Its connectors are its own cycle's (1 change), not the next one's.
+        expect(done.report.connectors?.map((c) => c.updates)).toEqual([1, 1, 1]);
+    });
+
+    it('an owner whose next cycle is the scheduler’s, started less than a poll after its end, reports its own end too', async () => {
+        const { clock, server } = setup({ ...timed, schedulerIntervalMs: 3_600_000, schedulerPhaseMs: 127_001 });
+        await server.createJob(target, 'alone', delta);
+        clock.set(1_000_000);
+        const [ours, scheduler] = server.cycles();
+        expect(ours).toMatchObject({ jobName: 'alone', endedAt: 125_001 });
+        expect(scheduler).toMatchObject({ trigger: 'scheduler', importStartedAt: 127_001 });
+        const done = finished(await server.getJob(target, 'alone'));
+        expect(done.report).toMatchObject({ cycleStartedAt: 1, cycleEndedAt: 125_001 });
+        expect(done.endedAt).toBe(130_001 + 3_000);
+    });
+
     it('starts no earlier than NotBefore: it sleeps whole seconds until then', async () => {
         const { clock, server } = setup(timed);
         await server.createJob(target, 'later', { ...delta, NotBefore: at(120_000) });
