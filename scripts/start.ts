@@ -31,13 +31,16 @@ async function main(): Promise<void> {
     const settings = mergeLocalSettings(readLocalSettings(join(root, 'local.settings.json')), process.env);
     const storage = storageMode(settings);
     const timeScale = Math.max(1, positive(settings.LOCAL_TIME_SCALE, 1, 'LOCAL_TIME_SCALE'));
+    const dataDir = resolve(root, settings.LOCAL_DATA_DIR ?? '.local');
     const host = await startLocalHost({
         root,
         port: positive(settings.LOCAL_HTTP_PORT, 7071, 'LOCAL_HTTP_PORT'),
         hostname: '127.0.0.1',
         settings,
         storage,
-        azuriteLocation: join(resolve(root, settings.LOCAL_DATA_DIR ?? '.local'), 'azurite'),
+        azuriteLocation: join(dataDir, 'azurite'),
+        // Kept with the state it belongs to: in memory, nothing survives a restart, the simulation neither.
+        simulationJournal: storage === 'memory' ? null : join(dataDir, 'simulated-connect.jsonl'),
         timeScale,
         log: consoleLogger,
     });

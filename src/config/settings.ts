@@ -240,9 +240,13 @@ export const SETTINGS = [
         'LOCAL_STORAGE',
         '`npm start`: `azurite` (started automatically, data in `.local/azurite`), `memory`, or `external` (use AzureWebJobsStorage as given). Default: `azurite` unless AzureWebJobsStorage names something other than `UseDevelopmentStorage=true`.',
     ),
-    spec('LOCAL_DATA_DIR', '`npm start`: folder for local state (Azurite data in `<dir>/azurite`).', {
-        default: '.local',
-    }),
+    spec(
+        'LOCAL_DATA_DIR',
+        "`npm start`: folder for local state (Azurite data in `<dir>/azurite`, the simulated Connect server's journal in `<dir>/simulated-connect.jsonl`).",
+        {
+            default: '.local',
+        },
+    ),
     spec('LOCAL_TIME_SCALE', '`npm start`: run the clock this many times faster than real time (demos).', {
         default: '1',
     }),

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { createAppInsightsTelemetry } from '../adapters/appInsights/createAppInsightsTelemetry';
 import { noTelemetry } from '../adapters/memory';
 import { MemoryInvalidMessageSink } from '../adapters/memory/memoryInvalidMessageSink';
-import { SimulatedConnectServer } from '../adapters/simulatedConnect/connectServer';
+import type { SimulatedConnectServer } from '../adapters/simulatedConnect/connectServer';
 import { setServiceOverrides } from '../composition/runtime';
 import { type Config, loadConfig } from '../config/loadConfig';
 import { PLATFORM_VARIABLES, SETTINGS } from '../config/settings';
@@ -18,9 +18,10 @@ import type { Telemetry } from '../ports/telemetry';
 import { type RunningAzurite, startAzurite } from './azurite';
 import { type CapturedFunction, captureRegistrations, triggerOf } from './functionsCore';
 import { decodePathSegment, httpRoutes, serveFunction } from './httpHost';
-import { LocalQueue, queueWakeScheduler } from './localQueue';
+import { type LocalMessage, LocalQueue, queueWakeScheduler } from './localQueue';
 import { parseNcrontab } from './ncrontab';
 import { ScaledClock } from './scaledClock';
+import { openSimulation } from './simulationJournal';
 import { timelineTelemetry } from './timeline';
 
 /** Where `npm start` keeps its state: Azurite's tables (and nothing else). */
@@ -37,6 +38,11 @@ export interface LocalHostOptions {
     readonly storage: LocalStorageMode;
     /** Azurite's data folder (`.local/azurite`): a restart keeps the state. */
     readonly azuriteLocation: string;
+    /**
+     * The simulated Connect server's journal (`.local/simulated-connect.jsonl`): a restart replays it, so the jobs
+     * the engine started are still there. Null: the simulation starts afresh each time (in-memory storage).
+     */
+    readonly simulationJournal: string | null;
     /** 1 = real time; 20 = twenty times faster (demos). */
     readonly timeScale: number;
     readonly log: Logger;
@@ -81,8 +87,48 @@ function resolveSetting(value: unknown, settings: Readonly<Record<string, string
  * @param options - where and how to run
  */
 export async function startLocalHost(options: LocalHostOptions): Promise<LocalHost> {
-    const { log, root } = options;
+    const { log } = options;
     const settings: Record<string, string> = { ...options.settings };
+    const cleanups = new Cleanups(log);
+    const azurite = await startStorage(options, settings);
+    if (azurite !== null) cleanups.push(() => azurite.stop());
+    try {
+        return await startOnStorage(options, settings, cleanups);
+    } catch (e) {
+        await cleanups.run();
+        throw e;
+    }
+}
+
+/** Shutdown steps, run in reverse order; a failing step is logged and the others still run. */
+class Cleanups {
+    private readonly steps: (() => Promise<void> | void)[] = [];
+
+    constructor(private readonly log: Logger) {}
+
+    push(step: () => Promise<void> | void): void {
+        this.steps.push(step);
+    }
+
+    async run(): Promise<void> {
+        for (const step of this.steps.splice(0).reverse()) {
+            try {
+                await step();
+            } catch (e) {
+                this.log.warn(`Shutdown step failed: ${e instanceof Error ? e.message : String(e)}`);
+            }
+        }
+    }
+}
+
+/**
+ * Starts Azurite when the host keeps its state there, and points the settings and process.env at the storage:
+ * the registered functions read their settings from process.env, as under the real host.
+ */
+async function startStorage(
+    options: LocalHostOptions,
+    settings: Record<string, string>,
+): Promise<RunningAzurite | null> {
     let azurite: RunningAzurite | null = null;
     if (options.storage === 'azurite') {
         azurite = await startAzurite({ location: options.azuriteLocation });
@@ -90,143 +136,179 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     } else if (options.storage === 'memory') {
         delete settings.AzureWebJobsStorage;
     }
-    // The registered functions read their settings from process.env, as under the real host.
     for (const [name, value] of Object.entries(settings)) process.env[name] = value;
     if (options.storage === 'memory') delete process.env.AzureWebJobsStorage;
+    return azurite;
+}
 
-    const cleanups: (() => Promise<void> | void)[] = [];
-    const stopAll = async (): Promise<void> => {
-        for (const cleanup of cleanups.splice(0).reverse()) {
-            try {
-                await cleanup();
-            } catch (e) {
-                log.warn(`Shutdown step failed: ${e instanceof Error ? e.message : String(e)}`);
-            }
-        }
+async function startOnStorage(
+    options: LocalHostOptions,
+    settings: Readonly<Record<string, string>>,
+    cleanups: Cleanups,
+): Promise<LocalHost> {
+    const { log, root } = options;
+    const config = loadConfig(process.env);
+    const hostJson = readHostJson(root);
+    const clock = new ScaledClock(options.timeScale);
+    const simulation =
+        config.automation.mode === 'simulated'
+            ? await openSimulation(options.simulationJournal, clock, simulatedConnectOptionsFromEnv(process.env), log)
+            : null;
+    const queues = new QueueRegistry(clock, log, cleanups);
+    const base: Telemetry =
+        config.telemetry.connectionString === null ? noTelemetry : createAppInsightsTelemetry(config, { log });
+    cleanups.push(() => base.flush());
+    setServiceOverrides({
+        clock,
+        wakes: queueWakeScheduler(queues.get(config.controlQueueName, 1)),
+        telemetry: timelineTelemetry(base, { clock, log, simulation }),
+        invalidMessages: new MemoryInvalidMessageSink(),
+        ...(simulation === null ? {} : { jobs: simulation }),
+    });
+    const functions = await loadFunctions(root);
+    runTriggers(functions, { settings, clock, log, queues, maxBatch: hostJson.maxBatch, cleanups });
+    const local = localEndpoints({ simulation, queues: queues.all, clock });
+    const routes = httpRoutes(functions, hostJson.routePrefix);
+    const port = await serveHttp(options, cleanups, async (req, res) => {
+        if (await local(req, res)) return;
+        if (await serveFunction(routes, req, res, { log, maxBodyBytes: config.http.maxBodyBytes })) return;
+        res.writeHead(404, { 'content-type': 'application/problem+json' });
+        res.end(JSON.stringify({ type: 'about:blank', title: 'Not Found', status: 404 }));
+    });
+    const hostName = `${options.hostname === '0.0.0.0' ? 'localhost' : options.hostname}:${port}`;
+    // As Core Tools does, and as App Service does with the app's own name: the host tells the app its address,
+    // so Location headers point here (never at whatever Host header a caller sends). The functions build their
+    // services on first invocation, after this.
+    process.env[PLATFORM_VARIABLES.hostName] = hostName;
+    return {
+        url: `http://${hostName}`,
+        port,
+        config,
+        functions,
+        simulation,
+        clock,
+        queues: queues.all,
+        stop: () => cleanups.run(),
     };
-    if (azurite !== null) {
-        const running = azurite;
-        cleanups.push(() => running.stop());
-    }
-    try {
-        const config = loadConfig(process.env);
-        const hostJson = hostJsonSchema.parse(JSON.parse(readFileSync(join(root, 'host.json'), 'utf8')));
-        const routePrefix = hostJson.extensions?.http?.routePrefix ?? 'api';
-        const maxBatch = hostJson.extensions?.serviceBus?.maxMessageBatchSize ?? 100;
-        const clock = new ScaledClock(options.timeScale);
+}
 
-        const simulation =
-            config.automation.mode === 'simulated'
-                ? new SimulatedConnectServer(clock, simulatedConnectOptionsFromEnv(process.env))
-                : null;
-        const queues = new Map<string, LocalQueue>();
-        const queue = (name: string, batch: number): LocalQueue => {
-            let found = queues.get(name);
-            if (found === undefined) {
-                found = new LocalQueue(name, { clock, log, maxBatch: batch });
-                queues.set(name, found);
-                const created = found;
-                cleanups.push(() => created.close());
-            }
-            return found;
-        };
-        const base: Telemetry =
-            config.telemetry.connectionString === null ? noTelemetry : createAppInsightsTelemetry(config, { log });
-        cleanups.push(() => base.flush());
-        setServiceOverrides({
-            clock,
-            wakes: queueWakeScheduler(queue(config.controlQueueName, 1)),
-            telemetry: timelineTelemetry(base, { clock, log, simulation }),
-            invalidMessages: new MemoryInvalidMessageSink(),
-            ...(simulation === null ? {} : { jobs: simulation }),
-        });
+/** What the host reads of host.json: the HTTP route prefix and the Service Bus batch size. */
+function readHostJson(root: string): { readonly routePrefix: string; readonly maxBatch: number } {
+    const hostJson = hostJsonSchema.parse(JSON.parse(readFileSync(join(root, 'host.json'), 'utf8')));
+    return {
+        routePrefix: hostJson.extensions?.http?.routePrefix ?? 'api',
+        maxBatch: hostJson.extensions?.serviceBus?.maxMessageBatchSize ?? 100,
+    };
+}
 
-        const functionsDir = join(root, 'functions');
-        const files = readdirSync(functionsDir)
-            .filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts'))
-            .sort();
-        const functions = await captureRegistrations(async () => {
-            for (const file of files) await import(join(functionsDir, file));
-        });
+/** The stand-in queues by name, made on first use and closed at shutdown. */
+class QueueRegistry {
+    readonly all = new Map<string, LocalQueue>();
 
-        const timers: TimerSlot[] = [];
-        cleanups.push(() => timers.forEach((slot) => slot.handle !== null && clearTimeout(slot.handle)));
-        for (const fn of functions) {
-            const trigger = triggerOf(fn);
-            if (trigger.type === 'serviceBusTrigger') {
-                const many = trigger.cardinality === 'many';
-                const name = resolveSetting(trigger.queueName, settings);
-                queue(name, many ? maxBatch : 1).subscribe(async (messages) => {
-                    const context = new InvocationContext({
-                        functionName: fn.name,
-                        logHandler: contextLog(fn.name, log),
-                        triggerMetadata: many
-                            ? {
-                                  messageIdArray: messages.map((m) => m.messageId),
-                                  deliveryCountArray: messages.map((m) => m.deliveryCount),
-                                  enqueuedTimeUtcArray: messages.map((m) => new Date(m.enqueuedAt).toISOString()),
-                              }
-                            : {
-                                  messageId: messages[0]?.messageId,
-                                  deliveryCount: messages[0]?.deliveryCount,
-                                  enqueuedTimeUtc: new Date(messages[0]?.enqueuedAt ?? 0).toISOString(),
-                              },
-                    });
-                    await fn.handler(many ? messages.map((m) => m.body) : messages[0]?.body, context);
-                });
-            } else if (trigger.type === 'timerTrigger') {
-                scheduleTimer(fn, resolveSetting(trigger.schedule, settings), trigger.runOnStartup === true, {
-                    clock,
-                    log,
-                    timers,
-                });
-            } else if (trigger.type !== 'httpTrigger') {
-                log.warn(`Function ${fn.name} has a ${trigger.type} trigger, which the local host does not run`);
-            }
+    constructor(
+        private readonly clock: ScaledClock,
+        private readonly log: Logger,
+        private readonly cleanups: Cleanups,
+    ) {}
+
+    get(name: string, batch: number): LocalQueue {
+        let found = this.all.get(name);
+        if (found === undefined) {
+            found = new LocalQueue(name, { clock: this.clock, log: this.log, maxBatch: batch });
+            this.all.set(name, found);
+            const created = found;
+            this.cleanups.push(() => created.close());
         }
-
-        const routes = httpRoutes(functions, routePrefix);
-        const server = createServer((req, res) => {
-            void handle(req, res).catch((e: unknown) => {
-                log.error('Local host request failed', e);
-                if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/problem+json' });
-                res.end(JSON.stringify({ type: 'about:blank', title: 'Internal Server Error', status: 500 }));
-            });
-        });
-        const local = localEndpoints({ simulation, queues, clock });
-        async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-            if (await local(req, res)) return;
-            if (await serveFunction(routes, req, res, { log, maxBodyBytes: config.http.maxBodyBytes })) return;
-            res.writeHead(404, { 'content-type': 'application/problem+json' });
-            res.end(JSON.stringify({ type: 'about:blank', title: 'Not Found', status: 404 }));
-        }
-        const port = await listen(server, options.port, options.hostname);
-        const hostName = `${options.hostname === '0.0.0.0' ? 'localhost' : options.hostname}:${port}`;
-        // As Core Tools does, and as App Service does with the app's own name: the host tells the app its address,
-        // so Location headers point here (never at whatever Host header a caller sends). The functions build their
-        // services on first invocation, after this.
-        process.env[PLATFORM_VARIABLES.hostName] = hostName;
-        cleanups.push(
-            () =>
-                new Promise<void>((resolve) => {
-                    server.close(() => resolve());
-                    server.closeAllConnections();
-                }),
-        );
-        return {
-            url: `http://${hostName}`,
-            port,
-            config,
-            functions,
-            simulation,
-            clock,
-            queues,
-            stop: stopAll,
-        };
-    } catch (e) {
-        await stopAll();
-        throw e;
+        return found;
     }
+}
+
+/** The function registrations of functions/, as the host would load them. */
+async function loadFunctions(root: string): Promise<readonly CapturedFunction[]> {
+    const functionsDir = join(root, 'functions');
+    const files = readdirSync(functionsDir)
+        .filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts'))
+        .sort();
+    return captureRegistrations(async () => {
+        for (const file of files) await import(join(functionsDir, file));
+    });
+}
+
+interface TriggerDeps {
+    readonly settings: Readonly<Record<string, string>>;
+    readonly clock: ScaledClock;
+    readonly log: Logger;
+    readonly queues: QueueRegistry;
+    readonly maxBatch: number;
+    readonly cleanups: Cleanups;
+}
+
+/** Subscribes the queue triggers to their stand-in queues and arms the timers; HTTP triggers are served apart. */
+function runTriggers(functions: readonly CapturedFunction[], deps: TriggerDeps): void {
+    const timers: TimerSlot[] = [];
+    deps.cleanups.push(() => timers.forEach((slot) => slot.handle !== null && clearTimeout(slot.handle)));
+    for (const fn of functions) {
+        const trigger = triggerOf(fn);
+        if (trigger.type === 'serviceBusTrigger') {
+            const many = trigger.cardinality === 'many';
+            const queue = deps.queues.get(resolveSetting(trigger.queueName, deps.settings), many ? deps.maxBatch : 1);
+            queue.subscribe((messages) => invokeQueueFunction(fn, messages, many, deps.log));
+        } else if (trigger.type === 'timerTrigger') {
+            const schedule = resolveSetting(trigger.schedule, deps.settings);
+            scheduleTimer(fn, schedule, trigger.runOnStartup === true, { clock: deps.clock, log: deps.log, timers });
+        } else if (trigger.type !== 'httpTrigger') {
+            deps.log.warn(`Function ${fn.name} has a ${trigger.type} trigger, which the local host does not run`);
+        }
+    }
+}
+
+/** One invocation of a Service Bus queue function, with the trigger metadata the host passes. */
+async function invokeQueueFunction(
+    fn: CapturedFunction,
+    messages: readonly LocalMessage[],
+    many: boolean,
+    log: Logger,
+): Promise<void> {
+    const context = new InvocationContext({
+        functionName: fn.name,
+        logHandler: contextLog(fn.name, log),
+        triggerMetadata: many
+            ? {
+                  messageIdArray: messages.map((m) => m.messageId),
+                  deliveryCountArray: messages.map((m) => m.deliveryCount),
+                  enqueuedTimeUtcArray: messages.map((m) => new Date(m.enqueuedAt).toISOString()),
+              }
+            : {
+                  messageId: messages[0]?.messageId,
+                  deliveryCount: messages[0]?.deliveryCount,
+                  enqueuedTimeUtc: new Date(messages[0]?.enqueuedAt ?? 0).toISOString(),
+              },
+    });
+    await fn.handler(many ? messages.map((m) => m.body) : messages[0]?.body, context);
+}
+
+/** The HTTP server on the host's address; closed at shutdown. Returns the port it listens on. */
+async function serveHttp(
+    options: LocalHostOptions,
+    cleanups: Cleanups,
+    handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+): Promise<number> {
+    const server = createServer((req, res) => {
+        void handle(req, res).catch((e: unknown) => {
+            options.log.error('Local host request failed', e);
+            if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/problem+json' });
+            res.end(JSON.stringify({ type: 'about:blank', title: 'Internal Server Error', status: 500 }));
+        });
+    });
+    const port = await listen(server, options.port, options.hostname);
+    cleanups.push(
+        () =>
+            new Promise<void>((resolve) => {
+                server.close(() => resolve());
+                server.closeAllConnections();
+            }),
+    );
+    return port;
 }
 
 function contextLog(functionName: string, log: Logger) {

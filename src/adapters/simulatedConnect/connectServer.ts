@@ -124,6 +124,24 @@ export interface SimulatedConnectSnapshot {
     readonly nextSchedulerCycleAt: number | null;
 }
 
+/**
+ * What changes the simulation from outside, with when it happened: the simulation is deterministic in its seed,
+ * its options and these, so replaying them ({@link SimulatedConnectServer.apply}) rebuilds it (the local host keeps
+ * them across a restart).
+ */
+export type SimulationInput =
+    | {
+          readonly kind: 'createJob';
+          readonly at: number;
+          readonly target: AutomationTarget;
+          readonly jobName: string;
+          readonly parameters: SyncJobParameters;
+      }
+    | { readonly kind: 'stopJob'; readonly at: number; readonly target: AutomationTarget; readonly jobName: string }
+    | { readonly kind: 'recordChanges'; readonly at: number; readonly count: number }
+    | { readonly kind: 'setWorker'; readonly at: number; readonly state: WorkerState }
+    | { readonly kind: 'setStagingMode'; readonly at: number; readonly on: boolean };
+
 /** A job as Automation holds it, with the runbook it runs. */
 export interface SimulatedJob extends RunbookJob {
     readonly key: string;
@@ -158,6 +176,7 @@ export class SimulatedConnectServer implements AutomationJobs {
     private readonly workerPhase: number;
     private pendingChanges = 0;
     private worker: WorkerState;
+    private recorder: ((input: SimulationInput) => void) | null = null;
 
     /**
      * @param clock - the only source of time
@@ -200,6 +219,7 @@ export class SimulatedConnectServer implements AutomationJobs {
 
     createJob(target: AutomationTarget, jobName: string, parameters: SyncJobParameters): Promise<JobObservation> {
         const now = this.advance();
+        this.recorder?.({ kind: 'createJob', at: now, target, jobName, parameters });
         this.counters.createCalls++;
         const key = jobKey(target, jobName);
         const existing = this.jobs.get(key);
@@ -241,6 +261,7 @@ export class SimulatedConnectServer implements AutomationJobs {
 
     stopJob(target: AutomationTarget, jobName: string): Promise<void> {
         const now = this.advance();
+        this.recorder?.({ kind: 'stopJob', at: now, target, jobName });
         this.counters.stopCalls++;
         const job = this.jobs.get(jobKey(target, jobName));
         // A job Automation does not have cannot run: the outcome a stop wants, as the real adapter says.
@@ -257,12 +278,14 @@ export class SimulatedConnectServer implements AutomationJobs {
 
     /** Changes made in Active Directory; the next cycle's import reads them and takes longer for it. */
     recordChanges(count: number): void {
-        this.advance();
+        const now = this.advance();
+        this.recorder?.({ kind: 'recordChanges', at: now, count });
         this.pendingChanges += count;
     }
 
     setWorker(state: WorkerState): void {
         const now = this.advance();
+        this.recorder?.({ kind: 'setWorker', at: now, state });
         this.worker = state;
         if (state === 'online') {
             for (const job of this.parked.splice(0)) {
@@ -272,8 +295,45 @@ export class SimulatedConnectServer implements AutomationJobs {
     }
 
     setStagingMode(on: boolean): void {
-        this.advance();
+        const now = this.advance();
+        this.recorder?.({ kind: 'setStagingMode', at: now, on });
         this.world.stagingMode = on;
+    }
+
+    // ---- replay ----
+
+    /**
+     * Hands every input from now on to `recorder`, before it takes effect (before a create answers).
+     * @param recorder - where the inputs go, or null to stop
+     */
+    recordInputs(recorder: ((input: SimulationInput) => void) | null): void {
+        this.recorder = recorder;
+    }
+
+    /**
+     * Applies an input as it happened. The clock must read the input's time (a replay sets it so): the same
+     * inputs at the same times on a server of the same seed and options rebuild the same history.
+     * @param input - a recorded input
+     */
+    async apply(input: SimulationInput): Promise<void> {
+        switch (input.kind) {
+            case 'createJob':
+                // A create refused then (a simulated 503) is refused again; its answer went to its caller then.
+                await this.createJob(input.target, input.jobName, input.parameters).catch(() => undefined);
+                return;
+            case 'stopJob':
+                await this.stopJob(input.target, input.jobName);
+                return;
+            case 'recordChanges':
+                this.recordChanges(input.count);
+                return;
+            case 'setWorker':
+                this.setWorker(input.state);
+                return;
+            case 'setStagingMode':
+                this.setStagingMode(input.on);
+                return;
+        }
     }
 
     // ---- inspection ----

@@ -292,7 +292,7 @@ function readWhileWaiting(run: RunContext, wait: IdleWait, at: number, reading: 
 /** The server is free: sleep until NotBefore when it is ahead (the first time), else start. */
 function afterForeignCycle(run: RunContext, at: number, then: 'notBefore' | 'start'): RunbookStep {
     const notBefore = run.parameters.notBefore;
-    if (then === 'start' || notBefore === null || at >= notBefore) return startAttempt(run);
+    if (then === 'start' || notBefore === null || at >= notBefore) return readyToStart(run);
     if (notBefore > run.busyDeadline) {
         // Sleeping until then would spend the whole budget and still not start: say so now.
         const reason = `NotBefore ${isoInstant(notBefore)} is later than the busy budget of ${run.settings.busyWaitMs / 1000} seconds allows`;
@@ -301,6 +301,16 @@ function afterForeignCycle(run: RunContext, at: number, then: 'notBefore' | 'sta
     // Start-Sleep -Seconds takes whole seconds, rounded up; then Wait-ForeignCycle again.
     const wakeAt = at + Math.ceil((notBefore - at) / 1000) * 1000;
     return next({ phase: 'sleeping', run, then: 'waitThenStart' }, { kind: 'readAt', at: wakeAt });
+}
+
+/**
+ * The server is free and NotBefore has passed: the steps before Start-ADSyncSyncCycle begin here (a step added
+ * to the script before the start, such as a check that the window's objects reached the domain controller the
+ * connector reads, becomes a phase of its own that reads what it needs and then calls {@link startAttempt}).
+ * A retried start after a refusal does not come back here.
+ */
+function readyToStart(run: RunContext): RunbookStep {
+    return startAttempt(run);
 }
 
 function startAttempt(run: RunContext): RunbookStep {
