@@ -32,6 +32,7 @@ import {
     type JoinerConfirmation,
 } from './confirmation';
 import type { BenchOutput } from './output';
+import { type BenchRunbook, benchRunbookFactories } from './runbooks';
 import { allTraces, type Trace, type TraceChange, type TraceScale } from './traces';
 import { BENCH_REPLICATION, type JoinerReplication, joinerReplications, type ReplicationModel } from './visibility';
 
@@ -140,7 +141,7 @@ export interface ComparisonResult {
     /** This project on the joiner trickle with other timing (or ENTRA_CONFIRMATION off), to show what the defaults trade. */
     readonly sensitivity: readonly { readonly timing: string; readonly result: ComparedResult }[];
     readonly goals: readonly GoalCheck[];
-    readonly server: SimulatedConnectOptions;
+    readonly server: BenchServer;
     /** What decides change-to-visible: replication to the Connect server's DC, and (e)'s confirmation settings. */
     readonly visibility: {
         readonly replication: ReplicationModel;
@@ -166,18 +167,30 @@ export const RECONCILE_PERIOD_MS = 2 * 60_000;
 /** After a trace ends the simulation runs on this long, so in-flight work can finish. */
 const DRAIN_MS = 4 * 3_600_000;
 
-function serverOptions(strategy: StrategyId, seed: number): SimulatedConnectOptions {
+/** The other strategies' runbooks (bench/runbooks.ts), by runbook name; this project's runs under any other name. */
+const BENCH_RUNBOOKS: Readonly<Record<string, BenchRunbook>> = {
+    [SCRIPT_TARGET.runbook]: { kind: 'retryOnBusy', attempts: 10, intervalMs: 30_000 },
+    [GUARD_TARGET.runbook]: { kind: 'skipIfRecent', withinMs: 10 * 60_000 },
+    [FLOOR_TARGET.runbook]: { kind: 'startWhenFree' },
+};
+
+/** The simulated server of a strategy run, as the results record it: its options and the bench's runbooks. */
+type BenchServer = SimulatedConnectOptions & { readonly runbooks: Readonly<Record<string, BenchRunbook>> };
+
+function serverOptions(strategy: StrategyId, seed: number): BenchServer {
     return {
         ...DEFAULT_SIMULATED_CONNECT,
         seed,
         // Cloud Sync's agent runs every 2 minutes; modelled as the same server with a 2-minute scheduler.
         schedulerIntervalMs: strategy === 'polling' ? 2 * 60_000 : DEFAULT_SIMULATED_CONNECT.schedulerIntervalMs,
-        runbooks: {
-            [SCRIPT_TARGET.runbook]: { kind: 'retryOnBusy', attempts: 10, intervalMs: 30_000 },
-            [GUARD_TARGET.runbook]: { kind: 'skipIfRecent', withinMs: 10 * 60_000 },
-            [FLOOR_TARGET.runbook]: { kind: 'startWhenFree' },
-        },
+        runbooks: BENCH_RUNBOOKS,
     };
+}
+
+/** A fresh simulated server for one strategy run, running the bench's runbooks beside this project's. */
+function benchServer(clock: ManualClock, strategy: StrategyId, seed: number): SimulatedConnectServer {
+    const { runbooks, ...options } = serverOptions(strategy, seed);
+    return new SimulatedConnectServer(clock, options, benchRunbookFactories(runbooks, options.resultCollectionMs));
 }
 
 /** What a strategy does on each change and on its own timers, in a discrete-event loop. */
@@ -406,7 +419,7 @@ export async function simulateStrategy(
     confirmation: BenchConfirmationSettings | null = null,
 ): Promise<StrategyRun> {
     const clock = new ManualClock(trace.start);
-    const server = new SimulatedConnectServer(clock, serverOptions(strategy, seed));
+    const server = benchServer(clock, strategy, seed);
     // The simulated directory's own lag draw is off: the bench gives each joiner its replication lag (bench/visibility.ts)
     // and tells the directory when the object reached the Connect server's DC; the visibility rule stays the directory's.
     const directory = new SimulatedDirectory(clock, server, { lagRate: 0, lagMs: 0 });
@@ -776,7 +789,8 @@ function docsSection(comparison: ComparisonResult, machine: string, command: str
         SECTION_START,
         '## Strategies compared',
         '',
-        'Every strategy runs against the same simulated Entra Connect server (src/adapters/simulatedConnect/connectServer.ts) and the',
+        'Every strategy runs against the same simulated Entra Connect server (src/adapters/simulatedConnect/connectServer.ts:',
+        "this project's runbook is the model in runbook.ts beside it, the others are in bench/runbooks.ts) and the",
         'same seeded event traces (bench/traces.ts). A change counts as covered by the first exporting cycle whose',
         'import started after the change; joiner latency runs from the change to the end of that cycle. The built-in',
         '30-minute scheduler runs in every strategy, as it does on a real server.',

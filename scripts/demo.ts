@@ -102,6 +102,7 @@ async function main(): Promise<void> {
             settings,
             storage: 'memory',
             azuriteLocation: join(root, '.local', 'azurite'),
+            simulationJournal: null,
             timeScale: Math.max(1, speed),
             // The reconcile timer's lines are noise in a demo.
             log: { ...log, info: (m) => (m.startsWith('[reconcileTimer]') ? undefined : log.info(m)) },

@@ -3,7 +3,7 @@
  * Azurite, stand-in Service Bus queues and a simulated Entra Connect server; no Azure, no Core Tools.
  * See docs/LOCAL.md.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 import { localHostSettings } from '../src/config/localHostSettings';
 import { isConfigError } from '../src/errors';
@@ -37,6 +37,8 @@ async function main(): Promise<void> {
         settings,
         storage,
         azuriteLocation: local.azuriteLocation,
+        // Kept with the state it belongs to: in memory, nothing survives a restart, the simulation neither.
+        simulationJournal: storage === 'memory' ? null : join(resolve(root, local.dataDir), 'simulated-connect.jsonl'),
         timeScale,
         log: consoleLogger,
     });

@@ -13,8 +13,9 @@
        runbook sleeps until then and waits again for any cycle someone started meanwhile.
     3. Start-ADSyncSyncCycle is retried a bounded number of times on "Sync is already running" / "AAD is busy".
     4. Start-ADSyncSyncCycle returns when the cycle has STARTED; the runbook waits for its end (timeout: TimedOut):
-       idle on two polls in a row, or idle once and then a run in the history that repeats a step of ours (the
-       next cycle, e.g. a job queued behind ours, started between the two polls; ours ended at that idle poll).
+       idle on two polls in a row, or a busy poll whose run history shows the next cycle's first run (an import
+       after our synchronization or export: a job queued behind ours, or the scheduler, started between our two
+       idle polls, or less than a poll after our end; ours ended at that idle poll, or when its last run ended).
     5. The run-profile results of this cycle (runs from its start up to its end, or up to the next cycle's first
        run) are collected per connector (result, counters, errors), and the start
        of its first import run profile is reported as importStartedAt: the import reads every change made before
@@ -216,11 +217,14 @@ function Get-StepCounterSum {
 function Get-RunsSince {
     <#
         The raw run-profile results of runs that started at or after $Since (less $RunStartSkewSeconds) and, with
-        $Until, strictly before it; oldest first.
+        $Until, strictly before it; oldest first. -WithoutStepDetails leaves out the step counters, the costly part
+        of the read: enough to tell whose cycle runs.
     #>
-    param([datetime] $Since, [object] $Until = $null)
+    param([datetime] $Since, [object] $Until = $null, [switch] $WithoutStepDetails)
     $from = $Since.AddSeconds(-$RunStartSkewSeconds)
-    @(Get-ADSyncRunProfileResult -NumberRequested 100 -RunStepDetails | Where-Object {
+    $query = @{ NumberRequested = 100 }
+    if (-not $WithoutStepDetails) { $query.RunStepDetails = $true }
+    @(Get-ADSyncRunProfileResult @query | Where-Object {
             $_ -and $null -ne $_.StartDate -and (ConvertTo-UtcDate $_.StartDate) -ge $from -and
             ($null -eq $Until -or (ConvertTo-UtcDate $_.StartDate) -lt $Until)
         } | Sort-Object -Property StartDate)
@@ -250,37 +254,62 @@ function Get-CycleRunResults {
     }
 }
 
-function Get-RunStepKey {
-    <#
-        A run's connector and kind of step: import (Delta or Full), synchronization (Delta or Full), export, or the
-        run profile's own name. A cycle runs each kind of step once per connector (imports, then syncs, then exports).
-    #>
+function Get-RunStepKind {
+    <# A run's kind of step: Import (Delta or Full), Synchronization (Delta or Full), Export, or its run profile's name. #>
     param($Run)
     $kind = [string] $Run.RunProfileName
-    if ($kind -match 'Import') { $kind = 'Import' } elseif ($kind -match 'Sync') { $kind = 'Synchronization' } elseif ($kind -match 'Export') { $kind = 'Export' }
-    '{0}|{1}' -f $Run.ConnectorName, $kind
+    if ($kind -match 'Import') { return 'Import' }
+    if ($kind -match 'Sync') { return 'Synchronization' }
+    if ($kind -match 'Export') { return 'Export' }
+    $kind
 }
 
-function Find-RunAfterIdle {
+function Find-NextCycleRun {
     <#
-        The first run in the history that tells whose cycle made the server busy after our idle reading at
-        $IdleSeenAt. A run that started at or after that reading (less the skew) and repeats a step an earlier run
-        since $Since took on the same connector is the next cycle's first run: Kind 'next'. A run that started after
-        the reading and repeats nothing is our own cycle's next step (connector run state leaves Busy between
-        steps): Kind 'own'. $null while the history shows neither: the run that made the server busy may not be
-        recorded yet.
+        The first run of the cycle after ours in $Runs (the run history since our start, oldest first), or $null
+        while it shows none. A cycle runs its imports, then its synchronizations, then its exports, each once per
+        connector: an import run that started after a synchronization or export of our cycle, or that repeats the
+        import of a connector our cycle already imported, is the next cycle's first run (a job queued behind ours,
+        or the scheduler). Our cycle's runs started at or after $CycleStartedAt: the tail of the cycle before ours,
+        which the history may list just before our start, is not taken for a step of ours.
     #>
-    param([datetime] $Since, [datetime] $IdleSeenAt)
-    $threshold = $IdleSeenAt.AddSeconds(-$RunStartSkewSeconds)
-    $stepsSeen = @{}
-    foreach ($run in (Get-RunsSince -Since $Since)) {
-        $key = Get-RunStepKey $run
-        $startedAt = ConvertTo-UtcDate $run.StartDate
-        if ($stepsSeen.ContainsKey($key) -and $startedAt -ge $threshold) { return [pscustomobject] @{ Kind = 'next'; StartedAt = $startedAt } }
-        if ($startedAt -gt $IdleSeenAt) { return [pscustomobject] @{ Kind = 'own'; StartedAt = $startedAt } }
-        $stepsSeen[$key] = $true
+    param([datetime] $CycleStartedAt, [object[]] $Runs)
+    $laterStepSeen = $false
+    $imported = @{}
+    foreach ($run in $Runs) {
+        $kind = Get-RunStepKind $run
+        $ours = (ConvertTo-UtcDate $run.StartDate) -ge $CycleStartedAt
+        if ($kind -eq 'Import') {
+            if ($laterStepSeen -or $imported.ContainsKey([string] $run.ConnectorName)) { return $run }
+            if ($ours) { $imported[[string] $run.ConnectorName] = $true }
+        } elseif ($ours) {
+            $laterStepSeen = $true
+        }
     }
     $null
+}
+
+function Test-RunStartedAfter {
+    <# Whether a run in $Runs started after $Time: our cycle took another step after that idle reading. #>
+    param([object[]] $Runs, [datetime] $Time)
+    @($Runs | Where-Object { (ConvertTo-UtcDate $_.StartDate) -gt $Time }).Count -gt 0
+}
+
+function Get-OwnCycleEnd {
+    <#
+        When our cycle ended, once the next cycle's first run ($NextRun) is in the history: at our idle reading
+        between the two ($IdleSeenAt) when we saw one and our cycle took no step after it; else, when the next cycle
+        started less than a poll after ours ended (no reading of ours was idle in between), when the last of our runs
+        before it ended, by the run history (at the latest, when the next cycle's first run started).
+    #>
+    param([object[]] $Runs, $NextRun, [object] $IdleSeenAt)
+    $nextStart = ConvertTo-UtcDate $NextRun.StartDate
+    $ours = @($Runs | Where-Object { (ConvertTo-UtcDate $_.StartDate) -lt $nextStart })
+    if ($null -ne $IdleSeenAt -and -not (Test-RunStartedAfter -Runs $ours -Time $IdleSeenAt)) { return $IdleSeenAt }
+    # Sort-Object, not Measure-Object -Maximum: Windows PowerShell 5.1 measures numbers only.
+    $ends = @($ours | Where-Object { $null -ne $_.EndDate } | ForEach-Object { ConvertTo-UtcDate $_.EndDate } | Sort-Object)
+    if ($ends.Count -eq 0 -or $ends[-1] -gt $nextStart) { return $nextStart }
+    $ends[-1]
 }
 
 function Wait-OwnCycleEnd {
@@ -288,11 +317,12 @@ function Wait-OwnCycleEnd {
         Waits for the end of the cycle this runbook started at $CycleStartedAt, up to $Deadline. Returns $null on
         the deadline, else the end: EndedAt (reported as cycleEndedAt) and RunsBefore (our cycle's runs started
         before it). Idle on two polls in a row is the end, as in Wait-SyncCycleIdle. But a job queued behind ours
-        (or the scheduler) starts its cycle as soon as it sees idle twice, possibly between our two idle readings;
-        then a cycle runs again at our second reading. Run history tells which (Find-RunAfterIdle): the next cycle,
-        so ours ended at that idle reading and its runs are the ones that started before the next cycle's first
-        run; or our own cycle between two steps, and the wait goes on. Until the history tells, it is read again at
-        each busy reading.
+        (or the scheduler) starts its cycle as soon as it sees idle, possibly between our two idle readings, or
+        less than a poll after our end, before we read idle at all; then a cycle runs again at our next reading.
+        At every busy reading the run history (Find-NextCycleRun) tells whose it is: the next cycle, so ours has
+        ended (Get-OwnCycleEnd) and its runs are the ones that started before the next cycle's first run; or our
+        own, between two steps, and the wait goes on. An idle reading the history has not explained yet (the run
+        that made the server busy may not be recorded yet) is kept until it does.
     #>
     param([datetime] $CycleStartedAt, [datetime] $Deadline)
     $idleSince = $null        # the first idle reading of the current run of idle readings
@@ -300,14 +330,14 @@ function Wait-OwnCycleEnd {
     while ($true) {
         if (Test-SyncCycleRunning) {
             if ($null -ne $idleSince) { $undecidedIdleAt = $idleSince; $idleSince = $null }
-            if ($null -ne $undecidedIdleAt) {
-                $evidence = Find-RunAfterIdle -Since $CycleStartedAt -IdleSeenAt $undecidedIdleAt
-                if ($null -ne $evidence -and $evidence.Kind -eq 'next') {
-                    Write-Verbose "The next sync cycle started at $(ConvertTo-IsoTime $evidence.StartedAt); ours had ended"
-                    return [pscustomobject] @{ EndedAt = $undecidedIdleAt; RunsBefore = $evidence.StartedAt }
-                }
-                if ($null -ne $evidence) { $undecidedIdleAt = $null }
+            $runs = @(Get-RunsSince -Since $CycleStartedAt -WithoutStepDetails)
+            $next = Find-NextCycleRun -CycleStartedAt $CycleStartedAt -Runs $runs
+            if ($null -ne $next) {
+                Write-Verbose "The next sync cycle started at $(ConvertTo-IsoTime $next.StartDate); ours had ended"
+                $endedAt = Get-OwnCycleEnd -Runs $runs -NextRun $next -IdleSeenAt $undecidedIdleAt
+                return [pscustomobject] @{ EndedAt = $endedAt; RunsBefore = (ConvertTo-UtcDate $next.StartDate) }
             }
+            if ($null -ne $undecidedIdleAt -and (Test-RunStartedAfter -Runs $runs -Time $undecidedIdleAt)) { $undecidedIdleAt = $null }
         } elseif ($null -eq $idleSince) {
             $idleSince = Get-UtcNow
         } else {

@@ -26,7 +26,7 @@ export const LOCAL_HOST_SETTINGS = z.object({
     LOCAL_DATA_DIR: setting(anyText(), {
         default: '.local',
         description:
-            '`npm start`: folder for local state: Azurite keeps its data in `<dir>/azurite`; delete it to start from scratch.',
+            '`npm start`: folder for local state: Azurite keeps its data in `<dir>/azurite`, the simulated Connect server its journal in `<dir>/simulated-connect.jsonl`; delete it to start from scratch.',
     }),
     LOCAL_TIME_SCALE: setting(decimalNumber(1, 1000), {
         default: '1',

@@ -8,7 +8,7 @@ import { FUNCTIONS } from '../../functions/index';
 import { createAppInsightsTelemetry } from '../adapters/appInsights/createAppInsightsTelemetry';
 import { noTelemetry } from '../adapters/memory';
 import { MemoryInvalidMessageSink } from '../adapters/memory/memoryInvalidMessageSink';
-import { SimulatedConnectServer } from '../adapters/simulatedConnect/connectServer';
+import type { SimulatedConnectServer } from '../adapters/simulatedConnect/connectServer';
 import { setServiceOverrides } from '../composition/runtime';
 import { type Config, loadConfig } from '../config/loadConfig';
 import { PLATFORM_VARIABLES, settingDefault } from '../config/settings';
@@ -21,6 +21,7 @@ import { httpRoutes, serveFunction } from './httpHost';
 import { localEndpoints } from './localEndpoints';
 import { LocalQueue, queueWakeScheduler } from './localQueue';
 import { ScaledClock } from './scaledClock';
+import { openSimulation } from './simulationJournal';
 import { timelineTelemetry } from './timeline';
 import { startTriggers } from './triggers';
 
@@ -38,6 +39,11 @@ export interface LocalHostOptions {
     readonly storage: LocalStorageMode;
     /** Azurite's data folder (`.local/azurite`): a restart keeps the state. */
     readonly azuriteLocation: string;
+    /**
+     * The simulated Connect server's journal (`.local/simulated-connect.jsonl`): a restart replays it, so the jobs
+     * the engine started are still there. Null: the simulation starts afresh each time (in-memory storage).
+     */
+    readonly simulationJournal: string | null;
     /** 1 = real time; 20 = twenty times faster (demos). */
     readonly timeScale: number;
     readonly log: Logger;
@@ -227,7 +233,12 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
         const clock = new ScaledClock(options.timeScale);
         const simulation =
             config.automation.mode === 'simulated'
-                ? new SimulatedConnectServer(clock, simulatedConnectOptionsFromEnv(process.env))
+                ? await openSimulation(
+                      options.simulationJournal,
+                      clock,
+                      simulatedConnectOptionsFromEnv(process.env),
+                      log,
+                  )
                 : null;
         const { queues, queue } = queueRegistry(clock, log, cleanups);
         overrideServices(config, { clock, log, simulation, controlQueue: queue(config.controlQueueName, 1) }, cleanups);

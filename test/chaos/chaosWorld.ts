@@ -291,7 +291,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const truth = new ManualClock(Date.UTC(2026, 0, 5, 8, 0, 0) + options.seed * 1000);
     const start = truth.now();
     const maxSkewMs = options.maxSkewMs ?? 30_000;
-    // The runbook's wait: a job waits for the cycle of the job ahead of it, and for its NotBefore.
+    // The runbook's wait: a job waits for the cycle running on the server, and for its NotBefore.
     const fake = await AutomationFake.start({ clock: truth, oneCyclePerAccount: true });
     /** Which injected fault each scripted job name stands for; counted only when the job was created. */
     const scriptedFaults = new Map<string, FaultKind>();
@@ -797,8 +797,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
             // 1. Single flight in state: no run or window replaced before it finished (memory stores: every save seen).
             c.check(watched.violations.length === 0, `state: ${watched.violations.join('; ')}`);
             // 1. Single flight on the true clock. Never two cycles at once on the Connect server: this holds by
-            // construction of the fake (oneCyclePerAccount: a job waits for the cycle of every job created before
-            // it, as the runbook does), so this check guards the fake itself.
+            // construction of the fake (oneCyclePerAccount: its jobs run the model of this project's runbook on one
+            // server, and the runbook starts a cycle only when none runs), so this check guards the fake itself.
             const lives = jobs.map((j) => ({ job: j, life: fake.lifeOf(j) }));
             for (const a of lives) {
                 for (const b of lives) {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 
 import { freeLoopbackPort } from '../../src/local/azurite';
 import { FAST_LOCAL_TIMING } from '../support/localHostFixture';
@@ -21,10 +22,14 @@ interface RunningHost {
 }
 
 /** Starts `npm start`'s entry point as a child process and waits for its "Ready" line. */
-async function startHost(port: number, dataDir: string): Promise<RunningHost> {
+async function startHost(
+    port: number,
+    dataDir: string,
+    settings: Readonly<Record<string, string>> = {},
+): Promise<RunningHost> {
     const child = spawn(process.execPath, [TSX, join(root, 'scripts', 'start.ts')], {
         cwd: root,
-        env: { ...process.env, ...FAST, LOCAL_HTTP_PORT: String(port), LOCAL_DATA_DIR: dataDir },
+        env: { ...process.env, ...FAST, ...settings, LOCAL_HTTP_PORT: String(port), LOCAL_DATA_DIR: dataDir },
         stdio: ['ignore', 'pipe', 'pipe'],
         // Its own process group, as a terminal gives `npm start`, so that a test can kill the whole group.
         detached: true,
@@ -76,6 +81,50 @@ async function pollToFinal(statusUrl: string): Promise<Response> {
         await new Promise((r) => setTimeout(r, 500));
     }
     throw new Error(`no final answer from ${statusUrl}`);
+}
+
+/** Posts one joiner and returns its Location. */
+async function postJoiner(url: string, key: string): Promise<string> {
+    const posted = await fetch(`${url}/api/sync/requests`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': key },
+        body: JSON.stringify({ changes: [{ kind: 'joiner', upn: `${key}@contoso.com` }] }),
+    });
+    expect(posted.status).toBe(202);
+    const location = posted.headers.get('location');
+    if (location === null) throw new Error('no Location');
+    return location;
+}
+
+const simulationSchema = z.object({
+    server: z.object({ runningCycle: z.object({ jobName: z.string().nullable() }).nullable() }),
+    stats: z.object({ jobsCreated: z.number() }),
+});
+
+/** Waits until the simulated server runs a cycle that a job other than `not` started: the host is mid-cycle. */
+async function midCycle(url: string, not: string | null = null): Promise<string> {
+    for (let i = 0; i < 240; i++) {
+        const simulation = simulationSchema.parse(await (await fetch(`${url}/_local/simulation`)).json());
+        const jobName = simulation.server.runningCycle?.jobName ?? null;
+        if (jobName !== null && jobName !== not) return jobName;
+        await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error('no cycle started');
+}
+
+/** The final answer of each request, polling for up to `budgetMs` (the reconcile timer repairs lost wakes). */
+async function finalStates(locations: readonly string[], budgetMs: number): Promise<unknown[]> {
+    const until = Date.now() + budgetMs;
+    const finals = new Map<string, unknown>();
+    while (finals.size < locations.length && Date.now() < until) {
+        for (const location of locations) {
+            if (finals.has(location)) continue;
+            const response = await fetch(location);
+            if (response.status !== 202) finals.set(location, { status: response.status, body: await response.json() });
+        }
+        await new Promise((r) => setTimeout(r, 1_000));
+    }
+    return locations.map((location) => finals.get(location) ?? { status: 202 });
 }
 
 describe('npm start (embedded local host, end to end)', () => {
@@ -155,4 +204,42 @@ describe('npm start (embedded local host, end to end)', () => {
             rmSync(crashDir, { recursive: true, force: true });
         }
     }, 300_000);
+
+    it('ends every request when the host restarts mid-cycle, killed with SIGKILL and stopped with Ctrl-C (issue 25 item 2)', async () => {
+        // Cycles of 20 s, so that each restart falls inside one. The simulated server keeps its jobs in the data
+        // folder; before it did, the engine's polls of a job it had lost were refused until the run timed out.
+        const slow = { SIMULATED_CONNECT_CYCLE_SECONDS: '20' };
+        const restartDir = mkdtempSync(join(tmpdir(), 'local-host-restart-'));
+        try {
+            const port = await freeLoopbackPort();
+            const first = await startHost(port, restartDir, slow);
+            hosts.push(first);
+            const locations = [await postJoiner(first.url, 'crash-a1'), await postJoiner(first.url, 'crash-a2')];
+            const firstJob = await midCycle(first.url);
+            await killHard(first);
+
+            const second = await startHost(port, restartDir, slow);
+            hosts.push(second);
+            expect(second.output()).toMatch(/Simulated Connect server: resumed from/);
+            locations.push(await postJoiner(second.url, 'restart-b1'), await postJoiner(second.url, 'restart-b2'));
+            await midCycle(second.url, firstJob);
+            expect(await interrupt(second)).toBe(0);
+
+            const third = await startHost(port, restartDir, slow);
+            hosts.push(third);
+            // Lost wakes wait for the reconcile timer (every 2 minutes): a generous budget.
+            const finals = await finalStates(locations, 280_000);
+            expect(finals).toEqual(
+                locations.map(() => ({
+                    status: 200,
+                    body: expect.objectContaining({ state: 'succeeded' }) as unknown,
+                })),
+            );
+            const simulation = simulationSchema.parse(await (await fetch(`${third.url}/_local/simulation`)).json());
+            expect(simulation.stats.jobsCreated).toBe(2);
+            await interrupt(third);
+        } finally {
+            rmSync(restartDir, { recursive: true, force: true });
+        }
+    }, 600_000);
 });

@@ -5,9 +5,10 @@ import { parseRunbookOutput } from '../../src/domain/runbookResult';
 import { AutomationFake, FAKE_API_VERSION, isIsoInstant } from './automationFake';
 
 /*
- * The fake's model of this project's runbook (oneCyclePerAccount), which the chaos suite's single-flight and
- * coverage checks rest on: a job waits for the cycle of every earlier job of its account and for its NotBefore,
- * and its result line reports when its import started.
+ * The fake's model of this project's runbook (oneCyclePerAccount: the model in
+ * src/adapters/simulatedConnect/runbook.ts), which the chaos suite's single-flight and coverage checks rest on: a job
+ * waits for a cycle running on its account's server and for its NotBefore, and its result line reports when its
+ * import started.
  */
 const ACCOUNT = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Automation/automationAccounts/aa';
 const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);
@@ -64,7 +65,7 @@ describe('AutomationFake with oneCyclePerAccount (the runbook wait)', () => {
         expect(parsed.ok ? parsed.report.cycleStartedAt : null).toBe(T0 + 60_000);
     });
 
-    it('starts a queued job not before its NotBefore, and not before an earlier job that is still waiting', async () => {
+    it('starts a queued job not before its NotBefore; a job picked up meanwhile starts first (the runbook keeps no queue)', async () => {
         const clock = new ManualClock(T0);
         fake = await AutomationFake.start({ clock, oneCyclePerAccount: true });
         fake.script('a', { runMs: 20_000 });
@@ -74,8 +75,11 @@ describe('AutomationFake with oneCyclePerAccount (the runbook wait)', () => {
         await create(fake, 'b', { NotBefore: JSON.stringify(new Date(T0 + 50_000).toISOString()) });
         await create(fake, 'c');
 
+        // b waits for a's cycle, then sleeps until its NotBefore; c waits for a's cycle and starts at its end, as
+        // the runbook does (it waits for a running cycle, not for other jobs).
+        expect(lifeOf(fake, 'a').cycle).toEqual({ startedAt: T0, endedAt: T0 + 20_000 });
+        expect(lifeOf(fake, 'c').cycle).toEqual({ startedAt: T0 + 20_000, endedAt: T0 + 40_000 });
         expect(lifeOf(fake, 'b').cycle).toEqual({ startedAt: T0 + 50_000, endedAt: T0 + 70_000 });
-        expect(lifeOf(fake, 'c').cycle).toEqual({ startedAt: T0 + 70_000, endedAt: T0 + 90_000 });
     });
 
     it('frees the server when the cycle ends, while the job runs on for its end lag', async () => {

@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { playRunbooks, type TimelineJob, type TimelineLife } from '../../src/adapters/simulatedConnect/runbookTimeline';
 import type { AutomationJobStatus } from '../../src/domain/jobObservation';
 import { CYCLE_RESULT_SCHEMA, RUNBOOK_OUTCOMES } from '../../src/domain/runbookResult';
+import type { SyncJobParameters } from '../../src/ports/automationJobs';
 import { type Clock, systemClock } from '../../src/ports/clock';
 
 /**
@@ -41,9 +43,8 @@ export interface FakeJobScript {
     readonly activatingMs?: number;
     /**
      * Time the cycle runs. The runbook's job is `Running` from pickup (plus `activatingMs`), but, as this project's
-     * runbook does, it starts its cycle only once no other job of the same account has a cycle running (jobs take
-     * their turn in the order they were created) and not before its `NotBefore` parameter; the job ends this long
-     * after its cycle started.
+     * runbook does, it starts its cycle only once no cycle runs on its account's server (with `oneCyclePerAccount`)
+     * and not before its `NotBefore` parameter; the job ends this long after its cycle started (plus `endLagMs`).
      */
     readonly runMs?: number;
     /**
@@ -55,7 +56,8 @@ export interface FakeJobScript {
     readonly end?: 'Completed' | 'Failed';
     /**
      * The job's output text once ended, e.g. the runbook's result line, or a function of the cycle the job ran (so
-     * the line can report when its import started); default a `Succeeded` result line with the cycle's times.
+     * the line can report when its import started); default the line this project's runbook writes for the cycle
+     * (src/adapters/simulatedConnect/runbookResult.ts).
      */
     readonly output?: string | ((cycle: FakeCycle) => string);
     /** `properties.exception` once ended (for `Failed`). */
@@ -212,8 +214,12 @@ export class AutomationFake {
     private readonly scripts = new Map<string, FakeJobScript>();
     private readonly faults: { op?: FakeOperation; remaining: number; fault: FakeFault }[] = [];
     private defaultScript: FakeJobScript = {};
-    /** Whether a job waits for the cycles of earlier jobs of its account (the runbook's wait); see {@link start}. */
+    /** Whether the jobs of an account share one Connect server (the runbook's wait); see {@link start}. */
     private oneCyclePerAccount = false;
+    private readonly played = new Map<
+        string,
+        { readonly signature: string; readonly lives: ReadonlyMap<FakeJob, PlayedJob> }
+    >();
 
     private constructor(
         private readonly server: Server,
@@ -225,9 +231,9 @@ export class AutomationFake {
     /**
      * Starts the fake on a free 127.0.0.1 port.
      * @param options - `clock` (default: system time), the `defaultScript` for jobs without their own, and
-     *   `oneCyclePerAccount`: model this project's runbook, whose job waits until no earlier job of the same account
-     *   (the same Connect server) has its cycle running and until its `NotBefore` (default: every job runs its
-     *   cycle on its own schedule, as the adapter tests that share one account expect)
+     *   `oneCyclePerAccount`: the jobs of one account share one Connect server, where this project's runbook waits
+     *   for a running cycle and for its `NotBefore` (default: every job has a server of its own and runs its cycle on
+     *   its own schedule, as the adapter tests that share one account expect)
      */
     static async start(
         options: { clock?: Clock; defaultScript?: FakeJobScript; oneCyclePerAccount?: boolean } = {},
@@ -473,25 +479,34 @@ export class AutomationFake {
      * @param job - a job of this fake
      */
     lifeOf(job: FakeJob): FakeJobLife {
+        return this.playedOf(job).life;
+    }
+
+    private playedOf(job: FakeJob): PlayedJob {
         return this.livesOf(accountOf(job)).get(job) ?? never();
     }
 
     /**
-     * The lives of every job of one Automation account (one Connect server), in the order they were created. A job
-     * starts its cycle not before its `NotBefore`; with `oneCyclePerAccount`, as this project's runbook does, it also
-     * waits for the cycle of any job created before it to end: no two cycles of one account then overlap, by
-     * construction (jobs take their turn in creation order, as the memory jobs model it). A stuck
-     * job never starts a cycle (as the memory jobs model it), so it holds no other job back.
+     * The lives of every job of one Automation account (one Connect server), in the order they were created, from
+     * the model of this project's runbook (src/adapters/simulatedConnect/runbook.ts, played by runbookTimeline.ts):
+     * with `oneCyclePerAccount` the account's jobs share one server, and a job picked up while another's cycle runs
+     * waits for it to end (no two cycles of one account overlap, by the runbook's own rule), and for its `NotBefore`;
+     * without it every job has a server of its own. A stuck job never starts a cycle, so it holds no other job back;
+     * a stop ends the job and the cycle it runs `stopDelayMs` after it was requested. Played again only when a job
+     * was created or a stop requested since.
      */
-    private livesOf(account: string): Map<FakeJob, FakeJobLife> {
-        const lives = new Map<FakeJob, FakeJobLife>();
-        let free = Number.NEGATIVE_INFINITY;
-        for (const job of this.jobs.values()) {
-            if (accountOf(job) !== account) continue;
-            const life = lifeAfter(job, free);
-            lives.set(job, life);
-            if (life.cycle !== null && this.oneCyclePerAccount) free = Math.max(free, life.cycle.endedAt);
+    private livesOf(account: string): ReadonlyMap<FakeJob, PlayedJob> {
+        const jobs = [...this.jobs.values()].filter((job) => accountOf(job) === account);
+        const signature = jobs.map((j) => `${j.name}@${j.stopRequestedAt ?? ''}`).join('|');
+        const cached = this.played.get(account);
+        if (cached?.signature === signature) return cached.lives;
+        const servers = this.oneCyclePerAccount ? [jobs] : jobs.map((job) => [job]);
+        const lives = new Map<FakeJob, PlayedJob>();
+        for (const server of servers) {
+            const played = playRunbooks(server.map(timelineJobOf));
+            server.forEach((job, i) => lives.set(job, playedJob(played[i] ?? never())));
         }
+        this.played.set(account, { signature, lives });
         return lives;
     }
 
@@ -521,13 +536,13 @@ export class AutomationFake {
         return { status: s.end ?? 'Completed', startedAt: started, endedAt: life.endedAt, ended: true };
     }
 
-    /** The job's output text once it has ended (not stopped). */
+    /** The job's output text once it has ended (not stopped): its script's, else the runbook's own line. */
     private outputOf(job: FakeJob): string {
-        const cycle = this.lifeOf(job).cycle;
+        const { life, output: line } = this.playedOf(job);
         const output = job.script.output;
         if (typeof output === 'string') return output;
-        if (cycle === null) return resultLine('Succeeded');
-        return output === undefined ? cycleResultLine('Succeeded', cycle) : output(cycle);
+        if (life.cycle === null) return resultLine('Succeeded');
+        return output === undefined ? (line ?? resultLine('Succeeded')) : output(life.cycle);
     }
 
     private jobJson(job: FakeJob): unknown {
@@ -581,42 +596,49 @@ export class AutomationFake {
     }
 }
 
-/**
- * A job's life when the server is free of earlier jobs' cycles from `free` on: its runbook begins after pickup and
- * activation, its cycle starts once the server is free and not before its `NotBefore`, and a stop ends it (and its
- * cycle) `stopDelayMs` after it was requested, unless it had ended before.
- */
-function lifeAfter(job: FakeJob, free: number): FakeJobLife {
+/** A job's life as played, and the line its runbook wrote (null when it wrote none). */
+interface PlayedJob {
+    readonly life: FakeJobLife;
+    readonly output: string | null;
+}
+
+function playedJob(life: TimelineLife): PlayedJob {
+    const { runbookStartedAt, cycle, endedAt, stopped } = life;
+    return { life: { runbookStartedAt, cycle, endedAt, stopped }, output: life.end?.output ?? null };
+}
+
+/** What the played runbook needs of a job: its decoded parameters and its script's times. */
+function timelineJobOf(job: FakeJob): TimelineJob {
     const s = job.script;
-    const requested = job.stopRequestedAt ?? Number.POSITIVE_INFINITY;
-    const stoppedAt = requested + (s.stopDelayMs ?? 0);
     const neverStarts = s.stuck === 'New' || s.stuck === 'Activating';
-    const begins = job.createdAt + (s.pickupDelayMs ?? 0) + (s.activatingMs ?? 0);
-    if (neverStarts || requested < begins) {
-        return { runbookStartedAt: null, cycle: null, endedAt: stoppedAt, stopped: requested < Infinity };
-    }
-    // A stuck job (a hung runbook, a suspended job) never starts a cycle; it lasts until it is stopped.
-    if (s.stuck !== undefined) return { runbookStartedAt: begins, cycle: null, endedAt: stoppedAt, stopped: true };
-    const cycleStart = Math.max(begins, notBeforeOf(job), free);
-    const cycleEnd = cycleStart + (s.runMs ?? 0);
-    const jobEnd = cycleEnd + (s.endLagMs ?? 0);
-    const endedAt = requested < jobEnd ? stoppedAt : jobEnd;
-    const heldUntil = Math.min(cycleEnd, endedAt);
+    const requested = job.stopRequestedAt;
     return {
-        runbookStartedAt: begins,
-        cycle: cycleStart < heldUntil ? { startedAt: cycleStart, endedAt: heldUntil } : null,
-        endedAt,
-        stopped: requested < jobEnd,
+        jobName: job.name,
+        parameters: decodedParameters(job.parameters),
+        createdAt: job.createdAt,
+        beginsAt: neverStarts ? null : job.createdAt + (s.pickupDelayMs ?? 0) + (s.activatingMs ?? 0),
+        // A hung runbook or a suspended job never starts a cycle; it lasts until it is stopped.
+        hangs: s.stuck !== undefined,
+        cycleMs: s.runMs ?? 0,
+        resultCollectionMs: s.endLagMs ?? 0,
+        stop: requested === null ? null : { requestedAt: requested, endsAt: requested + (s.stopDelayMs ?? 0) },
     };
 }
 
-/** The job's `NotBefore` parameter (a JSON-encoded ISO 8601 string) in epoch ms; none, or unreadable, is 0. */
-function notBeforeOf(job: FakeJob): number {
-    const raw = job.parameters.NotBefore;
-    if (raw === undefined) return 0;
-    const value = safeJson(raw);
-    const ms = typeof value === 'string' ? Date.parse(value) : Number.NaN;
-    return Number.isNaN(ms) ? 0 : ms;
+/** The parameters as the runbook receives them: each value JSON-decoded, as the service does. */
+function decodedParameters(raw: Readonly<Record<string, string>>): SyncJobParameters {
+    const text = (name: string): string | undefined => {
+        const value = raw[name] === undefined ? undefined : safeJson(raw[name]);
+        return typeof value === 'string' ? value : undefined;
+    };
+    const timeout = raw.TimeoutSeconds === undefined ? undefined : safeJson(raw.TimeoutSeconds);
+    const notBefore = text('NotBefore');
+    return {
+        PolicyType: text('PolicyType') === 'Initial' ? 'Initial' : 'Delta',
+        TimeoutSeconds: typeof timeout === 'number' ? timeout : 3600,
+        CorrelationId: text('CorrelationId') ?? '',
+        ...(notBefore === undefined ? {} : { NotBefore: notBefore }),
+    };
 }
 
 /** The Automation account a job belongs to (its path up to `/jobs/`), lower case. */

@@ -44,6 +44,7 @@ export async function startTestLocalHost(
         settings: { ...LOCAL_DEFAULTS, ...settings },
         storage: 'memory',
         azuriteLocation: join(dataDir, 'azurite'),
+        simulationJournal: null,
         timeScale: 1,
         log: silentLogger,
     });

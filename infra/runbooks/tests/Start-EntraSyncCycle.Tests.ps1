@@ -605,6 +605,79 @@ Describe 'Start-EntraSyncCycle' {
             @($result.connectors) | Should -HaveCount 3
         }
 
+        It 'ends when the next cycle (<NextPolicy>) starts less than a poll after its end, with no idle reading between, and reports its own end and runs' -ForEach @(
+            @{ NextPolicy = 'Delta'; NextImport = 'Delta Import'; NextSync = 'Delta Synchronization' }
+            @{ NextPolicy = 'Initial'; NextImport = 'Full Import'; NextSync = 'Full Synchronization' }
+        ) {
+            # Ours ends at 08:00:45 (its last run, the export, 08:00:30 to :40). The next cycle, a job queued behind ours
+            # that woke from its NotBefore and saw idle once, starts at 08:00:47: the runbook reads busy at :40 and at
+            # :50, never idle in between.
+            $global:NextCycleFrom = $script:Start.AddSeconds(47)
+            $global:NextCycleUntil = $script:Start.AddSeconds(100)
+            $global:NextRuns = @(
+                New-RunSpec 'corp.contoso.com' $NextImport 47
+                New-RunSpec 'corp.contoso.com' $NextSync 60
+                New-RunSpec 'contoso.onmicrosoft.com - AAD' 'Export' 85 -Result 'completed-export-errors' -ExportFailure 3
+            )
+            $result = Invoke-Runbook
+            # The end of its own last run, by the run history, not the next cycle's end.
+            Get-WireTime 'cycleEndedAt' | Should -Be '2026-01-05T08:00:40.0000000Z'
+            # It stopped waiting at the reading that saw the next cycle.
+            $global:TestClock.Now | Should -Be $script:Start.AddSeconds(50)
+            $result.outcome | Should -Be 'Succeeded' -Because 'the next cycle''s export errors are not ours'
+            @($result.connectors | ForEach-Object { $_.runProfile }) | Should -Be @('Delta Import', 'Delta Synchronization', 'Export')
+            Get-WireTime 'importStartedAt' | Should -Be '2026-01-05T08:00:01.0000000Z'
+        }
+
+        It 'reads the history again at the next busy reading when the back-to-back cycle''s first run is not recorded yet' {
+            # The next cycle starts at 08:00:47 but its first run is in the history only from 08:00:55.
+            $global:NextCycleFrom = $script:Start.AddSeconds(47)
+            $global:NextCycleUntil = $script:Start.AddSeconds(100)
+            $global:NextRuns = @(
+                New-RunSpec 'corp.contoso.com' 'Delta Import' 47 -Recorded 55
+                New-RunSpec 'contoso.onmicrosoft.com - AAD' 'Export' 85 -Result 'completed-export-errors' -ExportFailure 3
+            )
+            $result = Invoke-Runbook
+            Get-WireTime 'cycleEndedAt' | Should -Be '2026-01-05T08:00:40.0000000Z'
+            $global:TestClock.Now | Should -Be $script:Start.AddSeconds(60)
+            $result.outcome | Should -Be 'Succeeded'
+            @($result.connectors) | Should -HaveCount 3
+        }
+
+        It 'after an idle reading between two of its own steps, still ends at its last run when the next cycle follows it back to back' {
+            # Idle for one reading at 08:00:20 (between import and sync); its export runs 08:00:35 to :45; the next
+            # cycle starts at 08:00:47, so the readings at :30, :40 and :50 are busy.
+            $global:FlickerAt = $script:Start.AddSeconds(20)
+            $global:OurRuns = @(
+                New-RunSpec 'corp.contoso.com' 'Delta Import' 1
+                New-RunSpec 'corp.contoso.com' 'Delta Synchronization' 25
+                New-RunSpec 'contoso.onmicrosoft.com - AAD' 'Export' 35
+            )
+            $global:NextCycleFrom = $script:Start.AddSeconds(47)
+            $global:NextCycleUntil = $script:Start.AddSeconds(100)
+            $global:NextRuns = @(New-RunSpec 'corp.contoso.com' 'Delta Import' 47)
+            $result = Invoke-Runbook
+            Get-WireTime 'cycleEndedAt' | Should -Be '2026-01-05T08:00:45.0000000Z' -Because 'its own steps after 08:00:20 show that reading was not its end'
+            $global:TestClock.Now | Should -Be $script:Start.AddSeconds(50)
+            @($result.connectors) | Should -HaveCount 3
+        }
+
+        It 'does not take the tail of the cycle before it, recorded just before its start, for a step of its own' {
+            # Someone else's cycle ended just before ours started at 08:00:00: its export (07:59:57 to :59) lies within
+            # the run-start skew. Our own import at 08:00:01 follows that export but is no next cycle.
+            $global:OurRuns = @(
+                New-RunSpec 'contoso.onmicrosoft.com - AAD' 'Export' -3
+                New-RunSpec 'corp.contoso.com' 'Delta Import' 1
+                New-RunSpec 'corp.contoso.com' 'Delta Synchronization' 12
+                New-RunSpec 'contoso.onmicrosoft.com - AAD' 'Export' 30
+            )
+            $result = Invoke-Runbook
+            # Ours ends at 08:00:45: idle at :50 and 08:01:00.
+            Get-WireTime 'cycleEndedAt' | Should -Be '2026-01-05T08:01:00.0000000Z'
+            $global:TestClock.Now | Should -Be $script:Start.AddSeconds(60)
+            $result.outcome | Should -Be 'Succeeded'
+        }
+
         It 'keeps waiting through a reading between two of its own steps: a run that repeats no step of its cycle is not the next cycle' {
             # Idle for one reading at 08:00:20, between our import and our sync, which starts after that reading.
             $global:FlickerAt = $script:Start.AddSeconds(20)
@@ -618,7 +691,10 @@ Describe 'Start-EntraSyncCycle' {
             Get-WireTime 'cycleEndedAt' | Should -Be '2026-01-05T08:01:00.0000000Z'
             $result.outcome | Should -Be 'Succeeded'
             @($result.connectors) | Should -HaveCount 3
-            Should -Invoke Get-ADSyncRunProfileResult -Times 2 -Exactly -Because 'the history is read once at the busy reading after the idle one, once for the results'
+            # At each busy reading (08:00:10, :30, :40) the history is read without step details, to tell whose cycle
+            # runs; with them once, for the results.
+            Should -Invoke Get-ADSyncRunProfileResult -Times 3 -Exactly -ParameterFilter { -not $RunStepDetails }
+            Should -Invoke Get-ADSyncRunProfileResult -Times 1 -Exactly -ParameterFilter { $RunStepDetails }
         }
 
         It 'counts a last short step of its own that ran between its two idle readings' {

@@ -3,6 +3,7 @@ import type { JobObservation } from '../../domain/jobObservation';
 import { PermanentDependencyError, TransientDependencyError } from '../../errors';
 import type { AutomationJobs, AutomationTarget, SyncJobParameters } from '../../ports/automationJobs';
 import type { Clock } from '../../ports/clock';
+import { playRunbooks, type TimelineJob, type TimelineLife } from '../simulatedConnect/runbookTimeline';
 
 /** How one in-memory job behaves: when a worker picks it up, how long the cycle runs and how it ends. */
 export interface JobPlan {
@@ -36,6 +37,10 @@ const DEFAULT_PLAN: JobPlan = {
 export class MemoryAutomationJobs implements AutomationJobs {
     readonly jobs = new Map<string, MemoryJob>();
     calls = 0;
+    private readonly played = new Map<
+        string,
+        { readonly signature: string; readonly lives: ReadonlyMap<MemoryJob, TimelineLife> }
+    >();
     private readonly createFailures: ('transient' | 'permanent')[] = [];
 
     constructor(
@@ -93,8 +98,8 @@ export class MemoryAutomationJobs implements AutomationJobs {
     /** Jobs of a target whose cycle runs at `at` (started, not ended, not stopped). */
     runningAt(targetId: string, at: number): MemoryJob[] {
         return this.targetJobs(targetId).filter((j) => {
-            const cycle = this.cycleOf(j);
-            return cycle !== null && cycle.start <= at && at < cycle.end;
+            const cycle = this.lifeOf(j).cycle;
+            return cycle !== null && cycle.startedAt <= at && at < cycle.endedAt;
         });
     }
 
@@ -108,36 +113,33 @@ export class MemoryAutomationJobs implements AutomationJobs {
     }
 
     /**
-     * When a job's cycle runs, or null when it never runs one (stuck, or stopped first). As this project's runbook
-     * does, a job picked up while another job's cycle runs waits for it to end, and for its `NotBefore`; jobs wait
-     * their turn in the order they were created.
+     * A job's life on its target's Connect server: this project's runbook (src/adapters/simulatedConnect/runbook.ts)
+     * played for every job of the target, each picked up after its plan's delay and running its cycle for the plan's
+     * duration. A job picked up while another's cycle runs waits for it to end, and for its `NotBefore`; a stuck job
+     * never starts a cycle; a stop ends the job and the cycle it runs.
      */
-    private cycleOf(job: MemoryJob): { readonly start: number; readonly end: number } | null {
-        return this.cyclesOf(job.targetId).get(job) ?? null;
+    private lifeOf(job: MemoryJob): TimelineLife {
+        const lives = this.livesOf(job.targetId);
+        const life = lives.get(job);
+        if (life === undefined) throw new Error(`missing job ${job.jobName}`);
+        return life;
     }
 
-    private cyclesOf(targetId: string): Map<MemoryJob, { readonly start: number; readonly end: number } | null> {
-        const cycles = new Map<MemoryJob, { readonly start: number; readonly end: number } | null>();
-        let free = Number.NEGATIVE_INFINITY;
-        for (const job of this.targetJobs(targetId)) {
-            if (job.plan.stuck !== undefined) {
-                cycles.set(job, null);
-                continue;
-            }
-            const notBefore = job.parameters.NotBefore === undefined ? 0 : Date.parse(job.parameters.NotBefore);
-            const start = Math.max(job.createdAt + job.plan.pickupDelayMs, notBefore, free);
-            const end = Math.min(start + job.plan.durationMs, job.stoppedAt ?? Number.POSITIVE_INFINITY);
-            const cycle = end > start ? { start, end } : null;
-            cycles.set(job, cycle);
-            if (cycle !== null) free = Math.max(free, cycle.end);
-        }
-        return cycles;
+    /** Played again only when a job was created or stopped since: the lives follow from the jobs alone. */
+    private livesOf(targetId: string): ReadonlyMap<MemoryJob, TimelineLife> {
+        const jobs = this.targetJobs(targetId);
+        const signature = jobs.map((j) => `${j.jobName}@${j.stoppedAt ?? ''}`).join('|');
+        const cached = this.played.get(targetId);
+        if (cached?.signature === signature) return cached.lives;
+        const lives = playRunbooks(jobs.map(timelineJobOf));
+        const byJob = new Map(jobs.map((job, i) => [job, lives[i] ?? never()]));
+        this.played.set(targetId, { signature, lives: byJob });
+        return byJob;
     }
 
     /** When a job ends: its cycle's end, its stop, or never. */
     private endOf(job: MemoryJob): number {
-        const cycle = this.cycleOf(job);
-        return Math.min(cycle?.end ?? Number.POSITIVE_INFINITY, job.stoppedAt ?? Number.POSITIVE_INFINITY);
+        return Math.min(this.lifeOf(job).endedAt, job.stoppedAt ?? Number.POSITIVE_INFINITY);
     }
 
     private observe(key: string): JobObservation {
@@ -158,20 +160,41 @@ export class MemoryAutomationJobs implements AutomationJobs {
         if (job.plan.stuck === 'suspended')
             return { kind: 'attention', status: 'Suspended', detail: 'Simulated suspension' };
         if (now < startedAt) return { kind: 'queued', status: now < job.createdAt + 1000 ? 'New' : 'Activating' };
-        const cycle = this.cycleOf(job);
-        if (cycle === null || now < cycle.end) return { kind: 'running', status: 'Running', startedAt };
+        const life = this.lifeOf(job);
+        const cycle = life.cycle;
+        if (cycle === null || now < life.endedAt) return { kind: 'running', status: 'Running', startedAt };
         const failed = job.plan.report.outcome === 'Failed';
         return {
             kind: 'finished',
             status: failed ? 'Failed' : 'Completed',
             // The runbook's evidence of coverage: its cycle's import read every change made before it started.
-            report: { importStartedAt: cycle.start, ...job.plan.report },
+            // The plan stands for the rest of its line.
+            report: { importStartedAt: cycle.startedAt, ...job.plan.report },
             startedAt,
-            endedAt: cycle.end,
+            endedAt: life.endedAt,
         };
     }
 
     private key(target: AutomationTarget, jobName: string): string {
         return `${target.subscriptionId}/${target.resourceGroup}/${target.automationAccount}/${jobName}`;
     }
+}
+
+/** What the played runbook needs of a memory job. */
+function timelineJobOf(job: MemoryJob): TimelineJob {
+    const stopped = job.stoppedAt;
+    return {
+        jobName: job.jobName,
+        parameters: job.parameters,
+        createdAt: job.createdAt,
+        beginsAt: job.plan.stuck === undefined ? job.createdAt + job.plan.pickupDelayMs : null,
+        hangs: false,
+        cycleMs: job.plan.durationMs,
+        resultCollectionMs: 0,
+        stop: stopped === null ? null : { requestedAt: stopped, endsAt: stopped },
+    };
+}
+
+function never(): never {
+    throw new Error('unreachable');
 }

@@ -208,30 +208,14 @@ describe('SimulatedConnectServer', () => {
         await server.createJob(target, 'job', delta);
         await server.createJob(target, 'job', delta);
         expect(server.stats()).toMatchObject({ jobsCreated: 1, createCalls: 2 });
-        await expect(server.getJob(target, 'other')).rejects.toMatchObject({ statusCode: 404 });
     });
 
-    it('plays scripts that retry on busy, and the Laparoscope guard', async () => {
-        const { clock, server } = setup({
-            deltaBaseMs: 600_000,
-            runbooks: {
-                'Invoke-ADConnect': { kind: 'retryOnBusy', attempts: 10, intervalMs: 30_000 },
-                'Laparoscope-Guard': { kind: 'skipIfRecent', withinMs: 1_200_000 },
-            },
-        });
-        const script = { ...target, runbook: 'Invoke-ADConnect' };
-        const guard = { ...target, runbook: 'Laparoscope-Guard' };
-        await server.createJob(script, 's1', delta);
-        await server.createJob(script, 's2', delta);
-        clock.set(900_000);
-        const s1 = finished(await server.getJob(script, 's1'));
-        const s2 = finished(await server.getJob(script, 's2'));
-        expect([s1.status, s2.status].sort()).toEqual(['Completed', 'Failed']);
-        expect(server.stats().busyErrors).toBe(10);
-        await server.createJob(guard, 'g1', delta);
-        clock.set(1_000_000);
-        expect(finished(await server.getJob(guard, 'g1')).report.reason).toMatch(/Skipped/);
-        expect(server.cycles()).toHaveLength(1);
+    it('answers for a job it does not have as Automation does, through the real adapter: not found, and nothing to stop', async () => {
+        const { server } = setup();
+        await server.createJob(target, 'job', delta);
+        expect(await server.getJob(target, 'other')).toEqual({ kind: 'notFound' });
+        await expect(server.stopJob(target, 'other')).resolves.toBeUndefined();
+        expect(server.stats()).toMatchObject({ jobsCreated: 1, getCalls: 1, stopCalls: 1 });
     });
 
     it('replays the same history from the same seed', async () => {
@@ -441,6 +425,39 @@ describe('SimulatedConnectServer: this project’s runbook reads the server at i
         expect(owner.endedAt).toBe(140_001 + 3_000);
     });
 
+    it('an owner whose next cycle starts less than a poll after its end, with no idle reading between, reports its own end (issue 25 item 13)', async () => {
+        const { clock, server } = setup(timed);
+        // The queued job is picked up first, finds the server idle and sleeps until its NotBefore (127 000); the
+        // job ahead is picked up next and starts at once.
+        await server.createJob(target, 'queued', { ...delta, NotBefore: at(127_000) });
+        server.recordChanges(1);
+        await server.createJob(target, 'ahead', delta);
+        clock.set(1_000_000);
+        const [ahead, queued] = server.cycles();
+        // Ahead: 1 to 125 011. The queued job wakes at 127 001, reads idle once and starts: its cycle runs from
+        // 127 001, so ahead's reading at 130 001 is busy, and no reading of ahead's runbook was idle in between.
+        expect(ahead).toMatchObject({ jobName: 'ahead', importStartedAt: 1, endedAt: 125_011 });
+        expect(queued).toMatchObject({ jobName: 'queued', importStartedAt: 127_001 });
+        const done = finished(await server.getJob(target, 'ahead'));
+        // The run history tells: the cycle running at 130 001 is the next one, and its own last run ended at 125 011.
+        expect(done.report).toMatchObject({ outcome: 'Succeeded', importStartedAt: 1, cycleEndedAt: 125_011 });
+        expect(done.endedAt).toBe(130_001 + 3_000);
+        // Its connectors are its own cycle's (1 change), not the next one's.
+        expect(done.report.connectors?.map((c) => c.updates)).toEqual([1, 1, 1]);
+    });
+
+    it('an owner whose next cycle is the scheduler’s, started less than a poll after its end, reports its own end too', async () => {
+        const { clock, server } = setup({ ...timed, schedulerIntervalMs: 3_600_000, schedulerPhaseMs: 127_001 });
+        await server.createJob(target, 'alone', delta);
+        clock.set(1_000_000);
+        const [ours, scheduler] = server.cycles();
+        expect(ours).toMatchObject({ jobName: 'alone', endedAt: 125_001 });
+        expect(scheduler).toMatchObject({ trigger: 'scheduler', importStartedAt: 127_001 });
+        const done = finished(await server.getJob(target, 'alone'));
+        expect(done.report).toMatchObject({ cycleStartedAt: 1, cycleEndedAt: 125_001 });
+        expect(done.endedAt).toBe(130_001 + 3_000);
+    });
+
     it('starts no earlier than NotBefore: it sleeps whole seconds until then', async () => {
         const { clock, server } = setup(timed);
         await server.createJob(target, 'later', { ...delta, NotBefore: at(120_000) });
@@ -497,63 +514,5 @@ describe('SimulatedConnectServer: this project’s runbook reads the server at i
             expect(done.report.reason).toMatch(/NotBefore/);
         }
         expect(server.cycles()).toHaveLength(0);
-    });
-});
-
-describe('SimulatedConnectServer: the physical floor (startWhenFree)', () => {
-    const floor = { ...target, runbook: 'Physical-Floor' };
-    const floorOptions: Partial<SimulatedConnectOptions> = {
-        workerPollIntervalMs: 30_000,
-        pickupJitterMs: 5_000,
-        deltaBaseMs: 40_000,
-        durationJitter: 0.1,
-        runbooks: { 'Physical-Floor': { kind: 'startWhenFree' } },
-    };
-
-    it('starts at the worker’s poll with no start-up, and its cycle runs as fast as the jitter allows', async () => {
-        // The same server (same seed: same poll phase) once with this project's runbook, once with the floor.
-        const ours = setup({ ...floorOptions, pickupJitterMs: 20_000 });
-        const best = setup({ ...floorOptions, pickupJitterMs: 20_000 });
-        await ours.server.createJob(target, 'joiner', delta);
-        await best.server.createJob(floor, 'joiner', delta);
-        ours.clock.set(300_000);
-        best.clock.set(300_000);
-        const [usual] = ours.server.cycles();
-        const [fastest] = best.server.cycles();
-        const poll = fastest?.importStartedAt ?? -1;
-        expect(poll).toBeGreaterThan(0);
-        expect(poll).toBeLessThanOrEqual(30_000);
-        // The usual job starts at that same poll plus its start-up.
-        expect(usual?.importStartedAt ?? 0).toBeGreaterThanOrEqual(poll);
-        expect(usual?.importStartedAt ?? Infinity).toBeLessThanOrEqual(poll + 20_000);
-        expect((fastest?.endedAt ?? 0) - poll).toBe(36_000);
-    });
-
-    it('starts the instant the running cycle ends, once for all the jobs waiting, and never again for covered ones', async () => {
-        const { clock, server } = setup({ ...floorOptions, deltaBaseMs: 100_000 });
-        await server.createJob(floor, 'first', delta);
-        clock.set(31_000);
-        const [first] = server.cycles();
-        await server.createJob(floor, 'second', delta);
-        clock.set(32_000);
-        await server.createJob(floor, 'third', delta);
-        clock.set(600_000);
-        const cycles = server.cycles();
-        expect(cycles).toHaveLength(2);
-        expect(cycles[0]?.id).toBe(first?.id);
-        expect(cycles[1]?.importStartedAt).toBe(cycles[0]?.endedAt);
-        for (const name of ['first', 'second', 'third']) {
-            expect(finished(await server.getJob(floor, name)).report.outcome).toBe('Succeeded');
-        }
-        expect(server.stats()).toMatchObject({ busyErrors: 0, jobsCreated: 3 });
-    });
-
-    it('lets a cycle that started after the change cover it without a cycle of its own', async () => {
-        const { clock, server } = setup({ ...floorOptions, schedulerIntervalMs: 1_800_000, schedulerPhaseMs: 5_000 });
-        await server.createJob(floor, 'joiner', delta);
-        clock.set(300_000);
-        // Created at 0, the scheduler's cycle started at 5 s (before the worker's poll): it covers the change.
-        expect(server.cycles().map((c) => c.trigger)).toEqual(['scheduler']);
-        expect(finished(await server.getJob(floor, 'joiner')).report.outcome).toBe('Succeeded');
     });
 });
