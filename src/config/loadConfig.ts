@@ -55,6 +55,10 @@ export interface Config {
         readonly maxExtraRuns: number;
         readonly graphEndpoint: string;
         readonly graphMaxRetries: number;
+        /** Graph requests one timer pass may make (ENTRA_CONFIRMATION_LOOKUPS_PER_PASS). */
+        readonly lookupsPerPass: number;
+        /** A failing object is given up this long after its first failed lookup. */
+        readonly lookupDeadlineMs: number;
     };
     readonly http: {
         /** Base of absolute `Location` URLs: PUBLIC_BASE_URL, else the platform's host name; null: relative. */
@@ -373,6 +377,8 @@ export function loadConfig(env: Env = process.env): Config {
             maxExtraRuns: integer(env, 'ENTRA_CONFIRMATION_EXTRA_RUNS', 0, 1),
             graphEndpoint: url(env, 'GRAPH_ENDPOINT') ?? 'https://graph.microsoft.com',
             graphMaxRetries: integer(env, 'GRAPH_MAX_RETRIES', 0, 10),
+            lookupsPerPass: integer(env, 'ENTRA_CONFIRMATION_LOOKUPS_PER_PASS', 20, 3000),
+            lookupDeadlineMs: integer(env, 'ENTRA_CONFIRMATION_LOOKUP_DEADLINE_SECONDS', 60, 86_400) * 1000,
         },
         http: {
             publicBaseUrl: publicBaseUrl(env),

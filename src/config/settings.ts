@@ -169,12 +169,22 @@ export const SETTINGS = [
         'Extra runs per request when an object is missing: `1` (default) or `0` (answer `NotVisibleInEntra` at once).',
         { default: '1' },
     ),
+    spec(
+        'ENTRA_CONFIRMATION_LOOKUPS_PER_PASS',
+        'Microsoft Graph requests one confirmation pass (every 30 s) may make over all requests (20–3000); one request gets at most a fifth of them before every other due request had its turn. Each Graph request looks up to 15 objects up.',
+        { default: '300' },
+    ),
+    spec(
+        'ENTRA_CONFIRMATION_LOOKUP_DEADLINE_SECONDS',
+        'An object whose Graph lookups keep failing (throttled, unavailable, refused, an answer that fails its checks) is given up this long after the first failure (60–86400): the request ends `NotVisibleInEntra` with reason `lookupFailed`.',
+        { default: '900' },
+    ),
     spec('GRAPH_ENDPOINT', 'Microsoft Graph endpoint (national clouds, tests).', {
         default: 'https://graph.microsoft.com',
     }),
     spec(
         'GRAPH_MAX_RETRIES',
-        'Retries of a throttled (429) or unavailable (503/504) Graph call, each after its `Retry-After`.',
+        'Retries of a throttled (429) or unavailable (503/504) Graph call within one confirmation pass, each after its `Retry-After` (at least 1 s, doubling) and only when that is at most 5 s; longer waits defer the objects to a later pass.',
         {
             default: '3',
         },
