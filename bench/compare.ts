@@ -492,7 +492,7 @@ async function measure(
         if (change.kind !== 'joiner' || replication === undefined) continue;
         joiners++;
         // The directory at the end of the drain: its last-sync time is the end of the cycle that carried the joiner.
-        const visibleAt = (await directory.findUser(replication.ref))?.onPremisesLastSyncAt ?? null;
+        const visibleAt = directory.userFor(replication.ref)?.onPremisesLastSyncAt ?? null;
         if (visibleAt === null) neverVisible++;
         else visibleLatencies.push(visibleAt - change.at);
         joinerOutcomes.push({

@@ -74,12 +74,20 @@ export function confirmationLoop(
     const lookups = new Map<string, boolean[]>();
     const refKey = (ref: DirectoryObjectRef) => `${ref.by}:${ref.value.toLowerCase()}`;
     const directory: Directory = {
-        async findUser(ref) {
-            const user = await deps.directory.findUser(ref);
-            const seen = lookups.get(refKey(ref)) ?? [];
-            seen.push(user !== null && user.onPremisesSyncEnabled === true);
-            lookups.set(refKey(ref), seen);
-            return user;
+        refsPerRequest: deps.directory.refsPerRequest,
+        requestsPerCall: deps.directory.requestsPerCall,
+        async lookUp(groups, maxRequests) {
+            const result = await deps.directory.lookUp(groups, maxRequests);
+            groups.forEach((group, g) =>
+                group.forEach((ref, i) => {
+                    const answer = result.answers[g]?.[i];
+                    if (answer?.kind !== 'found' && answer?.kind !== 'absent') return;
+                    const seen = lookups.get(refKey(ref)) ?? [];
+                    seen.push(answer.kind === 'found' && answer.user.onPremisesSyncEnabled === true);
+                    lookups.set(refKey(ref), seen);
+                }),
+            );
+            return result;
         },
     };
     let extraRuns = 0;
@@ -107,6 +115,9 @@ export function confirmationLoop(
                     // As createServices (CONFIRMATION_BATCH) and the reconcile's request retention in this bench.
                     batchSize: 200,
                     retentionMs: 30 * 86_400_000,
+                    // The lookup budget and deadline as deployed: a bench request names few objects, so neither binds.
+                    lookupsPerPass: defaultOf('ENTRA_CONFIRMATION_LOOKUPS_PER_PASS'),
+                    lookupDeadlineMs: defaultOf('ENTRA_CONFIRMATION_LOOKUP_DEADLINE_SECONDS') * 1000,
                 },
                 requestStatus: (requestId) => getRequestStatus(deps.status, requestId),
                 submitExtraRun: async (targetId, idempotencyKey) => {

@@ -1,64 +1,20 @@
+import { tallyRound } from '../domain/confirmationProgress';
 import {
     type ConfirmationRecord,
     type ConfirmationState,
-    diagnoseNotVisible,
     type DirectoryObjectRef,
     directoryRefOf,
-    type ObjectCheck,
+    ROUND,
 } from '../domain/entraConfirmation';
 import type { RequestRecord, RequestStatus } from '../domain/requestStatus';
 import { routeChange, type Routing } from '../domain/routing';
-import type { RunSummary } from '../domain/targetState';
 import { ensureError } from '../errors';
-import type { Clock } from '../ports/clock';
 import type { ConfirmationStore } from '../ports/confirmationStore';
-import type { Directory } from '../ports/directory';
-import { type Logger, silentLogger } from '../ports/logger';
-import type { Telemetry } from '../ports/telemetry';
+import { silentLogger } from '../ports/logger';
+import { type ConfirmVisibilityDeps, retryPolicyOf, shareOf } from './confirmationDeps';
+import { lookUpDue, type LookupPass } from './confirmationLookups';
+import { concludeRound, quiet, type Transition } from './confirmationOutcome';
 import type { SubmittedChange } from './splitByTarget';
-
-/** What ENTRA_CONFIRMATION=on wires in: where confirmations are kept, the directory, the settings. */
-export interface EntraConfirmation {
-    readonly store: ConfirmationStore;
-    readonly directory: Directory;
-    readonly settings: ConfirmationSettings;
-}
-
-/** ENTRA_CONFIRMATION_* settings. */
-interface ConfirmationSettings {
-    /** Wait this long after a cycle that did not carry an object before submitting the extra run (replication). */
-    readonly extraRunDelayMs: number;
-    /** Extra runs per request when an object is missing (1 by default; 0: report at once). */
-    readonly maxExtraRuns: number;
-    /** Open confirmations advanced per pass. */
-    readonly batchSize: number;
-    /** Records of requests older than this are deleted (REQUEST_RETENTION_DAYS, as the requests themselves). */
-    readonly retentionMs: number;
-}
-
-/**
- * Ports of the confirmation use case. The request status and the extra run are given as functions so that the
- * use case reuses the status query and the one submission path without knowing the engine.
- */
-export interface ConfirmVisibilityDeps {
-    readonly directory: Directory;
-    readonly confirmations: ConfirmationStore;
-    readonly clock: Clock;
-    readonly telemetry: Telemetry;
-    readonly settings: ConfirmationSettings;
-    /** The request's status as GET answers it (without confirmation); null when unknown. */
-    readonly requestStatus: (requestId: string) => Promise<RequestStatus | null>;
-    /**
-     * Submits one synthetic manual change for the target through the ordinary submission path under the given
-     * idempotency key (so a repeat is a duplicate, never a second run); returns the new request's id, or null when
-     * the engine refused it.
-     */
-    readonly submitExtraRun: (targetId: string, idempotencyKey: string) => Promise<string | null>;
-    readonly log?: Logger;
-}
-
-/** The idempotency key of a request's n-th extra run: deterministic, so retries never add runs. */
-export const extraRunKey = (requestId: string, n: number): string => `entra-confirmation:${requestId}:${n}`;
 
 /**
  * Remembers which objects each accepted request names, so that they can be looked up once its cycle ended. A share
@@ -90,15 +46,19 @@ export async function rememberObjectsToConfirm(
             }),
         );
         if (objects.length === 0) continue;
-        await store.create({
-            requestId: record.requestId,
-            targetId: record.targetId,
-            correlationId: record.correlationId,
-            acceptedAt: record.acceptedAt,
+        await store.create(
+            {
+                requestId: record.requestId,
+                targetId: record.targetId,
+                correlationId: record.correlationId,
+                acceptedAt: record.acceptedAt,
+                objectCount: objects.length,
+                state: { phase: 'awaitingRun' },
+                dueAt: record.acceptedAt,
+                etag: null,
+            },
             objects,
-            state: { phase: 'awaitingRun' },
-            etag: null,
-        });
+        );
     }
 }
 
@@ -114,194 +74,185 @@ export interface ConfirmationPassReport {
     readonly advanced: number;
     readonly failures: number;
     readonly expired: number;
+    /** Directory requests and HTTP calls made. */
+    readonly lookups: number;
+    readonly calls: number;
+}
+
+/** A record's turn in a pass: whether it moved on, and the stored record when it has more objects due now. */
+interface Turn {
+    readonly changed: boolean;
+    readonly again: ConfirmationRecord | null;
 }
 
 /**
- * One pass over open confirmations (the confirmation timer): each one moves on as far as it can now. Failures
- * (Graph unreachable, a lost update) leave the record as it was; the next pass tries again.
+ * One pass over the confirmations that are due (the confirmation timer), earliest due first: each moves on as far
+ * as it can now. The pass spends at most `lookupsPerPass` directory requests; in the first sweep each record gets
+ * at most its share, and what is left goes to records that still have objects due. A record that was served moves
+ * to its next due time, behind every record that was waiting, so none is starved. Failures (storage, a lost
+ * update) leave the record as it was; the next pass tries again.
  * @param deps - ports and settings
  */
 export async function advanceConfirmations(deps: ConfirmVisibilityDeps): Promise<ConfirmationPassReport> {
     const log = deps.log ?? silentLogger;
-    const open = await deps.confirmations.listOpen(deps.settings.batchSize);
-    let advanced = 0;
+    const now = deps.clock.now();
+    const pass: LookupPass = { left: deps.settings.lookupsPerPass, halted: false, requests: 0, calls: 0 };
+    let queue = await deps.confirmations.listDue(now, deps.settings.batchSize);
+    const examined = queue.length;
+    const advanced = new Set<string>();
     let failures = 0;
-    for (const record of open) {
-        try {
-            if (await advanceConfirmation(deps, record)) advanced++;
-        } catch (e) {
-            failures++;
-            log.warn(`Confirmation of request ${record.requestId} failed: ${ensureError(e).message}`);
+    for (let sweep = 0; queue.length > 0; sweep++) {
+        const again: ConfirmationRecord[] = [];
+        const share = sweep === 0 ? shareOf(deps.settings.lookupsPerPass, deps.directory.requestsPerCall) : pass.left;
+        for (const record of queue) {
+            try {
+                const turn = await advanceConfirmation(deps, record, pass, share, now);
+                if (turn.changed) advanced.add(record.requestId);
+                if (turn.again !== null) again.push(turn.again);
+            } catch (e) {
+                failures++;
+                log.warn(`Confirmation of request ${record.requestId} failed: ${ensureError(e).message}`);
+            }
         }
+        if (pass.left <= 0 || pass.halted) break;
+        queue = again;
     }
-    const expired = await deps.confirmations.deleteOlderThan(
-        deps.clock.now() - deps.settings.retentionMs,
-        deps.settings.batchSize,
-    );
-    return { examined: open.length, advanced, failures, expired };
+    const expired = await deps.confirmations.deleteOlderThan(now - deps.settings.retentionMs, deps.settings.batchSize);
+    return { examined, advanced: advanced.size, failures, expired, lookups: pass.requests, calls: pass.calls };
 }
-
-/**
- * Moves one confirmation on. Returns whether its state changed.
- * @param deps - ports and settings
- * @param record - the stored record
- */
-async function advanceConfirmation(deps: ConfirmVisibilityDeps, record: ConfirmationRecord): Promise<boolean> {
-    const next = await nextState(deps, record);
-    if (next === null) return false;
-    const saved = await deps.confirmations.update({ ...record, state: next.state });
-    if (saved) next.report();
-    return saved;
-}
-
-interface Transition {
-    readonly state: ConfirmationState;
-    /** Telemetry sent only once the new state is stored (a lost update must not report twice). */
-    readonly report: () => void;
-}
-
-const quiet = (state: ConfirmationState): Transition => ({ state, report: () => undefined });
 
 const SUCCEEDED: ReadonlySet<RequestStatus['state']> = new Set(['succeeded', 'partiallySucceeded']);
 const PENDING: ReadonlySet<RequestStatus['state']> = new Set(['accepted', 'waiting', 'running']);
 
-async function nextState(deps: ConfirmVisibilityDeps, record: ConfirmationRecord): Promise<Transition | null> {
+type Checking = Extract<ConfirmationState, { phase: 'checking' }>;
+
+/** The state to check the objects in now, or the record's next stored state when there is nothing to look up. */
+async function stateForNow(
+    deps: ConfirmVisibilityDeps,
+    record: ConfirmationRecord,
+    now: number,
+): Promise<{ readonly checking: Checking } | { readonly next: ConfirmationState; readonly dueAt: number } | null> {
     const state = record.state;
-    const now = deps.clock.now();
     switch (state.phase) {
         case 'awaitingRun': {
             const status = await deps.requestStatus(record.requestId);
-            if (status === null || PENDING.has(status.state)) return null;
-            if (!SUCCEEDED.has(status.state)) return quiet({ phase: 'notApplicable', because: 'cycleDidNotSucceed' });
-            return checkObjects(deps, record, 0, now);
+            // Still running: looked at again next pass, behind every record that was waiting.
+            if (status === null || PENDING.has(status.state)) return { next: state, dueAt: now };
+            if (!SUCCEEDED.has(status.state)) {
+                return { next: { phase: 'notApplicable', because: 'cycleDidNotSucceed' }, dueAt: now };
+            }
+            return { checking: { phase: 'checking', round: ROUND.afterCycle, extraRuns: 0, extraRequestId: null } };
         }
         case 'awaitingExtraRun': {
             if (state.extraRequestId === null) {
-                if (now < state.dueAt) return null;
-                // Another cycle (the built-in scheduler's) may have carried it meanwhile: then no extra run is needed.
-                const before = await lookUp(deps, record.objects);
-                if (before.every((c) => c.found)) return confirmed(deps, record, before, state.extraRuns - 1, now);
-                const key = extraRunKey(record.requestId, state.extraRuns);
-                const extraRequestId = await deps.submitExtraRun(record.targetId, key);
-                // The engine refused the extra run (an Initial limit cannot apply to a Delta; kept for safety).
-                if (extraRequestId === null) return finalNotVisible(deps, record, state.extraRuns, now, null);
-                return quiet({ ...state, extraRequestId });
+                if (now < state.dueAt) return { next: state, dueAt: state.dueAt };
+                // Another cycle (the built-in scheduler's) may have carried them meanwhile: look once more first.
+                return {
+                    checking: { phase: 'checking', round: ROUND.beforeExtraRun, extraRuns: 0, extraRequestId: null },
+                };
             }
             const status = await deps.requestStatus(state.extraRequestId);
-            if (status !== null && PENDING.has(status.state)) return null;
-            return checkObjects(deps, record, state.extraRuns, now);
+            if (status !== null && PENDING.has(status.state)) return { next: state, dueAt: now };
+            return {
+                checking: {
+                    phase: 'checking',
+                    round: ROUND.afterExtraRun,
+                    extraRuns: state.extraRuns,
+                    extraRequestId: state.extraRequestId,
+                },
+            };
         }
+        case 'checking':
+            return { checking: state };
         default:
             return null;
     }
 }
 
-async function lookUp(deps: ConfirmVisibilityDeps, objects: readonly DirectoryObjectRef[]): Promise<ObjectCheck[]> {
-    const checks: ObjectCheck[] = [];
-    for (const ref of objects) {
-        const user = await deps.directory.findUser(ref);
-        const synced = user !== null && user.onPremisesSyncEnabled === true;
-        checks.push({
-            ref,
-            found: synced,
-            lastSyncAt: user?.onPremisesLastSyncAt ?? null,
-            cloudObject: user !== null && !synced,
-        });
-    }
-    return checks;
-}
-
-/** Looks every object up; all there: confirmed; else another run (within the bound) or the final answer. */
-async function checkObjects(
-    deps: ConfirmVisibilityDeps,
-    record: ConfirmationRecord,
-    extraRuns: number,
-    now: number,
-): Promise<Transition> {
-    const checks = await lookUp(deps, record.objects);
-    const missing = checks.filter((c) => !c.found);
-    if (missing.length === 0) return confirmed(deps, record, checks, extraRuns, now);
-    if (extraRuns < deps.settings.maxExtraRuns) {
-        return quiet({
-            phase: 'awaitingExtraRun',
-            extraRuns: extraRuns + 1,
-            dueAt: now + deps.settings.extraRunDelayMs,
-            extraRequestId: null,
-        });
-    }
-    return finalNotVisible(deps, record, extraRuns, now, missing);
-}
-
-/** Every object is in Entra ID: the final confirmed state, and one VisibleInEntra event per object once stored. */
-function confirmed(
-    deps: ConfirmVisibilityDeps,
-    record: ConfirmationRecord,
-    checks: readonly ObjectCheck[],
-    extraRuns: number,
-    now: number,
-): Transition {
-    return {
-        state: { phase: 'confirmed', confirmedAt: now, extraRuns },
-        report: () => {
-            for (const check of checks) {
-                deps.telemetry.track({
-                    type: 'VisibleInEntra',
-                    targetId: record.targetId,
-                    requestId: record.requestId,
-                    correlationId: record.correlationId,
-                    objectRef: check.ref.value,
-                    lookupBy: check.ref.by,
-                    extraRuns,
-                    changeToVisibleMs: Math.max(0, now - record.acceptedAt),
-                });
-            }
-        },
-    };
-}
-
-/** The runs that covered the request: its own and the extra one, as far as their statuses still hold them. */
-async function coveringRuns(deps: ConfirmVisibilityDeps, record: ConfirmationRecord): Promise<RunSummary[]> {
-    const ids = [record.requestId];
-    if (record.state.phase === 'awaitingExtraRun' && record.state.extraRequestId !== null) {
-        ids.push(record.state.extraRequestId);
-    }
-    const runs: RunSummary[] = [];
-    for (const id of ids) {
-        const status = await deps.requestStatus(id);
-        if (status !== null && 'run' in status) runs.push(status.run);
-    }
-    return runs;
-}
-
 /**
- * The final answer for missing objects, with the reason the lookups and run-profile results support.
- * @param missing - the objects the last lookup did not find; null when no lookup followed (extra run refused)
+ * Moves one confirmation on: its cycle's end, the lookups its budget allows, and the round's conclusion.
+ * @param share - what this record may spend in this turn
  */
-async function finalNotVisible(
+async function advanceConfirmation(
     deps: ConfirmVisibilityDeps,
     record: ConfirmationRecord,
+    pass: LookupPass,
+    share: number,
+    now: number,
+): Promise<Turn> {
+    const step = await stateForNow(deps, record, now);
+    if (step === null) return { changed: false, again: null };
+    if ('next' in step) return { changed: await saved(deps, record, quiet(step.next, step.dueAt)), again: null };
+    const checking = step.checking;
+    // No budget left for it this pass: it keeps its place (and its state) for the next one.
+    if (checking === record.state && (pass.halted || pass.left <= 0)) return { changed: false, again: null };
+    const chunks = await deps.confirmations.readObjects(record);
+    const looked = await lookUpDue(
+        deps.directory,
+        chunks,
+        checking.round,
+        now,
+        retryPolicyOf(deps.settings),
+        pass,
+        share,
+    );
+    if (looked.changed.length > 0) {
+        if (!(await deps.confirmations.saveObjects(record, looked.changed))) return { changed: false, again: null };
+        reportFound(deps, record, looked.found, checking.extraRuns, now);
+    }
+    const tally = tallyRound(looked.all, checking.round);
+    if (tally.awaiting > 0) {
+        // Objects still to ask: next pass (behind the others) when it spent here, else keep its place.
+        const dueAt =
+            looked.stillDue > 0 ? (looked.spent > 0 ? now : record.dueAt) : Math.max(now, tally.nextDueAt ?? now);
+        const stored = await save(deps, record, quiet(checking, dueAt));
+        const more = stored !== null && looked.stillDue > 0 && looked.spent > 0 && !pass.halted;
+        return { changed: stored !== null, again: more ? stored : null };
+    }
+    const transition = await concludeRound(deps, record, checking, tally, looked.all, now);
+    return { changed: await saved(deps, record, transition), again: null };
+}
+
+/** Stores the transition; its telemetry is sent only once stored (a lost update must not report twice). */
+async function save(
+    deps: ConfirmVisibilityDeps,
+    record: ConfirmationRecord,
+    transition: Transition,
+): Promise<ConfirmationRecord | null> {
+    if (transition.state === record.state && transition.dueAt === record.dueAt) return record;
+    const saved = await deps.confirmations.update(record, { state: transition.state, dueAt: transition.dueAt });
+    if (saved !== null) transition.report();
+    return saved;
+}
+
+/** Whether the transition changed the stored record. */
+async function saved(
+    deps: ConfirmVisibilityDeps,
+    record: ConfirmationRecord,
+    transition: Transition,
+): Promise<boolean> {
+    const stored = await save(deps, record, transition);
+    return stored !== null && stored !== record;
+}
+
+/** One VisibleInEntra event per object the moment it was found (its chunk stored). */
+function reportFound(
+    deps: ConfirmVisibilityDeps,
+    record: ConfirmationRecord,
+    found: readonly DirectoryObjectRef[],
     extraRuns: number,
     now: number,
-    missing: readonly ObjectCheck[] | null,
-): Promise<Transition> {
-    const runs = await coveringRuns(deps, record);
-    const reason = diagnoseNotVisible(missing ?? [], runs);
-    const missingRefs = missing === null ? record.objects : missing.map((m) => m.ref);
-    return {
-        state: { phase: 'notVisible', reason, checkedAt: now, missing: missingRefs, extraRuns },
-        report: () => {
-            for (const ref of missingRefs) {
-                deps.telemetry.track({
-                    type: 'NotVisibleInEntra',
-                    targetId: record.targetId,
-                    requestId: record.requestId,
-                    correlationId: record.correlationId,
-                    objectRef: ref.value,
-                    lookupBy: ref.by,
-                    extraRuns,
-                    reason,
-                });
-            }
-        },
-    };
+): void {
+    for (const ref of found) {
+        deps.telemetry.track({
+            type: 'VisibleInEntra',
+            targetId: record.targetId,
+            requestId: record.requestId,
+            correlationId: record.correlationId,
+            objectRef: ref.value,
+            lookupBy: ref.by,
+            extraRuns,
+            changeToVisibleMs: Math.max(0, now - record.acceptedAt),
+        });
+    }
 }

@@ -11,7 +11,7 @@ import { createServiceBusWakeScheduler } from '../adapters/serviceBus/serviceBus
 import { SimulatedConnectServer } from '../adapters/simulatedConnect/connectServer';
 import { SimulatedDirectory } from '../adapters/simulatedDirectory/simulatedDirectory';
 import { createTableClient, createTableStores } from '../adapters/tables/tableClients';
-import type { EntraConfirmation } from '../app/confirmVisibility';
+import type { EntraConfirmation } from '../app/confirmationDeps';
 import { type Coordinator, createCoordinator } from '../app/coordinator';
 import type { Config, Env } from '../config/loadConfig';
 import { simulatedConnectOptionsFromEnv } from '../config/simulatedConnectSettings';
@@ -47,7 +47,7 @@ export interface Services {
 /** Ports a test or the local sandbox injects instead of the ones picked from config. */
 export type ServiceOverrides = Partial<Omit<Services, 'config' | 'coordinator' | 'start'>>;
 
-/** Open confirmations one timer pass advances. */
+/** Open confirmations one timer pass reads (earliest due first; served ones move behind the others). */
 const CONFIRMATION_BATCH = 200;
 
 /**
@@ -63,6 +63,8 @@ function entraConfirmationFor(config: Config, jobs: AutomationJobs, clock: Clock
         maxExtraRuns: c.maxExtraRuns,
         batchSize: CONFIRMATION_BATCH,
         retentionMs: config.requestRetentionMs,
+        lookupsPerPass: c.lookupsPerPass,
+        lookupDeadlineMs: c.lookupDeadlineMs,
     };
     const store: ConfirmationStore =
         config.storage === null
@@ -72,13 +74,15 @@ function entraConfirmationFor(config: Config, jobs: AutomationJobs, clock: Clock
         // The simulation's AD side: an object a request names was made in AD when the request was accepted.
         const directory = new SimulatedDirectory(clock, jobs, simulatedDirectoryOptionsFromEnv(env));
         const fed: ConfirmationStore = {
-            create: async (record) => {
-                for (const ref of record.objects) directory.objectMade(ref, record.acceptedAt);
-                await store.create(record);
+            create: async (record, objects) => {
+                for (const ref of objects) directory.objectMade(ref, record.acceptedAt);
+                await store.create(record, objects);
             },
             get: (requestId) => store.get(requestId),
-            update: (record) => store.update(record),
-            listOpen: (limit) => store.listOpen(limit),
+            update: (record, next) => store.update(record, next),
+            listDue: (now, limit) => store.listDue(now, limit),
+            readObjects: (record) => store.readObjects(record),
+            saveObjects: (record, chunks) => store.saveObjects(record, chunks),
             deleteOlderThan: (before, limit) => store.deleteOlderThan(before, limit),
         };
         return { store: fed, directory, settings };
@@ -89,6 +93,7 @@ function entraConfirmationFor(config: Config, jobs: AutomationJobs, clock: Clock
             endpoint: c.graphEndpoint,
             credential: createArmCredential(config.automation.clientId),
             maxRetries: c.graphMaxRetries,
+            now: () => clock.now(),
         }),
         settings,
     };

@@ -55,6 +55,10 @@ export interface Config {
         readonly maxExtraRuns: number;
         readonly graphEndpoint: string;
         readonly graphMaxRetries: number;
+        /** Graph requests one timer pass may make (ENTRA_CONFIRMATION_LOOKUPS_PER_PASS). */
+        readonly lookupsPerPass: number;
+        /** A failing object is given up this long after its first failed lookup. */
+        readonly lookupDeadlineMs: number;
     };
     readonly http: {
         /** Base of absolute `Location` URLs: PUBLIC_BASE_URL, else the platform's host name; null: relative. */
@@ -197,6 +201,8 @@ export function loadConfig(env: Env = process.env): Config {
             maxExtraRuns: s.ENTRA_CONFIRMATION_EXTRA_RUNS,
             graphEndpoint: s.GRAPH_ENDPOINT,
             graphMaxRetries: s.GRAPH_MAX_RETRIES,
+            lookupsPerPass: s.ENTRA_CONFIRMATION_LOOKUPS_PER_PASS,
+            lookupDeadlineMs: s.ENTRA_CONFIRMATION_LOOKUP_DEADLINE_SECONDS * 1000,
         },
         http: {
             publicBaseUrl: publicBaseUrl(s.PUBLIC_BASE_URL, env),

@@ -210,13 +210,24 @@ const CONFIRMATION = {
         description:
             'Extra runs per request when an object is missing: `1` (default) or `0` (answer `NotVisibleInEntra` at once).',
     }),
+    ENTRA_CONFIRMATION_LOOKUPS_PER_PASS: setting(wholeNumber(20, 3000), {
+        default: '300',
+        description:
+            'Microsoft Graph requests one confirmation pass (every 30 s) may make over all requests; one request gets at most a fifth of them before every other due request had its turn. Each Graph request looks up to 15 objects up.',
+    }),
+    ENTRA_CONFIRMATION_LOOKUP_DEADLINE_SECONDS: setting(wholeNumber(60, 86_400), {
+        default: '900',
+        description:
+            'An object whose Graph lookups keep failing (throttled, unavailable, refused, an answer that fails its checks) is given up this long after the first failure: the request ends `NotVisibleInEntra` with reason `lookupFailed`.',
+    }),
     GRAPH_ENDPOINT: setting(httpUrl(), {
         default: 'https://graph.microsoft.com',
         description: 'Microsoft Graph endpoint (national clouds, tests).',
     }),
     GRAPH_MAX_RETRIES: setting(wholeNumber(0, 10), {
         default: '3',
-        description: 'Retries of a throttled (429) or unavailable (503/504) Graph call, each after its `Retry-After`.',
+        description:
+            'Retries of a throttled (429) or unavailable (503/504) Graph call within one confirmation pass, each after its `Retry-After` (at least 1 s, doubling) and only when that is at most 5 s; longer waits defer the objects to a later pass.',
     }),
 };
 

@@ -53,31 +53,50 @@ export function directoryRefOf(change: {
  *   are outside the sync scope (OU/group filtering) or a sync rule kept them out;
  * - `neverSynced`: otherwise: the cycles did not carry it (not yet replicated to the domain controller the Connect
  *   server reads, or never in a synced OU). The run-profile counters are per connector, not per object, so these
- *   two are the service's best reading, not proof.
+ *   two are the service's best reading, not proof;
+ * - `lookupFailed`: no object is known to be missing, but the directory could not be asked about some of them
+ *   (throttled, unavailable, refused, or an answer that failed its checks) for the whole lookup deadline.
  */
-export type NotVisibleReason = 'exportError' | 'cloudObject' | 'outOfScope' | 'neverSynced';
-
-/** The per-object answer of one lookup. */
-export interface ObjectCheck {
-    readonly ref: DirectoryObjectRef;
-    /** Found and synced from on-premises, with the time Entra ID says it was last written by sync. */
-    readonly found: boolean;
-    readonly lastSyncAt: number | null;
-    /** Found under this UPN, but a cloud object. */
-    readonly cloudObject: boolean;
-}
+export type NotVisibleReason = 'exportError' | 'cloudObject' | 'outOfScope' | 'neverSynced' | 'lookupFailed';
 
 /**
- * Where a request's confirmation is.
+ * Why a lookup gave no answer, in words of the service's own (never the directory's text):
+ * - `throttled`: the directory said to slow down (429);
+ * - `unavailable`: it did not answer, or answered 5xx, or not in time;
+ * - `forbidden`: the app's identity may not read users (401/403: the Graph permission is missing);
+ * - `badRequest`: it refused the query (400);
+ * - `invalidAnswer`: the answer failed the service's checks (shape, a user that was not asked for, a next link off
+ *   the directory's host, more pages than a lookup can need);
+ * - `answerTooLarge`: the answer was larger than any lookup can need.
+ */
+export type LookupFailure =
+    'throttled' | 'unavailable' | 'forbidden' | 'badRequest' | 'invalidAnswer' | 'answerTooLarge';
+
+/** The lookups of a confirmation: after the request's cycle, just before the extra run, after it. */
+export const ROUND = Object.freeze({ afterCycle: 0, beforeExtraRun: 1, afterExtraRun: 2 } as const);
+export type LookupRound = (typeof ROUND)[keyof typeof ROUND];
+
+/**
+ * Where a request's confirmation is. Which objects are found, missing or still being asked about is kept per object
+ * (see confirmationProgress.ts); this is the request's part.
  * - `awaitingRun`: the cycle covering the request has not ended (or not been seen to end).
+ * - `checking`: the objects are being looked up in `round`, over as many timer passes as the lookup budget needs;
+ *   `extraRuns` extra runs have ended (`extraRequestId`: the last one).
  * - `awaitingExtraRun`: a lookup after the cycle found not every object; one more run is submitted at `dueAt`
  *   (idempotently: its request is `extraRequestId`), and the objects are looked up again after it ends.
  * - `confirmed`: every object is in Entra ID; `confirmedAt` is when the service saw the last of them.
- * - `notVisible`: still missing after the extra runs; final, with the reason the service can tell.
+ * - `notVisible`: final: `missing` objects are still not in Entra ID after the extra runs, `lookupFailed` could not be
+ *   asked about within the deadline (`lookupFailure`: the last reason); `reason` is what the service can tell.
  * - `notApplicable`: the covering cycle did not succeed (the request already reports that), or no object to check.
  */
 export type ConfirmationState =
     | { readonly phase: 'awaitingRun' }
+    | {
+          readonly phase: 'checking';
+          readonly round: LookupRound;
+          readonly extraRuns: number;
+          readonly extraRequestId: string | null;
+      }
     | {
           readonly phase: 'awaitingExtraRun';
           readonly extraRuns: number;
@@ -90,19 +109,29 @@ export type ConfirmationState =
           readonly phase: 'notVisible';
           readonly reason: NotVisibleReason;
           readonly checkedAt: number;
-          readonly missing: readonly DirectoryObjectRef[];
+          readonly missing: number;
+          readonly lookupFailed: number;
+          readonly lookupFailure: LookupFailure | null;
           readonly extraRuns: number;
       }
     | { readonly phase: 'notApplicable'; readonly because: 'cycleDidNotSucceed' | 'noObject' };
 
-/** One request's confirmation: the objects it named and where checking them stands. */
+/**
+ * One request's confirmation: who asked, how many objects it names (kept apart, chunk by chunk: a request may name
+ * thousands) and where checking them stands.
+ */
 export interface ConfirmationRecord {
     readonly requestId: string;
     readonly targetId: string;
     readonly correlationId: string;
     readonly acceptedAt: number;
-    readonly objects: readonly DirectoryObjectRef[];
+    readonly objectCount: number;
     readonly state: ConfirmationState;
+    /**
+     * When the timer should look at it next. Passes take the records due earliest first and move each one they
+     * served to its next time, so a record that keeps failing never holds a newer one back.
+     */
+    readonly dueAt: number;
     /** The optimistic-concurrency tag of the stored record; null for a record not stored yet. */
     readonly etag: string | null;
 }
@@ -115,14 +144,19 @@ export function isConfirmationFinal(state: ConfirmationState): boolean {
 const isAadConnector = (name: string): boolean => /aad|entra|azure active directory|windows\.net/i.test(name);
 
 /**
- * The reason an object is missing, from the lookups and the run-profile results of the cycles that should have
- * carried it. The most specific evidence wins: export errors, then a cloud object under the UPN, then counters.
- * @param checks - the last lookups of the missing objects
+ * The reason objects are missing, from what the lookups saw and the run-profile results of the cycles that should
+ * have carried them. The most specific evidence wins: export errors, then a cloud object under a UPN, then counters;
+ * with nothing known to be missing, only failed lookups remain.
+ * @param seen - how many objects the last lookups found missing, whether any was a cloud object
  * @param runs - the finished runs that covered the request (the first and the extra ones)
  */
-export function diagnoseNotVisible(checks: readonly ObjectCheck[], runs: readonly RunSummary[]): NotVisibleReason {
+export function diagnoseNotVisible(
+    seen: { readonly missing: number; readonly cloudObject: boolean },
+    runs: readonly RunSummary[],
+): NotVisibleReason {
+    if (seen.missing === 0) return 'lookupFailed';
     if (runs.some((r) => r.exportErrors > 0)) return 'exportError';
-    if (checks.some((c) => c.cloudObject)) return 'cloudObject';
+    if (seen.cloudObject) return 'cloudObject';
     const connectors = runs.flatMap((r) => r.report?.connectors ?? []);
     const imported = connectors.some(
         (c) => !isAadConnector(c.connector) && /import/i.test(c.runProfile) && (c.adds ?? 0) + (c.updates ?? 0) > 0,

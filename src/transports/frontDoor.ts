@@ -1,4 +1,4 @@
-import type { EntraConfirmation } from '../app/confirmVisibility';
+import type { EntraConfirmation } from '../app/confirmationDeps';
 import type { Coordinator } from '../app/coordinator';
 import type { SubmitChangesDeps } from '../app/submitChanges';
 import type { Routing } from '../domain/routing';

@@ -1,21 +1,12 @@
 import { describe, expect, it } from 'vitest';
 
 import type { ConnectorReport } from '../../src/domain/cycleOutcome';
-import {
-    diagnoseNotVisible,
-    directoryRefOf,
-    immutableIdOf,
-    type ObjectCheck,
-} from '../../src/domain/entraConfirmation';
+import { diagnoseNotVisible, directoryRefOf, immutableIdOf } from '../../src/domain/entraConfirmation';
 import type { RunSummary } from '../../src/domain/targetState';
 import { runSummary } from '../support/targetStateFixtures';
 
-const missing: ObjectCheck = {
-    ref: { by: 'userPrincipalName', value: 'a@contoso.com' },
-    found: false,
-    lastSyncAt: null,
-    cloudObject: false,
-};
+/** What the last lookups saw: one object missing, not a cloud object. */
+const missing = { missing: 1, cloudObject: false };
 
 function run(connectors: ConnectorReport[], exportErrors = 0): RunSummary {
     const base = runSummary('connect-01', 1);
@@ -24,11 +15,11 @@ function run(connectors: ConnectorReport[], exportErrors = 0): RunSummary {
 
 describe('what the service can tell about an object missing from Entra ID', () => {
     it('export errors in a covering cycle', () => {
-        expect(diagnoseNotVisible([missing], [run([], 2)])).toBe('exportError');
+        expect(diagnoseNotVisible(missing, [run([], 2)])).toBe('exportError');
     });
 
     it('a cloud account holds the UPN', () => {
-        expect(diagnoseNotVisible([{ ...missing, cloudObject: true }], [run([])])).toBe('cloudObject');
+        expect(diagnoseNotVisible({ ...missing, cloudObject: true }, [run([])])).toBe('cloudObject');
     });
 
     it('AD imported changes, Entra got no add: out of scope', () => {
@@ -36,7 +27,7 @@ describe('what the service can tell about an object missing from Entra ID', () =
             { connector: 'contoso.com', runProfile: 'Delta Import', result: 'success', adds: 1 },
             { connector: 'contoso.onmicrosoft.com - AAD', runProfile: 'Export', result: 'success', adds: 0 },
         ];
-        expect(diagnoseNotVisible([missing], [run(connectors)])).toBe('outOfScope');
+        expect(diagnoseNotVisible(missing, [run(connectors)])).toBe('outOfScope');
     });
 
     it('Entra ID received other changes: this object was not carried (never synced), not a scope problem', () => {
@@ -44,7 +35,7 @@ describe('what the service can tell about an object missing from Entra ID', () =
             { connector: 'contoso.com', runProfile: 'Delta Import', result: 'success', updates: 3 },
             { connector: 'contoso.onmicrosoft.com - AAD', runProfile: 'Export', result: 'success', updates: 3 },
         ];
-        expect(diagnoseNotVisible([missing], [run(connectors)])).toBe('neverSynced');
+        expect(diagnoseNotVisible(missing, [run(connectors)])).toBe('neverSynced');
     });
 
     it('nothing imported: never synced (not replicated yet, or never in a synced OU)', () => {
@@ -52,8 +43,12 @@ describe('what the service can tell about an object missing from Entra ID', () =
             { connector: 'contoso.com', runProfile: 'Delta Import', result: 'success', adds: 0, updates: 0 },
             { connector: 'contoso.onmicrosoft.com - AAD', runProfile: 'Export', result: 'success' },
         ];
-        expect(diagnoseNotVisible([missing], [run(connectors)])).toBe('neverSynced');
-        expect(diagnoseNotVisible([missing], [])).toBe('neverSynced');
+        expect(diagnoseNotVisible(missing, [run(connectors)])).toBe('neverSynced');
+        expect(diagnoseNotVisible(missing, [])).toBe('neverSynced');
+    });
+
+    it('nothing known to be missing, only lookups that never answered: lookupFailed, whatever the runs say', () => {
+        expect(diagnoseNotVisible({ missing: 0, cloudObject: false }, [run([], 2)])).toBe('lookupFailed');
     });
 });
 

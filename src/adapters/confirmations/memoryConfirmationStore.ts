@@ -1,4 +1,10 @@
-import { type ConfirmationRecord, isConfirmationFinal } from '../../domain/entraConfirmation';
+import { chunkObjects, type ObjectChunk } from '../../domain/confirmationProgress';
+import {
+    type ConfirmationRecord,
+    type ConfirmationState,
+    type DirectoryObjectRef,
+    isConfirmationFinal,
+} from '../../domain/entraConfirmation';
 import type { ConfirmationStore } from '../../ports/confirmationStore';
 
 /**
@@ -7,10 +13,17 @@ import type { ConfirmationStore } from '../../ports/confirmationStore';
  */
 export class MemoryConfirmationStore implements ConfirmationStore {
     private readonly records = new Map<string, ConfirmationRecord>();
+    private readonly chunks = new Map<string, ObjectChunk[]>();
     private version = 0;
 
-    create(record: ConfirmationRecord): Promise<void> {
-        if (!this.records.has(record.requestId)) this.records.set(record.requestId, this.tagged(record));
+    create(record: ConfirmationRecord, objects: readonly DirectoryObjectRef[]): Promise<void> {
+        if (!this.records.has(record.requestId)) {
+            this.chunks.set(
+                record.requestId,
+                chunkObjects(objects).map((c) => this.tagged(c)),
+            );
+            this.records.set(record.requestId, this.tagged({ ...record, objectCount: objects.length }));
+        }
         return Promise.resolve();
     }
 
@@ -18,29 +31,51 @@ export class MemoryConfirmationStore implements ConfirmationStore {
         return Promise.resolve(this.records.get(requestId) ?? null);
     }
 
-    update(record: ConfirmationRecord): Promise<boolean> {
+    update(
+        record: ConfirmationRecord,
+        next: { readonly state: ConfirmationState; readonly dueAt: number },
+    ): Promise<ConfirmationRecord | null> {
         const current = this.records.get(record.requestId);
-        if (current === undefined || current.etag !== record.etag) return Promise.resolve(false);
-        this.records.set(record.requestId, this.tagged(record));
-        return Promise.resolve(true);
+        if (current === undefined || current.etag !== record.etag) return Promise.resolve(null);
+        const saved = this.tagged({ ...current, state: next.state, dueAt: next.dueAt });
+        this.records.set(record.requestId, saved);
+        return Promise.resolve(saved);
     }
 
-    listOpen(limit: number): Promise<ConfirmationRecord[]> {
+    listDue(now: number, limit: number): Promise<ConfirmationRecord[]> {
         return Promise.resolve(
             [...this.records.values()]
-                .filter((r) => !isConfirmationFinal(r.state))
-                .sort((a, b) => a.acceptedAt - b.acceptedAt)
+                .filter((r) => !isConfirmationFinal(r.state) && r.dueAt <= now)
+                // As the table store's marker keys sort: due time, then request id.
+                .sort((a, b) => a.dueAt - b.dueAt || (a.requestId < b.requestId ? -1 : 1))
                 .slice(0, limit),
         );
     }
 
+    readObjects(record: ConfirmationRecord): Promise<ObjectChunk[]> {
+        return Promise.resolve([...(this.chunks.get(record.requestId) ?? [])]);
+    }
+
+    saveObjects(record: ConfirmationRecord, chunks: readonly ObjectChunk[]): Promise<boolean> {
+        const stored = this.chunks.get(record.requestId);
+        if (stored === undefined) return Promise.resolve(false);
+        for (const chunk of chunks) {
+            if (stored[chunk.index]?.etag !== chunk.etag) return Promise.resolve(false);
+            stored[chunk.index] = this.tagged(chunk);
+        }
+        return Promise.resolve(true);
+    }
+
     deleteOlderThan(acceptedBefore: number, limit: number): Promise<number> {
         const old = [...this.records.values()].filter((r) => r.acceptedAt < acceptedBefore).slice(0, limit);
-        for (const r of old) this.records.delete(r.requestId);
+        for (const r of old) {
+            this.records.delete(r.requestId);
+            this.chunks.delete(r.requestId);
+        }
         return Promise.resolve(old.length);
     }
 
-    private tagged(record: ConfirmationRecord): ConfirmationRecord {
-        return { ...record, etag: String(++this.version) };
+    private tagged<T extends { readonly etag: string | null }>(value: T): T {
+        return { ...value, etag: String(++this.version) };
     }
 }

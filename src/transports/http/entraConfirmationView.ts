@@ -1,4 +1,9 @@
-import { type ConfirmationRecord, isConfirmationFinal, type NotVisibleReason } from '../../domain/entraConfirmation';
+import {
+    type ConfirmationRecord,
+    isConfirmationFinal,
+    type LookupFailure,
+    type NotVisibleReason,
+} from '../../domain/entraConfirmation';
 import type { RequestStatus } from '../../domain/requestStatus';
 
 /** The `entra` member of a request's status answer (ENTRA_CONFIRMATION=on, a request naming objects). */
@@ -22,14 +27,38 @@ const REASON_TEXT: Readonly<Record<NotVisibleReason, string>> = {
         'the AD import saw changes but nothing was added in Entra ID: out of sync scope or kept out by a sync rule',
     neverSynced:
         'the cycles imported nothing for it: not yet replicated to the domain controller the Connect server reads, or not in a synced OU',
+    lookupFailed: 'Microsoft Graph could not be asked about it within the lookup deadline',
 };
+
+/** Why Graph could not be asked, in the service's words (never Graph's text). */
+const FAILURE_TEXT: Readonly<Record<LookupFailure, string>> = {
+    throttled: 'Graph kept throttling the lookups (429)',
+    unavailable: 'Graph did not answer',
+    forbidden: "the app's identity may not read users (grant User.Read.All)",
+    badRequest: 'Graph refused the query',
+    invalidAnswer: 'Graph answered something that failed the service checks',
+    answerTooLarge: 'Graph answered more than a lookup can need',
+};
+
+function notVisibleDetail(s: Extract<ConfirmationRecord['state'], { phase: 'notVisible' }>): string {
+    const parts: string[] = [];
+    if (s.missing > 0 || s.lookupFailed === 0) {
+        const reason = s.reason === 'lookupFailed' ? REASON_TEXT.neverSynced : REASON_TEXT[s.reason];
+        parts.push(`${s.missing} object(s) not found in Entra ID after ${s.extraRuns + 1} cycle(s): ${reason}`);
+    }
+    if (s.lookupFailed > 0) {
+        const why = s.lookupFailure === null ? '' : ` (${FAILURE_TEXT[s.lookupFailure]})`;
+        parts.push(`${s.lookupFailed} object(s) could not be looked up within the lookup deadline${why}`);
+    }
+    return `${parts.join('; ')}.`;
+}
 
 /**
  * The confirmation as the status answer shows it.
  * @param record - the stored confirmation
  */
 export function entraConfirmationView(record: ConfirmationRecord): EntraConfirmationView {
-    const objects = record.objects.length;
+    const objects = record.objectCount;
     const s = record.state;
     switch (s.phase) {
         case 'awaitingRun':
@@ -38,6 +67,16 @@ export function entraConfirmationView(record: ConfirmationRecord): EntraConfirma
                 detail: 'Waiting for the cycle to end before looking the object up in Entra ID.',
                 objects,
                 extraRuns: 0,
+            };
+        case 'checking':
+            return {
+                state: 'confirming',
+                detail:
+                    s.extraRuns === 0
+                        ? 'Looking the objects up in Entra ID.'
+                        : 'Looking the objects up in Entra ID after the extra cycle.',
+                objects,
+                extraRuns: s.extraRuns,
             };
         case 'awaitingExtraRun':
             return {
@@ -58,7 +97,7 @@ export function entraConfirmationView(record: ConfirmationRecord): EntraConfirma
         case 'notVisible':
             return {
                 state: 'notVisibleInEntra',
-                detail: `Not found in Entra ID after ${s.extraRuns + 1} cycle(s): ${REASON_TEXT[s.reason]}.`,
+                detail: notVisibleDetail(s),
                 objects,
                 extraRuns: s.extraRuns,
                 reason: s.reason,

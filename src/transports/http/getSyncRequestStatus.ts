@@ -105,7 +105,7 @@ export function createGetSyncRequestStatusHandler(resolve: FrontDoorResolver): H
             return problemResponse(
                 problem(
                     'NOT_VISIBLE_IN_ENTRA',
-                    'The sync cycle succeeded, but the object is not in Entra ID after the extra cycle; see entra.',
+                    'The sync cycle succeeded, but the object is not in Entra ID after the extra cycle (or Microsoft Graph could not be asked about it); see entra.',
                     { ...body, requestId, state: 'notVisibleInEntra' },
                 ),
             );

@@ -8,8 +8,9 @@ import { type FrontDoorResolver, submitDeps } from '../frontDoor';
 export type EntraConfirmationTimerHandler = (timer: Timer, context: InvocationContext) => Promise<void>;
 
 /**
- * The confirmation timer (ENTRA_CONFIRMATION=on): moves every open confirmation on — looks objects up once their
- * cycle ended, submits the one extra run when due, gives the final answer. With the setting off it does nothing.
+ * The confirmation timer (ENTRA_CONFIRMATION=on): moves the due confirmations on, within the pass's Graph budget —
+ * looks objects up once their cycle ended, submits the one extra run when due, gives the final answer. With the
+ * setting off it does nothing.
  * @param resolve - gives the services
  */
 export function createEntraConfirmationTimerHandler(resolve: FrontDoorResolver): EntraConfirmationTimerHandler {
@@ -50,7 +51,7 @@ export function createEntraConfirmationTimerHandler(resolve: FrontDoorResolver):
         await services.telemetry.flush();
         if (report.examined > 0 || report.expired > 0) {
             context.info(
-                `Entra ID confirmation: ${report.examined} open, ${report.advanced} advanced, ${report.failures} failures, ${report.expired} expired records deleted`,
+                `Entra ID confirmation: ${report.examined} due, ${report.advanced} advanced, ${report.failures} failures, ${report.lookups} Graph requests in ${report.calls} calls, ${report.expired} expired records deleted`,
             );
         }
     };

@@ -13,30 +13,14 @@ import {
 import { MemoryInvalidMessageSink } from '../../../src/adapters/memory/memoryInvalidMessageSink';
 import { createServices } from '../../../src/composition/createServices';
 import { loadConfig } from '../../../src/config/loadConfig';
-import type { DirectoryObjectRef } from '../../../src/domain/entraConfirmation';
-import type { Directory, DirectoryUser } from '../../../src/ports/directory';
 import { silentLogger } from '../../../src/ports/logger';
 import { createGetSyncRequestStatusHandler } from '../../../src/transports/http/getSyncRequestStatus';
 import { createPostSyncRequestsHandler } from '../../../src/transports/http/postSyncRequests';
 import { createEntraConfirmationTimerHandler } from '../../../src/transports/timer/entraConfirmationTimerHandler';
+import { FakeDirectory } from '../../support/fakeDirectory';
 import { BASE_ENV, bodyOf, context, getRequest, headerOf, postRequest } from '../harness';
 
 const DELAY_MS = 120_000;
-
-/** Users become visible when the test says so. */
-class TestDirectory implements Directory {
-    readonly visible = new Set<string>();
-    findUser(ref: DirectoryObjectRef): Promise<DirectoryUser | null> {
-        if (!this.visible.has(ref.value)) return Promise.resolve(null);
-        return Promise.resolve({
-            id: 'id',
-            userPrincipalName: ref.value,
-            onPremisesImmutableId: null,
-            onPremisesSyncEnabled: true,
-            onPremisesLastSyncAt: 0,
-        });
-    }
-}
 
 const TIMER: Timer = {
     isPastDue: false,
@@ -49,7 +33,7 @@ function world() {
     const clock = new ManualClock();
     const wakes = new MemoryWakeScheduler();
     const jobs = new MemoryAutomationJobs(clock);
-    const directory = new TestDirectory();
+    const directory = new FakeDirectory();
     const services = createServices(config, {
         clock,
         store: new MemoryTargetStateStore(),
@@ -62,7 +46,14 @@ function world() {
         entraConfirmation: {
             store: new MemoryConfirmationStore(),
             directory,
-            settings: { extraRunDelayMs: DELAY_MS, maxExtraRuns: 1, batchSize: 100, retentionMs: 86_400_000 },
+            settings: {
+                extraRunDelayMs: DELAY_MS,
+                maxExtraRuns: 1,
+                batchSize: 100,
+                retentionMs: 86_400_000,
+                lookupsPerPass: 300,
+                lookupDeadlineMs: 900_000,
+            },
         },
     });
     const resolve = () => services;
@@ -104,7 +95,7 @@ describe('GET status with ENTRA_CONFIRMATION=on', () => {
         expect(headerOf(afterCycle, 'retry-after')).toEqual(expect.any(String));
         expect(bodyOf(afterCycle)).toMatchObject({ state: 'succeeded', entra: { state: 'confirming' } });
 
-        w.directory.visible.add('new@contoso.com');
+        w.directory.show('new@contoso.com');
         await w.runTimer();
         const final = await w.get(getRequest(location), context());
         expect(final.status).toBe(200);
