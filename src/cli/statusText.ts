@@ -173,7 +173,12 @@ const ACTIVITY_WORDS: Readonly<Record<string, string>> = {
     waiting: 'changes waiting',
     running: 'cycle running',
     waitingAndRunning: 'cycle running, more changes waiting',
+    workerOffline: 'no cycle running: the Hybrid Worker is offline, the job waits in its queue',
+    needsAttention: 'no cycle running: the job needs attention (suspended, blocked or disconnected)',
 };
+
+/** The changes column holds a bulk count whole (up to 9,999,999 aligned; a terminal has the room a phone lacks). */
+const CHG_WIDTH = 7;
 
 function targetText(t: TargetOverview, generatedAt: string, colour: Palette): string[] {
     const lastSuccess = t.lastSuccessAt === null ? 'none recently' : `${shortTime(t.lastSuccessAt, generatedAt)} UTC`;
@@ -208,14 +213,16 @@ function targetText(t: TargetOverview, generatedAt: string, colour: Palette): st
     }
     lines.push(
         colour.dim(
-            `  ${'Ended'.padEnd(11)}  ${'Outcome'.padEnd(26)}  ${'Took'.padStart(6)}  Chg  ${'Chg→end'.padStart(7)}`,
+            `  ${'Ended'.padEnd(11)}  ${'Outcome'.padEnd(26)}  ${'Took'.padStart(6)}  ${'Chg'.padStart(CHG_WIDTH)}  ${'Chg→end'.padStart(7)}`,
         ),
     );
     for (const run of t.lastRuns) {
         lines.push(
             `  ${shortTime(run.endedAt, generatedAt).padEnd(11)}  ${outcomeText(run, colour)}  ${shortDuration(
                 run.durationSeconds,
-            ).padStart(6)}  ${String(run.changeCount).padStart(3)}  ${shortDuration(run.waitSeconds).padStart(7)}`,
+            ).padStart(
+                6,
+            )}  ${String(run.changeCount).padStart(CHG_WIDTH)}  ${shortDuration(run.waitSeconds).padStart(7)}`,
         );
         if (run.reason !== null && run.reason !== '') lines.push(`      ${colour.dim(`↳ ${run.reason}`)}`);
     }

@@ -12,7 +12,16 @@ import type { LocalHost } from '../../src/local/localHost';
 import { respondWithStatus } from '../../src/transports/http/statusHandler';
 import { changes, Driver, T0 } from '../support/decideDriver';
 import { FAST_LOCAL_TIMING, startTestLocalHost, type TestLocalHost } from '../support/localHostFixture';
-import { DAY_RUNS, daySource, hostileSource, responseText, SCRIPT_ID, statusRequest } from './statusFixtures';
+import {
+    BULK_COUNTS,
+    bulkSource,
+    DAY_RUNS,
+    daySource,
+    hostileSource,
+    responseText,
+    SCRIPT_ID,
+    statusRequest,
+} from './statusFixtures';
 
 const root = join(__dirname, '..', '..');
 
@@ -239,6 +248,16 @@ describe('npm run status: errors and exit codes', () => {
         expect(out).toContain('Hybrid Worker offline');
         expect(out).not.toContain('\u001b[2J');
         expect(out).toContain(`${SCRIPT_ID}?[2J`);
+    });
+
+    it('a job queued for an offline worker: says no cycle is running; bulk counts printed whole, aligned', async () => {
+        const server = await serve(statusServer(bulkSource()));
+        const { code, out } = await cli(['--url', server.url]);
+        expect(code).toBe(EXIT.failing);
+        expect(out).toContain('contoso  FAILING  no cycle running: the Hybrid Worker is offline');
+        expect(out).not.toMatch(/cycle running[,·]/);
+        const rows = out.split('\n').filter((l) => /^ {2}\d\d:\d\d {2}/.test(l));
+        expect(rows.map((l) => l.slice(51, 58).trim())).toEqual(BULK_COUNTS.map(([n]) => String(n)));
     });
 
     it('colours only on a terminal, never with NO_COLOR; reasons only where present', async () => {

@@ -83,7 +83,8 @@ describe('status report', () => {
         const [hostile, fabrikam, northwind] = report.targets;
         expect(hostile).toMatchObject({
             health: 'failing',
-            activity: 'waitingAndRunning',
+            // Its job is queued for an offline worker: no cycle runs, whatever waits behind it.
+            activity: 'workerOffline',
             window: { seq: 4, policy: 'Initial', ageSeconds: 125, changeCount: 7, requestCount: 3 },
             run: { seq: 3, phase: 'active', jobStatus: 'New', workerOffline: true, sinceSeconds: 290 },
             lastSuccessAt: '2026-01-05T07:30:00.000Z',
