@@ -6,8 +6,12 @@ import { windowStartDueAt } from '../domain/window';
 /** How a target looks at a glance: the one word on-call reads first. */
 export type TargetHealth = 'healthy' | 'warning' | 'failing' | 'unknown';
 
-/** What is going on at a target right now. */
-type TargetActivity = 'idle' | 'waiting' | 'running' | 'waitingAndRunning';
+/**
+ * What is going on at a target right now. A run in progress whose job cannot go on says why instead of "running":
+ * `workerOffline` (its job is queued for a Hybrid Worker that is offline) or `needsAttention` (suspended, blocked or
+ * disconnected); what waits behind it is in the window and the queued run.
+ */
+type TargetActivity = 'idle' | 'waiting' | 'running' | 'waitingAndRunning' | 'workerOffline' | 'needsAttention';
 
 export interface WindowStatus {
     readonly seq: number;
@@ -139,12 +143,13 @@ function waitingForWorker(run: Run, now: number): RunStatus['waitingForWorker'] 
     return wait === null ? null : { offlineSeconds: seconds(wait.offlineMs), text: workerWaitText(wait) };
 }
 
-function activityOf(state: TargetState): TargetActivity {
+function activityOf(state: TargetState, now: number): TargetActivity {
+    const run = state.run;
+    if (run === null) return state.window !== null ? 'waiting' : 'idle';
+    if (run.phase !== 'starting' && run.attentionSince !== null) return 'needsAttention';
+    if (workerWaitOf(run, now) !== null) return 'workerOffline';
     // A run queued behind the running one is work waiting, like an open window.
-    if ((state.window !== null || state.trail !== null) && state.run !== null) return 'waitingAndRunning';
-    if (state.run !== null) return 'running';
-    if (state.window !== null) return 'waiting';
-    return 'idle';
+    return state.window !== null || state.trail !== null ? 'waitingAndRunning' : 'running';
 }
 
 function runStatus(r: Run, now: number): RunStatus {
@@ -189,7 +194,7 @@ export function targetStatus(
     return {
         targetId: state.targetId,
         health: healthOf(state),
-        activity: activityOf(state),
+        activity: activityOf(state, now),
         window:
             w === null
                 ? null

@@ -1,46 +1,52 @@
 import { z } from 'zod';
 
-/** The status answer (`GET /api/status`, schema `StatusOverview` in openapi/openapi.json), as far as the CLI reads it. */
+import { instant, serverText } from './serverText';
+
+/**
+ * The status answer (`GET /api/status`, schema `StatusOverview` in openapi/openapi.json), as far as the CLI reads it.
+ * Every string is a {@link serverText} and every time an {@link instant}: what is printed is safe by construction.
+ */
 const runSchema = z.object({
     seq: z.number(),
-    outcome: z.string(),
+    outcome: serverText,
     outcomeClass: z.enum(['succeeded', 'partiallySucceeded', 'skipped', 'failed']),
-    startedAt: z.string(),
-    endedAt: z.string(),
+    startedAt: instant,
+    endedAt: instant,
     durationSeconds: z.number(),
     waitSeconds: z.number(),
     changeCount: z.number(),
-    reason: z.string().nullable(),
+    reason: serverText.nullable(),
 });
 
 const currentRunSchema = z.object({
     seq: z.number(),
     attempt: z.number(),
-    phase: z.string(),
-    policy: z.string(),
-    jobName: z.string().nullable(),
-    jobStatus: z.string().nullable(),
+    phase: serverText,
+    policy: serverText,
+    jobName: serverText.nullable(),
+    jobStatus: serverText.nullable(),
     changeCount: z.number(),
     sinceSeconds: z.number(),
     workerOffline: z.boolean(),
     needsAttention: z.boolean(),
-    lastError: z.string().nullable(),
+    lastError: serverText.nullable(),
 });
 
 const targetSchema = z.object({
-    targetId: z.string(),
+    targetId: serverText,
     health: z.enum(['healthy', 'warning', 'failing', 'unknown']),
-    activity: z.string(),
-    lastSuccessAt: z.string().nullable(),
+    // A newer server may add words: shown as sent (made safe), not refused.
+    activity: serverText,
+    lastSuccessAt: instant.nullable(),
     window: z
         .object({
             seq: z.number(),
-            policy: z.string(),
+            policy: serverText,
             ageSeconds: z.number(),
             changeCount: z.number(),
             urgentCount: z.number(),
             requestCount: z.number(),
-            expectedStartAt: z.string(),
+            expectedStartAt: instant,
         })
         .nullable(),
     run: currentRunSchema.nullable(),
@@ -49,7 +55,7 @@ const targetSchema = z.object({
     lastRuns: z.array(runSchema),
 });
 
-export const statusOverviewSchema = z.object({ generatedAt: z.string(), targets: z.array(targetSchema) });
+export const statusOverviewSchema = z.object({ generatedAt: instant, targets: z.array(targetSchema) });
 
 export type StatusOverview = z.infer<typeof statusOverviewSchema>;
 type TargetOverview = StatusOverview['targets'][number];
@@ -89,14 +95,6 @@ const MARK: Record<RunOverview['outcomeClass'] | 'none' | 'running', string> = {
     running: '>',
 };
 const SEVERITY: readonly RunOverview['outcomeClass'][] = ['succeeded', 'partiallySucceeded', 'skipped', 'failed'];
-
-/**
- * Strips control characters (escape sequences included) from a value the server sent: a target id or a reason
- * must not move the cursor or recolour the terminal.
- */
-function safe(text: string): string {
-    return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '?');
-}
 
 /** `45s`, `3m05s`, `2h05m`. */
 function shortDuration(totalSeconds: number): string {
@@ -164,7 +162,7 @@ function healthWord(health: TargetOverview['health'], colour: Palette): string {
 }
 
 function outcomeText(run: RunOverview, colour: Palette): string {
-    const text = safe(run.outcome).slice(0, 26).padEnd(26);
+    const text = run.outcome.slice(0, 26).padEnd(26);
     if (run.outcomeClass === 'failed') return colour.bad(text);
     if (run.outcomeClass === 'succeeded') return colour.ok(text);
     return colour.warn(text);
@@ -175,19 +173,22 @@ const ACTIVITY_WORDS: Readonly<Record<string, string>> = {
     waiting: 'changes waiting',
     running: 'cycle running',
     waitingAndRunning: 'cycle running, more changes waiting',
+    workerOffline: 'no cycle running: the Hybrid Worker is offline, the job waits in its queue',
+    needsAttention: 'no cycle running: the job needs attention (suspended, blocked or disconnected)',
 };
+
+/** The changes column holds a bulk count whole (up to 9,999,999 aligned; a terminal has the room a phone lacks). */
+const CHG_WIDTH = 7;
 
 function targetText(t: TargetOverview, generatedAt: string, colour: Palette): string[] {
     const lastSuccess = t.lastSuccessAt === null ? 'none recently' : `${shortTime(t.lastSuccessAt, generatedAt)} UTC`;
     const lines = [
-        `${colour.bold(safe(t.targetId))}  ${healthWord(t.health, colour)}  ${safe(ACTIVITY_WORDS[t.activity] ?? t.activity)} · last success ${lastSuccess}`,
+        `${colour.bold(t.targetId)}  ${healthWord(t.health, colour)}  ${ACTIVITY_WORDS[t.activity] ?? t.activity} · last success ${lastSuccess}`,
     ];
     const w = t.window;
     if (w !== null) {
         lines.push(
-            `  window #${w.seq}: ${w.changeCount} change(s) (${w.urgentCount} urgent) from ${w.requestCount} request(s), ${safe(
-                w.policy,
-            )}, open ${shortDuration(w.ageSeconds)}, starts ${shortTime(w.expectedStartAt, generatedAt)} UTC`,
+            `  window #${w.seq}: ${w.changeCount} change(s) (${w.urgentCount} urgent) from ${w.requestCount} request(s), ${w.policy}, open ${shortDuration(w.ageSeconds)}, starts ${shortTime(w.expectedStartAt, generatedAt)} UTC`,
         );
     }
     for (const [r, queued] of [
@@ -195,17 +196,15 @@ function targetText(t: TargetOverview, generatedAt: string, colour: Palette): st
         [t.queued, true],
     ] as const) {
         if (r === null) continue;
-        const job = r.jobName === null ? 'no job yet' : `job ${safe(r.jobStatus ?? 'created')}`;
-        const what = queued ? 'queued behind it, waits for the running cycle' : safe(r.phase);
+        const job = r.jobName === null ? 'no job yet' : `job ${r.jobStatus ?? 'created'}`;
+        const what = queued ? 'queued behind it, waits for the running cycle' : r.phase;
         lines.push(
-            `  run #${r.seq}: ${what} (${job}) for ${shortDuration(r.sinceSeconds)}, attempt ${r.attempt}, ${safe(
-                r.policy,
-            )}, ${r.changeCount} change(s)`,
+            `  run #${r.seq}: ${what} (${job}) for ${shortDuration(r.sinceSeconds)}, attempt ${r.attempt}, ${r.policy}, ${r.changeCount} change(s)`,
         );
         if (r.workerOffline) lines.push(`    ${colour.bad('Hybrid Worker offline: the job is still queued')}`);
         if (r.needsAttention)
             lines.push(`    ${colour.bad('the job needs attention (suspended, blocked or disconnected)')}`);
-        if (r.lastError !== null) lines.push(`    ${colour.bad(`last error: ${safe(r.lastError)}`)}`);
+        if (r.lastError !== null) lines.push(`    ${colour.bad(`last error: ${r.lastError}`)}`);
     }
     lines.push(`  ${timelineText(t, generatedAt, colour)}`);
     if (t.lastRuns.length === 0) {
@@ -214,16 +213,18 @@ function targetText(t: TargetOverview, generatedAt: string, colour: Palette): st
     }
     lines.push(
         colour.dim(
-            `  ${'Ended'.padEnd(11)}  ${'Outcome'.padEnd(26)}  ${'Took'.padStart(6)}  Chg  ${'Chg→end'.padStart(7)}`,
+            `  ${'Ended'.padEnd(11)}  ${'Outcome'.padEnd(26)}  ${'Took'.padStart(6)}  ${'Chg'.padStart(CHG_WIDTH)}  ${'Chg→end'.padStart(7)}`,
         ),
     );
     for (const run of t.lastRuns) {
         lines.push(
             `  ${shortTime(run.endedAt, generatedAt).padEnd(11)}  ${outcomeText(run, colour)}  ${shortDuration(
                 run.durationSeconds,
-            ).padStart(6)}  ${String(run.changeCount).padStart(3)}  ${shortDuration(run.waitSeconds).padStart(7)}`,
+            ).padStart(
+                6,
+            )}  ${String(run.changeCount).padStart(CHG_WIDTH)}  ${shortDuration(run.waitSeconds).padStart(7)}`,
         );
-        if (run.reason !== null && run.reason !== '') lines.push(`      ${colour.dim(`↳ ${safe(run.reason)}`)}`);
+        if (run.reason !== null && run.reason !== '') lines.push(`      ${colour.dim(`↳ ${run.reason}`)}`);
     }
     return lines;
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { targetStatus } from '../../src/app/statusModel';
 import { decide } from '../../src/domain/decide';
 import type { EngineInput } from '../../src/domain/decision';
+import type { JobObservation } from '../../src/domain/jobObservation';
 import { emptyTargetState, type TargetState } from '../../src/domain/targetState';
 import { DEFAULT_TIMING } from '../../src/domain/timing';
 
@@ -58,5 +59,37 @@ describe('status model: a job queued for an offline Hybrid Worker (issue 13 item
             text: `waiting for the Hybrid Worker (offline for ${offlineSeconds} s)`,
         });
         expect(status.health).toBe('failing');
+    });
+});
+
+describe('status model: the activity says what is true of the run in progress (issue 25 item 15)', () => {
+    const createdAt = T0 + timing.quietMs;
+    const observe = (state: TargetState, observation: JobObservation, at: number) =>
+        apply(state, { type: 'jobObserved', seq: 1, attempt: 1, observation }, at);
+
+    it('running while the job is in flight, before the offline threshold', () => {
+        const status = targetStatus(queuedRun(createdAt, [createdAt + 15_000]), timing, createdAt + 20_000);
+        expect(status.activity).toBe('running');
+    });
+
+    it('workerOffline, not running, once the job has been queued for an offline Hybrid Worker', () => {
+        const seenAt = createdAt + timing.workerOfflineAfterMs;
+        const status = targetStatus(queuedRun(createdAt, [seenAt]), timing, seenAt + 60_000);
+        expect(status.activity).toBe('workerOffline');
+    });
+
+    it('running again once the worker picked the job up', () => {
+        const seenAt = createdAt + timing.workerOfflineAfterMs;
+        const picked = observe(queuedRun(createdAt, [seenAt]), { kind: 'running', status: 'Running' }, seenAt + 30_000);
+        expect(targetStatus(picked, timing, seenAt + 40_000).activity).toBe('running');
+    });
+
+    it('needsAttention while the job is suspended', () => {
+        const suspended = observe(
+            queuedRun(createdAt, [createdAt + 15_000]),
+            { kind: 'attention', status: 'Suspended' },
+            createdAt + 30_000,
+        );
+        expect(targetStatus(suspended, timing, createdAt + 40_000).activity).toBe('needsAttention');
     });
 });

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -11,7 +12,16 @@ import type { LocalHost } from '../../src/local/localHost';
 import { respondWithStatus } from '../../src/transports/http/statusHandler';
 import { changes, Driver, T0 } from '../support/decideDriver';
 import { FAST_LOCAL_TIMING, startTestLocalHost, type TestLocalHost } from '../support/localHostFixture';
-import { DAY_RUNS, daySource, hostileSource, responseText, SCRIPT_ID, statusRequest } from './statusFixtures';
+import {
+    BULK_COUNTS,
+    bulkSource,
+    DAY_RUNS,
+    daySource,
+    hostileSource,
+    responseText,
+    SCRIPT_ID,
+    statusRequest,
+} from './statusFixtures';
 
 const root = join(__dirname, '..', '..');
 
@@ -103,6 +113,24 @@ describe('npm run status against the local host', () => {
         expect(json.code).toBe(EXIT.ok);
         expect((JSON.parse(json.out) as { targets: { targetId: string }[] }).targets[0]?.targetId).toBe(targetId);
     }, 60_000);
+
+    it("runs README's documented --json command: its whole stdout parses as the status JSON", async () => {
+        // The command exactly as README's On-call section shows it, pointed at this host.
+        const readme = readFileSync(join(root, 'README.md'), 'utf8');
+        const documented = readme
+            .split('\n')
+            .find((line) => /^npm run .*status -- .*--json/.test(line))
+            ?.replace(/\s+#.*$/, '');
+        expect(documented).toMatch(/--url http:\/\/localhost:7071/);
+        const command = (documented ?? '').replace('http://localhost:7071', host.url);
+        const child = spawn('bash', ['-c', command], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
+        let stdout = '';
+        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+        const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+        expect(code).toBe(EXIT.ok);
+        const parsed = JSON.parse(stdout) as { targets: { targetId: string }[] };
+        expect(parsed.targets.map((t) => t.targetId)).toEqual([...host.config.targets.keys()]);
+    }, 70_000);
 
     it('runs as `npm run status` and exits with its documented code', async () => {
         // Asynchronous: the local host answers from this process, so it must not be blocked while the CLI runs.
@@ -220,6 +248,16 @@ describe('npm run status: errors and exit codes', () => {
         expect(out).toContain('Hybrid Worker offline');
         expect(out).not.toContain('\u001b[2J');
         expect(out).toContain(`${SCRIPT_ID}?[2J`);
+    });
+
+    it('a job queued for an offline worker: says no cycle is running; bulk counts printed whole, aligned', async () => {
+        const server = await serve(statusServer(bulkSource()));
+        const { code, out } = await cli(['--url', server.url]);
+        expect(code).toBe(EXIT.failing);
+        expect(out).toContain('contoso  FAILING  no cycle running: the Hybrid Worker is offline');
+        expect(out).not.toMatch(/cycle running[,·]/);
+        const rows = out.split('\n').filter((l) => /^ {2}\d\d:\d\d {2}/.test(l));
+        expect(rows.map((l) => l.slice(51, 58).trim())).toEqual(BULK_COUNTS.map(([n]) => String(n)));
     });
 
     it('colours only on a terminal, never with NO_COLOR; reasons only where present', async () => {

@@ -245,6 +245,63 @@ export function daySource(portalLinks: PortalLinkSettings | null = PORTAL): Stat
     };
 }
 
+/** The changes of the bulk runs, newest first, and how the page writes each in its narrow column. */
+export const BULK_COUNTS: readonly (readonly [number, string])[] = [
+    [5_000, '5.0k'],
+    [5_011, '5.0k'],
+    [12_345, '12k'],
+    [999_999, '1.0M'],
+    [1_234_567, '1.2M'],
+    [7, '7'],
+];
+
+/**
+ * Bulk runs on one target (thousands to a million changes, an Initial of two hours, a wait of almost a day), and the
+ * run in progress stuck: its job has been queued for an offline Hybrid Worker for 10 minutes.
+ */
+export function bulkSource(): StatusSource {
+    const history = BULK_COUNTS.map(([changeCount], i): RunSummary => {
+        const run = dayRun(DAY_RUNS - i);
+        if (i === 1) return { ...run, changeCount, policy: 'Initial', jobStartedAt: run.endedAt - 7_500_000 };
+        if (i === 3) return { ...run, changeCount, firstChangeAt: run.endedAt - 86_340_000 };
+        return { ...run, changeCount };
+    });
+    const state: TargetState = {
+        ...emptyTargetState('contoso', 'e0000001'),
+        nextSeq: DAY_RUNS + 2,
+        history,
+        run: {
+            seq: DAY_RUNS + 1,
+            attempt: 1,
+            phase: 'active',
+            policy: 'Delta',
+            changeCount: 5_000,
+            urgentCount: 0,
+            requestCount: 1,
+            kinds: { attribute: 5_000 },
+            correlationId: 'corr-stuck',
+            firstChangeAt: NOW - 700_000,
+            firstUrgentAt: null,
+            windowClosedAt: NOW - 620_000,
+            joinedSince: NOW - 620_000,
+            joins: [],
+            jobName: '7b0d9999-5a8e-5c4e-9a57-2f0f3c7e9d21',
+            jobCreatedAt: NOW - 600_000,
+            timeoutFrom: NOW - 600_000,
+            jobStartedAt: null,
+            lastStatus: 'New',
+            nextPollAt: NOW + 15_000,
+            lastPollAt: NOW - 15_000,
+            polls: 12,
+            workerOfflineReported: true,
+            attentionSince: null,
+            lastError: null,
+        },
+        lastRunStartedAt: NOW - 600_000,
+    };
+    return { ...daySource(), readState: () => Promise.resolve(state), readRun: () => Promise.resolve(null) };
+}
+
 /** Routes like the function: `/api/status` and `/api/status/page`. */
 export function statusRequest(url: string, headers: Record<string, string> = {}): HttpRequest {
     const parsed = new URL(url);

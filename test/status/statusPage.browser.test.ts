@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect } from 'vitest';
 import type { StatusSource } from '../../src/transports/http/statusHandler';
 import { findExecutable, itWithTool, type RequiredTool } from '../support/requiredTool';
 import {
+    BULK_COUNTS,
+    bulkSource,
     DAY_REASONS,
     DAY_RUNS,
     daySource,
@@ -216,6 +218,38 @@ describe('status page in headless Chromium (Debian) via playwright-core', () => 
                 await reason.click();
 
                 await screenshot(page, `${size}.png`);
+                await context.close();
+            },
+        );
+    }
+
+    for (const size of ['phone', 'desktop'] as const) {
+        itWithTool(
+            CHROMIUM,
+            `shows bulk counts whole at ${SIZES[size].viewport.width} px (compact units, the exact count as title), and a stuck worker as no cycle running`,
+            async () => {
+                const server = await serve(bulkSource());
+                const { context, page } = await open(size, `${server.url}/api/status/page`);
+
+                // No number cell is cut: its content fits its width (an ellipsis would make it wider than its box).
+                const clipped = await page.evaluate(
+                    "[...document.querySelectorAll('tr.run td.num, tr.run td:first-child')].filter((td) => td.scrollWidth > td.clientWidth).map((td) => td.textContent)",
+                );
+                expect(clipped).toEqual([]);
+                const chg = page.locator('tr.run td:nth-child(4)');
+                expect(await chg.allInnerTexts()).toEqual(BULK_COUNTS.map(([, shown]) => shown));
+                const titles = await chg.evaluateAll((cells) => cells.map((td) => td.getAttribute('title')));
+                expect(titles).toEqual(BULK_COUNTS.map(([n]) => `${n.toLocaleString('en-US')} change(s)`));
+                const took = await page.locator('tr.run td:nth-child(3)').allInnerTexts();
+                expect(took[1]).toBe('2h05m');
+                const wait = await page.locator('tr.run td:nth-child(5)').allInnerTexts();
+                expect(wait[3]).toBe('23h59m');
+
+                // The activity line says what is true: the job waits for an offline worker, no cycle runs.
+                const activity = await page.locator('section.target .summary > p.line').first().innerText();
+                expect(activity).toMatch(/^No cycle running: the Hybrid Worker is offline/);
+                expect(activity).not.toContain('Cycle running');
+                await screenshot(page, `bulk-${size}.png`);
                 await context.close();
             },
         );

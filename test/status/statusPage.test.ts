@@ -8,6 +8,7 @@ import { readOlderRuns } from '../../src/app/olderRuns';
 import { HISTORY_LIMIT } from '../../src/domain/targetState';
 import { jobLink, operationLink, operationQuery } from '../../src/transports/http/portalLinks';
 import {
+    compactCount,
     escapeHtml,
     humanDuration,
     renderStatusPage,
@@ -81,7 +82,8 @@ describe('status report', () => {
         const [hostile, fabrikam, northwind] = report.targets;
         expect(hostile).toMatchObject({
             health: 'failing',
-            activity: 'waitingAndRunning',
+            // Its job is queued for an offline worker: no cycle runs, whatever waits behind it.
+            activity: 'workerOffline',
             window: { seq: 4, policy: 'Initial', ageSeconds: 125, changeCount: 7, requestCount: 3 },
             run: { seq: 3, phase: 'active', jobStatus: 'New', workerOffline: true, sinceSeconds: 290 },
             lastSuccessAt: '2026-01-05T07:30:00.000Z',
@@ -291,5 +293,29 @@ describe('status page HTML', () => {
     it('writes durations for people', () => {
         expect([45, 185, 3600, 7500].map(humanDuration)).toEqual(['45 s', '3 min 5 s', '1 h', '2 h 5 min']);
         expect([45, 185, 3600, 7500].map(shortDuration)).toEqual(['45s', '3m05s', '1h00m', '2h05m']);
+    });
+});
+
+describe('bulk counts in a run row', () => {
+    it('are at most four characters, rounded to the unit that keeps them so', () => {
+        const shown = [0, 999, 1000, 5000, 5011, 9949, 9999, 12_345, 99_999, 999_499, 999_999, 1_234_567, 2e9].map(
+            compactCount,
+        );
+        expect(shown).toEqual([
+            '0',
+            '999',
+            '1.0k',
+            '5.0k',
+            '5.0k',
+            '9.9k',
+            '10k',
+            '12k',
+            '100k',
+            '999k',
+            '1.0M',
+            '1.2M',
+            '2.0G',
+        ]);
+        expect(shown.every((text) => text.length <= 4)).toBe(true);
     });
 });

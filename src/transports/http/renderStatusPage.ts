@@ -29,7 +29,7 @@ a{color:inherit}
 .cycle.succeeded{fill:var(--ok)}.cycle.partiallySucceeded,.cycle.skipped{fill:var(--warn)}.cycle.failed{fill:var(--bad)}
 .running{fill:var(--run)}
 table{border-collapse:collapse;width:100%;table-layout:fixed;font-size:11px;line-height:12px;margin-top:3px}
-col.ended{width:6.6em}col.took{width:4.2em}col.chg{width:2.6em}col.wait{width:5.6em}col.links{width:5.9em}
+col.ended{width:6.6em}col.took{width:4.2em}col.chg{width:3.4em}col.wait{width:5.6em}col.links{width:5.9em}
 th{color:var(--muted);font-weight:600}
 th,td{text-align:left;padding:0 4px 1px 0;white-space:nowrap;vertical-align:top;overflow:hidden;text-overflow:ellipsis}
 thead th{border-bottom:1px solid var(--line)}
@@ -108,6 +108,8 @@ const ACTIVITY_LABEL: Record<TargetStatus['activity'], string> = {
     waiting: 'Changes waiting',
     running: 'Cycle running',
     waitingAndRunning: 'Cycle running, more changes waiting',
+    workerOffline: 'No cycle running: the Hybrid Worker is offline, the job waits in its queue',
+    needsAttention: 'No cycle running: the job needs attention (suspended, blocked or disconnected)',
 };
 
 /** Only http(s) links are ever written into an href; settings and links are built as such, checked again here. */
@@ -209,12 +211,36 @@ export function shortDuration(totalSeconds: number): string {
     return `${Math.floor(s / 3600)}h${two(Math.floor((s % 3600) / 60))}m`;
 }
 
+/** Compact units, smallest first. */
+const COUNT_UNITS = [
+    ['k', 1e3],
+    ['M', 1e6],
+    ['G', 1e9],
+] as const;
+
+/**
+ * `980`, `5.0k`, `12k`, `999k`, `1.2M`: at most four characters, so a bulk count fits its narrow column on a phone;
+ * the exact count is the cell's title.
+ * @param count - a non-negative count
+ */
+export function compactCount(count: number): string {
+    const n = Math.max(0, Math.round(count));
+    if (n < 1000) return String(n);
+    for (const [unit, size] of COUNT_UNITS) {
+        const value = n / size;
+        // 9,960 is `10k`, not `10.0k`; 999,600 is `1.0M`, not `1000k`.
+        if (Number(value.toFixed(1)) < 10) return `${value.toFixed(1)}${unit}`;
+        if (Math.round(value) < 1000) return `${Math.round(value)}${unit}`;
+    }
+    return `${Math.round(n / 1e9)}G`;
+}
+
 function runRows(run: LinkedRun, generatedAt: string): string {
     const row = `<tr class="run"><td title="${e(when(run.endedAt))}">${e(shortTime(run.endedAt, generatedAt))}</td><td class="outcome ${
         run.outcomeClass
     }" title="${e(run.outcome)}">${e(run.outcome)}</td><td class="num">${e(
         shortDuration(run.durationSeconds),
-    )}</td><td class="num">${run.changeCount}</td><td class="num">${e(shortDuration(run.waitSeconds))}</td><td class="links">${runLinks(
+    )}</td><td class="num" title="${e(run.changeCount.toLocaleString('en-US'))} change(s)">${e(compactCount(run.changeCount))}</td><td class="num">${e(shortDuration(run.waitSeconds))}</td><td class="links">${runLinks(
         run.links,
         run.seq,
     )}</td></tr>`;
