@@ -39,6 +39,7 @@ const readBody = (req: IncomingMessage): Promise<string> =>
  *                           an answer is lost on the way back
  *   /fail-first-read/...    forwards; the first GET of each path is answered 503 instead
  *   /unavailable/...        503 DEPENDENCY_UNAVAILABLE problem details, Retry-After: 1
+ *   /misconfigured/...      500 CONFIG_INVALID problem details
  *   /throttled/...          429 with an HTML body (a gateway's page, not problem details), Retry-After: 1
  *   /redirect/...           302 to another port
  *   /reset/...              the connection is destroyed without an answer
@@ -107,6 +108,9 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
                 return;
             case 'unavailable':
                 problem(res, 503, 'DEPENDENCY_UNAVAILABLE', 'Storage is unreachable (fault proxy).');
+                return;
+            case 'misconfigured':
+                problem(res, 500, 'CONFIG_INVALID', 'SYNC_TARGETS is not valid JSON (fault proxy).');
                 return;
             case 'throttled':
                 res.writeHead(429, { 'content-type': 'text/html', 'retry-after': '1' });

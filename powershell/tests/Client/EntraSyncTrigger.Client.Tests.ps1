@@ -168,6 +168,14 @@ Describe 'What the client sends (echoed back by the proxy)' {
         $batch.body.changes[1].PSObject.Properties.Name | Should -Not -Contain 'Empty'
     }
 
+    It 'reads a status URL that names another host on the connection''s own origin, where the key may go' {
+        $connection = New-EntraSyncConnection -BaseUri "$script:Proxy/echo" -FunctionKey 'the-key'
+        $echo = Get-EntraSyncRequest -Request 'http://127.0.0.1:9/api/sync/requests/abc-123?targets=a,b' -Connection $connection
+        $echo.path | Should -Be '/api/sync/requests/abc-123?targets=a,b'
+        $echo.headers.'x-functions-key' | Should -Be 'the-key'
+        $echo.StatusUri.AbsoluteUri | Should -Be "$script:Proxy/echo/api/sync/requests/abc-123?targets=a,b"
+    }
+
     It 'submits nothing with -WhatIf' {
         $connection = New-EntraSyncConnection -BaseUri http://127.0.0.1:9
         Submit-EntraSyncChange -Connection $connection -Upn 'a@contoso.com' -WhatIf | Should -BeNullOrEmpty
@@ -286,6 +294,18 @@ Describe 'Against npm start' {
         (Get-Failure { Get-EntraSyncRequest -Request $accepted -Connection $connection }).Exception.Data['Code'] | Should -Be 'SYNC_FAILED'
     }
 
+    It 'an object the cycles did not carry into Entra ID is NOT_VISIBLE_IN_ENTRA (424), with the service''s reason' {
+        $connection = New-EntraSyncConnection -BaseUri (Get-TestHostUri -Name Invisible)
+        $accepted = Submit-EntraSyncChange -Connection $connection -Upn (New-Upn)
+        $failure = Get-Failure { Wait-EntraSyncRequest -Request $accepted -Connection $connection -TimeoutSeconds 120 }
+        $failure.Exception.Data['Code'] | Should -Be 'NOT_VISIBLE_IN_ENTRA'
+        $failure.Exception.Data['Status'] | Should -Be 424
+        $failure.Exception.Data['Idle.IsTransient'] | Should -BeFalse
+        $failure.TargetObject.entra.state | Should -Be 'notVisibleInEntra'
+        $failure.TargetObject.entra.reason | Should -Not -BeNullOrEmpty
+        $failure.TargetObject.run.outcome | Should -Be 'Succeeded'
+    }
+
     It 'a second Initial within the interval is INITIAL_RATE_LIMITED (429), transient, with Retry-After' {
         $connection = New-EntraSyncConnection -BaseUri $script:Failing
         $first = Submit-EntraSyncChange -Connection $connection -Kind manual -Target local -Policy Initial
@@ -350,6 +370,14 @@ Describe 'Failures that retrying can heal are marked transient' {
         $failure.Exception.Data['Idle.IsTransient'] | Should -BeTrue
     }
 
+    It 'a 500 CONFIG_INVALID is not transient: a bad setting does not heal by retrying' {
+        $connection = New-EntraSyncConnection -BaseUri "$script:Proxy/misconfigured"
+        $failure = Get-Failure { Submit-EntraSyncChange -Connection $connection -Upn 'a@contoso.com' -WarningVariable warnings -WarningAction SilentlyContinue }
+        $failure.Exception.Data['Code'] | Should -Be 'CONFIG_INVALID'
+        $failure.Exception.Data['Status'] | Should -Be 500
+        $failure.Exception.Data['Idle.IsTransient'] | Should -BeFalse
+    }
+
     It 'a redirect is not followed (it would carry the function key elsewhere) and is not transient' {
         $connection = New-EntraSyncConnection -BaseUri "$script:Proxy/redirect" -FunctionKey 'secret'
         $failure = Get-Failure { Get-EntraSyncStatus -Connection $connection }
@@ -370,14 +398,23 @@ Describe 'Wait-EntraSyncRequest timing' {
     It 'waits as long as Retry-After says between polls, and ends with WAIT_TIMEOUT and the last status' {
         # The proxy's /pending answers every status read with 202, Retry-After: 2.
         $connection = New-EntraSyncConnection -BaseUri "$script:Proxy/pending"
+        $verbose = [System.Collections.Generic.List[string]]::new()
+        $failure = $null
         $clock = [System.Diagnostics.Stopwatch]::StartNew()
-        $failure = Get-Failure { Wait-EntraSyncRequest -Request 'pending-request' -Connection $connection -TimeoutSeconds 5 -Verbose 4>&1 | Out-Null }
+        try {
+            Wait-EntraSyncRequest -Request 'pending-request' -Connection $connection -TimeoutSeconds 7 -Verbose 4>&1 | ForEach-Object { $verbose.Add("$_") }
+        } catch {
+            $failure = $_
+        }
         $clock.Stop()
         $failure.Exception.Data['Code'] | Should -Be 'WAIT_TIMEOUT'
         $failure.Exception.Data['Idle.IsTransient'] | Should -BeFalse
+        $failure.Exception.Message | Should -BeLike 'WAIT_TIMEOUT: The request was not final after 7 s (last state: waiting).*'
         $failure.TargetObject.state | Should -Be 'waiting'
-        $clock.Elapsed.TotalSeconds | Should -BeGreaterOrEqual 4.9
-        $clock.Elapsed.TotalSeconds | Should -BeLessThan 9
+        $clock.Elapsed.TotalSeconds | Should -BeGreaterOrEqual 6.9
+        $clock.Elapsed.TotalSeconds | Should -BeLessThan 12
+        @($verbose | Where-Object { $_ -like 'Poll *: HTTP 202, state waiting; Retry-After 2 s.' }).Count | Should -BeGreaterOrEqual 3
+        # Reads at 0, 2, 4 and 6 s (one fewer if reads are slow); every second would be 7 or 8, every 5 s 2.
         $polls = Invoke-RestMethod -Uri "$script:Proxy/pending/_count"
         $polls.reads | Should -BeIn @(3, 4)
     }

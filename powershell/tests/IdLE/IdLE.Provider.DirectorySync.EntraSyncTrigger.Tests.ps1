@@ -194,6 +194,14 @@ Describe 'Driven like IdLE.Step.TriggerDirectorySync against npm start' {
         $run.ErrorMessage | Should -BeLike '*SYNC_FAILED: *'
     }
 
+    It 'an object not visible in Entra ID after its cycle fails the step with an error naming NOT_VISIBLE_IN_ENTRA' {
+        $run = Invoke-TestDirectorySyncStep -Providers (New-Providers -BaseUri (Get-TestHostUri -Name Invisible)) -With (New-JoinerWith -Upn (New-Upn)) -CorrelationId ([guid]::NewGuid())
+        $run.Status | Should -Be 'Failed'
+        $run.Attempts | Should -Be 1
+        $run.ErrorMessage | Should -BeLike '*NOT_VISIBLE_IN_ENTRA: *'
+        @($run.States | Where-Object { $_.State -eq 'confirming' }).Count | Should -BeGreaterThan 0
+    }
+
     It 'a start whose answer was lost is transient: IdLE retries the step, and the second start is a replay' {
         $corr = [guid]::NewGuid().ToString()
         $run = Invoke-TestDirectorySyncStep -Providers (New-Providers -BaseUri "$script:Proxy/lose-first-answer") -With (New-JoinerWith -Upn (New-Upn -Prefix 'lost')) -CorrelationId $corr

@@ -13,13 +13,14 @@ function Get-TestHostUri {
         The base URL of one of the test hosts:
           Main     ENTRA_CONFIRMATION=on, clock x10: joiners end confirmed in Entra ID within seconds
           Parallel ENTRA_CONFIRMATION=on, npm start's timing (30 s worker poll, 40 s cycles) with the clock x10
+          Invisible as Main, but every object replicates too late and there is no extra run: NOT_VISIBLE_IN_ENTRA
           Staging  SIMULATED_CONNECT_STAGING_MODE=true: every cycle is SkippedStagingMode
           Failing  SIMULATED_CONNECT_FAILURE_RATE=1: every runbook fails
           Proxy    the fault proxy; its first path segment picks the fault (see the vitest file)
     #>
-    param([Parameter(Mandatory)] [ValidateSet('Main', 'Parallel', 'Staging', 'Failing', 'Proxy')] [string] $Name)
+    param([Parameter(Mandatory)] [ValidateSet('Main', 'Parallel', 'Invisible', 'Staging', 'Failing', 'Proxy')] [string] $Name)
 
-    $variable = @{ Main = 'ENTRA_SYNC_TEST_URL'; Parallel = 'ENTRA_SYNC_TEST_PARALLEL_URL'; Staging = 'ENTRA_SYNC_TEST_STAGING_URL'; Failing = 'ENTRA_SYNC_TEST_FAILING_URL'; Proxy = 'ENTRA_SYNC_TEST_PROXY_URL' }[$Name]
+    $variable = @{ Main = 'ENTRA_SYNC_TEST_URL'; Parallel = 'ENTRA_SYNC_TEST_PARALLEL_URL'; Invisible = 'ENTRA_SYNC_TEST_INVISIBLE_URL'; Staging = 'ENTRA_SYNC_TEST_STAGING_URL'; Failing = 'ENTRA_SYNC_TEST_FAILING_URL'; Proxy = 'ENTRA_SYNC_TEST_PROXY_URL' }[$Name]
     $value = [Environment]::GetEnvironmentVariable($variable)
     if ([string]::IsNullOrWhiteSpace($value)) {
         throw "$variable is not set: these suites run against local hosts that test/powershell/powershellModules.pester.test.ts starts (npx vitest run test/powershell)."

@@ -14,8 +14,8 @@ function Wait-EntraSyncRequest {
         A transient failure of one poll (no answer, 429, 5xx) is retried at the next interval until the deadline;
         reading a status twice changes nothing.
 
-        How long to wait: a joiner on an idle target takes about 1 to 2 minutes (the worker's 30-second poll and a
-        Delta cycle), more when a scheduler cycle or another job runs first; with ENTRA_CONFIRMATION=on add the
+        How long to wait: a joiner on an idle target takes about 70 s to 3 minutes (the worker's 30-second poll and a
+        Delta cycle), one cycle more when a scheduler cycle or another job runs first; with ENTRA_CONFIRMATION=on add the
         30-second confirmation timer and, for an object not yet replicated, ENTRA_CONFIRMATION_RETRY_DELAY_SECONDS
         (120) and one more cycle. The default of 900 s covers both.
 
