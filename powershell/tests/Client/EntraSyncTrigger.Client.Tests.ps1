@@ -84,6 +84,9 @@ Describe 'New-EntraSyncConnection and Connect-EntraSync' {
         { New-EntraSyncConnection -BaseUri 'https://sync.example.com/?code=abc' } | Should -Throw '*query*'
         { New-EntraSyncConnection -BaseUri 'api/sync' } | Should -Throw '*absolute*'
         (New-EntraSyncConnection -BaseUri http://localhost:7071).BaseUri.AbsoluteUri | Should -Be 'http://localhost:7071/'
+        $failure = Get-Failure { New-EntraSyncConnection -BaseUri http://sync.example.com }
+        $failure.Exception.Data['Code'] | Should -Be 'INVALID_ARGUMENT'
+        $failure.CategoryInfo.Category | Should -Be 'InvalidArgument'
     }
 
     It 'says NOT_CONNECTED until Connect-EntraSync has set a connection' {

@@ -39,6 +39,6 @@ function ConvertTo-EntraSyncChange {
         if ($value -is [guid]) { $value = $value.ToString() }
         $change[$name] = $value
     }
-    if ($change.Count -eq 0) { throw 'A change has no fields; give at least its kind (joiner, mover, ...).' }
+    if ($change.Count -eq 0) { throw (New-EntraSyncErrorRecord -Code 'INVALID_ARGUMENT' -Detail 'A change has no fields; give at least its kind (joiner, mover, ...).') }
     $change
 }

@@ -17,8 +17,8 @@ function ConvertTo-EntraSyncSecret {
     if ($null -eq $Value) { return $null }
     if ($Value -is [securestring]) { return $Value }
     if ($Value -is [string]) {
-        if ([string]::IsNullOrWhiteSpace($Value)) { throw "-$Name is empty." }
+        if ([string]::IsNullOrWhiteSpace($Value)) { throw (New-EntraSyncErrorRecord -Code 'INVALID_ARGUMENT' -Detail "-$Name is empty.") }
         return (ConvertTo-SecureString -String $Value -AsPlainText -Force)
     }
-    throw "-$Name must be a string or a SecureString, not [$($Value.GetType().FullName)]."
+    throw (New-EntraSyncErrorRecord -Code 'INVALID_ARGUMENT' -Detail "-$Name must be a string or a SecureString, not [$($Value.GetType().FullName)].")
 }

@@ -16,7 +16,7 @@ function Get-EntraSyncStatusReference {
         $text = $Request.Trim()
         if ($text -match '\Ahttps?://') { return $text }
         if ($text -match '\A[A-Za-z0-9-]{1,128}\z') { return 'api/sync/requests/' + $text }
-        throw "Not a request id or a status URL: '$text'."
+        throw (New-EntraSyncErrorRecord -Code 'INVALID_ARGUMENT' -Detail "Not a request id or a status URL: '$text'.")
     }
     if ($Request -is [guid]) { return 'api/sync/requests/' + $Request.ToString() }
     foreach ($name in @('statusUrl', 'StatusUri', 'requestId')) {
@@ -30,5 +30,5 @@ function Get-EntraSyncStatusReference {
         if ($name -eq 'requestId') { return Get-EntraSyncStatusReference -Request ([string] $value) }
         return [string] $value
     }
-    throw 'The request has neither a statusUrl nor a requestId: pass what Submit-EntraSyncChange or Get-EntraSyncRequest returned, a request id, or a status URL.'
+    throw (New-EntraSyncErrorRecord -Code 'INVALID_ARGUMENT' -Detail 'The request has neither a statusUrl nor a requestId: pass what Submit-EntraSyncChange or Get-EntraSyncRequest returned, a request id, or a status URL.')
 }

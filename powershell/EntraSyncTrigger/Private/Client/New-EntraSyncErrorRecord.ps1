@@ -53,6 +53,7 @@ function New-EntraSyncErrorRecord {
     $category = [System.Management.Automation.ErrorCategory]::NotSpecified
     if ($null -eq $Status) {
         if ($Transient) { $category = [System.Management.Automation.ErrorCategory]::ConnectionError }
+        elseif ($Code -eq 'INVALID_ARGUMENT') { $category = [System.Management.Automation.ErrorCategory]::InvalidArgument }
     } elseif ($Status -eq 401 -or $Status -eq 403) {
         $category = [System.Management.Automation.ErrorCategory]::PermissionDenied
     } elseif ($Status -eq 404 -or $Status -eq 410) {

@@ -8,7 +8,7 @@ function Resolve-EntraSyncConnection {
 
     if ($null -ne $Connection) {
         if ($Connection.PSObject.TypeNames -notcontains 'EntraSyncTrigger.Connection') {
-            throw '-Connection must be an object from New-EntraSyncConnection or Connect-EntraSync.'
+            throw (New-EntraSyncErrorRecord -Code 'INVALID_ARGUMENT' -Detail '-Connection must be an object from New-EntraSyncConnection or Connect-EntraSync.')
         }
         return $Connection
     }

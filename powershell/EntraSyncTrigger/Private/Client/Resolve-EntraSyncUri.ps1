@@ -26,7 +26,7 @@ function Resolve-EntraSyncUri {
         if ($sameOrigin) { return $absolute }
         $path = $absolute.AbsolutePath
         $at = $path.IndexOf('/api/', [System.StringComparison]::OrdinalIgnoreCase)
-        if ($at -lt 0) { throw "Not a URL of the entra-sync-trigger API: $Reference" }
+        if ($at -lt 0) { throw (New-EntraSyncErrorRecord -Code 'INVALID_ARGUMENT' -Detail "Not a URL of the entra-sync-trigger API: $Reference") }
         return [uri]::new($root + $path.Substring($at) + $absolute.Query)
     }
     [uri]::new($root + '/' + $Reference.TrimStart('/'))

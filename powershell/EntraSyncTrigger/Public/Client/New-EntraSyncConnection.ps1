@@ -85,13 +85,13 @@ function New-EntraSyncConnection {
 
     try {
         if (-not $BaseUri.IsAbsoluteUri -or $BaseUri.Scheme -notin @('http', 'https')) {
-            throw "-BaseUri must be an absolute http(s) URL, got '$BaseUri'."
+            throw (New-EntraSyncErrorRecord -Code 'INVALID_ARGUMENT' -Detail "-BaseUri must be an absolute http(s) URL, got '$BaseUri'.")
         }
         if ($BaseUri.Scheme -eq 'http' -and -not $BaseUri.IsLoopback) {
-            throw "-BaseUri must use https: '$BaseUri' would send keys and tokens unencrypted (http is accepted for localhost only)."
+            throw (New-EntraSyncErrorRecord -Code 'INVALID_ARGUMENT' -Detail "-BaseUri must use https: '$BaseUri' would send keys and tokens unencrypted (http is accepted for localhost only).")
         }
         if ($BaseUri.Query -or $BaseUri.Fragment) {
-            throw "-BaseUri must not have a query or fragment (a ?code= key belongs in -FunctionKey), got '$BaseUri'."
+            throw (New-EntraSyncErrorRecord -Code 'INVALID_ARGUMENT' -Detail "-BaseUri must not have a query or fragment (a ?code= key belongs in -FunctionKey), got '$BaseUri'.")
         }
         $auth = @()
         if ($null -ne $FunctionKey) { $auth += 'FunctionKey' }
