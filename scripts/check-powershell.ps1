@@ -1,7 +1,7 @@
 <#
 .SYNOPSIS
-    Static checks of the project's PowerShell: the runbook (Windows PowerShell 5.1 on the Hybrid Worker) and the azd
-    hooks. They stand in for PSScriptAnalyzer, which is not obtainable here, and for a Windows PowerShell 5.1 parser.
+    Static checks of the project's PowerShell: the runbook (Windows PowerShell 5.1 on the Hybrid Worker), the azd
+    hooks and the PowerShell modules (powershell/: Windows PowerShell 5.1 and 7). They stand in for PSScriptAnalyzer, which is not obtainable here, and for a Windows PowerShell 5.1 parser.
 
 .DESCRIPTION
     Every file is parsed with the PowerShell AST ([System.Management.Automation.Language.Parser]::ParseFile) and read
@@ -10,7 +10,11 @@
 
     Profiles (which rules apply):
       Runbook  every rule: the runbook runs unattended as Tier 0 on the Connect server and its Output stream is a contract.
-      Script   every rule except the Runbook.* ones (azd hooks: Write-Host is their normal output).
+      Script   every rule except the Runbook.* and Module.* ones (azd hooks: Write-Host is their normal output; the
+               modules' root .psm1 files).
+      Module   the Script rules, except Style.ErrorActionPreference, plus Module.*: a module's function files
+               (powershell/*/Public, powershell/*/Private), which the root module dot-sources into its own scope,
+               where it has set $ErrorActionPreference = 'Stop' already.
       Compat   only what would break on Windows PowerShell 5.1 (Parse, PS7.*, Encoding.*): the Pester tests, which a
                Windows workstation may run under 5.1.
 
@@ -44,15 +48,23 @@
       Runbook.OneOutputRecord     anything but the last top-level statement that can write to the Output stream
       Runbook.NonAscii            any non-ASCII character: the text travels through Automation's draft/content API
       Runbook.RequiresVersion     no #Requires -Version, or one above 5.1
+      Module.OneFunctionPerFile   a function file holds anything but one function named as the file (nothing else may
+                                  run when the module is imported, and the file is where the function is found)
 
 .PARAMETER Runbook
     Files checked with the Runbook profile. With no file arguments at all: infra/runbooks/*.ps1.
 
 .PARAMETER Script
-    Files checked with the Script profile. With no file arguments at all: infra/hooks/*.ps1.
+    Files checked with the Script profile. With no file arguments at all: infra/hooks/*.ps1 and the modules' root
+    files, powershell/*/*.psm1.
+
+.PARAMETER Module
+    Files checked with the Module profile. With no file arguments at all: powershell/*/Public/**/*.ps1 and
+    powershell/*/Private/**/*.ps1.
 
 .PARAMETER Compat
-    Files checked with the Compat profile. With no file arguments at all: infra/runbooks/tests/*.ps1.
+    Files checked with the Compat profile. With no file arguments at all: infra/runbooks/tests/*.ps1 and
+    powershell/tests/**/*.ps1.
 
 .PARAMETER Format
     Text (default): one "path:line:column: Rule: message" line per finding and a summary. Json: one JSON document
@@ -67,6 +79,7 @@ using namespace System.Management.Automation.Language
 param(
     [string[]] $Runbook = @(),
     [string[]] $Script = @(),
+    [string[]] $Module = @(),
     [string[]] $Compat = @(),
     [ValidateSet('Text', 'Json')]
     [string] $Format = 'Text'
@@ -76,10 +89,19 @@ Set-StrictMode -Version 3.0
 $ErrorActionPreference = 'Stop'
 
 $repoRoot = Split-Path -Parent $PSScriptRoot
-if ($Runbook.Count -eq 0 -and $Script.Count -eq 0 -and $Compat.Count -eq 0) {
+if ($Runbook.Count -eq 0 -and $Script.Count -eq 0 -and $Module.Count -eq 0 -and $Compat.Count -eq 0) {
+    $modules = @(Get-ChildItem -LiteralPath (Join-Path $repoRoot 'powershell') -Directory | Where-Object { $_.Name -ne 'tests' })
     $Runbook = @(Get-ChildItem -LiteralPath (Join-Path $repoRoot 'infra/runbooks') -Filter '*.ps1' -File | ForEach-Object FullName)
-    $Script = @(Get-ChildItem -LiteralPath (Join-Path $repoRoot 'infra/hooks') -Filter '*.ps1' -File | ForEach-Object FullName)
-    $Compat = @(Get-ChildItem -LiteralPath (Join-Path $repoRoot 'infra/runbooks/tests') -Filter '*.ps1' -File | ForEach-Object FullName)
+    $Script = @(Get-ChildItem -LiteralPath (Join-Path $repoRoot 'infra/hooks') -Filter '*.ps1' -File | ForEach-Object FullName) +
+        @($modules | ForEach-Object { Get-ChildItem -LiteralPath $_.FullName -Filter '*.psm1' -File } | ForEach-Object FullName)
+    $Module = @($modules | ForEach-Object {
+            foreach ($folder in @('Public', 'Private')) {
+                $path = Join-Path $_.FullName $folder
+                if (Test-Path -LiteralPath $path) { Get-ChildItem -LiteralPath $path -Filter '*.ps1' -File -Recurse }
+            }
+        } | ForEach-Object FullName)
+    $Compat = @(Get-ChildItem -LiteralPath (Join-Path $repoRoot 'infra/runbooks/tests') -Filter '*.ps1' -File | ForEach-Object FullName) +
+        @(Get-ChildItem -LiteralPath (Join-Path $repoRoot 'powershell/tests') -Filter '*.ps1' -File -Recurse | ForEach-Object FullName)
 }
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -250,7 +272,7 @@ function Test-QuietBlock {
 }
 
 function Test-File {
-    param([string] $Path, [ValidateSet('Runbook', 'Script', 'Compat')] [string] $CheckProfile)
+    param([string] $Path, [ValidateSet('Runbook', 'Script', 'Module', 'Compat')] [string] $CheckProfile)
 
     $findings = [System.Collections.Generic.List[object]]::new()
     $add = {
@@ -262,6 +284,7 @@ function Test-File {
     }
     $style = $CheckProfile -ne 'Compat'
     $isRunbook = $CheckProfile -eq 'Runbook'
+    $isModule = $CheckProfile -eq 'Module'
 
     # --- bytes: encoding -------------------------------------------------------------------------------------------
     $bytes = [System.IO.File]::ReadAllBytes($Path)
@@ -426,8 +449,30 @@ function Test-File {
                     $statement.Right.Extent.Text -match "^['""]Stop['""]$") { $setsStop = $true }
             }
         }
-        if (-not $setsStop) {
+        if (-not $setsStop -and -not $isModule) {
             & $add 'Style.ErrorActionPreference' @(1, 1) "the script does not set `$ErrorActionPreference = 'Stop' at its top level: a failed step would not stop it"
+        }
+    }
+
+    if ($isModule) {
+        # One function, named as the file, and nothing else: the root module dot-sources every file at import.
+        $expected = [System.IO.Path]::GetFileNameWithoutExtension($Path)
+        $topLevel = @()
+        if ($null -ne $ast.EndBlock) { $topLevel = @($ast.EndBlock.Statements) }
+        foreach ($block in @($ast.BeginBlock, $ast.ProcessBlock, $ast.DynamicParamBlock)) {
+            if ($null -ne $block) { $topLevel += @($block.Statements) }
+        }
+        if ($null -ne $ast.ParamBlock) {
+            & $add 'Module.OneFunctionPerFile' $ast.ParamBlock.Extent 'a param() block at the top of a function file: the file is dot-sourced by the root module, not run'
+        }
+        $functions = @($topLevel | Where-Object { $_ -is [FunctionDefinitionAst] })
+        foreach ($statement in @($topLevel | Where-Object { $_ -isnot [FunctionDefinitionAst] })) {
+            & $add 'Module.OneFunctionPerFile' $statement.Extent 'a statement outside the function: it would run when the module is imported'
+        }
+        if ($functions.Count -ne 1) {
+            & $add 'Module.OneFunctionPerFile' @(1, 1) "a function file must define exactly one function (found $($functions.Count))"
+        } elseif ($functions[0].Name -ne $expected) {
+            & $add 'Module.OneFunctionPerFile' $functions[0].Extent "the function is $($functions[0].Name), the file $expected.ps1: name the file after its function"
         }
     }
 
@@ -472,6 +517,7 @@ $missing = $false
 foreach ($entry in @(
         @($Runbook | ForEach-Object { @{ Path = $_; Profile = 'Runbook' } })
         @($Script | ForEach-Object { @{ Path = $_; Profile = 'Script' } })
+        @($Module | ForEach-Object { @{ Path = $_; Profile = 'Module' } })
         @($Compat | ForEach-Object { @{ Path = $_; Profile = 'Compat' } })
     )) {
     if (-not (Test-Path -LiteralPath $entry.Path -PathType Leaf)) {

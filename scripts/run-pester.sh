@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# Runs the runbook's Pester tests (infra/runbooks/tests) under the pinned pwsh and exactly the pinned Pester
-# (scripts/powershell-tools.sh; install both with scripts/install-powershell.sh).
+# Runs Pester tests under the pinned pwsh and exactly the pinned Pester (scripts/powershell-tools.sh; install both
+# with scripts/install-powershell.sh): the test files or folders given as arguments (paths from the repository
+# root), by default the runbook's (infra/runbooks/tests).
+#   bash scripts/run-pester.sh                      # infra/runbooks/tests
+#   bash scripts/run-pester.sh powershell/tests     # the PowerShell module's suites (test/powershell/*.test.ts
+#                                                   # starts the local hosts they need and runs this)
 #
 # Exit 0 only when every discovered test passed: a failed, skipped, inconclusive or not-run test, or a test file
-# that failed to load, exits 1. The last line of stdout is machine-readable, for test/infra/runbook.pester.test.ts:
+# that failed to load, exits 1. The last line of stdout is machine-readable, for test/infra/runbook.pester.test.ts
+# and test/powershell/*.pester.test.ts:
 #   PESTER-RESULT {"pesterVersion":"5.7.1","pwshVersion":"7.6.9","total":N,"passed":N,"failed":N,"skipped":N,...}
 # With PESTER_JUNIT_FILE=<path> it also writes Pester's JUnit XML report there.
 #
@@ -15,17 +20,28 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/powershell-tools.sh
 . scripts/powershell-tools.sh
 
-check="Pester tests of infra/runbooks"
+if [ "$#" -eq 0 ]; then
+    set -- infra/runbooks/tests
+    check="Pester tests of infra/runbooks"
+else
+    check="Pester tests of $*"
+fi
+for path in "$@"; do
+    [ -e "$path" ] || { echo "ERROR: no such test path: $path" >&2; exit 2; }
+done
 ps_require_pwsh "$check"
 [ -f "$PESTER_MANIFEST" ] || ps_missing "$check" "Pester $PESTER_VERSION is not installed at $(dirname "$PESTER_MANIFEST")"
 
 export PSModulePath="$PS_MODULES_DIR${PSModulePath:+:$PSModulePath}"
 export PESTER_VERSION PESTER_JUNIT_FILE="${PESTER_JUNIT_FILE:-}"
+# One path per line: pwsh splits them back (paths with spaces stay whole).
+PESTER_PATHS="$(printf '%s\n' "$@")"
+export PESTER_PATHS
 exec "$PWSH" -NoLogo -NoProfile -NonInteractive -Command '
     $ErrorActionPreference = "Stop"
     Import-Module Pester -RequiredVersion $env:PESTER_VERSION
     $config = New-PesterConfiguration
-    $config.Run.Path = "infra/runbooks/tests"
+    $config.Run.Path = @($env:PESTER_PATHS -split "`n" | Where-Object { $_ -ne "" })
     $config.Run.PassThru = $true
     $config.Output.Verbosity = "Detailed"
     if ($env:PESTER_JUNIT_FILE) {

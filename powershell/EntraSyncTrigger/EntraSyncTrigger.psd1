@@ -6,8 +6,15 @@
     Description          = 'Client cmdlets for the entra-sync-trigger service and the Active Directory change watcher that publishes to it. Windows PowerShell 5.1 and PowerShell 7.'
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Desktop', 'Core')
-    # Each area adds its public functions here (one file per function under Public/).
-    FunctionsToExport    = @()
+    # Each area adds its public functions here (one file per function under Public/): sorted, one name per line.
+    FunctionsToExport    = @(
+        'Connect-EntraSync'
+        'Get-EntraSyncRequest'
+        'Get-EntraSyncStatus'
+        'New-EntraSyncConnection'
+        'Submit-EntraSyncChange'
+        'Wait-EntraSyncRequest'
+    )
     CmdletsToExport      = @()
     VariablesToExport    = @()
     AliasesToExport      = @()

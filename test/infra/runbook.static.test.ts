@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -122,7 +122,7 @@ describe('Pester tests exist for every outcome', () => {
     });
 });
 
-type CheckProfile = 'Runbook' | 'Script' | 'Compat';
+type CheckProfile = 'Runbook' | 'Script' | 'Module' | 'Compat';
 
 /** One snippet and the rules check-powershell.ps1 must report on it: exactly these, no others. */
 interface Case {
@@ -142,6 +142,9 @@ function frame(profile: CheckProfile, body: string): string {
             return `#Requires -Version 5.1\n$ErrorActionPreference = 'Stop'\nfunction Invoke-Body {\n${body}\n}\n$value = Invoke-Body\nWrite-Output ($value | ConvertTo-Json -Compress)\n`;
         case 'Script':
             return `$ErrorActionPreference = 'Stop'\n${body}\n`;
+        // A module's function file: one function, named as the file (the test writes every Module case as Get-Body.ps1).
+        case 'Module':
+            return `function Get-Body {\n${body}\n}\n`;
         case 'Compat':
             return `${body}\n`;
     }
@@ -254,6 +257,25 @@ const cases: readonly Case[] = [
         '$id = (az account show --query id -o tsv).Trim()',
         'Style.NativeExitCode',
     ),
+    {
+        name: 'a statement outside the function in a module file',
+        profile: 'Module',
+        file: 'function Get-Body { 1 }\n$loaded = $true\n',
+        rules: ['Module.OneFunctionPerFile'],
+    },
+    {
+        name: 'two functions in a module file',
+        profile: 'Module',
+        file: 'function Get-Body { 1 }\nfunction Get-Other { 2 }\n',
+        rules: ['Module.OneFunctionPerFile'],
+    },
+    {
+        name: 'a module function not named as its file',
+        profile: 'Module',
+        file: 'function Get-Other { 1 }\n',
+        rules: ['Module.OneFunctionPerFile'],
+    },
+    bad('an alias in a module function', 'Module', '    Get-ChildItem | % { $_.Name }', 'Style.Alias'),
     bad('Write-Host in a runbook', 'Runbook', "    Write-Host 'hello'", 'Runbook.HostOutput'),
     bad('[Console]::WriteLine in a runbook', 'Runbook', "    [Console]::WriteLine('hello')", 'Runbook.HostOutput'),
     {
@@ -300,6 +322,7 @@ const cases: readonly Case[] = [
     good('? and :: inside strings', 'Compat', "$s = 'a ? b : c && d ?? e'"),
     good('aliases and 7-only syntax are not style rules in Compat', 'Compat', 'Get-ChildItem | % { $_ }'),
     good('Write-Host in a hook', 'Script', "Write-Host 'publishing'"),
+    good('a module function file needs no ErrorActionPreference of its own', 'Module', "    Get-Item -Path '.'"),
     good('a runbook frame', 'Runbook', "    'value'"),
     {
         name: 'non-ASCII with a BOM in a hook',
@@ -326,7 +349,7 @@ const psQuote = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
 function runChecks(pwsh: string, files: Readonly<Record<CheckProfile, readonly string[]>>) {
     const list = (paths: readonly string[]) => `@(${paths.map(psQuote).join(', ')})`;
-    const command = `& ${psQuote(checkScript)} -Runbook ${list(files.Runbook)} -Script ${list(files.Script)} -Compat ${list(files.Compat)} -Format Json; exit $LASTEXITCODE`;
+    const command = `& ${psQuote(checkScript)} -Runbook ${list(files.Runbook)} -Script ${list(files.Script)} -Module ${list(files.Module)} -Compat ${list(files.Compat)} -Format Json; exit $LASTEXITCODE`;
     return spawnSync(pwsh, ['-NoLogo', '-NoProfile', '-NonInteractive', '-Command', command], { encoding: 'utf8' });
 }
 
@@ -334,7 +357,7 @@ describe('scripts/check-powershell.ps1 (static checks under pwsh)', () => {
     const scratch = mkdtempSync(join(tmpdir(), 'check-powershell-'));
     afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-    itWithTool(PWSH, 'the runbook, the azd hooks and the Pester tests pass every check', () => {
+    itWithTool(PWSH, 'the runbook, the azd hooks, the PowerShell modules and the Pester tests pass every check', () => {
         const run = spawnSync('bash', [join(REPO_ROOT, 'scripts/check-powershell.sh')], {
             cwd: REPO_ROOT,
             encoding: 'utf8',
@@ -347,10 +370,14 @@ describe('scripts/check-powershell.ps1 (static checks under pwsh)', () => {
         PWSH,
         'every rule fires on its bad snippet and on nothing else; the near-misses are clean',
         () => {
-            const files: Record<CheckProfile, string[]> = { Runbook: [], Script: [], Compat: [] };
+            const files: Record<CheckProfile, string[]> = { Runbook: [], Script: [], Module: [], Compat: [] };
             const byPath = new Map<string, Case>();
             cases.forEach((c, index) => {
-                const path = join(scratch, `case-${String(index).padStart(3, '0')}.ps1`);
+                const name = `case-${String(index).padStart(3, '0')}`;
+                // A module function file is checked against its own name: each gets a folder of its own.
+                if (c.profile === 'Module') mkdirSync(join(scratch, name));
+                const path =
+                    c.profile === 'Module' ? join(scratch, name, 'Get-Body.ps1') : join(scratch, `${name}.ps1`);
                 writeFileSync(path, c.file ?? frame(c.profile, c.body ?? ''));
                 files[c.profile].push(path);
                 byPath.set(path, c);
@@ -374,7 +401,9 @@ describe('scripts/check-powershell.ps1 (static checks under pwsh)', () => {
 
     it('every rule the script documents has a bad snippet above', () => {
         const help = readFileSync(checkScript, 'utf8');
-        const documented = [...help.matchAll(/^ {6}((?:Parse|PS7|Encoding|Style|Runbook)\.\w+)\s/gm)].map((m) => m[1]);
+        const documented = [...help.matchAll(/^ {6}((?:Parse|PS7|Encoding|Style|Runbook|Module)\.\w+)\s/gm)].map(
+            (m) => m[1],
+        );
         expect(documented.length).toBeGreaterThanOrEqual(25);
         const tested = new Set(cases.flatMap((c) => c.rules));
         expect(documented.filter((rule) => rule !== undefined && !tested.has(rule))).toEqual([]);
