@@ -121,9 +121,9 @@ const isAadConnector = (name: string): boolean => /aad|entra|azure active direct
  * @param runs - the finished runs that covered the request (the first and the extra ones)
  */
 export function diagnoseNotVisible(checks: readonly ObjectCheck[], runs: readonly RunSummary[]): NotVisibleReason {
-    if (runs.some((r) => r.exportErrors > 0)) return 'exportError';
+    if (runs.some((r) => r.report.exportErrors > 0)) return 'exportError';
     if (checks.some((c) => c.cloudObject)) return 'cloudObject';
-    const connectors = runs.flatMap((r) => r.report?.connectors ?? []);
+    const connectors = runs.flatMap((r) => r.report.connectors ?? []);
     const imported = connectors.some(
         (c) => !isAadConnector(c.connector) && /import/i.test(c.runProfile) && (c.adds ?? 0) + (c.updates ?? 0) > 0,
     );

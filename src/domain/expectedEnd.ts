@@ -18,9 +18,9 @@ export function expectedCycleMs(history: readonly RunSummary[], policy: SyncPoli
     const durations: number[] = [];
     for (const run of history) {
         if (durations.length === RECENT_CYCLES) break;
-        const { cycleStartedAt, cycleEndedAt } = run.report ?? {};
-        if (run.policy !== policy || cycleStartedAt === undefined || cycleEndedAt === undefined) continue;
-        if (run.outcome !== 'Succeeded' && run.outcome !== 'CompletedWithExportErrors') continue;
+        const { cycleStartedAt, cycleEndedAt, outcome } = run.report;
+        if (run.tally.policy !== policy || cycleStartedAt === undefined || cycleEndedAt === undefined) continue;
+        if (outcome !== 'Succeeded' && outcome !== 'CompletedWithExportErrors') continue;
         if (cycleEndedAt > cycleStartedAt) durations.push(cycleEndedAt - cycleStartedAt);
     }
     if (durations.length < MIN_CYCLES) return null;
