@@ -19,7 +19,7 @@ const missing: ObjectCheck = {
 
 function run(connectors: ConnectorReport[], exportErrors = 0): RunSummary {
     const base = runSummary('connect-01', 1);
-    return { ...base, exportErrors, report: { outcome: 'Succeeded', exportErrors, connectors } };
+    return { ...base, report: { outcome: 'Succeeded', exportErrors, connectors } };
 }
 
 describe('what the service can tell about an object missing from Entra ID', () => {

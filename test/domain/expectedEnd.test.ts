@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
+import { backoffDelay, jobPollBackoff } from '../../src/domain/backoff';
+import type { CycleOutcome } from '../../src/domain/cycleOutcome';
 import { delayAroundExpectedEnd, expectedCycleMs } from '../../src/domain/expectedEnd';
-import { pollDelay } from '../../src/domain/runLifecycle';
 import type { JobRun, RunSummary } from '../../src/domain/targetState';
 import { DEFAULT_TIMING } from '../../src/domain/timing';
 import { changes, Driver, T0 } from '../support/decideDriver';
@@ -9,7 +10,7 @@ import { runSummary } from '../support/targetStateFixtures';
 
 const timing = DEFAULT_TIMING;
 
-function cycle(seq: number, ms: number, outcome: RunSummary['outcome'] = 'Succeeded'): RunSummary {
+function cycle(seq: number, ms: number, outcome: CycleOutcome = 'Succeeded'): RunSummary {
     const base = runSummary('t1', seq, outcome);
     return { ...base, report: { outcome, exportErrors: 0, cycleStartedAt: T0, cycleEndedAt: T0 + ms } };
 }
@@ -24,7 +25,7 @@ describe('expectedCycleMs: the target’s recent cycles', () => {
         const history = [
             cycle(5, 40_000),
             cycle(4, 40_000, 'Failed'),
-            { ...cycle(3, 40_000), policy: 'Initial' as const },
+            { ...cycle(3, 40_000), tally: { ...cycle(3, 40_000).tally, policy: 'Initial' as const } },
         ];
         expect(expectedCycleMs(history, 'Delta')).toBeNull();
         expect(expectedCycleMs([...history, cycle(2, 50_000), cycle(1, 60_000)], 'Delta')).toBe(50_000);
@@ -40,7 +41,7 @@ describe('delayAroundExpectedEnd: reading a running job', () => {
         if (job.phase !== 'active') throw new Error('an active job expected');
         return { ...job, jobStartedAt: startedAt, timeoutFrom: T0 };
     };
-    const backoff = pollDelay(8, timing);
+    const backoff = backoffDelay(8, jobPollBackoff(timing));
 
     it('reads at the expected end when the back-off would read later, then at the base interval, then backs off', () => {
         const run = running(T0);

@@ -81,9 +81,14 @@ describe('SimulatedConnectServer', () => {
         await server.createJob(target, 'initial', { ...delta, PolicyType: 'Initial' });
         clock.set(7_200_000);
         const [first, second] = server.cycles();
-        expect(first).toMatchObject({ policy: 'Delta', changesImported: 1_000, trigger: 'job', jobName: 'delta' });
+        expect(first).toMatchObject({
+            changesImported: 1_000,
+            trigger: 'job',
+            jobName: 'delta',
+            tally: { policy: 'Delta' },
+        });
         expect((first?.endedAt ?? 0) - (first?.importStartedAt ?? 0)).toBe(40_000 + 10_000);
-        expect(second).toMatchObject({ policy: 'Initial', changesImported: 5 });
+        expect(second).toMatchObject({ changesImported: 5, tally: { policy: 'Initial' } });
         expect((second?.endedAt ?? 0) - (second?.importStartedAt ?? 0)).toBe(600_050);
     });
 
@@ -268,7 +273,7 @@ describe('SimulatedConnectServer', () => {
             for (const w of wakes.takeDue(clock.now())) await coordinator.onWake(w.targetId, w.token);
         }
         const state = await coordinator.readState('contoso');
-        expect(state.history[0]?.outcome).toBe('Succeeded');
+        expect(state.history[0]?.report.outcome).toBe('Succeeded');
         expect(state.history[0]?.report?.cycleStartedAt ?? 0).toBeGreaterThan(0);
         expect(server.cycles().filter((c) => c.trigger === 'job')).toHaveLength(1);
     });
