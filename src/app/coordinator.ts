@@ -80,6 +80,9 @@ export interface Coordinator {
     stats(): Readonly<CoordinatorStats>;
 }
 
+/** The epoch a reader sees for a target never saved; no job is ever named with it. */
+const UNSAVED_EPOCH = 'unsaved';
+
 /** Gives up after this many follow-up rounds in one step; the next wake continues. */
 const MAX_FOLLOW_UP_ROUNDS = 8;
 
@@ -132,7 +135,8 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
         async readState(targetId) {
             targetOf(deps.targets, targetId);
             const loaded = await deps.store.load(targetId);
-            return loaded?.state ?? emptyTargetState(targetId, (deps.newEpoch ?? newEpoch)());
+            // Never saved: what a reader sees is the empty state; its epoch is chosen when the first step saves it.
+            return loaded?.state ?? emptyTargetState(targetId, UNSAVED_EPOCH);
         },
         getRun: (targetId, seq) => deps.store.getRun(targetId, seq),
         stats: () => ({ ...stats }),

@@ -267,7 +267,7 @@ describe('coordinator scenarios', () => {
         expect(checkAllGuarantees(result)).toEqual([]);
         expect(result.runs.size).toBe(1);
         expect(result.runs.get(1)).toMatchObject({
-            outcome: 'Succeeded',
+            report: { outcome: 'Succeeded' },
             tally: { changeCount: 10_000, requestCount: 10_000 },
         });
         // Group commit: far fewer saves than changes, even across four instances racing on one ETag.

@@ -164,7 +164,7 @@ describe('deriveRequestStatus', () => {
         const status = deriveRequestStatus(record(1), state, timing, timeoutAt + 1_000);
         expect(status).toMatchObject({
             state: 'failed',
-            run: { seq: 1, outcome: 'WorkerOffline', endedAt: timeoutAt },
+            run: { seq: 1, report: { outcome: 'WorkerOffline' }, endedAt: timeoutAt },
         });
         expect(isFinalRequestState(status.state)).toBe(true);
     });
