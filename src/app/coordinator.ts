@@ -15,7 +15,7 @@ import { newEpoch } from './jobName';
 import { createTargetLanes } from './targetLanes';
 
 /** What the engine did with a request's changes: merged into a window, or refused (nothing changed). */
-export type MergeResult =
+type MergeResult =
     { readonly kind: 'merged'; readonly seq: number } | { readonly kind: 'refused'; readonly refusal: MergeRefusal };
 
 /** The engine's answer to one input: a merge result for accepted changes, nothing for other inputs. */

@@ -33,6 +33,3 @@ export function jobCreateBackoff(timing: TargetTiming): Backoff {
 
 /** Saving a target's state again after losing an ETag race: milliseconds, since the winner is done already. */
 export const SAVE_CONFLICT_BACKOFF: Backoff = { baseMs: 2, maxMs: 200, flatSteps: 1 };
-
-/** Retrying one Automation call inside its budget when the service sent no `Retry-After`. */
-export const AUTOMATION_CALL_BACKOFF: Backoff = { baseMs: 1_000, maxMs: 30_000, flatSteps: 1 };

@@ -37,7 +37,7 @@ import { windowStartDueAt } from './window';
  */
 
 /** Where a run sits: ahead (its cycle runs or is about to) or queued behind the run ahead. */
-export type Position = 'ahead' | 'queued';
+type Position = 'ahead' | 'queued';
 
 interface Placed {
     readonly position: Position;

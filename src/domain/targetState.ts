@@ -133,14 +133,14 @@ export interface Pipeline {
  * Changes a finished run did not cover: they joined it after its import had started (or with no evidence of when
  * it started), so they were carried to the run with seq `to`. A request accepted at or after `from` follows them.
  */
-export interface CarriedChanges {
+interface CarriedChanges {
     readonly to: number;
     readonly from: number;
     readonly changeCount: number;
 }
 
 /** The Automation job of a finished run's last attempt. */
-export interface FinishedJob {
+interface FinishedJob {
     readonly name: string;
     readonly createdAt: number;
     readonly startedAt: number | null;

@@ -9,7 +9,7 @@ export const LOST_WAKE_GRACE_MS = 60_000;
  * @param pending - the pending wake
  * @param now - the time
  */
-export function isLostWake(pending: PendingWake, now: number): boolean {
+function isLostWake(pending: PendingWake, now: number): boolean {
     return pending.at + LOST_WAKE_GRACE_MS < now;
 }
 
