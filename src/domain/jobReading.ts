@@ -8,10 +8,17 @@ import type { TargetTiming } from './timing';
 /**
  * What one reading of a run's job means for the run: it ended (with the report its run ends with, or retries on),
  * or it goes on, updated; with the event the reading is worth, if any. `lost`: Automation has no such job, so
- * nothing more will be learnt about it and no retry can help.
+ * nothing more will be learnt about it and no retry can help. `endedAt`: the job's own end as Automation reports
+ * it (not the moment the engine read it), else the reading.
  */
 export type JobReading =
-    | { readonly kind: 'ended'; readonly run: RunWithJob; readonly report: CycleReport; readonly lost: boolean }
+    | {
+          readonly kind: 'ended';
+          readonly run: RunWithJob;
+          readonly report: CycleReport;
+          readonly lost: boolean;
+          readonly endedAt: number;
+      }
     | { readonly kind: 'goesOn'; readonly run: RunWithJob; readonly event: EngineEvent | null };
 
 /**
@@ -33,7 +40,7 @@ export function readJob(
 ): JobReading {
     if (observation.kind === 'notFound') {
         const read = { ...run, polls: run.polls + 1, lastError: null };
-        return { kind: 'ended', run: read, report: lostJobReport(run), lost: true };
+        return { kind: 'ended', run: read, report: lostJobReport(run), lost: true, endedAt: now };
     }
     const base: RunWithJob = {
         ...run,
@@ -54,8 +61,10 @@ export function readJob(
                       stop: 'confirmed',
                   }
                 : observation.report;
-            const read = { ...base, jobStartedAt: observation.startedAt ?? run.jobStartedAt };
-            return { kind: 'ended', run: read, report, lost: false };
+            const jobStartedAt = observation.startedAt ?? run.jobStartedAt;
+            // The job's own end, within what the engine knows: after its window closed, not after this reading.
+            const endedAt = Math.min(now, Math.max(run.windowClosedAt, observation.endedAt ?? now));
+            return { kind: 'ended', run: { ...base, jobStartedAt }, report, lost: false, endedAt };
         }
         case 'queued': {
             const queuedMs = now - run.jobCreatedAt;

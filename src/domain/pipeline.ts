@@ -2,7 +2,6 @@ import { backoffDelay, jobCreateBackoff, jobPollBackoff } from './backoff';
 import { canJoinRun, carriedJoins, carryIntoWindow, joinRun, windowForCarried, withoutCarried } from './coverage';
 import { type CycleReport, isRetryableOutcome } from './cycleOutcome';
 import type { ChangesAccepted } from './decision';
-import { delayAroundExpectedEnd, expectedCycleMs } from './expectedEnd';
 import type { JobObservation } from './jobObservation';
 import { readJob } from './jobReading';
 import {
@@ -153,7 +152,7 @@ export function jobStartFailed(step: Step, seq: number, attempt: number, transie
         reason,
     });
     if (!willRetry) {
-        finishRun(step, found.position, run, { outcome: 'StartFailed', reason, exportErrors: 0 });
+        finishRun(step, found.position, run, { outcome: 'StartFailed', reason, exportErrors: 0 }, step.now);
         return true;
     }
     const startDueAt = step.now + backoffDelay(failures, jobCreateBackoff(step.timing));
@@ -167,16 +166,16 @@ export function jobObserved(step: Step, seq: number, attempt: number, observatio
     const found = findWithJob(step, seq, attempt);
     if (found === null) return false;
     const { position, run } = found;
-    const nextPollAt = step.now + pollDelayOf(step, position, run, run.polls + 1);
+    const nextPollAt = step.now + pollDelayOf(step, position, run.polls + 1);
     const reading = readJob(step.state.targetId, run, observation, nextPollAt, step.now, step.timing);
     if (reading.kind === 'goesOn') {
         place(step, position, reading.run);
         if (reading.event !== null) step.emit(reading.event);
     } else if (reading.lost) {
         // Nothing more will be learnt about the job, so no retry either.
-        finishRun(step, position, reading.run, reading.report);
+        finishRun(step, position, reading.run, reading.report, reading.endedAt);
     } else {
-        completeAttempt(step, position, reading.run, reading.report);
+        completeAttempt(step, position, reading.run, reading.report, reading.endedAt);
     }
     return true;
 }
@@ -186,7 +185,7 @@ export function jobReadFailed(step: Step, seq: number, attempt: number, reason: 
     const found = findWithJob(step, seq, attempt);
     if (found === null) return false;
     const { position, run } = found;
-    const nextPollAt = step.now + pollDelayOf(step, position, run, run.polls + 1);
+    const nextPollAt = step.now + pollDelayOf(step, position, run.polls + 1);
     place(step, position, { ...run, lastError: reason, nextPollAt });
     return true;
 }
@@ -252,7 +251,8 @@ function advanceStopping(step: Step, position: Position, run: StoppingRun): void
         // (below) never went out, and the next run would start beside a job still running.
         requestStop(step, run);
         const reason = `${stopReasonText(run.stopReason)}; stop not confirmed`;
-        finishRun(step, position, run, { outcome: run.stopReason, reason, exportErrors: 0, stop: 'unconfirmed' });
+        const report: CycleReport = { outcome: run.stopReason, reason, exportErrors: 0, stop: 'unconfirmed' };
+        finishRun(step, position, run, report, step.now);
         return;
     }
     if (step.now < run.nextPollAt) return;
@@ -265,7 +265,7 @@ function advanceStopping(step: Step, position: Position, run: StoppingRun): void
 
 /** Asks to read the job now and schedules the next reading. */
 function poll(step: Step, position: Position, run: RunWithJob): void {
-    const nextPollAt = step.now + pollDelayOf(step, position, run, run.polls + 1);
+    const nextPollAt = step.now + pollDelayOf(step, position, run.polls + 1);
     place(step, position, { ...run, lastPollAt: step.now, nextPollAt });
     const { seq, attempt, jobName } = run;
     step.effects.push({ type: 'observeJob', targetId: step.state.targetId, seq, attempt, jobName });
@@ -282,16 +282,14 @@ function requestStop(step: Step, run: RunWithJob): void {
 }
 
 /**
- * The back-off for a reading; the run ahead is drawn in to its cycle's expected end (learnt from the target's
- * recent cycles), and while a run is queued behind it, read at the base interval: the queued run's changes wait
- * for the moment its end is seen (it moves up then, and later changes get a job of their own).
+ * The back-off for a reading; while a run is queued behind it, the run ahead is read at the base interval: the
+ * queued run's changes wait for the moment its end is seen (it moves up then, and later changes get a job of their
+ * own).
  */
-function pollDelayOf(step: Step, position: Position, run: RunWithJob, polls: number): number {
+function pollDelayOf(step: Step, position: Position, polls: number): number {
     const backoff = backoffDelay(polls, jobPollBackoff(step.timing));
-    if (position === 'queued') return backoff;
-    if ((step.state.runs?.queued ?? null) !== null) return Math.min(backoff, step.timing.pollIntervalMs);
-    const cycleMs = expectedCycleMs(step.state.history, run.tally.policy);
-    return delayAroundExpectedEnd(run, backoff, cycleMs, step.now, step.timing);
+    const queuedBehind = position === 'ahead' && (step.state.runs?.queued ?? null) !== null;
+    return queuedBehind ? Math.min(backoff, step.timing.pollIntervalMs) : backoff;
 }
 
 /** A run just queued: the run ahead is read at the base interval from now on (see `pollDelayOf`). */
@@ -320,10 +318,10 @@ function closeWindow(step: Step, window: OpenWindow, queued: boolean): void {
 }
 
 /** An attempt ended: a retryable outcome gets another attempt of the same run (within the budget), else it ends. */
-function completeAttempt(step: Step, position: Position, run: RunWithJob, report: CycleReport): void {
+function completeAttempt(step: Step, position: Position, run: RunWithJob, report: CycleReport, endedAt: number): void {
     const { now, timing } = step;
     if (!isRetryableOutcome(report.outcome) || run.attempt >= timing.maxRunAttempts) {
-        finishRun(step, position, run, report);
+        finishRun(step, position, run, report, endedAt);
         return;
     }
     const retryAt = Math.max(now + timing.pollIntervalMs, (step.state.spacingFrom ?? now) + timing.minSpacingMs);
@@ -342,12 +340,13 @@ function completeAttempt(step: Step, position: Position, run: RunWithJob, report
 }
 
 /**
- * Ends a run: its summary goes to the history, the run queued behind it (if this was the run ahead) moves up, and
- * changes that joined it too late for its cycle are carried to the next run.
+ * Ends a run at `endedAt` (its job's own end; the engine sees it at `now`): its summary goes to the history, the run
+ * queued behind it (if this was the run ahead) moves up, and changes that joined it too late for its cycle are
+ * carried to the next run. Every figure of the run counts to its job's end, not to the reading that saw it.
  */
-function finishRun(step: Step, position: Position, run: Run, report: CycleReport): void {
+function finishRun(step: Step, position: Position, run: Run, report: CycleReport, endedAt: number): void {
     const { now } = step;
-    const finished = summarize(step.state.targetId, run, report, now);
+    const finished = summarize(step.state.targetId, run, report, endedAt);
     const late = carriedJoins(run, report);
     const summary = late === null ? finished : withoutCarried(finished, run, late, carry(step, late, run));
     const history = [summary, ...step.state.history].slice(0, HISTORY_LIMIT);
@@ -360,9 +359,9 @@ function finishRun(step: Step, position: Position, run: Run, report: CycleReport
         targetId: step.state.targetId,
         correlationId: run.correlationId,
         run: summary,
-        changeToCycleEndMs: now - run.firstChangeAt,
-        urgentToCycleEndMs: firstUrgentAt === null ? null : now - firstUrgentAt,
-        cycleDurationMs: startedAt === null ? null : now - startedAt,
+        changeToCycleEndMs: endedAt - run.firstChangeAt,
+        urgentToCycleEndMs: firstUrgentAt === null ? null : endedAt - firstUrgentAt,
+        cycleDurationMs: startedAt === null ? null : Math.max(0, endedAt - startedAt),
     });
 }
 

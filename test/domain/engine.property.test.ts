@@ -323,8 +323,10 @@ function checkDecision(
     const seqs = after.history.map((h) => h.seq);
     // Newest ended first: with a run queued behind another, a later seq can end first (its job failed at once).
     if (new Set(seqs).size !== seqs.length) problems.push('a run repeated in the history');
-    const ends = after.history.map((h) => h.endedAt);
-    if (ends.some((e, i) => i > 0 && e > (ends[i - 1] ?? 0))) problems.push('history not newest first');
+    // A run ends when its job ended (as Automation reports it), never after the engine saw it end.
+    for (const h of after.history) {
+        if (h.endedAt > now || h.endedAt < h.windowClosedAt) problems.push(`run ${h.seq} ended outside its life`);
+    }
     return problems;
 }
 

@@ -101,6 +101,8 @@ export interface SimResult {
     readonly finalState: TargetState;
     /** Every finished run, by seq, from the run store and from every saved history. */
     readonly runs: ReadonlyMap<number, RunSummary>;
+    /** When the engine saw each run end (`RunSummary.endedAt` is its job's own end, which can be earlier). */
+    readonly runSeenAt: ReadonlyMap<number, number>;
     /** The seqs the run store holds. */
     readonly storedRunSeqs: ReadonlySet<number>;
     /**
@@ -149,6 +151,8 @@ async function yieldTurns(turns: number): Promise<void> {
 export class WatchedStore implements TargetStateStore {
     readonly firstSavedAt = new Map<string, number>();
     readonly runsSeen = new Map<number, RunSummary>();
+    /** When each run first appeared in a saved history: the moment the engine saw it end (its job ended earlier). */
+    readonly runSeenAt = new Map<number, number>();
     readonly violations: string[] = [];
     loads = 0;
     saves = 0;
@@ -186,7 +190,11 @@ export class WatchedStore implements TargetStateStore {
         const now = this.clock.now();
         for (const r of state.recentRequests)
             if (!this.firstSavedAt.has(r.requestId)) this.firstSavedAt.set(r.requestId, now);
-        for (const run of state.history) if (!this.runsSeen.has(run.seq)) this.runsSeen.set(run.seq, run);
+        for (const run of state.history) {
+            if (this.runsSeen.has(run.seq)) continue;
+            this.runsSeen.set(run.seq, run);
+            this.runSeenAt.set(run.seq, now);
+        }
         const previous = this.last;
         this.last = state;
         if (previous === null) return;
@@ -443,6 +451,7 @@ export async function simulate(schedule: SimSchedule, horizonMs = 7 * 24 * 3_600
         drained,
         finalState: finalState?.state ?? emptyTargetState(SIM_TARGET_ID, SIM_EPOCH),
         runs,
+        runSeenAt: store.runSeenAt,
         storedRunSeqs: new Set(stored.map((r) => r.seq)),
         merged: mergedInfo,
         jobs,
@@ -579,11 +588,11 @@ function coveringRun(result: SimResult, seq: number, mergedAt: number): number |
 /**
  * 3. Bounded latency. The first job of window w is created no later than
  *
- *     max( closeBy(w), spacingBase(w-1) + minSpacing, endedAt(w-1) ) + faults(w) × repair
+ *     max( closeBy(w), spacingBase(w-1) + minSpacing, seenEnd(w-1) ) + faults(w) × repair
  *
  * where closeBy(w) = min(firstChange + maxWait, firstUrgent + urgentMaxWait): the window's own deadline;
  * spacingBase is when the previous run last started (its window close, or a BusyTimeout retry's start);
- * endedAt(w-1) is when the engine saw the previous run end (the "run in progress" term, including its poll
+ * seenEnd(w-1) is when the engine saw the previous run end (the "run in progress" term, including its poll
  * delay, runTimeout and stopGrace when the job hung); and each fault injected from one linger horizon before the
  * first change until the job's creation (lost or late wake, crash after a save or before an effect, lost
  * redelivery, failed create) costs at most one repair. The linger horizon: a lost wake stays pending in state
@@ -614,11 +623,12 @@ export function checkLatency(result: SimResult): string[] {
                 : run.tally.firstUrgentAt + timing.urgentMaxWaitMs,
         );
         // Changes carried into the window arrived before it opened but could not close it before they were carried.
-        const carriedAt = runs.filter((r) => r.carried?.to === run.seq).map((r) => r.endedAt);
+        const seenEnd = (r: RunSummary): number => result.runSeenAt.get(r.seq) ?? r.endedAt;
+        const carriedAt = runs.filter((r) => r.carried?.to === run.seq).map(seenEnd);
         const earlier = runs.filter((r) => r.seq < run.seq);
         // A window closes into a run once a slot is free: with a queued run allowed, once at most one earlier run is
         // still in flight (after the second-latest end); without, once every earlier run has ended.
-        const ends = earlier.map((r) => r.endedAt).sort((a, b) => b - a);
+        const ends = earlier.map(seenEnd).sort((a, b) => b - a);
         const slotFree = ends[Math.min(timing.maxWaitingJobs, ends.length - 1)] ?? Number.NEGATIVE_INFINITY;
         // And minSpacing after the latest start the engine spaced from: a window close, a retry's job, or the
         // NotBefore a queued job was given.
