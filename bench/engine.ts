@@ -163,7 +163,7 @@ async function measureThroughput(
         storageOpsPerChange: ops / changes,
         conflicts: stats.reduce((sum, s) => sum + s.conflicts, 0),
         storeCalls: stores.reduce((sum, s) => sum + s.calls, 0),
-        windowChangeCount: state?.window?.changeCount ?? 0,
+        windowChangeCount: state?.window?.tally.changeCount ?? 0,
     };
 }
 

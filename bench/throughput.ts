@@ -121,7 +121,7 @@ export async function measureIntake(
         workers,
         requests,
         changesPerSecond: Math.round(requests / seconds),
-        counted: state?.window?.changeCount ?? 0,
+        counted: state?.window?.tally.changeCount ?? 0,
         failures,
     };
 }
@@ -191,7 +191,7 @@ export async function measureMemory(changes: number): Promise<MemoryFigure[]> {
             );
         }
         const after = collect();
-        const counted = (await coordinator.readState(TARGET_ID)).window?.changeCount ?? 0;
+        const counted = (await coordinator.readState(TARGET_ID)).window?.tally.changeCount ?? 0;
         if (counted !== changes) throw new Error(`coordinator counted ${counted} of ${changes}`);
         figures.push({
             path: 'coordinator.acceptChanges, 1 change per request (engine state only)',

@@ -1,7 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
 
-import { LEGACY_EPOCH } from '../domain/targetState';
-
 /** Fixed namespace for job names (a random v4 GUID chosen once for this project). */
 const JOB_NAMESPACE = 'b3f4c1de-5a8e-4c4e-9a57-2f0f3c7e9d21';
 
@@ -11,13 +9,12 @@ const JOB_NAMESPACE = 'b3f4c1de-5a8e-4c4e-9a57-2f0f3c7e9d21';
  * turns into "already started"; the epoch keeps a new lifetime (a lost or recreated state, another deployment on
  * the same account) from ever meeting an old job's name.
  * @param targetId - the target
- * @param epoch - the target state's epoch ({@link LEGACY_EPOCH}: the name a state without an epoch used)
+ * @param epoch - the target state's epoch
  * @param seq - the run's seq
  * @param attempt - the attempt number
  */
 export function jobNameFor(targetId: string, epoch: string, seq: number, attempt: number): string {
-    const name = epoch === LEGACY_EPOCH ? `${targetId}/${seq}/${attempt}` : `${targetId}/${epoch}/${seq}/${attempt}`;
-    return uuidV5(name, JOB_NAMESPACE);
+    return uuidV5(`${targetId}/${epoch}/${seq}/${attempt}`, JOB_NAMESPACE);
 }
 
 /** A fresh epoch: 8 random hex digits, enough that two lifetimes of one target never share one. */

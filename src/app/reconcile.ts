@@ -54,11 +54,13 @@ export async function reconcileAll(deps: ReconcileDeps): Promise<ReconcileReport
             const state = await deps.coordinator.readState(targetId);
             const last = state.history[0];
             const healthy =
-                last === undefined || last.outcome === 'Succeeded' || last.outcome === 'CompletedWithExportErrors';
+                last === undefined ||
+                last.report.outcome === 'Succeeded' ||
+                last.report.outcome === 'CompletedWithExportErrors';
             deps.telemetry.trackHeartbeat(
                 targetId,
                 healthy,
-                last === undefined ? 'no run yet' : `last run ${last.outcome}`,
+                last === undefined ? 'no run yet' : `last run ${last.report.outcome}`,
             );
         } catch (e) {
             failures++;

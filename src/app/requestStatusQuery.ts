@@ -41,8 +41,8 @@ export async function getRequestStatus(deps: RequestStatusDeps, requestId: strin
 async function storedRunIfGone(deps: RequestStatusDeps, state: TargetState, seq: number): Promise<RunSummary | null> {
     const inState =
         state.window?.seq === seq ||
-        state.run?.seq === seq ||
-        state.trail?.seq === seq ||
+        state.runs?.ahead.seq === seq ||
+        state.runs?.queued?.seq === seq ||
         state.history.some((r) => r.seq === seq);
     return inState || seq >= state.nextSeq ? null : deps.coordinator.getRun(state.targetId, seq);
 }

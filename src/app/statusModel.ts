@@ -1,5 +1,6 @@
 import { classifyOutcome, type OutcomeClass } from '../domain/cycleOutcome';
-import { type Run, type RunSummary, type TargetState, workerWaitOf, workerWaitText } from '../domain/targetState';
+import { workerWaitOf, workerWaitText } from '../domain/requestStatus';
+import type { Run, RunSummary, TargetState } from '../domain/targetState';
 import type { TargetTiming } from '../domain/timing';
 import { windowStartDueAt } from '../domain/window';
 
@@ -85,22 +86,22 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 const seconds = (ms: number): number => Math.max(0, Math.round(ms / 1000));
 
 function finishedRun(run: RunSummary): FinishedRunStatus {
-    const startedAt = run.jobStartedAt ?? run.jobCreatedAt ?? run.windowClosedAt;
+    const startedAt = run.job?.startedAt ?? run.job?.createdAt ?? run.windowClosedAt;
     return {
         seq: run.seq,
-        policy: run.policy,
-        outcome: run.outcome,
-        outcomeClass: classifyOutcome(run.outcome),
+        policy: run.tally.policy,
+        outcome: run.report.outcome,
+        outcomeClass: classifyOutcome(run.report.outcome),
         startedAt: iso(startedAt),
         endedAt: iso(run.endedAt),
         durationSeconds: seconds(run.endedAt - startedAt),
         waitSeconds: seconds(run.endedAt - run.firstChangeAt),
-        changeCount: run.changeCount,
-        exportErrors: run.exportErrors,
+        changeCount: run.tally.changeCount,
+        exportErrors: run.report.exportErrors,
         attempts: run.attempts,
-        reason: run.reason,
+        reason: run.report.reason ?? null,
         correlationId: run.correlationId,
-        jobName: run.jobName,
+        jobName: run.job?.name ?? null,
     };
 }
 
@@ -121,13 +122,13 @@ function listedRuns(state: TargetState, olderRuns: readonly RunSummary[], now: n
  * export errors; healthy after a success; unknown before any run.
  */
 function healthOf(state: TargetState): TargetHealth {
-    const run = state.run;
+    const run = state.runs?.ahead ?? null;
     if (run !== null && run.phase !== 'starting' && (run.workerOfflineReported || run.attentionSince !== null)) {
         return 'failing';
     }
     const last = state.history[0];
     if (last === undefined) return 'unknown';
-    switch (classifyOutcome(last.outcome)) {
+    switch (classifyOutcome(last.report.outcome)) {
         case 'failed':
             return 'failing';
         case 'skipped':
@@ -144,12 +145,13 @@ function waitingForWorker(run: Run, now: number): RunStatus['waitingForWorker'] 
 }
 
 function activityOf(state: TargetState, now: number): TargetActivity {
-    const run = state.run;
-    if (run === null) return state.window !== null ? 'waiting' : 'idle';
+    const runs = state.runs;
+    if (runs === null) return state.window !== null ? 'waiting' : 'idle';
+    const run = runs.ahead;
     if (run.phase !== 'starting' && run.attentionSince !== null) return 'needsAttention';
     if (workerWaitOf(run, now) !== null) return 'workerOffline';
     // A run queued behind the running one is work waiting, like an open window.
-    return state.window !== null || state.trail !== null ? 'waitingAndRunning' : 'running';
+    return state.window !== null || runs.queued !== null ? 'waitingAndRunning' : 'running';
 }
 
 function runStatus(r: Run, now: number): RunStatus {
@@ -159,10 +161,10 @@ function runStatus(r: Run, now: number): RunStatus {
         seq: r.seq,
         attempt: r.attempt,
         phase: r.phase,
-        policy: r.policy,
+        policy: r.tally.policy,
         jobName: j?.jobName ?? null,
         jobStatus: j?.lastStatus ?? null,
-        changeCount: r.changeCount,
+        changeCount: r.tally.changeCount,
         windowClosedAt: iso(r.windowClosedAt),
         sinceSeconds: seconds(now - (j?.jobStartedAt ?? j?.jobCreatedAt ?? r.windowClosedAt)),
         workerOffline: j?.workerOfflineReported ?? false,
@@ -186,9 +188,10 @@ export function targetStatus(
     olderRuns: readonly RunSummary[] = [],
 ): TargetStatus {
     const w = state.window;
-    const r = state.run;
+    const r = state.runs?.ahead ?? null;
+    const queued = state.runs?.queued ?? null;
     const success = state.history.find((h) => {
-        const c = classifyOutcome(h.outcome);
+        const c = classifyOutcome(h.report.outcome);
         return c === 'succeeded' || c === 'partiallySucceeded';
     });
     return {
@@ -200,16 +203,16 @@ export function targetStatus(
                 ? null
                 : {
                       seq: w.seq,
-                      policy: w.policy,
+                      policy: w.tally.policy,
                       openedAt: iso(w.firstChangeAt),
                       ageSeconds: seconds(now - w.firstChangeAt),
-                      changeCount: w.changeCount,
-                      urgentCount: w.urgentCount,
-                      requestCount: w.requestCount,
-                      expectedStartAt: iso(windowStartDueAt(w, state.lastRunStartedAt, timing)),
+                      changeCount: w.tally.changeCount,
+                      urgentCount: w.tally.urgentCount,
+                      requestCount: w.tally.requestCount,
+                      expectedStartAt: iso(windowStartDueAt(w, state.spacingFrom, timing)),
                   },
         run: r === null ? null : runStatus(r, now),
-        queued: state.trail === null ? null : runStatus(state.trail, now),
+        queued: queued === null ? null : runStatus(queued, now),
         lastSuccessAt: success === undefined ? null : iso(success.endedAt),
         lastRuns: listedRuns(state, olderRuns, now).map(finishedRun),
     };

@@ -43,34 +43,6 @@ export function isUrgentByDefault(kind: ChangeKind): boolean {
 export type KindCounts = Partial<Record<ChangeKind, number>>;
 
 /**
- * Adds two per-kind count maps.
- * @param a - counts so far
- * @param b - counts to add
- */
-export function addKindCounts(a: KindCounts, b: KindCounts): KindCounts {
-    const sum: KindCounts = { ...a };
-    for (const kind of CHANGE_KINDS) {
-        const add = b[kind];
-        if (add !== undefined && add > 0) sum[kind] = (sum[kind] ?? 0) + add;
-    }
-    return sum;
-}
-
-/**
- * `a` less `b`, per kind, for a part `b` taken out of `a`; a kind that drops to zero is left out.
- * @param a - the whole
- * @param b - the part taken out
- */
-export function subtractKindCounts(a: KindCounts, b: KindCounts): KindCounts {
-    const rest: KindCounts = {};
-    for (const kind of CHANGE_KINDS) {
-        const left = (a[kind] ?? 0) - (b[kind] ?? 0);
-        if (left > 0) rest[kind] = left;
-    }
-    return rest;
-}
-
-/**
  * Counts changes per kind.
  * @param changes - the changes of one request
  */

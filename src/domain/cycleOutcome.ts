@@ -65,6 +65,11 @@ export interface CycleReport {
     readonly importStartedAt?: number;
     /** Per-connector results, compact. */
     readonly connectors?: readonly ConnectorReport[];
+    /**
+     * The engine stopped the job: Automation confirmed the stop, or the job never confirmed it within `stopGrace`
+     * and the engine let it go (it may still be running on the worker). Absent when the engine stopped nothing.
+     */
+    readonly stop?: 'confirmed' | 'unconfirmed';
 }
 
 /** One connector's run-profile result in the cycle. */

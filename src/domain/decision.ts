@@ -1,25 +1,24 @@
-import type { KindCounts } from './change';
 import type { EngineEvent } from './engineEvent';
 import type { JobObservation } from './jobObservation';
 import type { SyncPolicy } from './policy';
+import type { RequestChanges } from './tally';
 import type { RunSummary, TargetState } from './targetState';
+
+/** A request's changes, accepted and stored, to merge into the target's window. */
+export interface ChangesAccepted extends RequestChanges {
+    readonly type: 'changesAccepted';
+    readonly requestId: string;
+    readonly correlationId: string;
+    /**
+     * At most one Initial merged per target in this period: an Initial within it is refused (the decision carries
+     * the refusal and nothing changes). Absent: no limit (a stranded request merged by reconcile).
+     */
+    readonly initialMinIntervalMs?: number;
+}
 
 /** Something that happened to a target, fed to `decide`. */
 export type EngineInput =
-    | {
-          readonly type: 'changesAccepted';
-          readonly requestId: string;
-          readonly correlationId: string;
-          readonly changeCount: number;
-          readonly urgentCount: number;
-          readonly policy: SyncPolicy;
-          readonly kinds: KindCounts;
-          /**
-           * At most one Initial merged per target in this period: an Initial within it is refused (the decision
-           * carries the refusal and nothing changes). Absent: no limit (a stranded request merged by reconcile).
-           */
-          readonly initialMinIntervalMs?: number;
-      }
+    | ChangesAccepted
     /** A wake-up message arrived. `token: null` is the reconcile timer, which may also repair a lost wake. */
     | { readonly type: 'wake'; readonly token: string | null }
     | { readonly type: 'jobCreated'; readonly seq: number; readonly attempt: number; readonly jobName: string }
@@ -71,16 +70,20 @@ export type Effect =
     | { readonly type: 'recordRun'; readonly run: RunSummary }
     | { readonly type: 'emit'; readonly event: EngineEvent };
 
-/** The result of `decide`. `changed: false` means nothing needs saving and there are no effects. */
-export interface Decision {
-    readonly state: TargetState;
-    readonly effects: readonly Effect[];
-    readonly changed: boolean;
-    /** For `changesAccepted`: the window (and so the run) that will cover the request. */
-    readonly assignedSeq?: number;
-    /** For `changesAccepted`: why the changes were not merged (then nothing changed). */
-    readonly refusal?: MergeRefusal;
-}
+/**
+ * The result of `decide`: the changes were refused (nothing changed, no effects), or it decided. `changed: false`
+ * means nothing needs saving and there are no effects. `seq` is the window (and so the run) that will cover the
+ * changes of a `changesAccepted` input, and null for every other input.
+ */
+export type Decision =
+    | { readonly kind: 'refused'; readonly refusal: MergeRefusal }
+    | {
+          readonly kind: 'decided';
+          readonly state: TargetState;
+          readonly effects: readonly Effect[];
+          readonly changed: boolean;
+          readonly seq: number | null;
+      };
 
 /**
  * Why the engine refused to merge a request's changes. Decided under the target state's ETag, so it holds on any

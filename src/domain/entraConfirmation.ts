@@ -155,9 +155,9 @@ export function diagnoseNotVisible(
     runs: readonly RunSummary[],
 ): NotVisibleReason {
     if (seen.missing === 0) return 'lookupFailed';
-    if (runs.some((r) => r.exportErrors > 0)) return 'exportError';
+    if (runs.some((r) => r.report.exportErrors > 0)) return 'exportError';
     if (seen.cloudObject) return 'cloudObject';
-    const connectors = runs.flatMap((r) => r.report?.connectors ?? []);
+    const connectors = runs.flatMap((r) => r.report.connectors ?? []);
     const imported = connectors.some(
         (c) => !isAadConnector(c.connector) && /import/i.test(c.runProfile) && (c.adds ?? 0) + (c.updates ?? 0) > 0,
     );

@@ -7,10 +7,18 @@ import type { TargetTiming } from './timing';
 
 /**
  * What one reading of a run's job means for the run: it ended (with the report its run ends with, or retries on),
- * or it goes on, updated; with the event the reading is worth, if any.
+ * or it goes on, updated; with the event the reading is worth, if any. `lost`: Automation has no such job, so
+ * nothing more will be learnt about it and no retry can help. `endedAt`: the job's own end as Automation reports
+ * it (not the moment the engine read it), else the reading.
  */
 export type JobReading =
-    | { readonly kind: 'ended'; readonly run: RunWithJob; readonly report: CycleReport }
+    | {
+          readonly kind: 'ended';
+          readonly run: RunWithJob;
+          readonly report: CycleReport;
+          readonly lost: boolean;
+          readonly endedAt: number;
+      }
     | { readonly kind: 'goesOn'; readonly run: RunWithJob; readonly event: EngineEvent | null };
 
 /**
@@ -31,7 +39,8 @@ export function readJob(
     timing: TargetTiming,
 ): JobReading {
     if (observation.kind === 'notFound') {
-        return { kind: 'ended', run: { ...run, polls: run.polls + 1, lastError: null }, report: lostJobReport(run) };
+        const read = { ...run, polls: run.polls + 1, lastError: null };
+        return { kind: 'ended', run: read, report: lostJobReport(run), lost: true, endedAt: now };
     }
     const base: RunWithJob = {
         ...run,
@@ -40,13 +49,22 @@ export function readJob(
         nextPollAt,
         lastError: null,
     };
+    const about = { targetId, correlationId: run.correlationId, seq: run.seq, jobName: run.jobName };
     switch (observation.kind) {
         case 'finished': {
-            const report: CycleReport =
-                run.phase === 'stopping' && observation.status === 'Stopped'
-                    ? { ...observation.report, outcome: run.stopReason, reason: stopReasonText(run.stopReason) }
-                    : observation.report;
-            return { kind: 'ended', run: { ...base, jobStartedAt: observation.startedAt ?? run.jobStartedAt }, report };
+            const stopped = run.phase === 'stopping' && observation.status === 'Stopped';
+            const report: CycleReport = stopped
+                ? {
+                      ...observation.report,
+                      outcome: run.stopReason,
+                      reason: stopReasonText(run.stopReason),
+                      stop: 'confirmed',
+                  }
+                : observation.report;
+            const jobStartedAt = observation.startedAt ?? run.jobStartedAt;
+            // The job's own end, within what the engine knows: after its window closed, not after this reading.
+            const endedAt = Math.min(now, Math.max(run.windowClosedAt, observation.endedAt ?? now));
+            return { kind: 'ended', run: { ...base, jobStartedAt }, report, lost: false, endedAt };
         }
         case 'queued': {
             const queuedMs = now - run.jobCreatedAt;
@@ -54,17 +72,7 @@ export function readJob(
             return {
                 kind: 'goesOn',
                 run: { ...base, attentionSince: null, workerOfflineReported: run.workerOfflineReported || offline },
-                event: offline
-                    ? {
-                          type: 'WorkerOffline',
-                          targetId,
-                          correlationId: run.correlationId,
-                          seq: run.seq,
-                          jobName: run.jobName,
-                          queuedMs,
-                          status: observation.status,
-                      }
-                    : null,
+                event: offline ? { type: 'WorkerOffline', ...about, queuedMs, status: observation.status } : null,
             };
         }
         case 'running':
@@ -79,14 +87,7 @@ export function readJob(
                 run: { ...base, attentionSince: run.attentionSince ?? now },
                 event:
                     run.attentionSince === null
-                        ? {
-                              type: 'JobNeedsAttention',
-                              targetId,
-                              correlationId: run.correlationId,
-                              seq: run.seq,
-                              jobName: run.jobName,
-                              status: observation.status,
-                          }
+                        ? { type: 'JobNeedsAttention', ...about, status: observation.status }
                         : null,
             };
     }
@@ -99,6 +100,11 @@ export function readJob(
 function lostJobReport(run: RunWithJob): CycleReport {
     const lost = `Automation has no job ${run.jobName} any more (deleted, or its account was restored or recreated)`;
     return run.phase === 'stopping'
-        ? { outcome: run.stopReason, reason: `${stopReasonText(run.stopReason)}; ${lost}`, exportErrors: 0 }
+        ? {
+              outcome: run.stopReason,
+              reason: `${stopReasonText(run.stopReason)}; ${lost}`,
+              exportErrors: 0,
+              stop: 'confirmed',
+          }
         : { outcome: 'JobLost', reason: `${lost}; whether its cycle ran is unknown`, exportErrors: 0 };
 }

@@ -1,16 +1,8 @@
 import { classifyOutcome, type OutcomeClass } from './cycleOutcome';
 import type { MergeRefusal } from './decision';
+import { summarize } from './pipeline';
 import { stopReasonText } from './runLifecycle';
-import {
-    type Run,
-    runNextDueAt,
-    type RunPhase,
-    type RunSummary,
-    summarizeRun,
-    type TargetState,
-    type WorkerWait,
-    workerWaitOf,
-} from './targetState';
+import type { Run, RunPhase, RunSummary, TargetState } from './targetState';
 import type { TargetTiming } from './timing';
 import { windowStartDueAt } from './window';
 
@@ -85,14 +77,16 @@ export function deriveRequestStatus(
     if (seq === null && request.refusal !== undefined) return { state: 'refused', request, refusal: request.refusal };
     if (seq === null) return { state: 'accepted', request };
     if (state.window?.seq === seq) {
-        const expected = windowStartDueAt(state.window, state.lastRunStartedAt, timing);
-        const afterRun = state.run === null ? expected : Math.max(expected, runNextDueAt(state.run));
+        const expected = windowStartDueAt(state.window, state.spacingFrom, timing);
+        const ahead = state.runs?.ahead ?? null;
+        const afterRun = ahead === null ? expected : Math.max(expected, runNextDueAt(ahead));
         return { state: 'waiting', request, expectedStartAt: afterRun };
     }
-    const run = [state.run, state.trail].find((r) => r !== null && r.seq === seq) ?? null;
+    const runs = state.runs;
+    const run = [runs?.ahead ?? null, runs?.queued ?? null].find((r) => r !== null && r.seq === seq) ?? null;
     if (run !== null) {
         const givenUp = givenUpSummary(state.targetId, run);
-        if (givenUp !== null) return { state: classifyOutcome(givenUp.outcome), request, run: givenUp };
+        if (givenUp !== null) return { state: classifyOutcome(givenUp.report.outcome), request, run: givenUp };
         return {
             state: 'running',
             request,
@@ -105,7 +99,7 @@ export function deriveRequestStatus(
         };
     }
     const finished = state.history.find((r) => r.seq === seq) ?? storedRun ?? null;
-    if (finished !== null) return { state: classifyOutcome(finished.outcome), request, run: finished };
+    if (finished !== null) return { state: classifyOutcome(finished.report.outcome), request, run: finished };
     // A seq the state has not reached yet cannot happen; treat it like an unmerged request.
     if (seq >= state.nextSeq) return { state: 'accepted', request };
     return { state: 'expired', request };
@@ -133,6 +127,11 @@ export async function coveringSeq(
 
 const MAX_CARRIES_FOLLOWED = 20;
 
+/** When the run next needs the engine: its (re)create, or its next reading of the job. */
+function runNextDueAt(run: Run): number {
+    return run.phase === 'starting' ? run.startDueAt : run.nextPollAt;
+}
+
 /**
  * The engine has given up on a run once it decided to stop its job: that decision is its outcome, whatever the
  * stop's confirmation (or the stop grace) later records. Null while the run goes on.
@@ -140,6 +139,30 @@ const MAX_CARRIES_FOLLOWED = 20;
 function givenUpSummary(targetId: string, run: Run): RunSummary | null {
     if (run.phase !== 'stopping') return null;
     const reason = `${stopReasonText(run.stopReason)}; the stop is being confirmed`;
-    const report = { outcome: run.stopReason, reason, exportErrors: 0 };
-    return summarizeRun(targetId, run, report, run.jobStartedAt, run.stopRequestedAt);
+    return summarize(targetId, run, { outcome: run.stopReason, reason, exportErrors: 0 }, run.stopRequestedAt);
+}
+
+/** A job queued for a Hybrid Worker that is offline. */
+export interface WorkerWait {
+    readonly queuedSince: number;
+    readonly offlineMs: number;
+}
+
+/**
+ * How long a run's job has waited for an offline Hybrid Worker, or null when it is not waiting for one: the job
+ * is still queued (never started) and the engine has seen it queued past `workerOfflineAfter`.
+ * @param run - the run
+ * @param now - the current time
+ */
+export function workerWaitOf(run: Run, now: number): WorkerWait | null {
+    if (run.phase !== 'active' || !run.workerOfflineReported || run.jobStartedAt !== null) return null;
+    return { queuedSince: run.jobCreatedAt, offlineMs: Math.max(0, now - run.jobCreatedAt) };
+}
+
+/**
+ * The words for {@link WorkerWait}, the same on every surface.
+ * @param wait - the wait
+ */
+export function workerWaitText(wait: WorkerWait): string {
+    return `waiting for the Hybrid Worker (offline for ${Math.round(wait.offlineMs / 1000)} s)`;
 }

@@ -1,49 +1,38 @@
 import type { CycleOutcome } from './cycleOutcome';
-import { closedWindowOf, type JobRun, type Run, type RunWithJob, type StartingRun } from './targetState';
+import {
+    closedWindowOf,
+    type JobRun,
+    type OpenWindow,
+    type RunWithJob,
+    type StartingRun,
+    type StoppingRun,
+} from './targetState';
 import type { TargetTiming } from './timing';
 
-/** Poll back-off: the base interval for the first polls, doubling up to the cap for long cycles. */
-export function pollDelay(polls: number, timing: TargetTiming): number {
-    const doublings = Math.max(0, polls - 3);
-    return Math.min(timing.pollMaxIntervalMs, timing.pollIntervalMs * 2 ** Math.min(doublings, 10));
-}
-
-/** Back-off for retrying a failed job creation. */
-export function startRetryDelay(failures: number, timing: TargetTiming): number {
-    return Math.min(timing.pollMaxIntervalMs, timing.pollIntervalMs * 2 ** Math.max(0, failures - 1));
-}
+/*
+ * One run's phases, whatever its position: made from a window (starting), its job created (active), stopped by the
+ * engine (stopping), and the next attempt of a retryable outcome. The positions are the pipeline's (pipeline.ts).
+ */
 
 /**
- * When the run next needs the engine: its (re)create, its next reading, or the deadline of its phase.
- * @param run - the run
- * @param timing - the target's timing
+ * The run that covers a window closed at `now`, its job create due at once.
+ * @param window - the window that closes
+ * @param now - when it closes
+ * @param notBefore - for a run queued behind another: its cycle's earliest start; null otherwise
  */
-export function runDueAt(run: Run, timing: TargetTiming): number {
-    switch (run.phase) {
-        case 'starting':
-            return run.startDueAt;
-        case 'active':
-            return Math.min(run.nextPollAt, run.timeoutFrom + timing.runTimeoutMs);
-        case 'stopping':
-            return Math.min(run.nextPollAt, run.stopRequestedAt + timing.stopGraceMs);
-    }
-}
-
-/**
- * When a run queued behind another next needs the engine: its (re)create, its next reading, or, if its job is being
- * stopped, the stop grace. No run timeout applies while it waits (see {@link attentionStopFor}).
- * @param run - the queued run
- * @param timing - the target's timing
- */
-export function trailDueAt(run: Run, timing: TargetTiming): number {
-    switch (run.phase) {
-        case 'starting':
-            return run.startDueAt;
-        case 'active':
-            return run.nextPollAt;
-        case 'stopping':
-            return Math.min(run.nextPollAt, run.stopRequestedAt + timing.stopGraceMs);
-    }
+export function runForWindow(window: OpenWindow, now: number, notBefore: number | null): StartingRun {
+    const { seq, tally, correlationId, firstChangeAt } = window;
+    return {
+        ...{ seq, tally, correlationId, firstChangeAt, windowClosedAt: now },
+        attempt: 1,
+        phase: 'starting',
+        startDueAt: now,
+        startFailures: 0,
+        lastError: null,
+        joinedSince: now,
+        joins: [],
+        notBefore,
+    };
 }
 
 /**
@@ -95,44 +84,40 @@ export function nextAttempt(run: RunWithJob, retryAt: number, lastError: string 
 }
 
 /**
- * The run queued behind another once that one has ended at `now`: it is the run ahead from now on, and its timeout
- * counts from here (until now its runbook was waiting for the server, not running late).
- * @param trail - the run that was queued
- * @param now - when the run ahead ended
+ * The run whose job the engine decided to stop at `now`.
+ * @param run - the run with its job
+ * @param reason - why
+ * @param now - the time
+ * @param timing - the target's timing
  */
-export function promoted(trail: Run, now: number): Run {
-    return trail.phase === 'starting' ? trail : { ...trail, timeoutFrom: now };
+export function stoppingRun(run: JobRun, reason: CycleOutcome, now: number, timing: TargetTiming): StoppingRun {
+    return {
+        ...run,
+        phase: 'stopping',
+        stopRequestedAt: now,
+        stopReason: reason,
+        nextPollAt: now + timing.pollIntervalMs,
+    };
 }
 
 /**
  * Why the job should be stopped at `now`, or null: the run timeout, or attention (suspended, blocked,
- * disconnected) for twice the worker-offline time.
+ * disconnected) for twice the worker-offline time. A run queued behind another is stopped only for attention: its
+ * runbook waits for the running cycle, which may take long (an Initial), so its timeout starts when it moves up.
  * @param run - the run with its job
+ * @param queued - whether it waits behind the run ahead
  * @param now - the time
  * @param timing - the target's timing
  */
-export function stopReasonFor(run: JobRun, now: number, timing: TargetTiming): CycleOutcome | null {
+export function stopReasonFor(run: JobRun, queued: boolean, now: number, timing: TargetTiming): CycleOutcome | null {
     if (now < run.timeoutFrom + timing.runTimeoutMs) {
-        if (run.attentionSince !== null && now >= run.attentionSince + timing.workerOfflineAfterMs * 2) {
-            return 'NeedsAttention';
-        }
-        return null;
+        const attentionTooLong =
+            run.attentionSince !== null && now >= run.attentionSince + timing.workerOfflineAfterMs * 2;
+        return attentionTooLong ? 'NeedsAttention' : null;
     }
     if (run.attentionSince !== null) return 'NeedsAttention';
+    if (queued) return null;
     return run.jobStartedAt === null ? 'WorkerOffline' : 'TimedOut';
-}
-
-/**
- * Why a queued run's job should be stopped at `now`, or null: only attention (suspended, blocked, disconnected) for
- * twice the worker-offline time. Its runbook waits for the running cycle, which may take long (an Initial), so the
- * run timeout starts only when the run ahead has ended.
- * @param run - the queued run with its job
- * @param now - the time
- * @param timing - the target's timing
- */
-export function attentionStopFor(run: JobRun, now: number, timing: TargetTiming): CycleOutcome | null {
-    const reason = stopReasonFor(run, now, timing);
-    return reason === 'NeedsAttention' && run.attentionSince !== null ? reason : null;
 }
 
 /**

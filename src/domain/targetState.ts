@@ -1,7 +1,6 @@
-import type { KindCounts } from './change';
 import type { CycleOutcome, CycleReport } from './cycleOutcome';
 import type { AutomationJobStatus } from './jobObservation';
-import type { SyncPolicy } from './policy';
+import type { Tally } from './tally';
 
 /**
  * The changes waiting for the next cycle on a target. Times are epoch milliseconds.
@@ -9,76 +8,46 @@ import type { SyncPolicy } from './policy';
  */
 export interface OpenWindow {
     readonly seq: number;
-    readonly policy: SyncPolicy;
+    readonly tally: Tally;
     readonly firstChangeAt: number;
     readonly lastChangeAt: number;
-    /** First urgent change, if any: the window closes no later than this plus `urgentMaxWait`. */
-    readonly firstUrgentAt: number | null;
     /**
-     * Opened by an urgent change on an idle target (no run in progress, no window open): the window closes at
-     * once, so its run starts as soon as `minSpacing` allows, without waiting for quiet. Later changes join it.
+     * Led by an urgent change that found no run in progress: the window closes at once, so its run starts as soon as
+     * `minSpacing` allows, without waiting for quiet. Later changes join it.
      */
     readonly lead: boolean;
-    readonly changeCount: number;
-    readonly urgentCount: number;
-    readonly requestCount: number;
-    readonly kinds: KindCounts;
     /** Correlation id of the request that opened the window; the run and its result carry it. */
     readonly correlationId: string;
 }
 
-/** Where a run is in its life. */
-export type RunPhase = Run['phase'];
-
-/** What a run carries over from the window it covers. */
-interface ClosedWindow {
+/** What a run carries over from the window it covers; a retry and a finished run carry it on. */
+export interface ClosedWindow {
     readonly seq: number;
-    readonly policy: SyncPolicy;
-    readonly changeCount: number;
-    readonly urgentCount: number;
-    readonly requestCount: number;
-    readonly kinds: KindCounts;
+    readonly tally: Tally;
     readonly correlationId: string;
     readonly firstChangeAt: number;
-    readonly firstUrgentAt: number | null;
     readonly windowClosedAt: number;
 }
 
 /**
- * The closed window a run was made from, without the run's own fields: a retry and a finished run carry it on,
- * and listing the fields once keeps a new window field from being dropped by one of them.
+ * The closed window a run was made from, without the run's own fields. Listing the fields once keeps a new window
+ * field from being dropped by one of the places that carry it on.
  * @param run - a run in any phase, or anything else that carries a closed window
  */
 export function closedWindowOf(run: ClosedWindow): ClosedWindow {
-    return {
-        seq: run.seq,
-        policy: run.policy,
-        changeCount: run.changeCount,
-        urgentCount: run.urgentCount,
-        requestCount: run.requestCount,
-        kinds: run.kinds,
-        correlationId: run.correlationId,
-        firstChangeAt: run.firstChangeAt,
-        firstUrgentAt: run.firstUrgentAt,
-        windowClosedAt: run.windowClosedAt,
-    };
+    const { seq, tally, correlationId, firstChangeAt, windowClosedAt } = run;
+    return { seq, tally, correlationId, firstChangeAt, windowClosedAt };
 }
 
 /**
- * Changes merged into a run after it was made from its window (a waiting run takes later arrivals), grouped by
+ * Changes merged into a run after it was made from its window (a queued run takes later arrivals), grouped by
  * arrival. Whether its cycle covers them is known only from evidence: the import start its runbook reports.
  */
 export interface JoinedChanges {
-    /** The strongest policy among them: carried on, an Initial stays an Initial. */
-    readonly policy: SyncPolicy;
+    readonly tally: Tally;
     readonly firstAt: number;
     /** The latest arrival in the group: the group is covered only if this is before the import started. */
     readonly lastAt: number;
-    readonly firstUrgentAt: number | null;
-    readonly changeCount: number;
-    readonly urgentCount: number;
-    readonly requestCount: number;
-    readonly kinds: KindCounts;
 }
 
 /** What every phase of a run carries. */
@@ -117,6 +86,7 @@ interface JobFacts {
      * run ended (before then its runbook is waiting for the server, not running late).
      */
     readonly timeoutFrom: number;
+    /** When the job started running, as Automation reports it (or when the engine first saw it running). */
     readonly jobStartedAt: number | null;
     readonly lastStatus: AutomationJobStatus | null;
     /** When to read the job next. */
@@ -146,12 +116,17 @@ export type RunWithJob = JobRun | StoppingRun;
 /** One sync cycle for one closed window, one Automation job per attempt: a union by phase. */
 export type Run = StartingRun | RunWithJob;
 
+/** Where a run is in its life. */
+export type RunPhase = Run['phase'];
+
 /**
- * When the run next needs the engine: its (re)create, or its next reading of the job.
- * @param run - the run
+ * The runs in progress on a target: the run ahead, whose cycle runs (or is about to) on the server, and at most one
+ * queued behind it, whose job is created at once and whose runbook waits on the server for the running cycle to end.
+ * There is no queued run without a run ahead.
  */
-export function runNextDueAt(run: Run): number {
-    return run.phase === 'starting' ? run.startDueAt : run.nextPollAt;
+export interface Pipeline {
+    readonly ahead: Run;
+    readonly queued: Run | null;
 }
 
 /**
@@ -164,78 +139,26 @@ interface CarriedChanges {
     readonly changeCount: number;
 }
 
+/** The Automation job of a finished run's last attempt. */
+interface FinishedJob {
+    readonly name: string;
+    readonly createdAt: number;
+    readonly startedAt: number | null;
+    readonly lastStatus: AutomationJobStatus | null;
+}
+
 /** A finished run, kept in the target's recent history and in the run store. */
 export interface RunSummary extends ClosedWindow {
     readonly targetId: string;
     readonly attempts: number;
-    readonly jobName: string | null;
-    readonly jobCreatedAt: number | null;
-    readonly jobStartedAt: number | null;
+    /** Null when no job was ever created (every create failed). */
+    readonly job: FinishedJob | null;
+    /** When it ended: the job's own end as Automation reports it, else when the engine saw it end or gave up. */
     readonly endedAt: number;
-    readonly outcome: CycleOutcome;
-    readonly reason: string | null;
-    readonly exportErrors: number;
-    readonly lastStatus: AutomationJobStatus | null;
-    readonly report: CycleReport | null;
+    /** How it ended: the runbook's result, or what the engine decided when the runbook could not report. */
+    readonly report: CycleReport;
     /** Changes that joined the run but were not covered by its cycle, and where they went; null when none. */
     readonly carried: CarriedChanges | null;
-}
-
-/**
- * The summary of a run that ends (or that the engine has given up on) with `report` at `endedAt`.
- * @param targetId - the target
- * @param run - the run
- * @param report - how it ended
- * @param jobStartedAt - when its cycle started, if known
- * @param endedAt - when it ended
- */
-export function summarizeRun(
-    targetId: string,
-    run: Run,
-    report: CycleReport,
-    jobStartedAt: number | null,
-    endedAt: number,
-): RunSummary {
-    return {
-        ...closedWindowOf(run),
-        targetId,
-        attempts: run.attempt,
-        jobName: run.phase === 'starting' ? null : run.jobName,
-        jobCreatedAt: run.phase === 'starting' ? null : run.jobCreatedAt,
-        jobStartedAt,
-        endedAt,
-        outcome: report.outcome,
-        reason: report.reason ?? null,
-        exportErrors: report.exportErrors,
-        lastStatus: run.phase === 'starting' ? null : run.lastStatus,
-        report,
-        carried: null,
-    };
-}
-
-/**
- * How long a run's job has waited for an offline Hybrid Worker, or null when it is not waiting for one: the job
- * is still queued (never started) and the engine has seen it queued past `workerOfflineAfter`.
- * @param run - the run
- * @param now - the current time
- */
-export function workerWaitOf(run: Run, now: number): WorkerWait | null {
-    if (run.phase !== 'active' || !run.workerOfflineReported || run.jobStartedAt !== null) return null;
-    return { queuedSince: run.jobCreatedAt, offlineMs: Math.max(0, now - run.jobCreatedAt) };
-}
-
-/** A job queued for a Hybrid Worker that is offline. */
-export interface WorkerWait {
-    readonly queuedSince: number;
-    readonly offlineMs: number;
-}
-
-/**
- * The words for {@link WorkerWait}, the same on every surface.
- * @param wait - the wait
- */
-export function workerWaitText(wait: WorkerWait): string {
-    return `waiting for the Hybrid Worker (offline for ${Math.round(wait.offlineMs / 1000)} s)`;
 }
 
 /** The one pending wake-up of a target. Wake messages with another token are stale. */
@@ -257,20 +180,18 @@ export interface TargetState {
      * Names this state's lifetime: chosen at random when the state is created and part of every job name, so a
      * state that is lost, restored or recreated, or another deployment sharing the Automation account, never
      * reuses an old job's name (a create of an existing name is read as "already started" and would adopt that
-     * job's result). {@link LEGACY_EPOCH} for a state stored before epochs existed, until one is assigned.
+     * job's result).
      */
     readonly epoch: string;
     /** The `seq` the next window will get. */
     readonly nextSeq: number;
     readonly window: OpenWindow | null;
-    /** The run ahead: its cycle runs (or is about to) on the Connect server. */
-    readonly run: Run | null;
+    readonly runs: Pipeline | null;
     /**
-     * The run queued behind it (only while `run` is set): its job is created at once and its runbook waits on the
-     * server for the running cycle to end. Later changes join it. It becomes `run` when the run ahead ends.
+     * `minSpacing` counts from here: the earliest moment the latest run may start its cycle (when it was made, or
+     * its NotBefore or retry moment, which may still lie ahead). Null before the first run.
      */
-    readonly trail: Run | null;
-    readonly lastRunStartedAt: number | null;
+    readonly spacingFrom: number | null;
     readonly wake: PendingWake | null;
     /** Source of unique wake tokens. */
     readonly wakeCounter: number;
@@ -280,12 +201,6 @@ export interface TargetState {
     readonly recentRequests: readonly MergedRequest[];
     readonly lastInitialAcceptedAt: number | null;
 }
-
-/**
- * The epoch of a state stored before epochs existed: its jobs were named from the target, seq and attempt only.
- * The coordinator assigns a real epoch under the ETag once no job create of the old naming can be repeated.
- */
-export const LEGACY_EPOCH = '';
 
 export const HISTORY_LIMIT = 20;
 export const JOIN_GROUP_LIMIT = 16;
@@ -302,9 +217,8 @@ export function emptyTargetState(targetId: string, epoch: string): TargetState {
         epoch,
         nextSeq: 1,
         window: null,
-        run: null,
-        trail: null,
-        lastRunStartedAt: null,
+        runs: null,
+        spacingFrom: null,
         wake: null,
         wakeCounter: 0,
         history: [],

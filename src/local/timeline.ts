@@ -40,7 +40,7 @@ function describeEvent(event: TelemetryEvent): string | null {
         case 'RunRetried':
             return `${event.targetId}: run #${event.seq} retried (attempt ${event.attempt}) after ${event.previousOutcome}`;
         case 'RunCompleted':
-            return `${event.targetId}: run #${event.run.seq} ended ${event.run.outcome}: cycle ended ${seconds(event.changeToCycleEndMs)} after the first change (cycle ${seconds(event.cycleDurationMs)}, ${event.run.changeCount} change(s))`;
+            return `${event.targetId}: run #${event.run.seq} ended ${event.run.report.outcome}: cycle ended ${seconds(event.changeToCycleEndMs)} after the first change (cycle ${seconds(event.cycleDurationMs)}, ${event.run.tally.changeCount} change(s))`;
         case 'VisibleInEntra':
             return `${event.targetId}: request ${event.requestId}: object confirmed in Entra ID ${seconds(event.changeToVisibleMs)} after the change${event.extraRuns > 0 ? ` (after ${event.extraRuns} extra run)` : ''}`;
         case 'NotVisibleInEntra':

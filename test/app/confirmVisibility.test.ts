@@ -72,7 +72,7 @@ function world(overrides: Partial<ConfirmationSettings> = {}) {
     };
     const finish = (requestId: string, run: RunSummary = runSummary(TARGET, 1)): void => {
         const request = record(requestId, 0);
-        statuses.set(requestId, { state: run.outcome === 'Succeeded' ? 'succeeded' : 'failed', request, run });
+        statuses.set(requestId, { state: run.report.outcome === 'Succeeded' ? 'succeeded' : 'failed', request, run });
     };
     const remember = async (requestId: string, changes: SubmittedChange[]): Promise<void> =>
         rememberObjectsToConfirm(store, [{ record: record(requestId, clock.now()), duplicate: false }], changes, {

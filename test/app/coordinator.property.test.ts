@@ -218,7 +218,7 @@ describe('coordinator property: the six guarantees of DESIGN.md §3', () => {
                     };
                     const result = await simulate(schedule);
                     expect(checkAllGuarantees(result)).toEqual([]);
-                    expect([...result.runs.values()].map((r) => [r.seq, r.policy])).toEqual([[1, 'Initial']]);
+                    expect([...result.runs.values()].map((r) => [r.seq, r.tally.policy])).toEqual([[1, 'Initial']]);
                     const job = [...result.jobs.jobs.values()][0];
                     expect(job?.parameters.PolicyType).toBe('Initial');
                 },
@@ -241,7 +241,7 @@ describe('coordinator property: the six guarantees of DESIGN.md §3', () => {
                     expect(many.runs.size).toBe(few.runs.size);
                     expect(many.wakeScheduleCalls).toBe(few.wakeScheduleCalls);
                     expect(many.automationCalls).toBe(few.automationCalls);
-                    const changes = [...many.runs.values()].reduce((sum, r) => sum + r.changeCount, 0);
+                    const changes = [...many.runs.values()].reduce((sum, r) => sum + r.tally.changeCount, 0);
                     expect(changes).toBe(moments.length * 10_000);
                 },
             ),
@@ -266,7 +266,10 @@ describe('coordinator scenarios', () => {
         });
         expect(checkAllGuarantees(result)).toEqual([]);
         expect(result.runs.size).toBe(1);
-        expect(result.runs.get(1)).toMatchObject({ changeCount: 10_000, requestCount: 10_000, outcome: 'Succeeded' });
+        expect(result.runs.get(1)).toMatchObject({
+            report: { outcome: 'Succeeded' },
+            tally: { changeCount: 10_000, requestCount: 10_000 },
+        });
         // Group commit: far fewer saves than changes, even across four instances racing on one ETag.
         expect(result.coordinatorStats.saves).toBeLessThan(10_000 / 3);
     });
@@ -285,7 +288,7 @@ describe('coordinator scenarios', () => {
         expect(result.faults.every((f) => f.kind === 'dropWake')).toBe(true);
         expect(result.faults.length).toBeGreaterThan(0);
         expect(checkAllGuarantees(result)).toEqual([]);
-        expect(result.runs.get(1)?.outcome).toBe('Succeeded');
+        expect(result.runs.get(1)?.report.outcome).toBe('Succeeded');
     });
 
     it('never runs a hung job beside the next run when the stop request was lost (regression)', async () => {
@@ -319,7 +322,7 @@ describe('coordinator scenarios', () => {
         expect(result.faults.filter((f) => f.kind === 'crashBeforeEffect').length).toBeGreaterThan(0);
         expect(checkAllGuarantees(result)).toEqual([]);
         const next = jobOf(result, 2, 1);
-        expect(result.runs.get(1)?.outcome).toBe('TimedOut');
+        expect(result.runs.get(1)?.report.outcome).toBe('TimedOut');
         // Only the new job runs when it starts: the hung one was stopped first.
         const running = result.jobs.runningAt(SIM_TARGET_ID, next?.createdAt ?? 0).map((j) => j.jobName);
         expect(running).toEqual([jobNameFor(SIM_TARGET_ID, SIM_EPOCH, 2, 1)]);

@@ -36,8 +36,8 @@ describe('coordinator (in memory)', () => {
             for (const w of wakes.takeDue(clock.now())) await coordinator.onWake(w.targetId, w.token);
         }
         const state = await coordinator.readState('contoso');
-        expect(state.run).toBeNull();
-        expect(state.history[0]?.outcome).toBe('Succeeded');
+        expect(state.runs).toBeNull();
+        expect(state.history[0]?.report.outcome).toBe('Succeeded');
         expect(jobs.jobs.size).toBe(1);
         expect(telemetry.ofType('RunCompleted')).toHaveLength(1);
     });

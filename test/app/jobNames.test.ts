@@ -9,9 +9,7 @@ import {
 } from '../../src/adapters/memory';
 import { type Coordinator, createCoordinator } from '../../src/app/coordinator';
 import { jobNameFor, newEpoch } from '../../src/app/jobName';
-import { decide } from '../../src/domain/decide';
-import { emptyTargetState, LEGACY_EPOCH, type TargetState } from '../../src/domain/targetState';
-import { LOST_WAKE_GRACE_MS } from '../../src/domain/wake';
+import type { TargetState } from '../../src/domain/targetState';
 import { joinerAccepted, testTarget } from '../support/targets';
 
 const target = testTarget();
@@ -57,7 +55,7 @@ describe('job names are unique per state lifetime (issue 13 item 6)', () => {
         const before = deployment(clock, jobs);
         await before.coordinator.acceptChanges(target.targetId, joinerAccepted('r1'));
         const first = await runToIdle(before);
-        expect(first.history[0]?.outcome).toBe('Succeeded');
+        expect(first.history[0]?.report.outcome).toBe('Succeeded');
         expect(jobs.jobs.size).toBe(1);
 
         // The state table is lost (or recreated, or restored from before run 1): seq starts at 1 again.
@@ -69,10 +67,10 @@ describe('job names are unique per state lifetime (issue 13 item 6)', () => {
 
         expect(jobs.jobs.size).toBe(2);
         const run = second.history[0];
-        expect(run?.outcome).toBe('Succeeded');
+        expect(run?.report.outcome).toBe('Succeeded');
         // The cycle that covers r2 ran after r2 was accepted, in a job of its own.
-        expect(run?.jobName).not.toBe(first.history[0]?.jobName);
-        expect(run?.jobStartedAt ?? 0).toBeGreaterThan(first.history[0]?.endedAt ?? Number.POSITIVE_INFINITY);
+        expect(run?.job?.name).not.toBe(first.history[0]?.job?.name);
+        expect(run?.job?.startedAt ?? 0).toBeGreaterThan(first.history[0]?.endedAt ?? Number.POSITIVE_INFINITY);
     });
 
     it('two deployments sharing one Automation account never share a job name', async () => {
@@ -85,46 +83,6 @@ describe('job names are unique per state lifetime (issue 13 item 6)', () => {
         await runToIdle(east);
         await runToIdle(west);
         expect(jobs.jobs.size).toBe(2);
-    });
-
-    it('a state stored before epochs existed gets one under its ETag and keeps working', async () => {
-        const clock = new ManualClock();
-        const jobs = new MemoryAutomationJobs(clock);
-        const store = new MemoryTargetStateStore();
-        await store.save({ ...emptyTargetState(target.targetId, LEGACY_EPOCH), nextSeq: 5 }, null);
-        const world = deployment(clock, jobs, store);
-        await world.coordinator.acceptChanges(target.targetId, joinerAccepted('r1'));
-        const state = await runToIdle(world);
-        expect(state.epoch).toMatch(/^[0-9a-f]{8}$/);
-        expect(state.history[0]?.outcome).toBe('Succeeded');
-        expect(state.history[0]?.jobName).toBe(jobNameFor(target.targetId, state.epoch, 5, 1));
-    });
-
-    it('a legacy state whose run is starting repeats its create under the old name (no second job)', async () => {
-        const clock = new ManualClock();
-        const jobs = new MemoryAutomationJobs(clock);
-        const store = new MemoryTargetStateStore();
-        // What the previous version stored between deciding a run and creating its job, and the job it created.
-        let legacy = emptyTargetState(target.targetId, LEGACY_EPOCH);
-        legacy = decide(legacy, joinerAccepted('r1'), clock.now(), target.timing).state;
-        clock.advance(target.timing.urgentMaxWaitMs);
-        legacy = decide(legacy, { type: 'wake', token: null }, clock.now(), target.timing).state;
-        expect(legacy.run?.phase).toBe('starting');
-        await store.save(legacy, null);
-        const legacyName = jobNameFor(target.targetId, LEGACY_EPOCH, 1, 1);
-        await jobs.createJob(target, legacyName, { PolicyType: 'Delta', TimeoutSeconds: 60, CorrelationId: 'c1' });
-
-        const world = deployment(clock, jobs, store);
-        // The wakes the old version scheduled are not in this queue: the reconcile timer drives the run.
-        for (let i = 0; i < 10; i++) {
-            clock.advance(LOST_WAKE_GRACE_MS + target.timing.pollIntervalMs);
-            await world.coordinator.reconcile(target.targetId);
-        }
-        const state = await runToIdle(world);
-        expect([...jobs.jobs.values()].map((j) => j.jobName)).toEqual([legacyName]);
-        expect(state.history[0]?.jobName).toBe(legacyName);
-        expect(state.history[0]?.outcome).toBe('Succeeded');
-        expect(state.epoch).not.toBe(LEGACY_EPOCH);
     });
 
     it('names are GUIDs (what Automation and its tooling use) and differ across epochs', () => {

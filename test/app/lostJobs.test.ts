@@ -48,36 +48,37 @@ async function deliverWakes(w: World, done: (state: TargetState) => boolean = ()
 }
 
 function jobCreatedAt(state: TargetState): number {
-    if (state.run === null || state.run.phase === 'starting') throw new Error('no job');
-    return state.run.jobCreatedAt;
+    const ahead = state.runs?.ahead ?? null;
+    if (ahead === null || ahead.phase === 'starting') throw new Error('no job');
+    return ahead.jobCreatedAt;
 }
 
 describe('a job Automation no longer knows (issue 13 item 7)', () => {
     it('ends the run at the next poll as JobLost, and the next run starts without waiting for the timeout', async () => {
         const w = world();
         await w.coordinator.acceptChanges(target.targetId, joinerAccepted('r1'));
-        await deliverWakes(w, (s) => s.run?.phase === 'active');
+        await deliverWakes(w, (s) => s.runs?.ahead.phase === 'active');
         const lostAt = w.clock.now();
         w.jobs.jobs.clear(); // deleted, or the account restored from a backup
 
         await w.coordinator.acceptChanges(target.targetId, joinerAccepted('r2'));
         const state = await deliverWakes(w, (s) => s.history.length >= 1);
         const lost = state.history[0];
-        expect(lost).toMatchObject({ seq: 1, outcome: 'JobLost' });
-        expect(lost?.reason).toContain('no job');
+        expect(lost).toMatchObject({ seq: 1, report: { outcome: 'JobLost' } });
+        expect(lost?.report.reason).toContain('no job');
         // Within the poll back-off, not the run timeout plus stop grace.
         expect((lost?.endedAt ?? Number.POSITIVE_INFINITY) - lostAt).toBeLessThanOrEqual(
             target.timing.pollMaxIntervalMs,
         );
 
         const after = await deliverWakes(w);
-        expect(after.history[0]).toMatchObject({ seq: 2, outcome: 'Succeeded' });
+        expect(after.history[0]).toMatchObject({ seq: 2, report: { outcome: 'Succeeded' } });
     });
 
     it('after lost wakes past the run timeout, reads the job before stopping it: a finished job keeps its result', async () => {
         const w = world();
         await w.coordinator.acceptChanges(target.targetId, joinerAccepted('r1'));
-        await deliverWakes(w, (s) => s.run?.phase === 'active');
+        await deliverWakes(w, (s) => s.runs?.ahead.phase === 'active');
         const createdAt = jobCreatedAt(await w.coordinator.readState(target.targetId));
         // Every wake is lost; the reconcile timer comes back after the run timeout. The job finished long ago.
         w.wakes.clear();
@@ -85,15 +86,15 @@ describe('a job Automation no longer knows (issue 13 item 7)', () => {
         await w.coordinator.reconcile(target.targetId);
 
         const state = await w.coordinator.readState(target.targetId);
-        expect(state.run).toBeNull();
-        expect(state.history[0]).toMatchObject({ seq: 1, outcome: 'Succeeded' });
+        expect(state.runs).toBeNull();
+        expect(state.history[0]).toMatchObject({ seq: 1, report: { outcome: 'Succeeded' } });
         expect([...w.jobs.jobs.values()].every((j) => j.stoppedAt === null)).toBe(true);
     });
 
     it('after lost wakes past the run timeout, a lost job is JobLost, not WorkerOffline', async () => {
         const w = world();
         await w.coordinator.acceptChanges(target.targetId, joinerAccepted('r1'));
-        await deliverWakes(w, (s) => s.run?.phase === 'active');
+        await deliverWakes(w, (s) => s.runs?.ahead.phase === 'active');
         const createdAt = jobCreatedAt(await w.coordinator.readState(target.targetId));
         w.wakes.clear();
         w.jobs.jobs.clear();
@@ -101,7 +102,7 @@ describe('a job Automation no longer knows (issue 13 item 7)', () => {
         await w.coordinator.reconcile(target.targetId);
 
         const state = await w.coordinator.readState(target.targetId);
-        expect(state.run).toBeNull();
-        expect(state.history[0]).toMatchObject({ seq: 1, outcome: 'JobLost' });
+        expect(state.runs).toBeNull();
+        expect(state.history[0]).toMatchObject({ seq: 1, report: { outcome: 'JobLost' } });
     });
 });

@@ -6,12 +6,13 @@ import type { EngineInput } from '../../src/domain/decision';
 import type { JobObservation } from '../../src/domain/jobObservation';
 import { emptyTargetState, type TargetState } from '../../src/domain/targetState';
 import { DEFAULT_TIMING } from '../../src/domain/timing';
+import { decided } from '../support/decideDriver';
 
 const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);
 const timing = DEFAULT_TIMING;
 
 function apply(state: TargetState, input: EngineInput, at: number): TargetState {
-    return decide(state, input, at, timing).state;
+    return decided(decide(state, input, at, timing)).state;
 }
 
 /** A run whose job was created at `createdAt` and read as queued at each of `readsAt`. */

@@ -12,10 +12,10 @@ import { jobNameFor } from '../../src/app/jobName';
 import { getRequestStatus } from '../../src/app/requestStatusQuery';
 import { createServices, type Services } from '../../src/composition/createServices';
 import { type Env, loadConfig } from '../../src/config/loadConfig';
+import { backoffDelay, jobCreateBackoff } from '../../src/domain/backoff';
 import type { MergeRefusal } from '../../src/domain/decision';
 import type { Effect } from '../../src/domain/decision';
 import { isFinalRequestState, type RequestRecord } from '../../src/domain/requestStatus';
-import { startRetryDelay } from '../../src/domain/runLifecycle';
 import type { RunSummary, TargetState } from '../../src/domain/targetState';
 import { LOST_WAKE_GRACE_MS } from '../../src/domain/wake';
 import type { Clock } from '../../src/ports/clock';
@@ -602,7 +602,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
             const pendingSubmissions = agenda.some((a) => a.kind === 'submit');
             const state = await readState();
             const unmerged = submissions.some((s) => s.gaveUp) ? await anyUnmerged() : false;
-            if (!pendingSubmissions && state.window === null && state.run === null && !unmerged) {
+            if (!pendingSubmissions && state.window === null && state.runs === null && !unmerged) {
                 drained = true;
                 break;
             }
@@ -721,8 +721,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
             countServedAutomationFaults();
 
             // 6. Self-healing: drained, nothing left in the target, every stranded request merged.
-            c.check(didDrain, `did not drain: window ${String(state.window?.seq)}, run ${String(state.run?.phase)}`);
-            c.check(state.window === null && state.run === null && state.trail === null, 'work left in the target');
+            c.check(
+                didDrain,
+                `did not drain: window ${String(state.window?.seq)}, run ${String(state.runs?.ahead.phase)}`,
+            );
+            c.check(state.window === null && state.runs === null, 'work left in the target');
 
             // Every request reached a final status (or was refused with a clear 4xx, never half-accepted).
             const query = instances[0]?.services ?? never();
@@ -769,10 +772,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
                     told === run.seq,
                     `request ${s.id} is reported under run ${String(told)}, covered by ${run.seq}`,
                 );
-                if (run.outcome === 'Succeeded' || run.outcome === 'CompletedWithExportErrors') {
+                if (run.report.outcome === 'Succeeded' || run.report.outcome === 'CompletedWithExportErrors') {
                     checkCovered(c, s, run, jobs);
                 } else {
-                    c.check((run.reason ?? '') !== '', `run ${run.seq} ended ${run.outcome} without a reason`);
+                    c.check(
+                        (run.report.reason ?? '') !== '',
+                        `run ${run.seq} ended ${run.report.outcome} without a reason`,
+                    );
                 }
             }
             for (let seq = 1; seq < state.nextSeq; seq++) {
@@ -781,12 +787,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
             // 5. Counts add up exactly once: duplicates never inflate a window.
             const runList = [...runs.values()];
             c.check(
-                runList.reduce((sum, r) => sum + r.changeCount, 0) === acceptedChanges,
-                `runs carry ${runList.reduce((sum, r) => sum + r.changeCount, 0)} changes, ${acceptedChanges} were accepted`,
+                runList.reduce((sum, r) => sum + r.tally.changeCount, 0) === acceptedChanges,
+                `runs carry ${runList.reduce((sum, r) => sum + r.tally.changeCount, 0)} changes, ${acceptedChanges} were accepted`,
             );
             c.check(
-                runList.reduce((sum, r) => sum + r.requestCount, 0) === acceptedRequests,
-                `runs carry ${runList.reduce((sum, r) => sum + r.requestCount, 0)} requests, ${acceptedRequests} were accepted`,
+                runList.reduce((sum, r) => sum + r.tally.requestCount, 0) === acceptedRequests,
+                `runs carry ${runList.reduce((sum, r) => sum + r.tally.requestCount, 0)} requests, ${acceptedRequests} were accepted`,
             );
             // Poisoned queue neighbours were dead-lettered, valid ones were not.
             const poisoned = submissions.filter((s) => s.poisonedNeighbour).map((s) => `${s.key}-poison`);
@@ -819,10 +825,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
                     runOfJob.set(jobNameOf(run.seq, attempt), run);
             // The documented exception (DESIGN.md §3, engineSimulation.checkSingleFlight): after stopGrace the engine
             // frees a target whose job never confirmed a stop.
-            const stopUnconfirmed = (j: FakeJob): boolean =>
-                (runOfJob.get(j.name)?.reason ?? '').includes('stop not confirmed');
+            const stopUnconfirmed = (j: FakeJob): boolean => runOfJob.get(j.name)?.report.stop === 'unconfirmed';
             // A create whose answer was lost before its run gave up (StartFailed) leaves a job the engine never knew.
-            const unknown = (j: FakeJob): boolean => runOfJob.get(j.name)?.outcome === 'StartFailed';
+            const unknown = (j: FakeJob): boolean => runOfJob.get(j.name)?.report.outcome === 'StartFailed';
             for (const { job } of lives) {
                 const inFlight = lives
                     .filter(({ job: j, life }) => j.createdAt <= job.createdAt && job.createdAt < life.endedAt)
@@ -895,7 +900,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
             const repair = timing.pollIntervalMs + LOST_WAKE_GRACE_MS + RECONCILE_PERIOD_MS + MAX_WAKE_LATENESS_MS;
             const perFault =
                 repair +
-                Math.max(timing.pollMaxIntervalMs, startRetryDelay(timing.startRetryBudget, timing)) +
+                Math.max(timing.pollMaxIntervalMs, backoffDelay(timing.startRetryBudget, jobCreateBackoff(timing))) +
                 AUTOMATION_RETRY_BUDGET_MS;
             const linger = Math.max(timing.maxWaitMs, timing.minSpacingMs, timing.pollMaxIntervalMs) + repair;
             const jobNamed = (seq: number, attempt: number): FakeJob | undefined =>
@@ -905,7 +910,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
                 if (first === undefined) continue;
                 const closeBy = Math.min(
                     run.firstChangeAt + timing.maxWaitMs,
-                    run.firstUrgentAt === null ? Infinity : run.firstUrgentAt + timing.urgentMaxWaitMs,
+                    run.tally.firstUrgentAt === null ? Infinity : run.tally.firstUrgentAt + timing.urgentMaxWaitMs,
                 );
                 const carriedAt = ordered.filter((r) => r.carried?.to === run.seq).map((r) => r.endedAt);
                 const earlier = ordered.filter((r) => r.seq < run.seq);
@@ -969,7 +974,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
          * assumes between a Connect server and an instance) is counted, not hidden.
          */
         function checkCovered(c: Checker, s: Submission, run: RunSummary, jobs: readonly FakeJob[]): void {
-            const last = jobs.find((j) => j.name === (run.jobName ?? jobNameOf(run.seq, run.attempts)));
+            const last = jobs.find((j) => j.name === (run.job?.name ?? jobNameOf(run.seq, run.attempts)));
             c.check(last !== undefined, `run ${run.seq} succeeded without a job`);
             const arrivedAt = s.firstAttemptAt;
             if (last === undefined || arrivedAt === null) return;

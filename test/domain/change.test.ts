@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { addKindCounts, CHANGE_KINDS, countKinds, isUrgentByDefault } from '../../src/domain/change';
+import { CHANGE_KINDS, countKinds, isUrgentByDefault } from '../../src/domain/change';
 import { strongerPolicy } from '../../src/domain/policy';
 
 describe('change', () => {
@@ -15,13 +15,6 @@ describe('change', () => {
             leaver: 1,
         });
         expect(countKinds([])).toEqual({});
-    });
-
-    it('adds kind counts without mutating either side and ignores zero counts', () => {
-        const a = { joiner: 1 };
-        const b = { joiner: 2, group: 3, mover: 0 };
-        expect(addKindCounts(a, b)).toEqual({ joiner: 3, group: 3 });
-        expect(a).toEqual({ joiner: 1 });
     });
 
     it('lets Initial win over Delta in either order', () => {

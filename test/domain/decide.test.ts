@@ -13,8 +13,8 @@ describe('decide: windows', () => {
     it('opens a window with the first change and schedules one wake for its close', () => {
         const d = new Driver();
         const decision = d.feed(changes('r1'), T0);
-        expect(decision.assignedSeq).toBe(1);
-        expect(d.state.window).toMatchObject({ seq: 1, policy: 'Delta', changeCount: 1, firstChangeAt: T0 });
+        expect(decision.seq).toBe(1);
+        expect(d.state.window).toMatchObject({ seq: 1, firstChangeAt: T0, tally: { policy: 'Delta', changeCount: 1 } });
         expect(d.ofType('scheduleWake')).toEqual([
             { type: 'scheduleWake', targetId: 't1', token: 't1:1', at: T0 + timing.quietMs },
         ]);
@@ -26,8 +26,8 @@ describe('decide: windows', () => {
         d.feed(changes('r1'), T0);
         d.feed(changes('r2', { policy: 'Initial' }), T0 + 1000);
         d.feed(changes('r3'), T0 + 2000);
-        expect(d.state.window?.policy).toBe('Initial');
-        expect(d.state.window?.requestCount).toBe(3);
+        expect(d.state.window?.tally.policy).toBe('Initial');
+        expect(d.state.window?.tally.requestCount).toBe(3);
         expect(d.state.lastInitialAcceptedAt).toBe(T0 + 1000);
     });
 
@@ -47,8 +47,8 @@ describe('decide: windows', () => {
         expect(d.ofType('scheduleWake').length).toBeLessThanOrEqual((4 * timing.maxWaitMs) / timing.quietMs + 1);
         // A change at the deadline finds the window due and closes it itself; it goes into the next window.
         const atDeadline = d.feed(changes('at-deadline'), T0 + timing.maxWaitMs);
-        expect(atDeadline.assignedSeq).toBe(1);
-        expect(d.state.run?.changeCount).toBe(timing.maxWaitMs / 10_000 + 1);
+        expect(atDeadline.seq).toBe(1);
+        expect(d.ahead?.tally.changeCount).toBe(timing.maxWaitMs / 10_000 + 1);
         expect(d.ofType('startJob')).toHaveLength(1);
     });
 
@@ -63,7 +63,7 @@ describe('decide: windows', () => {
         const window = d.state.window;
         if (window === null) throw new Error('window expected');
         expect(window.lead).toBe(false);
-        expect(window.firstUrgentAt).toBe(at + 15_000);
+        expect(window.tally.firstUrgentAt).toBe(at + 15_000);
         expect(windowCloseAt(window, timing)).toBe(at + 15_000 + timing.urgentMaxWaitMs);
     });
 
@@ -85,9 +85,9 @@ describe('decide: windows', () => {
         const d = new Driver();
         d.feed(changes('r1', { count: 5 }), T0);
         const again = d.feed(changes('r1', { count: 5 }), T0 + 1000);
-        expect(again.assignedSeq).toBe(1);
-        expect(d.state.window?.changeCount).toBe(5);
-        expect(d.state.window?.requestCount).toBe(1);
+        expect(again.seq).toBe(1);
+        expect(d.state.window?.tally.changeCount).toBe(5);
+        expect(d.state.window?.tally.requestCount).toBe(1);
     });
 });
 
@@ -95,11 +95,11 @@ describe('decide: lead (an urgent change on an idle target)', () => {
     it('starts the run at once, without waiting for quiet', () => {
         const d = new Driver();
         const lead = d.feed(changes('joiner', { urgent: true }), T0);
-        expect(lead.assignedSeq).toBe(1);
+        expect(lead.seq).toBe(1);
         expect(d.state.window).toBeNull();
-        expect(d.state.run).toMatchObject({ seq: 1, phase: 'starting', windowClosedAt: T0 });
+        expect(d.ahead).toMatchObject({ seq: 1, phase: 'starting', windowClosedAt: T0 });
         expect(d.ofType('startJob').map((e) => e.seq)).toEqual([1]);
-        expect(d.state.lastRunStartedAt).toBe(T0);
+        expect(d.state.spacingFrom).toBe(T0);
     });
 
     it('keeps the window rule for a non-urgent change on an idle target', () => {
@@ -115,7 +115,7 @@ describe('decide: lead (an urgent change on an idle target)', () => {
         d.feed(changes('r1'), T0);
         const joined = d.feed(changes('joiner', { urgent: true }), T0 + 1_000);
         expect(d.state.window).toBeNull();
-        expect(d.state.run).toMatchObject({ seq: 1, changeCount: 2, windowClosedAt: T0 + 1_000 });
+        expect(d.ahead).toMatchObject({ seq: 1, windowClosedAt: T0 + 1_000, tally: { changeCount: 2 } });
         expect(joined.effects.filter((e) => e.type === 'startJob')).toHaveLength(1);
     });
 
@@ -137,21 +137,21 @@ describe('decide: lead (an urgent change on an idle target)', () => {
         const started = T0 + timing.quietMs;
         d.startRun();
         d.observe(succeeded, started + 30_000);
-        expect(d.state.run).toBeNull();
+        expect(d.ahead).toBeNull();
         d.feed(changes('joiner', { urgent: true }), started + 31_000);
         d.feed(changes('r2'), started + 50_000);
-        expect(d.state.window).toMatchObject({ lead: true, changeCount: 2 });
+        expect(d.state.window).toMatchObject({ lead: true, tally: { changeCount: 2 } });
         expect(d.ofType('startJob').map((e) => e.seq)).toEqual([1]);
         // Quiet after r2 would be +70 s; the lead window starts at the spacing boundary (+60 s) all the same.
         const window = d.state.window;
         if (window === null) throw new Error('window expected');
-        expect(windowStartDueAt(window, d.state.lastRunStartedAt, timing)).toBe(started + timing.minSpacingMs);
+        expect(windowStartDueAt(window, d.state.spacingFrom, timing)).toBe(started + timing.minSpacingMs);
         d.pump(
             () => succeeded,
-            () => d.state.run?.seq === 2,
+            () => d.ahead?.seq === 2,
         );
-        expect(d.state.run).toMatchObject({ seq: 2, changeCount: 2 });
-        expect(d.state.lastRunStartedAt).toBe(started + timing.minSpacingMs);
+        expect(d.ahead).toMatchObject({ seq: 2, tally: { changeCount: 2 } });
+        expect(d.state.spacingFrom).toBe(started + timing.minSpacingMs);
     });
 });
 
@@ -161,7 +161,7 @@ describe('decide: runs', () => {
         d.feed(changes('r1'), T0);
         d.wakeOnTime();
         expect(d.state.window).toBeNull();
-        expect(d.state.run).toMatchObject({ seq: 1, attempt: 1, phase: 'starting' });
+        expect(d.ahead).toMatchObject({ seq: 1, attempt: 1, phase: 'starting' });
         expect(d.ofType('startJob')).toEqual([
             {
                 type: 'startJob',
@@ -174,7 +174,7 @@ describe('decide: runs', () => {
                 notBefore: null,
             },
         ]);
-        expect(d.state.lastRunStartedAt).toBe(T0 + timing.quietMs);
+        expect(d.state.spacingFrom).toBe(T0 + timing.quietMs);
     });
 
     it('delays the next start by minSpacing', () => {
@@ -183,7 +183,7 @@ describe('decide: runs', () => {
         const started = T0 + timing.quietMs;
         d.startRun();
         d.observe(succeeded, started + 30_000);
-        expect(d.state.run).toBeNull();
+        expect(d.ahead).toBeNull();
         d.feed(changes('r2'), started + 31_000);
         // Debounce alone would start it at +51 s; spacing holds it until minSpacing after the previous start.
         expect(timing.minSpacingMs).toBeGreaterThan(55_000);
@@ -191,9 +191,9 @@ describe('decide: runs', () => {
         expect(early.effects.filter((e) => e.type === 'startJob')).toHaveLength(0);
         d.pump(
             () => succeeded,
-            () => d.state.run?.seq === 2,
+            () => d.ahead?.seq === 2,
         );
-        expect(d.state.lastRunStartedAt).toBe(started + timing.minSpacingMs);
+        expect(d.state.spacingFrom).toBe(started + timing.minSpacingMs);
         expect(d.ofType('startJob').map((e) => e.seq)).toEqual([1, 2]);
     });
 
@@ -202,23 +202,23 @@ describe('decide: runs', () => {
         d.feed(changes('r1'), T0);
         d.startRun();
         const during = d.feed(changes('late'), T0 + 40_000);
-        expect(during.assignedSeq).toBe(2);
-        expect(d.state.run?.seq).toBe(1);
+        expect(during.seq).toBe(2);
+        expect(d.ahead?.seq).toBe(1);
         expect(d.state.window?.seq).toBe(2);
         const cycleEnd = T0 + 400_000;
         const starts: number[] = [];
         d.pump(
             (now) => (now < cycleEnd ? { kind: 'running', status: 'Running' } : succeeded),
             () => {
-                if (d.state.run !== null && !starts.includes(d.state.run.seq)) starts.push(d.state.run.seq);
-                return d.state.run?.seq === 2;
+                if (d.ahead !== null && !starts.includes(d.ahead.seq)) starts.push(d.ahead.seq);
+                return d.ahead?.seq === 2;
             },
         );
         // Run 2 started only after run 1 ended, with no new change to prompt it.
-        expect(d.state.history[0]).toMatchObject({ seq: 1, outcome: 'Succeeded' });
+        expect(d.state.history[0]).toMatchObject({ seq: 1, report: { outcome: 'Succeeded' } });
         expect(d.state.history[0]?.endedAt).toBeGreaterThanOrEqual(cycleEnd);
-        expect(d.state.run?.windowClosedAt).toBeGreaterThanOrEqual(cycleEnd);
-        expect(d.state.run?.changeCount).toBe(1);
+        expect(d.ahead?.windowClosedAt).toBeGreaterThanOrEqual(cycleEnd);
+        expect(d.ahead?.tally.changeCount).toBe(1);
     });
 
     it('ignores stale wake tokens when nothing is due', () => {
@@ -237,7 +237,7 @@ describe('decide: runs', () => {
         // The wake message was lost; reconcile comes along after the grace period.
         const repaired = d.feed({ type: 'wake', token: null }, pendingAt + LOST_WAKE_GRACE_MS + 1);
         expect(repaired.changed).toBe(true);
-        expect(d.state.run?.phase).toBe('starting');
+        expect(d.ahead?.phase).toBe('starting');
         expect(d.ofType('startJob')).toHaveLength(1);
     });
 
@@ -249,16 +249,16 @@ describe('decide: runs', () => {
             { kind: 'finished', status: 'Completed', report: { outcome: 'BusyTimeout', exportErrors: 0 } },
             T0 + 100_000,
         );
-        expect(d.state.run).toMatchObject({ seq: 1, attempt: 2, phase: 'starting' });
+        expect(d.ahead).toMatchObject({ seq: 1, attempt: 2, phase: 'starting' });
         // A starting run carries no job fields at all: the previous attempt's job is not part of it.
-        expect(d.state.run).not.toHaveProperty('jobName');
+        expect(d.ahead).not.toHaveProperty('jobName');
         expect(d.events()).toContain('RunRetried');
         d.pump(
             () => succeeded,
-            () => d.state.run === null,
+            () => d.ahead === null,
         );
         expect(d.ofType('startJob').map((e) => e.attempt)).toEqual([1, 2]);
-        expect(d.state.history[0]).toMatchObject({ seq: 1, attempts: 2, outcome: 'Succeeded' });
+        expect(d.state.history[0]).toMatchObject({ seq: 1, attempts: 2, report: { outcome: 'Succeeded' } });
     });
 
     it('finishes the run BusyTimeout when attempts are used up', () => {
@@ -268,8 +268,11 @@ describe('decide: runs', () => {
             () => ({ kind: 'finished', status: 'Completed', report: { outcome: 'BusyTimeout', exportErrors: 0 } }),
             () => d.state.history.length > 0,
         );
-        expect(d.state.run).toBeNull();
-        expect(d.state.history[0]).toMatchObject({ outcome: 'BusyTimeout', attempts: timing.maxRunAttempts });
+        expect(d.ahead).toBeNull();
+        expect(d.state.history[0]).toMatchObject({
+            attempts: timing.maxRunAttempts,
+            report: { outcome: 'BusyTimeout' },
+        });
         expect(d.ofType('startJob')).toHaveLength(timing.maxRunAttempts);
     });
 
@@ -283,11 +286,11 @@ describe('decide: runs', () => {
             () => d.ofType('stopJob').length > 0,
         );
         expect(d.events().filter((e) => e === 'WorkerOffline')).toHaveLength(1);
-        expect(d.state.run).toMatchObject({ phase: 'stopping', stopReason: 'WorkerOffline' });
+        expect(d.ahead).toMatchObject({ phase: 'stopping', stopReason: 'WorkerOffline' });
         expect(d.stopping().stopRequestedAt).toBe(createdAt + timing.runTimeoutMs);
         // The job confirms the stop: the run ends WorkerOffline, not Stopped.
         d.observe({ kind: 'finished', status: 'Stopped', report: { outcome: 'Stopped', exportErrors: 0 } });
-        expect(d.state.history[0]?.outcome).toBe('WorkerOffline');
+        expect(d.state.history[0]?.report.outcome).toBe('WorkerOffline');
         expect(d.ofType('stopJob')).toHaveLength(1);
     });
 
@@ -299,16 +302,16 @@ describe('decide: runs', () => {
         const createdAt = d.job().jobCreatedAt;
         d.feed({ type: 'wake', token: null }, createdAt + timing.runTimeoutMs);
         d.observe({ kind: 'running', status: 'Running' });
-        expect(d.state.run).toMatchObject({ phase: 'stopping', stopReason: 'TimedOut' });
+        expect(d.ahead).toMatchObject({ phase: 'stopping', stopReason: 'TimedOut' });
         const stopAt = createdAt + timing.runTimeoutMs;
         d.feed(changes('waiting'), stopAt + 1000);
         d.feed({ type: 'wake', token: null }, stopAt + timing.stopGraceMs - 1);
-        expect(d.state.run).not.toBeNull();
+        expect(d.ahead).not.toBeNull();
         d.feed({ type: 'wake', token: null }, stopAt + timing.stopGraceMs);
-        expect(d.state.history[0]).toMatchObject({ seq: 1, outcome: 'TimedOut' });
-        expect(d.state.history[0]?.reason).toContain('stop not confirmed');
+        expect(d.state.history[0]).toMatchObject({ seq: 1, report: { outcome: 'TimedOut' } });
+        expect(d.state.history[0]?.report.stop).toBe('unconfirmed');
         // The freed target goes on with the waiting window.
-        expect(d.state.run?.seq).toBe(2);
+        expect(d.ahead?.seq).toBe(2);
     });
 
     it('repeats the stop with every poll until the job confirms it (regression: a lost stop was never re-sent)', () => {
@@ -318,7 +321,7 @@ describe('decide: runs', () => {
         const createdAt = d.job().jobCreatedAt;
         d.pump(
             () => ({ kind: 'running', status: 'Running' }),
-            () => d.state.run?.phase === 'stopping',
+            () => d.ahead?.phase === 'stopping',
         );
         expect(d.ofType('stopJob')).toHaveLength(1);
         d.pump(
@@ -330,7 +333,7 @@ describe('decide: runs', () => {
         // Every poll while stopping carries the stop again.
         const stops = d.ofType('stopJob');
         expect(stops.every((e) => e.seq === 1 && e.attempt === 1)).toBe(true);
-        expect(d.state.run?.phase).toBe('stopping');
+        expect(d.ahead?.phase).toBe('stopping');
     });
 
     it('sends the stop once more when it frees a target whose job never confirmed (regression)', () => {
@@ -344,8 +347,8 @@ describe('decide: runs', () => {
         // Lost wakes: nothing happens until long after the grace; the engine then lets go but asks again.
         const late = d.feed({ type: 'wake', token: null }, createdAt + timing.runTimeoutMs + 10 * timing.stopGraceMs);
         expect(late.effects.filter((e) => e.type === 'stopJob')).toHaveLength(1);
-        expect(d.state.run).toBeNull();
-        expect(d.state.history[0]?.reason).toContain('stop not confirmed');
+        expect(d.ahead).toBeNull();
+        expect(d.state.history[0]?.report.stop).toBe('unconfirmed');
     });
 
     it('a job gone while stopping ends the run with the stop reason at once, freeing the target', () => {
@@ -357,13 +360,13 @@ describe('decide: runs', () => {
         expect(d.ofType('stopJob')).toHaveLength(0);
         expect(d.job().lastPollAt).toBe(createdAt + timing.runTimeoutMs);
         d.observe({ kind: 'running', status: 'Running' });
-        expect(d.state.run).toMatchObject({ phase: 'stopping', stopReason: 'TimedOut' });
+        expect(d.ahead).toMatchObject({ phase: 'stopping', stopReason: 'TimedOut' });
         d.feed(changes('r2'), d.now + 1_000);
         d.observe({ kind: 'notFound' }, d.now + 1_000);
-        expect(d.state.history[0]).toMatchObject({ seq: 1, outcome: 'TimedOut' });
-        expect(d.state.history[0]?.reason).toContain('no job');
+        expect(d.state.history[0]).toMatchObject({ seq: 1, report: { outcome: 'TimedOut' } });
+        expect(d.state.history[0]?.report.reason).toContain('no job');
         // The target is free: the waiting window becomes a run at its own due time, not after the stop grace.
-        expect(d.state.run).toBeNull();
+        expect(d.ahead).toBeNull();
         expect(d.state.window?.seq).toBe(2);
     });
 
@@ -373,11 +376,11 @@ describe('decide: runs', () => {
         d.wakeOnTime();
         const closedAt = T0 + timing.quietMs;
         d.feed({ type: 'jobStartFailed', seq: 1, attempt: 1, transient: true, reason: '503' }, closedAt);
-        expect(d.state.run).toMatchObject({ phase: 'starting', startFailures: 1 });
+        expect(d.ahead).toMatchObject({ phase: 'starting', startFailures: 1 });
         expect(d.starting().startDueAt).toBe(closedAt + timing.pollIntervalMs);
         d.feed({ type: 'jobStartFailed', seq: 1, attempt: 1, transient: false, reason: '403' }, closedAt + 20_000);
-        expect(d.state.run).toBeNull();
-        expect(d.state.history[0]).toMatchObject({ outcome: 'StartFailed', reason: '403' });
+        expect(d.ahead).toBeNull();
+        expect(d.state.history[0]).toMatchObject({ report: { outcome: 'StartFailed', reason: '403' } });
         expect(d.ofType('recordRun')).toHaveLength(1);
     });
 

@@ -3,12 +3,19 @@ import { describe, expect, it } from 'vitest';
 
 import { CYCLE_OUTCOMES } from '../../src/domain/cycleOutcome';
 import { decide } from '../../src/domain/decide';
-import type { Decision, EngineInput } from '../../src/domain/decision';
+import type { EngineInput } from '../../src/domain/decision';
 import type { JobObservation } from '../../src/domain/jobObservation';
 import type { SyncPolicy } from '../../src/domain/policy';
-import { emptyTargetState, HISTORY_LIMIT, MERGED_REQUEST_LIMIT, type TargetState } from '../../src/domain/targetState';
+import {
+    emptyTargetState,
+    HISTORY_LIMIT,
+    MERGED_REQUEST_LIMIT,
+    type Run,
+    type TargetState,
+} from '../../src/domain/targetState';
 import { DEFAULT_TIMING, type TargetTiming } from '../../src/domain/timing';
 import { windowStartDueAt } from '../../src/domain/window';
+import { type Decided, decided } from '../support/decideDriver';
 
 /** Fixed so a failure reproduces; fast-check prints it with the shrunk counterexample. */
 const SEED = 4_242_2026;
@@ -119,9 +126,12 @@ const scheduleArb = fc.record({
 });
 
 /** The next moment the engine must act, as DESIGN.md §3 defines it; the pending wake must not be later. */
+const aheadOf = (state: TargetState): Run | null => state.runs?.ahead ?? null;
+const queuedOf = (state: TargetState): Run | null => state.runs?.queued ?? null;
+
 function nextDue(state: TargetState, timing: TargetTiming): number | null {
     const due: number[] = [];
-    const run = state.run;
+    const run = aheadOf(state);
     if (run !== null) {
         if (run.phase === 'starting') due.push(run.startDueAt);
         else {
@@ -133,7 +143,7 @@ function nextDue(state: TargetState, timing: TargetTiming): number | null {
         }
     }
     // A queued run has no timeout of its own while it waits: only its start, its polls and a stop's grace.
-    const queued = state.trail;
+    const queued = queuedOf(state);
     if (queued !== null) {
         if (queued.phase === 'starting') due.push(queued.startDueAt);
         else if (queued.phase === 'stopping')
@@ -141,14 +151,14 @@ function nextDue(state: TargetState, timing: TargetTiming): number | null {
         else due.push(queued.nextPollAt);
     }
     if (state.window !== null && run === null) {
-        due.push(windowStartDueAt(state.window, state.lastRunStartedAt, timing));
+        due.push(windowStartDueAt(state.window, state.spacingFrom, timing));
     }
     return due.length === 0 ? null : Math.min(...due);
 }
 
 function toInput(step: Step, state: TargetState): EngineInput {
     const addressed = step.kind === 'changes' || step.kind === 'wake' ? 'current' : step.target;
-    const run = addressed === 'queued' ? (state.trail ?? state.run) : state.run;
+    const run = addressed === 'queued' ? (queuedOf(state) ?? aheadOf(state)) : aheadOf(state);
     const seq = run === null ? state.nextSeq : addressed === 'other' ? state.nextSeq + 1 : run.seq;
     const attempt = run?.attempt ?? 1;
     switch (step.kind) {
@@ -190,7 +200,7 @@ interface Merged {
 function checkDecision(
     before: TargetState,
     input: EngineInput,
-    decision: Decision,
+    decision: Decided,
     now: number,
     timing: TargetTiming,
     merged: Map<string, Merged>,
@@ -200,21 +210,22 @@ function checkDecision(
     const effects = decision.effects;
     if (!decision.changed && (after !== before || effects.length > 0)) problems.push('unchanged decision with effects');
     // Purity: the same input gives the same decision.
-    const again = decide(before, input, now, timing);
+    const again = decided(decide(before, input, now, timing));
     if (JSON.stringify(again) !== JSON.stringify(decision)) problems.push('decide is not deterministic');
     // 1. single flight: one run ahead and at most one queued behind it (none when the target allows none); a run
     // leaves only by finishing, the queued one moving up when the run ahead finishes.
     const finished = (seq: number) => after.history.some((h) => h.seq === seq);
-    const inFlight = (seq: number) => after.run?.seq === seq || after.trail?.seq === seq;
-    for (const run of [before.run, before.trail]) {
+    const inFlight = (seq: number) => aheadOf(after)?.seq === seq || queuedOf(after)?.seq === seq;
+    for (const run of [aheadOf(before), queuedOf(before)]) {
         if (run !== null && !inFlight(run.seq) && !finished(run.seq))
             problems.push(`run ${run.seq} replaced before it finished`);
     }
-    if (after.trail !== null && after.run === null) problems.push('a run queued behind none');
-    if (after.trail !== null && timing.maxWaitingJobs < 1) problems.push('a run queued where none is allowed');
-    if (after.trail !== null && after.run !== null && after.trail.seq <= after.run.seq)
+    if (queuedOf(after) !== null && aheadOf(after) === null) problems.push('a run queued behind none');
+    if (queuedOf(after) !== null && timing.maxWaitingJobs < 1) problems.push('a run queued where none is allowed');
+    const [aheadAfter, queuedAfter, queuedBefore] = [aheadOf(after), queuedOf(after), queuedOf(before)];
+    if (queuedAfter !== null && aheadAfter !== null && queuedAfter.seq <= aheadAfter.seq)
         problems.push('queued run not after the run ahead');
-    if (before.trail !== null && after.run?.seq === before.trail.seq && !finished(before.run?.seq ?? -1)) {
+    if (queuedBefore !== null && aheadAfter?.seq === queuedBefore.seq && !finished(aheadOf(before)?.seq ?? -1)) {
         problems.push('queued run moved up before the run ahead finished');
     }
     if (effects.filter((e) => e.type === 'startJob').length > 2)
@@ -222,17 +233,17 @@ function checkDecision(
     for (const e of effects) {
         if (e.type === 'startJob' && !inFlight(e.seq)) {
             problems.push(
-                `start of ${e.seq} while the runs in state are ${String(after.run?.seq)}, ${String(after.trail?.seq)}`,
+                `start of ${e.seq} while the runs in state are ${String(aheadOf(after)?.seq)}, ${String(queuedOf(after)?.seq)}`,
             );
         }
         // A run made while none was in progress starts on its own: only a queued run is spaced on the server.
-        if (e.type === 'startJob' && e.notBefore !== null && before.run === null && before.trail === null) {
+        if (e.type === 'startJob' && e.notBefore !== null && aheadOf(before) === null && queuedOf(before) === null) {
             problems.push('a run started on an idle target given a NotBefore');
         }
     }
     // Windows and runs are numbered in order.
     if (after.window !== null && after.window.seq !== after.nextSeq - 1) problems.push('window seq out of order');
-    for (const run of [after.run, after.trail]) {
+    for (const run of [aheadOf(after), queuedOf(after)]) {
         if (after.window !== null && run !== null && run.seq >= after.window.seq)
             problems.push('window not after the runs');
     }
@@ -251,8 +262,8 @@ function checkDecision(
     if (
         decision.changed &&
         after.window !== null &&
-        after.run === null &&
-        now >= windowStartDueAt(after.window, after.lastRunStartedAt, timing)
+        aheadOf(after) === null &&
+        now >= windowStartDueAt(after.window, after.spacingFrom, timing)
     ) {
         problems.push('window left open past its due moment');
     }
@@ -260,8 +271,8 @@ function checkDecision(
     if (
         decision.changed &&
         after.window !== null &&
-        after.run !== null &&
-        after.trail === null &&
+        aheadOf(after) !== null &&
+        queuedOf(after) === null &&
         timing.maxWaitingJobs > 0
     ) {
         problems.push('window not queued behind the run in progress');
@@ -269,40 +280,41 @@ function checkDecision(
     // 5. at-least-once: a repeated request id gets its first window and counts once.
     if (input.type === 'changesAccepted') {
         const first = merged.get(input.requestId);
-        if (first !== undefined && decision.assignedSeq !== first.seq) problems.push('duplicate got another window');
-        if (first === undefined && decision.assignedSeq !== undefined) {
-            merged.set(input.requestId, { seq: decision.assignedSeq, count: input.changeCount, policy: input.policy });
+        if (first !== undefined && decision.seq !== first.seq) problems.push('duplicate got another window');
+        if (first === undefined && decision.seq !== null) {
+            merged.set(input.requestId, { seq: decision.seq, count: input.changeCount, policy: input.policy });
         }
     }
     // 2. coverage: the open window and the runs carry exactly the changes merged into their seq, and Initial wins.
     // Changes a finished run did not cover are carried to a later seq, so a seq touched by a carry is checked by
     // the totals instead: every change merged is in exactly one place, counted once.
     const carriedSeqs = new Set(after.history.flatMap((h) => (h.carried === null ? [] : [h.seq, h.carried.to])));
-    for (const carrier of [after.window, after.run, after.trail]) {
+    for (const carrier of [after.window, aheadOf(after), queuedOf(after)]) {
         if (carrier === null) continue;
         const mine = [...merged.values()].filter((m) => m.seq === carrier.seq);
-        if (mine.some((m) => m.policy === 'Initial') && carrier.policy !== 'Initial') {
-            problems.push(`seq ${carrier.seq} has policy ${carrier.policy}, wanted Initial`);
+        if (mine.some((m) => m.policy === 'Initial') && carrier.tally.policy !== 'Initial') {
+            problems.push(`seq ${carrier.seq} has policy ${carrier.tally.policy}, wanted Initial`);
         }
         if (carriedSeqs.has(carrier.seq)) continue;
         const count = mine.reduce((sum, m) => sum + m.count, 0);
-        if (count !== carrier.changeCount)
-            problems.push(`seq ${carrier.seq} carries ${carrier.changeCount}, merged ${count}`);
+        if (count !== carrier.tally.changeCount)
+            problems.push(`seq ${carrier.seq} carries ${carrier.tally.changeCount}, merged ${count}`);
         const policy = mine.some((m) => m.policy === 'Initial') ? 'Initial' : 'Delta';
-        if (policy !== carrier.policy)
-            problems.push(`seq ${carrier.seq} has policy ${carrier.policy}, wanted ${policy}`);
+        if (policy !== carrier.tally.policy)
+            problems.push(`seq ${carrier.seq} has policy ${carrier.tally.policy}, wanted ${policy}`);
     }
     for (const h of after.history) {
-        const failed = h.outcome !== 'Succeeded' && h.outcome !== 'CompletedWithExportErrors';
-        if (failed && (h.reason === null || h.reason === '')) problems.push(`run ${h.seq} ${h.outcome} without reason`);
+        const failed = h.report.outcome !== 'Succeeded' && h.report.outcome !== 'CompletedWithExportErrors';
+        if (failed && (h.report.reason ?? '') === '') problems.push(`run ${h.seq} ${h.report.outcome} without reason`);
         if (h.carried !== null && (failed || h.carried.to <= h.seq)) problems.push(`run ${h.seq} carried wrongly`);
         if (carriedSeqs.has(h.seq)) continue;
         const count = [...merged.values()].filter((m) => m.seq === h.seq).reduce((sum, m) => sum + m.count, 0);
-        if (count !== h.changeCount) problems.push(`finished run ${h.seq} carries ${h.changeCount}, merged ${count}`);
+        if (count !== h.tally.changeCount)
+            problems.push(`finished run ${h.seq} carries ${h.tally.changeCount}, merged ${count}`);
     }
     if (after.history.length < HISTORY_LIMIT) {
-        const held = [after.window, after.run, after.trail, ...after.history].reduce(
-            (sum, c) => sum + (c?.changeCount ?? 0),
+        const held = [after.window, aheadOf(after), queuedOf(after), ...after.history].reduce(
+            (sum, c) => sum + (c?.tally.changeCount ?? 0),
             0,
         );
         const total = [...merged.values()].reduce((sum, m) => sum + m.count, 0);
@@ -311,8 +323,10 @@ function checkDecision(
     const seqs = after.history.map((h) => h.seq);
     // Newest ended first: with a run queued behind another, a later seq can end first (its job failed at once).
     if (new Set(seqs).size !== seqs.length) problems.push('a run repeated in the history');
-    const ends = after.history.map((h) => h.endedAt);
-    if (ends.some((e, i) => i > 0 && e > (ends[i - 1] ?? 0))) problems.push('history not newest first');
+    // A run ends when its job ended (as Automation reports it), never after the engine saw it end.
+    for (const h of after.history) {
+        if (h.endedAt > now || h.endedAt < h.windowClosedAt) problems.push(`run ${h.seq} ended outside its life`);
+    }
     return problems;
 }
 
@@ -326,7 +340,7 @@ describe('engine property: decide keeps its invariants for any sequence of input
                 for (const { dt, step } of steps) {
                     now += dt;
                     const input = toInput(step, state);
-                    const decision = decide(state, input, now, timing);
+                    const decision = decided(decide(state, input, now, timing));
                     const problems = checkDecision(state, input, decision, now, timing, merged);
                     if (problems.length > 0) throw new Error(`${problems.join('; ')} (property seed ${SEED})`);
                     state = decision.state;
@@ -343,18 +357,18 @@ describe('engine property: decide keeps its invariants for any sequence of input
                 let now = T0;
                 for (const { dt, step } of steps) {
                     now += dt;
-                    state = decide(state, toInput(step, state), now, timing).state;
+                    state = decided(decide(state, toInput(step, state), now, timing)).state;
                 }
                 // From here on every wake arrives and every job succeeds; the target must become idle.
                 for (
                     let i = 0;
-                    i < 10_000 && (state.window !== null || state.run !== null || state.trail !== null);
+                    i < 10_000 && (state.window !== null || aheadOf(state) !== null || queuedOf(state) !== null);
                     i++
                 ) {
                     const wake = state.wake;
                     if (wake === null) throw new Error('work pending but no wake');
                     now = Math.max(now, wake.at);
-                    const decision = decide(state, { type: 'wake', token: wake.token }, now, timing);
+                    const decision = decided(decide(state, { type: 'wake', token: wake.token }, now, timing));
                     state = decision.state;
                     for (const e of decision.effects) {
                         const answer: EngineInput | null =
@@ -372,12 +386,12 @@ describe('engine property: decide keeps its invariants for any sequence of input
                                         },
                                     }
                                   : null;
-                        if (answer !== null) state = decide(state, answer, now, timing).state;
+                        if (answer !== null) state = decided(decide(state, answer, now, timing)).state;
                     }
                 }
                 expect(state.window).toBeNull();
-                expect(state.run).toBeNull();
-                expect(state.trail).toBeNull();
+                expect(aheadOf(state)).toBeNull();
+                expect(queuedOf(state)).toBeNull();
             }),
             { seed: SEED + 1, numRuns: 1_000 },
         );
@@ -394,20 +408,22 @@ describe('engine property: decide keeps its invariants for any sequence of input
                     let state = emptyTargetState('t1', 'e0000001');
                     const seqOf: number[] = [];
                     counts.forEach((count, i) => {
-                        const d = decide(state, accept(i, count), T0 + i, timing);
+                        const d = decided(decide(state, accept(i, count), T0 + i, timing));
                         state = d.state;
-                        seqOf.push(d.assignedSeq ?? -1);
+                        seqOf.push(d.seq ?? -1);
                     });
                     const total = (s: TargetState) =>
-                        (s.window?.changeCount ?? 0) +
-                        (s.run?.changeCount ?? 0) +
-                        (s.trail?.changeCount ?? 0) +
-                        s.history.reduce((a, h) => a + h.changeCount, 0);
+                        (s.window?.tally.changeCount ?? 0) +
+                        (aheadOf(s)?.tally.changeCount ?? 0) +
+                        (queuedOf(s)?.tally.changeCount ?? 0) +
+                        s.history.reduce((a, h) => a + h.tally.changeCount, 0);
                     const before = total(state);
                     for (const d of duplicates) {
                         const i = d % counts.length;
-                        const decision = decide(state, accept(i, counts[i] ?? 1), T0 + counts.length + lateBy, timing);
-                        expect(decision.assignedSeq).toBe(seqOf[i]);
+                        const decision = decided(
+                            decide(state, accept(i, counts[i] ?? 1), T0 + counts.length + lateBy, timing),
+                        );
+                        expect(decision.seq).toBe(seqOf[i]);
                         state = decision.state;
                     }
                     expect(total(state)).toBe(before);

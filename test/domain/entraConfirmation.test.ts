@@ -10,7 +10,7 @@ const missing = { missing: 1, cloudObject: false };
 
 function run(connectors: ConnectorReport[], exportErrors = 0): RunSummary {
     const base = runSummary('connect-01', 1);
-    return { ...base, exportErrors, report: { outcome: 'Succeeded', exportErrors, connectors } };
+    return { ...base, report: { outcome: 'Succeeded', exportErrors, connectors } };
 }
 
 describe('what the service can tell about an object missing from Entra ID', () => {

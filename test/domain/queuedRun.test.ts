@@ -43,7 +43,7 @@ function withQueuedRun(at = T0 + 40_000): Driver {
     d.feed(changes('r1'), T0);
     d.startRun();
     d.feed(changes('first'), at);
-    d.feed(created(d.state.trail), at);
+    d.feed(created(d.queued), at);
     return d;
 }
 
@@ -52,18 +52,18 @@ describe('a run queued behind the running one', () => {
         const d = new Driver();
         d.feed(changes('r1'), T0);
         d.startRun();
-        const ahead = d.state.lastRunStartedAt ?? 0;
+        const ahead = d.state.spacingFrom ?? 0;
         const during = d.feed(changes('joiner', { urgent: true }), T0 + 25_000);
-        expect(during.assignedSeq).toBe(2);
+        expect(during.seq).toBe(2);
         expect(d.state.window).toBeNull();
-        expect(d.state.run?.seq).toBe(1);
-        expect(d.state.trail).toMatchObject({ seq: 2, phase: 'starting', notBefore: ahead + timing.minSpacingMs });
+        expect(d.ahead?.seq).toBe(1);
+        expect(d.queued).toMatchObject({ seq: 2, phase: 'starting', notBefore: ahead + timing.minSpacingMs });
         const start = during.effects.find((e) => e.type === 'startJob');
         expect(start).toMatchObject({ seq: 2, notBefore: ahead + timing.minSpacingMs });
         const closed = during.effects.find((e) => e.type === 'emit' && e.event.type === 'WindowClosed');
         expect(closed).toMatchObject({ event: { seq: 2, queuedBehindRun: true } });
         // The next run is spaced from the queued one's earliest start.
-        expect(d.state.lastRunStartedAt).toBe(ahead + timing.minSpacingMs);
+        expect(d.state.spacingFrom).toBe(ahead + timing.minSpacingMs);
     });
 
     it('reads the run ahead at the base interval while a run waits behind it, not on the back-off', () => {
@@ -79,21 +79,23 @@ describe('a run queued behind the running one', () => {
         expect(ahead.nextPollAt - d.now).toBeGreaterThan(timing.pollIntervalMs);
         d.feed(changes('joiner', { urgent: true }), d.now + 1_000);
         expect(d.job().nextPollAt).toBe(d.now + timing.pollIntervalMs);
-        d.feed(running(d.state.run), d.now + 2_000);
+        d.feed(running(d.ahead), d.now + 2_000);
         expect(d.job().nextPollAt).toBe(d.now + timing.pollIntervalMs);
     });
 
     it('takes later changes as joined changes; an Initial does not join a Delta job', () => {
         const d = withQueuedRun();
         const joined = d.feed(changes('later', { count: 3 }), T0 + 50_000);
-        expect(joined.assignedSeq).toBe(2);
-        expect(d.state.trail).toMatchObject({ changeCount: 4, requestCount: 2 });
-        expect(d.state.trail?.joins).toMatchObject([{ firstAt: T0 + 50_000, lastAt: T0 + 50_000, changeCount: 3 }]);
+        expect(joined.seq).toBe(2);
+        expect(d.queued).toMatchObject({ tally: { changeCount: 4, requestCount: 2 } });
+        expect(d.queued?.joins).toMatchObject([
+            { firstAt: T0 + 50_000, lastAt: T0 + 50_000, tally: { changeCount: 3 } },
+        ]);
         const initial = d.feed(changes('full', { policy: 'Initial' }), T0 + 51_000);
-        expect(initial.assignedSeq).toBe(3);
-        expect(d.state.window).toMatchObject({ seq: 3, policy: 'Initial' });
+        expect(initial.seq).toBe(3);
+        expect(d.state.window).toMatchObject({ seq: 3, tally: { policy: 'Initial' } });
         // A window is open now: later Delta changes join it, not the queued run, so none skips ahead of the Initial.
-        expect(d.feed(changes('after'), T0 + 52_000).assignedSeq).toBe(3);
+        expect(d.feed(changes('after'), T0 + 52_000).seq).toBe(3);
     });
 
     it('moves up when the run ahead ends, its timeout counted from then, and the window becomes the next queued run', () => {
@@ -101,24 +103,24 @@ describe('a run queued behind the running one', () => {
         d.feed(changes('full', { policy: 'Initial' }), T0 + 51_000);
         // Waiting longer than the run timeout behind a long cycle is not a timeout of its own.
         const late = T0 + 40_000 + timing.runTimeoutMs + 60_000;
-        d.feed(running(d.state.trail), T0 + 60_000);
+        d.feed(running(d.queued), T0 + 60_000);
         const waiting = d.feed({ type: 'wake', token: null }, late);
         expect(waiting.effects.filter((e) => e.type === 'stopJob')).toEqual([]);
-        expect(d.state.trail?.phase).toBe('active');
+        expect(d.queued?.phase).toBe('active');
         const end = late + 1_000;
-        d.feed(finished(d.state.run, { outcome: 'Succeeded', exportErrors: 0 }), end);
-        expect(d.state.run).toMatchObject({ seq: 2, phase: 'active', timeoutFrom: end });
-        expect(d.state.trail).toMatchObject({ seq: 3, policy: 'Initial', phase: 'starting' });
+        d.feed(finished(d.ahead, { outcome: 'Succeeded', exportErrors: 0 }), end);
+        expect(d.ahead).toMatchObject({ seq: 2, phase: 'active', timeoutFrom: end });
+        expect(d.queued).toMatchObject({ seq: 3, phase: 'starting', tally: { policy: 'Initial' } });
         expect(d.state.window).toBeNull();
     });
 
     it('covers joined changes that arrived before its import started, on the runbook’s evidence', () => {
         const d = withQueuedRun();
         d.feed(changes('later'), T0 + 50_000);
-        d.feed(finished(d.state.run, { outcome: 'Succeeded', exportErrors: 0 }), T0 + 70_000);
+        d.feed(finished(d.ahead, { outcome: 'Succeeded', exportErrors: 0 }), T0 + 70_000);
         const importStartedAt = T0 + 50_000 + IMPORT_CLOCK_SKEW_MS + 1;
-        d.feed(finished(d.state.run, { outcome: 'Succeeded', exportErrors: 0, importStartedAt }), T0 + 130_000);
-        expect(d.state.history[0]).toMatchObject({ seq: 2, changeCount: 2, requestCount: 2, carried: null });
+        d.feed(finished(d.ahead, { outcome: 'Succeeded', exportErrors: 0, importStartedAt }), T0 + 130_000);
+        expect(d.state.history[0]).toMatchObject({ seq: 2, carried: null, tally: { changeCount: 2, requestCount: 2 } });
         expect(d.state.window).toBeNull();
         expect(d.state.nextSeq).toBe(3);
     });
@@ -126,25 +128,20 @@ describe('a run queued behind the running one', () => {
     it('carries joined changes that arrived after its import started (or within the clock skew) to the next run', () => {
         const d = withQueuedRun();
         d.feed(changes('later', { urgent: true }), T0 + 50_000);
-        d.feed(finished(d.state.run, { outcome: 'Succeeded', exportErrors: 0 }), T0 + 70_000);
+        d.feed(finished(d.ahead, { outcome: 'Succeeded', exportErrors: 0 }), T0 + 70_000);
         const importStartedAt = T0 + 50_000 + IMPORT_CLOCK_SKEW_MS;
-        const end = d.feed(
-            finished(d.state.run, { outcome: 'Succeeded', exportErrors: 0, importStartedAt }),
-            T0 + 130_000,
-        );
+        const end = d.feed(finished(d.ahead, { outcome: 'Succeeded', exportErrors: 0, importStartedAt }), T0 + 130_000);
         expect(d.state.history[0]).toMatchObject({
             seq: 2,
-            changeCount: 1,
-            requestCount: 1,
-            urgentCount: 0,
+            tally: { changeCount: 1, requestCount: 1, urgentCount: 0 },
             carried: { to: 3, from: T0 + 50_000, changeCount: 1 },
         });
         // The carried change is due at once (it waited long enough), so only minSpacing holds its run back.
         const window = d.state.window;
-        expect(window).toMatchObject({ seq: 3, changeCount: 1, urgentCount: 1, firstChangeAt: T0 + 50_000 });
+        expect(window).toMatchObject({ seq: 3, firstChangeAt: T0 + 50_000, tally: { changeCount: 1, urgentCount: 1 } });
         if (window === null) throw new Error('window expected');
-        const spaced = (d.state.lastRunStartedAt ?? 0) + timing.minSpacingMs;
-        expect(windowStartDueAt(window, d.state.lastRunStartedAt, timing)).toBe(spaced);
+        const spaced = (d.state.spacingFrom ?? 0) + timing.minSpacingMs;
+        expect(windowStartDueAt(window, d.state.spacingFrom, timing)).toBe(spaced);
         expect(d.state.wake?.at).toBe(spaced);
         expect(end.effects.filter((e) => e.type === 'recordRun')).toHaveLength(1);
     });
@@ -152,35 +149,44 @@ describe('a run queued behind the running one', () => {
     it('carries every joined change when the runbook gave no evidence of its import, and none of the window’s', () => {
         const d = withQueuedRun();
         d.feed(changes('later', { count: 5 }), T0 + 50_000);
-        d.feed(finished(d.state.run, { outcome: 'Succeeded', exportErrors: 0 }), T0 + 70_000);
-        d.feed(finished(d.state.run, { outcome: 'Succeeded', exportErrors: 0 }), T0 + 130_000);
-        expect(d.state.history[0]).toMatchObject({ seq: 2, changeCount: 1, carried: { to: 3, changeCount: 5 } });
+        d.feed(finished(d.ahead, { outcome: 'Succeeded', exportErrors: 0 }), T0 + 70_000);
+        d.feed(finished(d.ahead, { outcome: 'Succeeded', exportErrors: 0 }), T0 + 130_000);
+        expect(d.state.history[0]).toMatchObject({
+            seq: 2,
+            carried: { to: 3, changeCount: 5 },
+            tally: { changeCount: 1 },
+        });
     });
 
     it('reports joined changes failed with the run when its cycle failed, carrying nothing', () => {
         const d = withQueuedRun();
         d.feed(changes('later'), T0 + 50_000);
-        d.feed(finished(d.state.run, { outcome: 'Succeeded', exportErrors: 0 }), T0 + 70_000);
-        d.feed(finished(d.state.run, { outcome: 'Failed', exportErrors: 0, reason: 'module missing' }), T0 + 130_000);
-        expect(d.state.history[0]).toMatchObject({ seq: 2, outcome: 'Failed', changeCount: 2, carried: null });
-        expect(d.state.run).toBeNull();
+        d.feed(finished(d.ahead, { outcome: 'Succeeded', exportErrors: 0 }), T0 + 70_000);
+        d.feed(finished(d.ahead, { outcome: 'Failed', exportErrors: 0, reason: 'module missing' }), T0 + 130_000);
+        expect(d.state.history[0]).toMatchObject({
+            seq: 2,
+            carried: null,
+            tally: { changeCount: 2 },
+            report: { outcome: 'Failed' },
+        });
+        expect(d.ahead).toBeNull();
     });
 
     it('ends on its own when its job fails before the run ahead ends, and the next change queues anew', () => {
         const d = withQueuedRun();
-        d.feed(finished(d.state.trail, { outcome: 'Failed', exportErrors: 0, reason: 'module missing' }), T0 + 45_000);
-        expect(d.state.history[0]).toMatchObject({ seq: 2, outcome: 'Failed' });
-        expect(d.state.run?.seq).toBe(1);
-        expect(d.state.trail).toBeNull();
-        expect(d.feed(changes('next'), T0 + 46_000).assignedSeq).toBe(3);
-        expect(d.state.trail?.seq).toBe(3);
+        d.feed(finished(d.queued, { outcome: 'Failed', exportErrors: 0, reason: 'module missing' }), T0 + 45_000);
+        expect(d.state.history[0]).toMatchObject({ seq: 2, report: { outcome: 'Failed' } });
+        expect(d.ahead?.seq).toBe(1);
+        expect(d.queued).toBeNull();
+        expect(d.feed(changes('next'), T0 + 46_000).seq).toBe(3);
+        expect(d.queued?.seq).toBe(3);
     });
 
     it('a busy retry starts the joined changes afresh: the next job is created after all of them', () => {
         const d = withQueuedRun();
         d.feed(changes('later'), T0 + 50_000);
-        d.feed(finished(d.state.trail, { outcome: 'BusyTimeout', exportErrors: 0, reason: 'busy' }), T0 + 60_000);
-        expect(d.state.trail).toMatchObject({ seq: 2, attempt: 2, joins: [], joinedSince: T0 + 60_000 });
+        d.feed(finished(d.queued, { outcome: 'BusyTimeout', exportErrors: 0, reason: 'busy' }), T0 + 60_000);
+        expect(d.queued).toMatchObject({ seq: 2, attempt: 2, joins: [], joinedSince: T0 + 60_000 });
     });
 
     it('without room for a queued run (SYNC_MAX_WAITING_JOBS=0) the change waits in a window', () => {
@@ -188,7 +194,7 @@ describe('a run queued behind the running one', () => {
         d.feed(changes('r1'), T0);
         d.startRun();
         d.feed(changes('late'), T0 + 40_000);
-        expect(d.state.trail).toBeNull();
+        expect(d.queued).toBeNull();
         expect(d.state.window?.seq).toBe(2);
     });
 });

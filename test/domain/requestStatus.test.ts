@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
+import type { CycleOutcome } from '../../src/domain/cycleOutcome';
 import { decide } from '../../src/domain/decide';
 import type { EngineInput } from '../../src/domain/decision';
 import {
@@ -7,9 +8,12 @@ import {
     isFinalRequestState,
     type RequestRecord,
     type RequestStatus,
+    workerWaitText,
 } from '../../src/domain/requestStatus';
-import { emptyTargetState, type RunSummary, type TargetState, workerWaitText } from '../../src/domain/targetState';
+import { emptyTargetState, type RunSummary, type TargetState } from '../../src/domain/targetState';
 import { DEFAULT_TIMING } from '../../src/domain/timing';
+import { decided } from '../support/decideDriver';
+import { tally } from '../support/targetStateFixtures';
 
 const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);
 const timing = DEFAULT_TIMING;
@@ -40,32 +44,21 @@ const accept: EngineInput = {
 };
 
 function run(state: TargetState, input: EngineInput, at: number): TargetState {
-    return decide(state, input, at, timing).state;
+    return decided(decide(state, input, at, timing)).state;
 }
 
-function summary(seq: number, outcome: RunSummary['outcome']): RunSummary {
+function summary(seq: number, outcome: CycleOutcome): RunSummary {
     return {
         targetId: 't1',
         seq,
         attempts: 1,
-        policy: 'Delta',
-        jobName: 'j',
-        changeCount: 1,
-        urgentCount: 0,
-        requestCount: 1,
-        kinds: {},
+        tally: tally({ changeCount: 1, requestCount: 1 }),
         correlationId: 'c1',
         firstChangeAt: T0,
-        firstUrgentAt: null,
         windowClosedAt: T0,
-        jobCreatedAt: T0,
-        jobStartedAt: T0,
+        job: { name: 'j', createdAt: T0, startedAt: T0, lastStatus: 'Completed' },
         endedAt: T0,
-        outcome,
-        reason: null,
-        exportErrors: 0,
-        lastStatus: 'Completed',
-        report: null,
+        report: { outcome, exportErrors: 0 },
         carried: null,
     };
 }
@@ -167,11 +160,11 @@ describe('deriveRequestStatus', () => {
             { type: 'jobObserved', seq: 1, attempt: 1, observation: { kind: 'queued', status: 'New' } },
             timeoutAt,
         );
-        expect(state.run?.phase).toBe('stopping');
+        expect(state.runs?.ahead?.phase).toBe('stopping');
         const status = deriveRequestStatus(record(1), state, timing, timeoutAt + 1_000);
         expect(status).toMatchObject({
             state: 'failed',
-            run: { seq: 1, outcome: 'WorkerOffline', endedAt: timeoutAt },
+            run: { seq: 1, report: { outcome: 'WorkerOffline' }, endedAt: timeoutAt },
         });
         expect(isFinalRequestState(status.state)).toBe(true);
     });

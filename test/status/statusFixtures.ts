@@ -3,38 +3,34 @@ import type { AddressInfo } from 'node:net';
 
 import { HttpRequest, type HttpResponseInit } from '@azure/functions';
 
+import type { CycleOutcome } from '../../src/domain/cycleOutcome';
 import { emptyTargetState, HISTORY_LIMIT, type RunSummary, type TargetState } from '../../src/domain/targetState';
 import { DEFAULT_TIMING } from '../../src/domain/timing';
 import type { AuthConfig } from '../../src/transports/http/auth';
 import type { PortalLinkSettings } from '../../src/transports/http/portalLinks';
 import { respondWithStatus, type StatusSource } from '../../src/transports/http/statusHandler';
+import { tally } from '../support/targetStateFixtures';
 
 export const SCRIPT_ID = '<script>alert(1)</script>';
 export const IMG_REASON = '"><img src=x onerror=alert(1)>';
 const NOW = Date.UTC(2026, 0, 5, 8, 30, 0);
 
-const run = (seq: number, outcome: RunSummary['outcome'], reason: string | null, exportErrors = 0): RunSummary => ({
+const run = (seq: number, outcome: CycleOutcome, reason: string | null, exportErrors = 0): RunSummary => ({
     targetId: SCRIPT_ID,
     seq,
     attempts: 1,
-    policy: 'Delta',
-    jobName: `job-${seq}`,
-    changeCount: 3 * seq,
-    urgentCount: 1,
-    requestCount: 2,
-    kinds: { joiner: 1 },
+    tally: tally({ changeCount: 3 * seq, urgentCount: 1, requestCount: 2, kinds: { joiner: 1 } }),
     correlationId: `corr-${seq}`,
     firstChangeAt: NOW - seq * 3_600_000 - 90_000,
-    firstUrgentAt: null,
     windowClosedAt: NOW - seq * 3_600_000 - 60_000,
-    jobCreatedAt: NOW - seq * 3_600_000 - 59_000,
-    jobStartedAt: NOW - seq * 3_600_000 - 50_000,
+    job: {
+        name: `job-${seq}`,
+        createdAt: NOW - seq * 3_600_000 - 59_000,
+        startedAt: NOW - seq * 3_600_000 - 50_000,
+        lastStatus: 'Completed',
+    },
     endedAt: NOW - seq * 3_600_000,
-    outcome,
-    reason,
-    exportErrors,
-    lastStatus: 'Completed',
-    report: null,
+    report: { outcome, exportErrors, ...(reason === null ? {} : { reason }) },
     carried: null,
 });
 
@@ -45,45 +41,38 @@ function hostileStates(): Map<string, TargetState> {
         nextSeq: 5,
         window: {
             seq: 4,
-            policy: 'Initial',
+            tally: tally({ policy: 'Initial', changeCount: 7, requestCount: 3, kinds: { attribute: 7 } }),
             firstChangeAt: NOW - 125_000,
             lastChangeAt: NOW - 5_000,
-            firstUrgentAt: null,
             lead: false,
-            changeCount: 7,
-            urgentCount: 0,
-            requestCount: 3,
-            kinds: { attribute: 7 },
             correlationId: 'corr-4',
         },
-        run: {
-            seq: 3,
-            attempt: 1,
-            phase: 'active',
-            policy: 'Delta',
-            changeCount: 2,
-            urgentCount: 0,
-            requestCount: 1,
-            kinds: { attribute: 2 },
-            correlationId: 'corr-3',
-            firstChangeAt: NOW - 400_000,
-            firstUrgentAt: null,
-            windowClosedAt: NOW - 300_000,
-            joinedSince: NOW - 300_000,
-            joins: [],
-            jobName: IMG_REASON,
-            jobCreatedAt: NOW - 290_000,
-            timeoutFrom: NOW - 290_000,
-            jobStartedAt: null,
-            lastStatus: 'New',
-            nextPollAt: NOW + 15_000,
-            lastPollAt: null,
-            polls: 4,
-            workerOfflineReported: true,
-            attentionSince: null,
-            lastError: `${SCRIPT_ID} & more`,
+        runs: {
+            ahead: {
+                seq: 3,
+                attempt: 1,
+                phase: 'active',
+                tally: tally({ changeCount: 2, requestCount: 1, kinds: { attribute: 2 } }),
+                correlationId: 'corr-3',
+                firstChangeAt: NOW - 400_000,
+                windowClosedAt: NOW - 300_000,
+                joinedSince: NOW - 300_000,
+                joins: [],
+                jobName: IMG_REASON,
+                jobCreatedAt: NOW - 290_000,
+                timeoutFrom: NOW - 290_000,
+                jobStartedAt: null,
+                lastStatus: 'New',
+                nextPollAt: NOW + 15_000,
+                lastPollAt: null,
+                polls: 4,
+                workerOfflineReported: true,
+                attentionSince: null,
+                lastError: `${SCRIPT_ID} & more`,
+            },
+            queued: null,
         },
-        lastRunStartedAt: NOW - 290_000,
+        spacingFrom: NOW - 290_000,
         history: [run(2, 'Failed', IMG_REASON), run(1, 'CompletedWithExportErrors', "It's 2 objects: <b>bold</b>", 2)],
     };
     const healthy: TargetState = {
@@ -144,7 +133,7 @@ export function hostileSource(
 /** A day of runs every 30 minutes ends at {@link NOW}: this many. */
 export const DAY_RUNS = 48;
 /** The runs of the day that carry a reason (failed or skipped). */
-export const DAY_REASONS = new Map<number, [RunSummary['outcome'], string]>([
+export const DAY_REASONS = new Map<number, [CycleOutcome, string]>([
     [
         DAY_RUNS - 3,
         [
@@ -167,24 +156,22 @@ function dayRun(seq: number): RunSummary {
         targetId: 'contoso',
         seq,
         attempts: 1,
-        policy: 'Delta',
-        jobName: `7b0d${String(seq).padStart(4, '0')}-5a8e-5c4e-9a57-2f0f3c7e9d21`,
-        changeCount: 1 + (seq % 7),
-        urgentCount: seq % 2,
-        requestCount: 1,
-        kinds: { joiner: 1 },
+        tally: tally({ changeCount: 1 + (seq % 7), urgentCount: seq % 2, requestCount: 1, kinds: { joiner: 1 } }),
         correlationId: seq.toString(16).padStart(32, 'a'),
         firstChangeAt: endedAt - 150_000,
-        firstUrgentAt: null,
         windowClosedAt: endedAt - 120_000,
-        jobCreatedAt: endedAt - 118_000,
-        jobStartedAt: endedAt - 95_000,
+        job: {
+            name: `7b0d${String(seq).padStart(4, '0')}-5a8e-5c4e-9a57-2f0f3c7e9d21`,
+            createdAt: endedAt - 118_000,
+            startedAt: endedAt - 95_000,
+            lastStatus: 'Completed',
+        },
         endedAt,
-        outcome: special?.[0] ?? 'Succeeded',
-        reason: special?.[1] ?? null,
-        exportErrors: 0,
-        lastStatus: 'Completed',
-        report: null,
+        report: {
+            outcome: special?.[0] ?? 'Succeeded',
+            exportErrors: 0,
+            ...(special === undefined ? {} : { reason: special[1] }),
+        },
         carried: null,
     };
 }
@@ -200,34 +187,38 @@ export function daySource(portalLinks: PortalLinkSettings | null = PORTAL): Stat
         ...emptyTargetState('contoso', 'e0000001'),
         nextSeq: DAY_RUNS + 2,
         history: newestFirst.slice(0, HISTORY_LIMIT),
-        run: {
-            seq: DAY_RUNS + 1,
-            attempt: 1,
-            phase: 'active',
-            policy: 'Delta',
-            changeCount: 2,
-            urgentCount: 1,
-            requestCount: 1,
-            kinds: { joiner: 2 },
-            correlationId: 'corr-running',
-            firstChangeAt: NOW - 100_000,
-            firstUrgentAt: NOW - 100_000,
-            windowClosedAt: NOW - 80_000,
-            joinedSince: NOW - 80_000,
-            joins: [],
-            jobName: '7b0d9999-5a8e-5c4e-9a57-2f0f3c7e9d21',
-            jobCreatedAt: NOW - 78_000,
-            timeoutFrom: NOW - 78_000,
-            jobStartedAt: NOW - 60_000,
-            lastStatus: 'Running',
-            nextPollAt: NOW + 15_000,
-            lastPollAt: NOW - 15_000,
-            polls: 3,
-            workerOfflineReported: false,
-            attentionSince: null,
-            lastError: null,
+        runs: {
+            queued: null,
+            ahead: {
+                seq: DAY_RUNS + 1,
+                attempt: 1,
+                phase: 'active',
+                tally: tally({
+                    changeCount: 2,
+                    urgentCount: 1,
+                    requestCount: 1,
+                    kinds: { joiner: 2 },
+                    firstUrgentAt: NOW - 100_000,
+                }),
+                correlationId: 'corr-running',
+                firstChangeAt: NOW - 100_000,
+                windowClosedAt: NOW - 80_000,
+                joinedSince: NOW - 80_000,
+                joins: [],
+                jobName: '7b0d9999-5a8e-5c4e-9a57-2f0f3c7e9d21',
+                jobCreatedAt: NOW - 78_000,
+                timeoutFrom: NOW - 78_000,
+                jobStartedAt: NOW - 60_000,
+                lastStatus: 'Running',
+                nextPollAt: NOW + 15_000,
+                lastPollAt: NOW - 15_000,
+                polls: 3,
+                workerOfflineReported: false,
+                attentionSince: null,
+                lastError: null,
+            },
         },
-        lastRunStartedAt: NOW - 78_000,
+        spacingFrom: NOW - 78_000,
     };
     const reads: number[] = [];
     return {
@@ -262,42 +253,44 @@ export const BULK_COUNTS: readonly (readonly [number, string])[] = [
 export function bulkSource(): StatusSource {
     const history = BULK_COUNTS.map(([changeCount], i): RunSummary => {
         const run = dayRun(DAY_RUNS - i);
-        if (i === 1) return { ...run, changeCount, policy: 'Initial', jobStartedAt: run.endedAt - 7_500_000 };
-        if (i === 3) return { ...run, changeCount, firstChangeAt: run.endedAt - 86_340_000 };
-        return { ...run, changeCount };
+        const counted = { ...run, tally: { ...run.tally, changeCount } };
+        if (i === 1 && run.job !== null) {
+            const job = { ...run.job, startedAt: run.endedAt - 7_500_000 };
+            return { ...counted, tally: { ...counted.tally, policy: 'Initial' }, job };
+        }
+        if (i === 3) return { ...counted, firstChangeAt: run.endedAt - 86_340_000 };
+        return counted;
     });
     const state: TargetState = {
         ...emptyTargetState('contoso', 'e0000001'),
         nextSeq: DAY_RUNS + 2,
         history,
-        run: {
-            seq: DAY_RUNS + 1,
-            attempt: 1,
-            phase: 'active',
-            policy: 'Delta',
-            changeCount: 5_000,
-            urgentCount: 0,
-            requestCount: 1,
-            kinds: { attribute: 5_000 },
-            correlationId: 'corr-stuck',
-            firstChangeAt: NOW - 700_000,
-            firstUrgentAt: null,
-            windowClosedAt: NOW - 620_000,
-            joinedSince: NOW - 620_000,
-            joins: [],
-            jobName: '7b0d9999-5a8e-5c4e-9a57-2f0f3c7e9d21',
-            jobCreatedAt: NOW - 600_000,
-            timeoutFrom: NOW - 600_000,
-            jobStartedAt: null,
-            lastStatus: 'New',
-            nextPollAt: NOW + 15_000,
-            lastPollAt: NOW - 15_000,
-            polls: 12,
-            workerOfflineReported: true,
-            attentionSince: null,
-            lastError: null,
+        runs: {
+            queued: null,
+            ahead: {
+                seq: DAY_RUNS + 1,
+                attempt: 1,
+                phase: 'active',
+                tally: tally({ changeCount: 5_000, requestCount: 1, kinds: { attribute: 5_000 } }),
+                correlationId: 'corr-stuck',
+                firstChangeAt: NOW - 700_000,
+                windowClosedAt: NOW - 620_000,
+                joinedSince: NOW - 620_000,
+                joins: [],
+                jobName: '7b0d9999-5a8e-5c4e-9a57-2f0f3c7e9d21',
+                jobCreatedAt: NOW - 600_000,
+                timeoutFrom: NOW - 600_000,
+                jobStartedAt: null,
+                lastStatus: 'New',
+                nextPollAt: NOW + 15_000,
+                lastPollAt: NOW - 15_000,
+                polls: 12,
+                workerOfflineReported: true,
+                attentionSince: null,
+                lastError: null,
+            },
         },
-        lastRunStartedAt: NOW - 600_000,
+        spacingFrom: NOW - 600_000,
     };
     return { ...daySource(), readState: () => Promise.resolve(state), readRun: () => Promise.resolve(null) };
 }

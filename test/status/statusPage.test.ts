@@ -109,7 +109,7 @@ describe('a run queued behind the running one', () => {
         d.feed(changes('r1'), T0);
         d.startRun();
         d.feed(changes('joiner', { urgent: true }), T0 + 40_000);
-        const trail = d.state.trail;
+        const trail = d.queued;
         if (trail === null) throw new Error('a queued run expected');
         d.feed({ type: 'jobCreated', seq: trail.seq, attempt: 1, jobName: 'job-queued' }, T0 + 41_000);
         const source = { ...hostileSource(), readState: () => Promise.resolve(d.state), now: () => T0 + 50_000 };

@@ -1,8 +1,9 @@
 import { decide } from '../../src/domain/decide';
-import type { Effect, EngineInput } from '../../src/domain/decision';
+import type { Decision, Effect, EngineInput } from '../../src/domain/decision';
 import type { JobObservation } from '../../src/domain/jobObservation';
 import {
     emptyTargetState,
+    type Run,
     type RunWithJob,
     type StartingRun,
     type StoppingRun,
@@ -16,6 +17,18 @@ import { DEFAULT_TIMING, type TargetTiming } from '../../src/domain/timing';
  */
 
 export const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);
+
+/** A decision that was not a refusal. */
+export type Decided = Extract<Decision, { kind: 'decided' }>;
+
+/**
+ * The decision, which must not be a refusal.
+ * @param decision - what `decide` returned
+ */
+export function decided(decision: Decision): Decided {
+    if (decision.kind === 'refused') throw new Error(`refused: ${decision.refusal.reason}`);
+    return decision;
+}
 
 export function changes(
     requestId: string,
@@ -41,16 +54,26 @@ export class Driver {
 
     constructor(private readonly timing: TargetTiming = DEFAULT_TIMING) {}
 
-    feed(input: EngineInput, at: number = this.now): ReturnType<typeof decide> {
+    /** The run ahead, or null. */
+    get ahead(): Run | null {
+        return this.state.runs?.ahead ?? null;
+    }
+
+    /** The run queued behind the run ahead, or null. */
+    get queued(): Run | null {
+        return this.state.runs?.queued ?? null;
+    }
+
+    feed(input: EngineInput, at: number = this.now): Decided {
         this.now = Math.max(this.now, at);
-        const decision = decide(this.state, input, this.now, this.timing);
+        const decision = decided(decide(this.state, input, this.now, this.timing));
         this.state = decision.state;
         this.effects.push(...decision.effects);
         return decision;
     }
 
     /** Delivers the pending wake with its own token, on time or now if it is overdue. */
-    wakeOnTime(): ReturnType<typeof decide> {
+    wakeOnTime(): Decided {
         const wake = this.state.wake;
         if (wake === null) throw new Error('no wake pending');
         return this.feed({ type: 'wake', token: wake.token }, wake.at);
@@ -93,31 +116,31 @@ export class Driver {
     startRun(): void {
         this.pump(
             () => ({ kind: 'queued', status: 'New' }),
-            () => this.state.run?.phase === 'active',
+            () => this.ahead?.phase === 'active',
         );
     }
 
     /** The run, which must have a job. */
     job(): RunWithJob {
-        const run = this.state.run;
+        const run = this.ahead;
         if (run === null || run.phase === 'starting') throw new Error('no job');
         return run;
     }
 
     stopping(): StoppingRun {
-        const run = this.state.run;
+        const run = this.ahead;
         if (run?.phase !== 'stopping') throw new Error('not stopping');
         return run;
     }
 
     starting(): StartingRun {
-        const run = this.state.run;
+        const run = this.ahead;
         if (run?.phase !== 'starting') throw new Error('not starting');
         return run;
     }
 
-    observe(observation: JobObservation, at: number = this.now): ReturnType<typeof decide> {
-        const run = this.state.run;
+    observe(observation: JobObservation, at: number = this.now): Decided {
+        const run = this.ahead;
         if (run === null) throw new Error('no run');
         return this.feed({ type: 'jobObserved', seq: run.seq, attempt: run.attempt, observation }, at);
     }

@@ -10,11 +10,11 @@ import {
 import { seededRandom as simulationRandom } from '../../src/adapters/simulatedConnect/random';
 import { type Coordinator, type CoordinatorFaults, createCoordinator } from '../../src/app/coordinator';
 import { jobNameFor } from '../../src/app/jobName';
+import { backoffDelay, jobCreateBackoff } from '../../src/domain/backoff';
 import { classifyOutcome } from '../../src/domain/cycleOutcome';
 import type { Effect } from '../../src/domain/decision';
 import type { JobObservation } from '../../src/domain/jobObservation';
 import type { SyncPolicy } from '../../src/domain/policy';
-import { startRetryDelay } from '../../src/domain/runLifecycle';
 import type { Target } from '../../src/domain/target';
 import { emptyTargetState, type RunSummary, type TargetState } from '../../src/domain/targetState';
 import type { TargetTiming } from '../../src/domain/timing';
@@ -101,6 +101,8 @@ export interface SimResult {
     readonly finalState: TargetState;
     /** Every finished run, by seq, from the run store and from every saved history. */
     readonly runs: ReadonlyMap<number, RunSummary>;
+    /** When the engine saw each run end (`RunSummary.endedAt` is its job's own end, which can be earlier). */
+    readonly runSeenAt: ReadonlyMap<number, number>;
     /** The seqs the run store holds. */
     readonly storedRunSeqs: ReadonlySet<number>;
     /**
@@ -149,6 +151,8 @@ async function yieldTurns(turns: number): Promise<void> {
 export class WatchedStore implements TargetStateStore {
     readonly firstSavedAt = new Map<string, number>();
     readonly runsSeen = new Map<number, RunSummary>();
+    /** When each run first appeared in a saved history: the moment the engine saw it end (its job ended earlier). */
+    readonly runSeenAt = new Map<number, number>();
     readonly violations: string[] = [];
     loads = 0;
     saves = 0;
@@ -186,27 +190,27 @@ export class WatchedStore implements TargetStateStore {
         const now = this.clock.now();
         for (const r of state.recentRequests)
             if (!this.firstSavedAt.has(r.requestId)) this.firstSavedAt.set(r.requestId, now);
-        for (const run of state.history) if (!this.runsSeen.has(run.seq)) this.runsSeen.set(run.seq, run);
+        for (const run of state.history) {
+            if (this.runsSeen.has(run.seq)) continue;
+            this.runsSeen.set(run.seq, run);
+            this.runSeenAt.set(run.seq, now);
+        }
         const previous = this.last;
         this.last = state;
         if (previous === null) return;
         const finished = (seq: number) => state.history.some((h) => h.seq === seq) || this.runsSeen.has(seq);
-        const inFlight = (seq: number) => state.run?.seq === seq || state.trail?.seq === seq;
+        const inFlight = (seq: number) => state.runs?.ahead.seq === seq || state.runs?.queued?.seq === seq;
         // A run leaves the target only by finishing; the one queued behind may move up to be the run ahead.
-        for (const run of [previous.run, previous.trail]) {
+        const [ahead, queued] = [state.runs?.ahead ?? null, state.runs?.queued ?? null];
+        const wasQueued = previous.runs?.queued ?? null;
+        for (const run of [previous.runs?.ahead ?? null, wasQueued]) {
             if (run !== null && !inFlight(run.seq) && !finished(run.seq)) {
-                this.violations.push(`run ${run.seq} was replaced by ${String(state.run?.seq)} without finishing`);
+                this.violations.push(`run ${run.seq} was replaced by ${String(ahead?.seq)} without finishing`);
             }
         }
-        if (
-            previous.trail !== null &&
-            state.trail?.seq !== previous.trail.seq &&
-            state.run?.seq !== previous.trail.seq
-        ) {
-            if (!finished(previous.trail.seq)) this.violations.push(`queued run ${previous.trail.seq} vanished`);
+        if (wasQueued !== null && queued?.seq !== wasQueued.seq && ahead?.seq !== wasQueued.seq) {
+            if (!finished(wasQueued.seq)) this.violations.push(`queued run ${wasQueued.seq} vanished`);
         }
-        if (state.trail !== null && state.run === null)
-            this.violations.push(`run ${state.trail.seq} queued behind none`);
         if (previous.window !== null && state.window?.seq !== previous.window.seq) {
             const seq = previous.window.seq;
             if (!inFlight(seq) && !finished(seq)) this.violations.push(`window ${seq} vanished without a run`);
@@ -391,7 +395,7 @@ export async function simulate(schedule: SimSchedule, horizonMs = 7 * 24 * 3_600
 
     const isIdle = async (): Promise<boolean> => {
         const state = await coordinators[0]?.readState(SIM_TARGET_ID);
-        return state !== undefined && state.window === null && state.run === null;
+        return state !== undefined && state.window === null && state.runs === null;
     };
 
     let drained = false;
@@ -447,6 +451,7 @@ export async function simulate(schedule: SimSchedule, horizonMs = 7 * 24 * 3_600
         drained,
         finalState: finalState?.state ?? emptyTargetState(SIM_TARGET_ID, SIM_EPOCH),
         runs,
+        runSeenAt: store.runSeenAt,
         storedRunSeqs: new Set(stored.map((r) => r.seq)),
         merged: mergedInfo,
         jobs,
@@ -491,7 +496,7 @@ function checkSingleFlight(result: SimResult): string[] {
     }
     const excused = (job: MemoryJob): boolean =>
         job.stoppedAt === null &&
-        (runOfJob.get(job.jobName)?.reason ?? '').includes('stop not confirmed') &&
+        runOfJob.get(job.jobName)?.report.stop === 'unconfirmed' &&
         (result.stopsDecided.get(job.jobName) ?? 0) > 1;
     const maxJobs = 1 + result.schedule.timing.maxWaitingJobs;
     for (const job of result.jobs.jobs.values()) {
@@ -501,7 +506,7 @@ function checkSingleFlight(result: SimResult): string[] {
         // the server still runs it one cycle at a time, and the engine cannot count what it never heard of.
         const inFlight = result.jobs
             .inFlightAt(SIM_TARGET_ID, job.createdAt)
-            .filter((j) => j === job || runOfJob.get(j.jobName)?.outcome !== 'StartFailed');
+            .filter((j) => j === job || runOfJob.get(j.jobName)?.report.outcome !== 'StartFailed');
         if (inFlight.length > maxJobs && !inFlight.some((other) => other !== job && excused(other))) {
             problems.push(
                 `${inFlight.length} jobs in flight (${inFlight.map((j) => j.jobName).join(', ')}) at +${job.createdAt - SIM_START} ms`,
@@ -531,7 +536,7 @@ function checkCoverage(result: SimResult): string[] {
     if (!result.drained) {
         const s = result.finalState;
         problems.push(
-            `did not drain: window ${String(s.window?.seq)}, run ${String(s.run?.seq)} ${String(s.run?.phase)}`,
+            `did not drain: window ${String(s.window?.seq)}, run ${String(s.runs?.ahead.seq)} ${String(s.runs?.ahead.phase)}`,
         );
     }
     for (const [requestId, { seqs, mergedAt }] of result.merged) {
@@ -546,7 +551,7 @@ function checkCoverage(result: SimResult): string[] {
             problems.push(`request ${requestId} (seq ${seq}) has no finished run`);
             continue;
         }
-        const outcome = classifyOutcome(run.outcome);
+        const outcome = classifyOutcome(run.report.outcome);
         if (outcome === 'succeeded' || outcome === 'partiallySucceeded') {
             const last = jobOf(result, covering, run.attempts);
             // Covered by causality (the job was created after the request) or by evidence (its import started after).
@@ -557,8 +562,8 @@ function checkCoverage(result: SimResult): string[] {
                     `run ${covering} did not cover request ${requestId}: its import started before it arrived`,
                 );
             }
-        } else if (run.reason === null || run.reason === '') {
-            problems.push(`run ${covering} ended ${run.outcome} without a reason`);
+        } else if (run.report.reason === null || run.report.reason === '') {
+            problems.push(`run ${covering} ended ${run.report.outcome} without a reason`);
         }
     }
     for (let seq = 1; seq < result.finalState.nextSeq; seq++) {
@@ -583,11 +588,11 @@ function coveringRun(result: SimResult, seq: number, mergedAt: number): number |
 /**
  * 3. Bounded latency. The first job of window w is created no later than
  *
- *     max( closeBy(w), spacingBase(w-1) + minSpacing, endedAt(w-1) ) + faults(w) × repair
+ *     max( closeBy(w), spacingBase(w-1) + minSpacing, seenEnd(w-1) ) + faults(w) × repair
  *
  * where closeBy(w) = min(firstChange + maxWait, firstUrgent + urgentMaxWait): the window's own deadline;
  * spacingBase is when the previous run last started (its window close, or a BusyTimeout retry's start);
- * endedAt(w-1) is when the engine saw the previous run end (the "run in progress" term, including its poll
+ * seenEnd(w-1) is when the engine saw the previous run end (the "run in progress" term, including its poll
  * delay, runTimeout and stopGrace when the job hung); and each fault injected from one linger horizon before the
  * first change until the job's creation (lost or late wake, crash after a save or before an effect, lost
  * redelivery, failed create) costs at most one repair. The linger horizon: a lost wake stays pending in state
@@ -602,7 +607,8 @@ export function checkLatency(result: SimResult): string[] {
     const problems: string[] = [];
     const { timing, reconcilePeriodMs, maxWakeLatenessMs } = result.schedule;
     const repair = timing.pollIntervalMs + LOST_WAKE_GRACE_MS + reconcilePeriodMs + maxWakeLatenessMs;
-    const perFault = repair + Math.max(timing.pollMaxIntervalMs, startRetryDelay(timing.startRetryBudget, timing));
+    const perFault =
+        repair + Math.max(timing.pollMaxIntervalMs, backoffDelay(timing.startRetryBudget, jobCreateBackoff(timing)));
     // A pending wake is never later than the next due moment, which is at most this far ahead of any decision.
     const furthestDue = Math.max(timing.maxWaitMs, timing.minSpacingMs, timing.pollMaxIntervalMs);
     const linger = furthestDue + repair;
@@ -612,14 +618,17 @@ export function checkLatency(result: SimResult): string[] {
         if (job === undefined) continue;
         const closeBy = Math.min(
             run.firstChangeAt + timing.maxWaitMs,
-            run.firstUrgentAt === null ? Number.POSITIVE_INFINITY : run.firstUrgentAt + timing.urgentMaxWaitMs,
+            run.tally.firstUrgentAt === null
+                ? Number.POSITIVE_INFINITY
+                : run.tally.firstUrgentAt + timing.urgentMaxWaitMs,
         );
         // Changes carried into the window arrived before it opened but could not close it before they were carried.
-        const carriedAt = runs.filter((r) => r.carried?.to === run.seq).map((r) => r.endedAt);
+        const seenEnd = (r: RunSummary): number => result.runSeenAt.get(r.seq) ?? r.endedAt;
+        const carriedAt = runs.filter((r) => r.carried?.to === run.seq).map(seenEnd);
         const earlier = runs.filter((r) => r.seq < run.seq);
         // A window closes into a run once a slot is free: with a queued run allowed, once at most one earlier run is
         // still in flight (after the second-latest end); without, once every earlier run has ended.
-        const ends = earlier.map((r) => r.endedAt).sort((a, b) => b - a);
+        const ends = earlier.map(seenEnd).sort((a, b) => b - a);
         const slotFree = ends[Math.min(timing.maxWaitingJobs, ends.length - 1)] ?? Number.NEGATIVE_INFINITY;
         // And minSpacing after the latest start the engine spaced from: a window close, a retry's job, or the
         // NotBefore a queued job was given.
@@ -698,8 +707,8 @@ function checkAtLeastOnce(result: SimResult): string[] {
         if (new Set(seqs).size > 1) problems.push(`request ${request.requestId} got windows ${seqs.join(', ')}`);
     }
     const runs = [...result.runs.values()];
-    const changes = runs.reduce((sum, r) => sum + r.changeCount, 0);
-    const requests = runs.reduce((sum, r) => sum + r.requestCount, 0);
+    const changes = runs.reduce((sum, r) => sum + r.tally.changeCount, 0);
+    const requests = runs.reduce((sum, r) => sum + r.tally.requestCount, 0);
     if (result.drained && changes !== expectedChanges) {
         problems.push(`runs carry ${changes} changes, ${expectedChanges} were accepted`);
     }
@@ -713,8 +722,7 @@ function checkAtLeastOnce(result: SimResult): string[] {
 function checkSelfHealing(result: SimResult): string[] {
     const s = result.finalState;
     const problems: string[] = [];
-    if (s.window !== null || s.run !== null || s.trail !== null)
-        problems.push('work left after the simulation drained');
+    if (s.window !== null || s.runs !== null) problems.push('work left after the simulation drained');
     return problems;
 }
 

@@ -1,4 +1,4 @@
-import type { ChangesAcceptedInput } from '../../src/app/coordinator';
+import type { ChangesAccepted } from '../../src/domain/decision';
 import type { Target } from '../../src/domain/target';
 import { DEFAULT_TIMING, type TargetTiming } from '../../src/domain/timing';
 
@@ -22,7 +22,7 @@ export function testTarget(timing: Partial<TargetTiming> = {}): Target {
  * One accepted joiner, as the intake hands it to the coordinator.
  * @param requestId - the request's id
  */
-export function joinerAccepted(requestId = 'r1'): ChangesAcceptedInput {
+export function joinerAccepted(requestId = 'r1'): ChangesAccepted {
     return {
         type: 'changesAccepted',
         requestId,

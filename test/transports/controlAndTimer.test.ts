@@ -26,7 +26,7 @@ describe('control queue trigger', () => {
         await createControlQueueHandler(() => h.services)({ targetId: wake.targetId, token: wake.token }, logged().ctx);
         const state = await h.services.coordinator.readState('contoso');
         expect(state.window).toBeNull();
-        expect(state.run?.phase).toBe('active');
+        expect(state.runs?.ahead?.phase).toBe('active');
         expect(h.jobs.jobs.size).toBe(1);
     });
 

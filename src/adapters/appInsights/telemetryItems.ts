@@ -109,53 +109,55 @@ function metric(name: string, value: number, targetId: string, correlationId: st
  * @param run - the finished run
  */
 export function cycleAvailable(run: RunSummary): boolean {
-    const outcomeClass = classifyOutcome(run.outcome);
+    const outcomeClass = classifyOutcome(run.report.outcome);
     return outcomeClass === 'succeeded' || outcomeClass === 'partiallySucceeded';
 }
 
 function runCompleted(event: Extract<TelemetryEvent, { type: 'RunCompleted' }>): TelemetryItems {
     const { run, targetId, correlationId } = event;
+    const { outcome, exportErrors } = run.report;
+    const reason = run.report.reason ?? null;
     const common = {
         targetId,
         seq: String(run.seq),
-        policy: run.policy,
-        outcome: run.outcome,
-        outcomeClass: classifyOutcome(run.outcome),
-        jobName: run.jobName ?? '',
-        lastStatus: run.lastStatus ?? '',
-        reason: reasonText(run.reason),
+        policy: run.tally.policy,
+        outcome,
+        outcomeClass: classifyOutcome(outcome),
+        jobName: run.job?.name ?? '',
+        lastStatus: run.job?.lastStatus ?? '',
+        reason: reasonText(reason),
+        // The engine let a job go without its stop confirmed: it may still be running on the worker.
+        ...(run.report.stop === undefined ? {} : { stop: run.report.stop }),
     };
     const measurements: Record<string, number> = {
         attempts: run.attempts,
-        changeCount: run.changeCount,
-        urgentCount: run.urgentCount,
-        requestCount: run.requestCount,
-        exportErrors: run.exportErrors,
+        changeCount: run.tally.changeCount,
+        urgentCount: run.tally.urgentCount,
+        requestCount: run.tally.requestCount,
+        exportErrors,
         changeToCycleEndMs: event.changeToCycleEndMs,
     };
     if (event.urgentToCycleEndMs !== null) measurements.urgentToCycleEndMs = event.urgentToCycleEndMs;
     if (event.cycleDurationMs !== null) measurements.cycleDurationMs = event.cycleDurationMs;
     const metrics: MetricItem[] = [
-        metric(METRIC.runsCompleted, 1, targetId, correlationId, { outcome: run.outcome }),
-        metric(METRIC.exportErrors, run.exportErrors, targetId, correlationId),
+        metric(METRIC.runsCompleted, 1, targetId, correlationId, { outcome }),
+        metric(METRIC.exportErrors, exportErrors, targetId, correlationId),
         metric(METRIC.changeToCycleEndMs, event.changeToCycleEndMs, targetId, correlationId),
     ];
     if (event.urgentToCycleEndMs !== null) {
         metrics.push(metric(METRIC.urgentChangeToCycleEndMs, event.urgentToCycleEndMs, targetId, correlationId));
     }
     if (event.cycleDurationMs !== null) {
-        metrics.push(
-            metric(METRIC.cycleDurationMs, event.cycleDurationMs, targetId, correlationId, { outcome: run.outcome }),
-        );
+        metrics.push(metric(METRIC.cycleDurationMs, event.cycleDurationMs, targetId, correlationId, { outcome }));
     }
     const availability: AvailabilityItem = {
         name: availabilityName(targetId),
         success: cycleAvailable(run),
         // A run that never got a job (StartFailed) has no cycle duration: its window-close-to-end time stands in.
         durationMs: Math.max(0, event.cycleDurationMs ?? run.endedAt - run.windowClosedAt),
-        message: run.reason === null ? run.outcome : `${run.outcome}: ${reasonText(run.reason)}`,
+        message: reason === null ? outcome : `${outcome}: ${reasonText(reason)}`,
         properties: { ...common, correlationId },
-        measurements: { exportErrors: run.exportErrors, changeCount: run.changeCount },
+        measurements: { exportErrors, changeCount: run.tally.changeCount },
     };
     return flowItems(correlationId, 'RunCompleted', common, measurements, metrics, availability);
 }

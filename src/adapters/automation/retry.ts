@@ -1,3 +1,4 @@
+import { backoffDelay } from '../../domain/backoff';
 import { PermanentDependencyError, TransientDependencyError } from '../../errors';
 import type { Clock } from '../../ports/clock';
 import { type CallFailure, classifyCallFailure } from './callFailure';
@@ -75,5 +76,5 @@ export async function withRetry<T>(what: string, attempt: () => Promise<T>, cont
 }
 
 function backoff(attemptNumber: number, policy: RetryPolicy): number {
-    return Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attemptNumber - 1));
+    return backoffDelay(attemptNumber, { baseMs: policy.baseDelayMs, maxMs: policy.maxDelayMs, flatSteps: 1 });
 }

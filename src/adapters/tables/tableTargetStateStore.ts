@@ -7,7 +7,7 @@ import { getEntityOrNull } from './getEntityOrNull';
 import { documentProperties, parseDocument } from './tableDocuments';
 import { isEntityAlreadyExists, isNotFound, isUpdateConditionNotSatisfied, toDependencyError } from './tableErrors';
 import { safeKey, seqRowKey } from './tableKeys';
-import { runSummarySchema, targetStateSchema } from './targetStateSchema';
+import { runSummarySchema, storedDocument, targetStateSchema } from './targetStateSchema';
 
 /** Partition of the target state entities; one row per target. */
 export const TARGET_PARTITION = 'target';
@@ -40,7 +40,7 @@ export class TableTargetStateStore implements TargetStateStore {
         const entity = {
             partitionKey: TARGET_PARTITION,
             rowKey: safeKey(state.targetId),
-            ...documentProperties(state, `State of target ${state.targetId}`),
+            ...documentProperties(storedDocument(state), `State of target ${state.targetId}`),
         };
         try {
             const response =
@@ -71,7 +71,7 @@ export class TableTargetStateStore implements TargetStateStore {
                 {
                     partitionKey: runPartition(run.targetId),
                     rowKey: seqRowKey(run.seq),
-                    ...documentProperties(run, `Run ${run.seq} of target ${run.targetId}`),
+                    ...documentProperties(storedDocument(run), `Run ${run.seq} of target ${run.targetId}`),
                 },
                 'Replace',
             );

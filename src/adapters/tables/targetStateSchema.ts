@@ -1,12 +1,21 @@
 import { z } from 'zod';
 
-import type { KindCounts } from '../../domain/change';
+import { CHANGE_KINDS } from '../../domain/change';
 import { CYCLE_OUTCOMES, type CycleOutcome, type CycleReport } from '../../domain/cycleOutcome';
 import type { AutomationJobStatus } from '../../domain/jobObservation';
-import { LEGACY_EPOCH, type Run, type RunSummary, type TargetState } from '../../domain/targetState';
+import type { Tally } from '../../domain/tally';
+import type { Run, RunSummary, TargetState } from '../../domain/targetState';
+import { runSummaryFromV0, targetStateFromV0 } from './targetStateV0';
 
-// Stored JSON is input like any other: it is parsed back into domain types, never cast. The annotations make
-// the compiler check that each schema still produces the domain type when the domain changes.
+/*
+ * Stored JSON is input like any other: it is parsed back into domain types, never cast. Every stored document
+ * carries `schemaVersion`; a document of an older version is migrated once, on reading, by that version's one
+ * migration function (targetStateV0.ts), and the schema of the current version has no defaults for absent fields.
+ * The annotations make the compiler check that each schema still produces the domain type when the domain changes.
+ */
+
+/** The version every document is written with. Bump it, and add a migration from the one before, on any change. */
+export const STORED_STATE_VERSION = 1;
 
 const policy = z.enum(['Delta', 'Initial']);
 // The domain's list is the one source: a new outcome is accepted in storage as soon as the engine can produce it.
@@ -29,24 +38,22 @@ const jobStatus: z.ZodType<AutomationJobStatus> = z.enum([
     'Resuming',
     'Removing',
 ]);
-const kindCounts: z.ZodType<KindCounts> = z.partialRecord(
-    z.enum(['joiner', 'mover', 'leaver', 'attribute', 'group', 'password', 'manual']),
-    z.number(),
-);
 const epochMs = z.number();
-/** What a window counted; the open window carries it into its run and the run into its summary. */
-const windowTally = {
-    changeCount: z.number(),
-    urgentCount: z.number(),
-    requestCount: z.number(),
-    kinds: kindCounts,
-    correlationId: z.string(),
-};
+const count = z.number().int().min(0);
+
+const tally: z.ZodType<Tally> = z.object({
+    policy,
+    changeCount: count,
+    urgentCount: count,
+    requestCount: count,
+    kinds: z.partialRecord(z.enum(CHANGE_KINDS), count),
+    firstUrgentAt: epochMs.nullable(),
+});
 
 const cycleReport: z.ZodType<CycleReport> = z.object({
     outcome,
     reason: z.string().optional(),
-    exportErrors: z.number(),
+    exportErrors: count,
     cycleStartedAt: epochMs.optional(),
     cycleEndedAt: epochMs.optional(),
     importStartedAt: epochMs.optional(),
@@ -56,132 +63,125 @@ const cycleReport: z.ZodType<CycleReport> = z.object({
                 connector: z.string(),
                 runProfile: z.string(),
                 result: z.string(),
-                adds: z.number().optional(),
-                updates: z.number().optional(),
-                deletes: z.number().optional(),
-                errors: z.number().optional(),
+                adds: count.optional(),
+                updates: count.optional(),
+                deletes: count.optional(),
+                errors: count.optional(),
             }),
         )
         .optional(),
+    stop: z.enum(['confirmed', 'unconfirmed']).optional(),
 });
 
-/** A finished run as stored in the target's history and in the run rows. */
-export const runSummarySchema: z.ZodType<RunSummary> = z.object({
+const closedWindow = {
+    seq: z.number().int(),
+    tally,
+    correlationId: z.string(),
+    firstChangeAt: epochMs,
+    windowClosedAt: epochMs,
+};
+
+const runSummary: z.ZodType<RunSummary> = z.object({
+    ...closedWindow,
     targetId: z.string(),
-    seq: z.number().int(),
     attempts: z.number().int(),
-    policy,
-    jobName: z.string().nullable(),
-    ...windowTally,
-    firstChangeAt: epochMs,
-    firstUrgentAt: epochMs.nullable(),
-    windowClosedAt: epochMs,
-    jobCreatedAt: epochMs.nullable(),
-    jobStartedAt: epochMs.nullable(),
+    job: z
+        .object({
+            name: z.string(),
+            createdAt: epochMs,
+            startedAt: epochMs.nullable(),
+            lastStatus: jobStatus.nullable(),
+        })
+        .nullable(),
     endedAt: epochMs,
-    outcome,
-    reason: z.string().nullable(),
-    exportErrors: z.number(),
-    lastStatus: jobStatus.nullable(),
-    report: cycleReport.nullable(),
-    // Absent in runs stored before runs could be joined: nothing was carried.
-    carried: z.object({ to: z.number().int(), from: epochMs, changeCount: z.number() }).nullable().default(null),
+    report: cycleReport,
+    carried: z.object({ to: z.number().int(), from: epochMs, changeCount: count }).nullable(),
 });
 
-const openWindow = z.object({
-    seq: z.number().int(),
-    policy,
-    firstChangeAt: epochMs,
-    lastChangeAt: epochMs,
-    firstUrgentAt: epochMs.nullable(),
-    // Absent in windows stored before the lead rule: they keep the window rule they were opened under.
-    lead: z.boolean().default(false),
-    ...windowTally,
-});
-
-// Each phase carries only its fields; runs stored before the union (one flat record with nulls) parse too: the
-// fields a phase does not have are dropped, and the ones it has were always set in that phase.
 const runBase = {
-    seq: z.number().int(),
+    ...closedWindow,
     attempt: z.number().int(),
-    policy,
-    ...windowTally,
-    firstChangeAt: epochMs,
-    firstUrgentAt: epochMs.nullable(),
-    windowClosedAt: epochMs,
     lastError: z.string().nullable(),
-    // The two below are absent in runs stored before runs could be joined: such a run took no change after its
-    // window closed (filled in by `withJoinDefaults`).
-    joinedSince: epochMs.optional(),
-    joins: z
-        .array(
-            z.object({
-                policy,
-                firstAt: epochMs,
-                lastAt: epochMs,
-                firstUrgentAt: epochMs.nullable(),
-                changeCount: z.number(),
-                urgentCount: z.number(),
-                requestCount: z.number(),
-                kinds: kindCounts,
-            }),
-        )
-        .default([]),
+    joinedSince: epochMs,
+    joins: z.array(z.object({ tally, firstAt: epochMs, lastAt: epochMs })),
 };
 const jobFacts = {
     jobName: z.string(),
     jobCreatedAt: epochMs,
-    // Absent in runs stored before it existed: the timeout counted from the job's creation.
-    timeoutFrom: epochMs.optional(),
+    timeoutFrom: epochMs,
     jobStartedAt: epochMs.nullable(),
     lastStatus: jobStatus.nullable(),
     nextPollAt: epochMs,
-    // Absent in runs stored before it existed: no poll known, so one is taken before any stop.
-    lastPollAt: epochMs.nullable().default(null),
+    lastPollAt: epochMs.nullable(),
     polls: z.number().int(),
     workerOfflineReported: z.boolean(),
     attentionSince: epochMs.nullable(),
 };
-const storedRun = z.discriminatedUnion('phase', [
+const run: z.ZodType<Run> = z.discriminatedUnion('phase', [
     z.object({
         phase: z.literal('starting'),
         ...runBase,
         startDueAt: epochMs,
         startFailures: z.number().int(),
-        // Absent in runs stored before runs could be queued: such a run started on its own.
-        notBefore: epochMs.nullable().default(null),
+        notBefore: epochMs.nullable(),
     }),
     z.object({ phase: z.literal('active'), ...runBase, ...jobFacts }),
-    z.object({
-        phase: z.literal('stopping'),
-        ...runBase,
-        ...jobFacts,
-        stopRequestedAt: epochMs,
-        stopReason: outcome,
-    }),
+    z.object({ phase: z.literal('stopping'), ...runBase, ...jobFacts, stopRequestedAt: epochMs, stopReason: outcome }),
 ]);
-const run: z.ZodType<Run> = storedRun.transform(withJoinDefaults);
 
-function withJoinDefaults(stored: z.output<typeof storedRun>): Run {
-    const joinedSince = stored.joinedSince ?? stored.windowClosedAt;
-    if (stored.phase === 'starting') return { ...stored, joinedSince };
-    return { ...stored, joinedSince, timeoutFrom: stored.timeoutFrom ?? stored.jobCreatedAt };
-}
-
-/** A target's whole state as stored in its entity. */
-export const targetStateSchema: z.ZodType<TargetState> = z.object({
+const targetState: z.ZodType<TargetState> = z.object({
     targetId: z.string(),
-    // Absent in states stored before epochs existed; the coordinator assigns one under the ETag.
-    epoch: z.string().default(LEGACY_EPOCH),
+    epoch: z.string().min(1),
     nextSeq: z.number().int(),
-    window: openWindow.nullable(),
-    run: run.nullable(),
-    // Absent in states stored before runs could be queued: none was.
-    trail: run.nullable().default(null),
-    lastRunStartedAt: epochMs.nullable(),
+    window: z
+        .object({
+            seq: z.number().int(),
+            tally,
+            firstChangeAt: epochMs,
+            lastChangeAt: epochMs,
+            lead: z.boolean(),
+            correlationId: z.string(),
+        })
+        .nullable(),
+    runs: z.object({ ahead: run, queued: run.nullable() }).nullable(),
+    spacingFrom: epochMs.nullable(),
     wake: z.object({ token: z.string(), at: epochMs }).nullable(),
     wakeCounter: z.number().int(),
-    history: z.array(runSummarySchema),
+    history: z.array(runSummary),
     recentRequests: z.array(z.object({ requestId: z.string(), seq: z.number().int() })),
     lastInitialAcceptedAt: epochMs.nullable(),
 });
+
+/**
+ * A stored document of the current version, or one migrated to it: a document without `schemaVersion` was written
+ * by 0.1.0 (version 0) and goes through that version's migration first. A newer version than this code knows is
+ * refused: a rollback must not read what it cannot understand.
+ */
+function versioned<T>(current: z.ZodType<T>, fromV0: (document: unknown) => unknown): z.ZodType<T> {
+    return z.preprocess((document, ctx) => {
+        const migrated = hasVersion(document) ? document : fromV0(document);
+        if (!hasVersion(migrated)) return migrated;
+        const { schemaVersion, ...rest } = migrated;
+        if (schemaVersion === STORED_STATE_VERSION) return rest;
+        ctx.addIssue({ code: 'custom', message: `unsupported schemaVersion ${String(schemaVersion)}` });
+        return z.NEVER;
+    }, current);
+}
+
+function hasVersion(document: unknown): document is { readonly schemaVersion: unknown } {
+    return typeof document === 'object' && document !== null && 'schemaVersion' in document;
+}
+
+/** A target's whole state as stored in its entity. */
+export const targetStateSchema = versioned(targetState, targetStateFromV0);
+
+/** A finished run as stored in the run rows. */
+export const runSummarySchema = versioned(runSummary, runSummaryFromV0);
+
+/**
+ * The document stored for a value: the value with the version it is written in.
+ * @param value - a target state or a finished run
+ */
+export function storedDocument(value: TargetState | RunSummary): Readonly<Record<string, unknown>> {
+    return { schemaVersion: STORED_STATE_VERSION, ...value };
+}

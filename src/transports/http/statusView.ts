@@ -1,7 +1,7 @@
 import type { FinishedRunStatus, RunStatus, TargetStatus } from '../../app/statusModel';
 import type { CycleReport } from '../../domain/cycleOutcome';
-import type { RequestStatus } from '../../domain/requestStatus';
-import { type RunSummary, workerWaitText } from '../../domain/targetState';
+import { type RequestStatus, workerWaitText } from '../../domain/requestStatus';
+import type { RunSummary } from '../../domain/targetState';
 import { jobLink, type JobLocation, operationLink, type PortalLinkSettings } from './portalLinks';
 
 const iso = (ms: number | null | undefined): string | null =>
@@ -59,21 +59,21 @@ export interface RequestStatusView {
 function runView(run: RunSummary): RunView {
     return {
         seq: run.seq,
-        jobName: run.jobName,
+        jobName: run.job?.name ?? null,
         attempts: run.attempts,
-        policy: run.policy,
-        outcome: run.outcome,
-        reason: run.reason,
-        exportErrors: run.exportErrors,
-        changeCount: run.changeCount,
-        requestCount: run.requestCount,
+        policy: run.tally.policy,
+        outcome: run.report.outcome,
+        reason: run.report.reason ?? null,
+        exportErrors: run.report.exportErrors,
+        changeCount: run.tally.changeCount,
+        requestCount: run.tally.requestCount,
         windowClosedAt: iso(run.windowClosedAt),
-        jobCreatedAt: iso(run.jobCreatedAt),
-        jobStartedAt: iso(run.jobStartedAt),
+        jobCreatedAt: iso(run.job?.createdAt),
+        jobStartedAt: iso(run.job?.startedAt),
         endedAt: iso(run.endedAt),
-        cycleStartedAt: iso(run.report?.cycleStartedAt),
-        cycleEndedAt: iso(run.report?.cycleEndedAt),
-        connectors: run.report?.connectors ?? null,
+        cycleStartedAt: iso(run.report.cycleStartedAt),
+        cycleEndedAt: iso(run.report.cycleEndedAt),
+        connectors: run.report.connectors ?? null,
     };
 }
 

@@ -6,30 +6,21 @@ import { parseAuthenticationString } from '../../../src/adapters/appInsights/cre
 import { operationIdFor } from '../../../src/adapters/appInsights/operationId';
 import { cycleAvailable, itemsFor } from '../../../src/adapters/appInsights/telemetryItems';
 import { telemetryObjectReference } from '../../../src/adapters/appInsights/userIdentifiers';
+import type { CycleOutcome } from '../../../src/domain/cycleOutcome';
 import type { RunSummary } from '../../../src/domain/targetState';
+import { tally } from '../../support/targetStateFixtures';
 
-const run = (outcome: RunSummary['outcome']): RunSummary => ({
+const run = (outcome: CycleOutcome): RunSummary => ({
     targetId: 't',
     seq: 1,
     attempts: 1,
-    policy: 'Delta',
-    jobName: null,
-    changeCount: 1,
-    urgentCount: 0,
-    requestCount: 1,
-    kinds: {},
+    tally: tally({ changeCount: 1, requestCount: 1 }),
     correlationId: 'c',
     firstChangeAt: 0,
-    firstUrgentAt: null,
     windowClosedAt: 10,
-    jobCreatedAt: null,
-    jobStartedAt: null,
+    job: null,
     endedAt: 20,
-    outcome,
-    reason: null,
-    exportErrors: 0,
-    lastStatus: null,
-    report: null,
+    report: { outcome, exportErrors: 0 },
     carried: null,
 });
 

@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     process.stdout.write(
         `${JSON.stringify({
             accepted: accepted.kind,
-            outcome: state.history[0]?.outcome ?? null,
+            outcome: state.history[0]?.report.outcome ?? null,
             runs: state.history.length,
             warnings,
         })}\n`,

@@ -250,9 +250,14 @@ describe('the coordinator path', () => {
         }
         const state = await coordinator.readState(target.targetId);
         const run = state.history[0];
-        expect(run?.outcome).toBe('StartFailed');
-        expect(run?.reason).toMatch(/^AUTOMATION_FORBIDDEN: /);
-        expectNoIdentifiers(run?.reason ?? '', [objectId, scope, target.resourceGroup, target.automationAccount]);
+        expect(run?.report.outcome).toBe('StartFailed');
+        expect(run?.report.reason).toMatch(/^AUTOMATION_FORBIDDEN: /);
+        expectNoIdentifiers(run?.report.reason ?? '', [
+            objectId,
+            scope,
+            target.resourceGroup,
+            target.automationAccount,
+        ]);
         for (const event of telemetry.ofType('JobStartFailed')) expect(event.reason).toMatch(/^AUTOMATION_FORBIDDEN: /);
         expect(telemetry.dependencyFailures.some((f) => f.detail.includes(objectId))).toBe(true);
     });

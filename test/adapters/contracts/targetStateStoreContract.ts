@@ -93,7 +93,7 @@ export function describeTargetStateStoreContract(name: string, makeStore: Target
             await store.putRun(run);
             await store.putRun(runSummary('fabrikam', 3, 'Failed'));
             expect(await store.getRun('contoso', 3)).toEqual(run);
-            expect((await store.getRun('fabrikam', 3))?.outcome).toBe('Failed');
+            expect((await store.getRun('fabrikam', 3))?.report.outcome).toBe('Failed');
             expect(await store.getRun('contoso', 4)).toBeNull();
             expect(await store.getRun('northwind', 3)).toBeNull();
         });

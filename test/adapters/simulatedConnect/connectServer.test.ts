@@ -252,7 +252,7 @@ describe('SimulatedConnectServer', () => {
             for (const w of wakes.takeDue(clock.now())) await coordinator.onWake(w.targetId, w.token);
         }
         const state = await coordinator.readState('contoso');
-        expect(state.history[0]?.outcome).toBe('Succeeded');
+        expect(state.history[0]?.report.outcome).toBe('Succeeded');
         expect(state.history[0]?.report?.cycleStartedAt ?? 0).toBeGreaterThan(0);
         expect(server.cycles().filter((c) => c.trigger === 'job')).toHaveLength(1);
     });

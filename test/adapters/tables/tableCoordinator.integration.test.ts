@@ -96,7 +96,7 @@ async function deliverDueWakes(c: Cluster, random: () => number): Promise<void> 
 async function runUntilIdle(c: Cluster, random: () => number): Promise<void> {
     for (let i = 0; i < 500; i++) {
         const state = await c.coordinators[0]?.readState(TARGET.targetId);
-        if (state !== undefined && state.window === null && state.run === null) return;
+        if (state !== undefined && state.window === null && state.runs === null) return;
         const next = c.wakes.nextAt();
         c.clock.set(next ?? c.clock.now() + 15_000);
         if (next === null) await pick(c.coordinators, random).reconcile(TARGET.targetId);
@@ -128,7 +128,7 @@ function expectSingleFlight(c: Cluster, runs: ReadonlyMap<number, RunSummary>): 
         ).toBeLessThanOrEqual(1 + TARGET.timing.maxWaitingJobs);
         expect(c.jobs.runningAt(TARGET.targetId, job.createdAt).length).toBeLessThanOrEqual(1);
     }
-    const names = [...runs.values()].map((r) => r.jobName);
+    const names = [...runs.values()].map((r) => r.job?.name);
     expect(new Set(names).size).toBe(names.length);
     expect(
         names.every(
@@ -155,9 +155,9 @@ function expectCoverage(accepted: readonly Accepted[], runs: ReadonlyMap<number,
             run = runs.get(carried.to);
         }
         expect(run, `request ${change.requestId} (window ${change.seq}) has no finished run`).toBeDefined();
-        expect(run?.outcome).toBe('Succeeded');
-        const created = run?.jobCreatedAt ?? -1;
-        const imported = run?.report?.importStartedAt ?? -1;
+        expect(run?.report.outcome).toBe('Succeeded');
+        const created = run?.job?.createdAt ?? -1;
+        const imported = run?.report.importStartedAt ?? -1;
         expect(
             Math.max(created, imported),
             `request ${change.requestId} not covered by run ${String(run?.seq)}`,
@@ -218,7 +218,7 @@ describe('coordinators on Azure Table Storage (Azurite)', () => {
         expectCoverage(accepted, runs);
         // Requests merge into windows, not into runs of their own.
         expect(runs.size).toBeLessThan(accepted.length / 4);
-        const changeTotal = [...runs.values()].reduce((sum, r) => sum + r.changeCount, 0);
+        const changeTotal = [...runs.values()].reduce((sum, r) => sum + r.tally.changeCount, 0);
         expect(changeTotal).toBe(accepted.length);
     });
 
@@ -237,7 +237,7 @@ describe('coordinators on Azure Table Storage (Azurite)', () => {
         });
         await runUntilIdle(first, random);
         const stateBefore = await first.coordinators[0]?.readState(TARGET.targetId);
-        expect(stateBefore?.history[0]?.outcome).toBe('Succeeded');
+        expect(stateBefore?.history[0]?.report.outcome).toBe('Succeeded');
 
         // A new process: new client, new store, new coordinator, nothing kept in memory. Time and the control
         // queue move on as they would.
@@ -261,8 +261,8 @@ describe('coordinators on Azure Table Storage (Azurite)', () => {
         await runUntilIdle(next, random);
         const stateAfter = await fresh.readState(TARGET.targetId);
         expect(stateAfter.history.map((r) => r.seq)).toEqual([seqAfter, seqBefore]);
-        expect(stateAfter.history[0]?.policy).toBe('Initial');
-        expect(stateAfter.history[0]?.jobCreatedAt ?? -1).toBeGreaterThanOrEqual(acceptedAt);
+        expect(stateAfter.history[0]?.tally.policy).toBe('Initial');
+        expect(stateAfter.history[0]?.job?.createdAt ?? -1).toBeGreaterThanOrEqual(acceptedAt);
         expect(first.jobs.jobs.size).toBe(2);
     });
 
@@ -303,11 +303,11 @@ describe('coordinators on Azure Table Storage (Azurite)', () => {
         expect(outcomes.filter((o) => o.kind === 'accepted' && !o.duplicate)).toHaveLength(keys.length);
 
         const window = (await c.coordinators[0]?.readState(TARGET.targetId))?.window;
-        expect(window?.changeCount).toBe(keys.length * 2);
-        expect(window?.requestCount).toBe(keys.length);
+        expect(window?.tally.changeCount).toBe(keys.length * 2);
+        expect(window?.tally.requestCount).toBe(keys.length);
         await runUntilIdle(c, random);
         const state = await c.coordinators[0]?.readState(TARGET.targetId);
-        expect(state?.history.map((r) => r.changeCount)).toEqual([keys.length * 2]);
+        expect(state?.history.map((r) => r.tally.changeCount)).toEqual([keys.length * 2]);
         expect(await instances[0]?.requests.listUnmerged(c.clock.now() + 1, 100)).toEqual([]);
     });
 });

@@ -29,23 +29,19 @@ function largestState(): TargetState {
         ...base,
         history: base.history.map((run) => ({
             ...run,
-            reason: 'r'.repeat(1_000),
-            report:
-                run.report === null
-                    ? null
-                    : {
-                          ...run.report,
-                          reason: 'q'.repeat(1_000),
-                          connectors: Array.from({ length: 8 }, (_, i) => ({
-                              connector: `connector-${i}-${'c'.repeat(60)}`,
-                              runProfile: 'Delta Synchronization',
-                              result: 'completed-export-errors',
-                              adds: 1,
-                              updates: 2,
-                              deletes: 3,
-                              errors: 4,
-                          })),
-                      },
+            report: {
+                ...run.report,
+                reason: 'q'.repeat(1_000),
+                connectors: Array.from({ length: 8 }, (_, i) => ({
+                    connector: `connector-${i}-${'c'.repeat(60)}`,
+                    runProfile: 'Delta Synchronization',
+                    result: 'completed-export-errors',
+                    adds: 1,
+                    updates: 2,
+                    deletes: 3,
+                    errors: 4,
+                })),
+            },
         })),
         recentRequests: Array.from({ length: MERGED_REQUEST_LIMIT }, (_, i) => ({
             requestId: `${i}-5b3e6a8c-3f0e-4f6e-9a53-7a4f9c7d2e11`,

@@ -66,8 +66,8 @@ describe('the Initial rate limit across instances', () => {
 
         // The one accepted request is in the window; every refused one is stored as refused, not merged later.
         const state = await services[0]?.coordinator.readState('contoso');
-        expect(state?.window?.policy).toBe('Initial');
-        expect(state?.window?.requestCount).toBe(1);
+        expect(state?.window?.tally.policy).toBe('Initial');
+        expect(state?.window?.tally.requestCount).toBe(1);
         expect(await services[0]?.requests.listUnmerged(Number.MAX_SAFE_INTEGER, 100)).toEqual([]);
     });
 

@@ -141,7 +141,10 @@ describe('change queue trigger (cardinality many)', () => {
                 const states = await Promise.all(
                     ['contoso', 'fabrikam'].map((t) => h.services.coordinator.readState(t)),
                 );
-                expect(states.map((s) => s?.window?.policy ?? s?.run?.policy ?? null)).toEqual(['Delta', null]);
+                expect(states.map((s) => s?.window?.tally.policy ?? s?.runs?.ahead.tally.policy ?? null)).toEqual([
+                    'Delta',
+                    null,
+                ]);
                 expect(h.requests.all()).toHaveLength(1);
             },
         );
